@@ -1,0 +1,78 @@
+"""Builds the AWS platform: picks environments and settings, instantiates stacks.
+
+`app.py` and the tests both call `build_platform`, so the tests synthesize exactly
+what `cdk synth` does.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from aws_stacks.nag import register_checks
+from aws_stacks.network import NetworkStack
+from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_settings
+
+# Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
+COMPONENTS = ("network",)
+
+
+def stack_names(environment: str) -> list[str]:
+    return [f"bookedbarber-{environment}-{component}" for component in COMPONENTS]
+
+
+def selected_environments(app: cdk.App) -> tuple[str, ...]:
+    """`-c env=production` (or a comma list) picks environments; default: all."""
+    chosen = app.node.try_get_context("env")
+    if chosen in (None, "", "all"):
+        return ENVIRONMENTS
+    names = tuple(name.strip() for name in str(chosen).split(","))
+    for name in names:
+        if name not in ENVIRONMENTS:
+            raise SettingsError(name, [("environment", f"unknown (from -c env); choose from {list(ENVIRONMENTS)}")])
+    return names
+
+
+def context_overrides(app: cdk.App, environments: tuple[str, ...]) -> dict[str, str]:
+    overrides = {key: str(app.node.try_get_context(key)) for key in OVERRIDES if app.node.try_get_context(key)}
+    if overrides and len(environments) != 1:
+        raise SettingsError(
+            ",".join(environments),
+            [(key, "a context override applies to one environment; add -c env=<name>") for key in overrides],
+        )
+    return overrides
+
+
+def load_selected(app: cdk.App) -> list[Settings]:
+    environments = selected_environments(app)
+    overrides = context_overrides(app, environments)
+    return [load_settings(name, overrides=overrides) for name in environments]
+
+
+def _pin_availability_zones(app: cdk.App, settings: Settings) -> None:
+    """Answer CDK's AZ lookup from settings, as a committed cdk.context.json would, so synth never asks AWS."""
+    key = f"availability-zones:account={settings.aws.account_id}:region={settings.aws.region}"
+    app.node.set_context(key, list(settings.aws.availability_zones))
+
+
+def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
+    env = cdk.Environment(account=settings.aws.account_id, region=settings.aws.region)
+    network = NetworkStack(
+        app,
+        settings.name("network"),
+        settings=settings,
+        env=env,
+        description=f"BookedBarber {settings.environment}: VPC, subnets, endpoints, flow logs",
+    )
+    stacks = [network]
+    for stack in stacks:
+        for key, value in settings.aws_tags.items():
+            cdk.Tags.of(stack).add(key, value)
+    return stacks
+
+
+def build_platform(app: cdk.App) -> list[cdk.Stack]:
+    all_settings = load_selected(app)
+    for settings in all_settings:
+        _pin_availability_zones(app, settings)
+    register_checks(app)
+    return [stack for settings in all_settings for stack in add_environment(app, settings)]

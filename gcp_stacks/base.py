@@ -1,0 +1,26 @@
+"""What every GCP stack shares: the google provider, labels and the state backend."""
+
+from __future__ import annotations
+
+from cdktf import GcsBackend, TerraformStack
+from cdktf_cdktf_provider_google.provider import GoogleProvider
+from constructs import Construct
+
+from shared import Settings
+
+
+class GcpStack(TerraformStack):
+    """A stack for one environment; state goes to GCS when settings name a bucket, else stays local."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, component: str) -> None:
+        super().__init__(scope, construct_id)
+        self.settings = settings
+        GoogleProvider(
+            self,
+            "Google",
+            project=settings.gcp.project_id,
+            region=settings.gcp.region,
+            default_labels=settings.gcp_labels,
+        )
+        if settings.gcp.state_bucket:
+            GcsBackend(self, bucket=settings.gcp.state_bucket, prefix=f"{settings.prefix}/{component}")

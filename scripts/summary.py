@@ -1,0 +1,53 @@
+"""After `make synth`: one line per synthesized stack with cloud, environment and resource count."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from shared import ENVIRONMENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def environment_of(stack_name: str) -> str:
+    parts = stack_name.split("-")
+    matches = [name for name in ENVIRONMENTS if name in parts]
+    return matches[0] if len(matches) == 1 else "?"
+
+
+def aws_rows(outdir: Path) -> list[tuple[str, str, str, int]]:
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    rows = []
+    for name, artifact in manifest["artifacts"].items():
+        if artifact["type"] != "aws:cloudformation:stack":
+            continue
+        template = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
+        rows.append(("aws", environment_of(name), name, len(template.get("Resources", {}))))
+    return rows
+
+
+def gcp_rows(outdir: Path) -> list[tuple[str, str, str, int]]:
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    rows = []
+    for name, stack in manifest["stacks"].items():
+        config = json.loads((outdir / stack["synthesizedStackPath"]).read_text())
+        count = sum(len(instances) for instances in config.get("resource", {}).values())
+        rows.append(("gcp", environment_of(name), name, count))
+    return rows
+
+
+def main() -> int:
+    rows = aws_rows(ROOT / "cdk.out") + gcp_rows(ROOT / "cdktf.out")
+    order = {name: index for index, name in enumerate(ENVIRONMENTS)}
+    rows.sort(key=lambda row: (row[0], order.get(row[1], 99), row[2]))
+    print(f"{'cloud':<6} {'environment':<12} {'stack':<44} resources")
+    for cloud, environment, name, count in rows:
+        print(f"{cloud:<6} {environment:<12} {name:<44} {count:>9}")
+    print(f"{len(rows)} stacks: cdk.out/ (CloudFormation), cdktf.out/ (Terraform JSON)")
+    return 0 if rows else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

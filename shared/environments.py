@@ -1,0 +1,277 @@
+"""The three environments, as data.
+
+dev is cost-optimized (two AZs, one NAT, single instances, scale to zero on GCP),
+staging mirrors production's shape at a smaller size, production is highly
+available. Account ids, project ids, domains, the hosted zone and alert routes
+are placeholders meant to be overridden per deployment (see `shared.overrides`).
+"""
+
+from __future__ import annotations
+
+from shared.model import (
+    AlertRoutes,
+    AlertThresholds,
+    AwsSettings,
+    BudgetSettings,
+    CacheSettings,
+    ComputeSettings,
+    DatabaseSettings,
+    DomainSettings,
+    EdgeSettings,
+    GcpSettings,
+    NetworkSettings,
+    ResilienceSettings,
+    ServiceSizing,
+    Settings,
+    StorageSettings,
+    TagSettings,
+)
+
+PROJECT = "bookedbarber"
+ZONE = "bookedbarber.com"
+HOSTED_ZONE_ID = "Z0123456789EXAMPLE0AB"
+BACKEND_PORT = 8000
+FRONTEND_PORT = 3000
+
+# One set of thresholds for every environment, so staging rehearses production's alerts.
+THRESHOLDS = AlertThresholds(
+    service_down_minutes=5,
+    error_rate_percent=5.0,
+    database_connection_failures=1,
+    certificate_expiry_days=14,
+    cpu_percent=80.0,
+    memory_percent=85.0,
+    response_time_seconds=2.0,
+    free_disk_percent=20.0,
+)
+
+STORAGE_LIFECYCLE = dict(infrequent_access_after_days=30, archive_after_days=90, noncurrent_version_expiry_days=90)
+
+
+def _routes(environment: str) -> AlertRoutes:
+    return AlertRoutes(
+        pagerduty_secret_name=f"{PROJECT}/{environment}/alerts/pagerduty-integration-key",
+        warning_emails=(f"platform-alerts+{environment}@{ZONE}",),
+        slack_channel=f"#{PROJECT}-{environment}-alerts",
+        slack_webhook_secret_name=f"{PROJECT}/{environment}/alerts/slack-webhook-url",
+    )
+
+
+def _tags(cost_centre: str) -> TagSettings:
+    return TagSettings(project=PROJECT, owner="platform-team", cost_centre=cost_centre)
+
+
+def _aws_subnets(second_octet: int, zones: int) -> dict[str, tuple[str, ...]]:
+    """Public /24s at .0-.2, app /20s from .16, database /24s at .100-.102 of 10.<n>.0.0/16."""
+    base = f"10.{second_octet}"
+    return dict(
+        aws_vpc_cidr=f"{base}.0.0/16",
+        aws_public_subnet_cidrs=tuple(f"{base}.{index}.0/24" for index in range(zones)),
+        aws_app_subnet_cidrs=tuple(f"{base}.{16 * (index + 1)}.0/20" for index in range(zones)),
+        aws_database_subnet_cidrs=tuple(f"{base}.{100 + index}.0/24" for index in range(zones)),
+    )
+
+
+def _service(
+    cpu: int, memory: int, tasks: tuple[int, int], run_cpus: int, run_memory: int, instances: tuple[int, int], port: int
+) -> ServiceSizing:
+    return ServiceSizing(
+        fargate_cpu_units=cpu,
+        fargate_memory_mib=memory,
+        fargate_min_tasks=tasks[0],
+        fargate_max_tasks=tasks[1],
+        cloud_run_cpus=run_cpus,
+        cloud_run_memory_mib=run_memory,
+        cloud_run_min_instances=instances[0],
+        cloud_run_max_instances=instances[1],
+        container_port=port,
+    )
+
+
+def production() -> Settings:
+    zones = ("us-east-1a", "us-east-1b", "us-east-1c")
+    return Settings(
+        environment="production",
+        tags=_tags("cc-4100"),
+        domain=DomainSettings(zone_name=ZONE, app_domain=f"app.{ZONE}", origin_domain=f"origin.app.{ZONE}"),
+        aws=AwsSettings(
+            account_id="333333333333", region="us-east-1", availability_zones=zones, hosted_zone_id=HOSTED_ZONE_ID
+        ),
+        gcp=GcpSettings(project_id="bookedbarber-production", region="us-central1"),
+        network=NetworkSettings(
+            **_aws_subnets(0, len(zones)),
+            aws_nat_gateways=3,
+            aws_interface_endpoints=True,
+            gcp_app_subnet_cidr="10.100.0.0/20",
+            gcp_private_services_cidr="10.100.64.0/18",
+        ),
+        compute=ComputeSettings(
+            backend=_service(1024, 2048, (3, 50), 2, 2048, (3, 100), BACKEND_PORT),
+            frontend=_service(512, 1024, (3, 50), 1, 1024, (3, 100), FRONTEND_PORT),
+            scale_out_requests_per_target=1000,
+        ),
+        database=DatabaseSettings(
+            aws_instance_class="db.r6g.xlarge",
+            gcp_tier="db-custom-4-16384",
+            multi_az=True,
+            read_replicas=1,
+            allocated_storage_gib=500,
+            max_allocated_storage_gib=10240,
+            port=5432,
+            performance_insights_retention_days=731,
+        ),
+        cache=CacheSettings(
+            aws_node_type="cache.r6g.large",
+            aws_nodes=3,
+            gcp_memory_size_gib=5,
+            high_availability=True,
+            port=6379,
+            snapshot_retention_days=7,
+        ),
+        thresholds=THRESHOLDS,
+        routes=_routes("production"),
+        resilience=ResilienceSettings(
+            backup_retention_days=30,
+            rpo_minutes=5,
+            rto_minutes=15,
+            log_retention_days=365,
+            deletion_protection=True,
+            retain_stateful_resources=True,
+        ),
+        edge=EdgeSettings(
+            rate_limit_requests=2000,
+            rate_limit_window_seconds=300,
+            cdn_default_ttl_seconds=86400,
+            cdn_max_ttl_seconds=31536000,
+        ),
+        storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
+        budget=BudgetSettings(monthly_limit_usd=15000, alert_at_percent=(50.0, 80.0, 100.0)),
+        feature_flags={"online_payments": True, "sms_reminders": True, "maintenance_mode": False},
+    )
+
+
+def staging() -> Settings:
+    zones = ("us-east-1a", "us-east-1b", "us-east-1c")
+    return Settings(
+        environment="staging",
+        tags=_tags("cc-4200"),
+        domain=DomainSettings(zone_name=ZONE, app_domain=f"staging.{ZONE}", origin_domain=f"origin.staging.{ZONE}"),
+        aws=AwsSettings(
+            account_id="222222222222", region="us-east-1", availability_zones=zones, hosted_zone_id=HOSTED_ZONE_ID
+        ),
+        gcp=GcpSettings(project_id="bookedbarber-staging", region="us-central1"),
+        network=NetworkSettings(
+            **_aws_subnets(1, len(zones)),
+            aws_nat_gateways=1,
+            aws_interface_endpoints=True,
+            gcp_app_subnet_cidr="10.101.0.0/20",
+            gcp_private_services_cidr="10.101.64.0/18",
+        ),
+        compute=ComputeSettings(
+            backend=_service(512, 1024, (2, 10), 1, 1024, (1, 20), BACKEND_PORT),
+            frontend=_service(256, 512, (2, 10), 1, 512, (1, 20), FRONTEND_PORT),
+            scale_out_requests_per_target=1000,
+        ),
+        database=DatabaseSettings(
+            aws_instance_class="db.r6g.large",
+            gcp_tier="db-custom-2-7680",
+            multi_az=True,
+            read_replicas=0,
+            allocated_storage_gib=100,
+            max_allocated_storage_gib=1000,
+            port=5432,
+            performance_insights_retention_days=7,
+        ),
+        cache=CacheSettings(
+            aws_node_type="cache.t4g.medium",
+            aws_nodes=2,
+            gcp_memory_size_gib=2,
+            high_availability=True,
+            port=6379,
+            snapshot_retention_days=3,
+        ),
+        thresholds=THRESHOLDS,
+        routes=_routes("staging"),
+        resilience=ResilienceSettings(
+            backup_retention_days=30,
+            rpo_minutes=5,
+            rto_minutes=15,
+            log_retention_days=90,
+            deletion_protection=False,
+            retain_stateful_resources=False,
+        ),
+        edge=EdgeSettings(
+            rate_limit_requests=1000,
+            rate_limit_window_seconds=300,
+            cdn_default_ttl_seconds=3600,
+            cdn_max_ttl_seconds=86400,
+        ),
+        storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
+        budget=BudgetSettings(monthly_limit_usd=2500, alert_at_percent=(50.0, 80.0, 100.0)),
+        feature_flags={"online_payments": True, "sms_reminders": False, "maintenance_mode": False},
+    )
+
+
+def dev() -> Settings:
+    zones = ("us-east-1a", "us-east-1b")
+    return Settings(
+        environment="dev",
+        tags=_tags("cc-4200"),
+        domain=DomainSettings(zone_name=ZONE, app_domain=f"dev.{ZONE}", origin_domain=f"origin.dev.{ZONE}"),
+        aws=AwsSettings(
+            account_id="111111111111", region="us-east-1", availability_zones=zones, hosted_zone_id=HOSTED_ZONE_ID
+        ),
+        gcp=GcpSettings(project_id="bookedbarber-dev", region="us-central1"),
+        network=NetworkSettings(
+            **_aws_subnets(2, len(zones)),
+            aws_nat_gateways=1,
+            aws_interface_endpoints=False,
+            gcp_app_subnet_cidr="10.102.0.0/20",
+            gcp_private_services_cidr="10.102.64.0/18",
+        ),
+        compute=ComputeSettings(
+            backend=_service(256, 512, (1, 2), 1, 512, (0, 5), BACKEND_PORT),
+            frontend=_service(256, 512, (1, 2), 1, 512, (0, 5), FRONTEND_PORT),
+            scale_out_requests_per_target=1000,
+        ),
+        database=DatabaseSettings(
+            aws_instance_class="db.t4g.medium",
+            gcp_tier="db-custom-1-3840",
+            multi_az=False,
+            read_replicas=0,
+            allocated_storage_gib=20,
+            max_allocated_storage_gib=100,
+            port=5432,
+            performance_insights_retention_days=7,
+        ),
+        cache=CacheSettings(
+            aws_node_type="cache.t4g.micro",
+            aws_nodes=1,
+            gcp_memory_size_gib=1,
+            high_availability=False,
+            port=6379,
+            snapshot_retention_days=1,
+        ),
+        thresholds=THRESHOLDS,
+        routes=_routes("dev"),
+        resilience=ResilienceSettings(
+            backup_retention_days=30,
+            rpo_minutes=5,
+            rto_minutes=15,
+            log_retention_days=14,
+            deletion_protection=False,
+            retain_stateful_resources=False,
+        ),
+        edge=EdgeSettings(
+            rate_limit_requests=500,
+            rate_limit_window_seconds=300,
+            cdn_default_ttl_seconds=300,
+            cdn_max_ttl_seconds=3600,
+        ),
+        storage=StorageSettings(versioning=False, **STORAGE_LIFECYCLE),
+        budget=BudgetSettings(monthly_limit_usd=500, alert_at_percent=(50.0, 80.0, 100.0)),
+        feature_flags={"online_payments": False, "sms_reminders": False, "maintenance_mode": False},
+    )
+
+
+DEFINITIONS = {"dev": dev, "staging": staging, "production": production}

@@ -1,0 +1,96 @@
+"""Per-deployment values that can change without editing code.
+
+Each key can come from an environment variable `BB_<ENVIRONMENT>_<KEY>` (for
+example `BB_PRODUCTION_AWS_ACCOUNT_ID`) or, for the AWS app, from CDK context
+(`-c aws_account_id=...` with `-c env=production`). Explicit overrides (context)
+win over environment variables. Lists are comma-separated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from shared.errors import SettingsError
+from shared.model import Settings
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _items(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+# key -> (dotted settings field, parser)
+OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "aws_account_id": ("aws.account_id", _text),
+    "aws_region": ("aws.region", _text),
+    "aws_availability_zones": ("aws.availability_zones", _items),
+    "aws_hosted_zone_id": ("aws.hosted_zone_id", _text),
+    "gcp_project_id": ("gcp.project_id", _text),
+    "gcp_region": ("gcp.region", _text),
+    "gcp_state_bucket": ("gcp.state_bucket", lambda value: value.strip() or None),
+    "domain_zone_name": ("domain.zone_name", _text),
+    "app_domain": ("domain.app_domain", _text),
+    "origin_domain": ("domain.origin_domain", _text),
+    "alert_warning_emails": ("routes.warning_emails", _items),
+    "alert_slack_channel": ("routes.slack_channel", _text),
+    "alert_pagerduty_secret_name": ("routes.pagerduty_secret_name", _text),
+    "alert_slack_webhook_secret_name": ("routes.slack_webhook_secret_name", _text),
+}
+
+
+def environment_variable(environment: str, key: str) -> str:
+    return f"BB_{environment.upper()}_{key.upper()}"
+
+
+def replace_fields(obj: Any, changes: Mapping[str, Any]) -> Any:
+    """A copy of `obj` with (possibly nested, dotted) fields changed, in one step.
+
+    Only the `Settings` object validates, so the changes are checked together:
+    overriding a region and its availability zones at once is fine.
+    """
+    direct: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for dotted, value in changes.items():
+        head, _, rest = dotted.partition(".")
+        if rest:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            direct[head] = value
+    for head, inner in nested.items():
+        direct[head] = replace_fields(getattr(obj, head), inner)
+    return dataclasses.replace(obj, **direct)
+
+
+def replace_field(settings: Settings, dotted: str, value: Any) -> Settings:
+    return replace_fields(settings, {dotted: value})
+
+
+def collect(environment: str, environ: Mapping[str, str], explicit: Mapping[str, str]) -> dict[str, str]:
+    """The overrides that apply to `environment`: environment variables, then explicit ones."""
+    unknown = sorted(set(explicit) - set(OVERRIDES))
+    if unknown:
+        raise SettingsError(
+            environment, [(key, f"is not an overridable setting; choose from {sorted(OVERRIDES)}") for key in unknown]
+        )
+    chosen = {
+        key: environ[environment_variable(environment, key)]
+        for key in OVERRIDES
+        if environment_variable(environment, key) in environ
+    }
+    chosen.update(explicit)
+    return chosen
+
+
+def apply(settings: Settings, overrides: Mapping[str, str]) -> Settings:
+    if not overrides:
+        return settings
+    changes = {}
+    for key, raw in overrides.items():
+        dotted, parse = OVERRIDES[key]
+        changes[dotted] = parse(str(raw))
+    return replace_fields(settings, changes)

@@ -1,0 +1,44 @@
+"""Session fixtures: each app is synthesized once and shared by every test that needs it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.snapshots import CloudFormationSnapshot, TerraformSnapshot
+from tests.synth import AwsSynth, synth_aws, synth_gcp
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+@pytest.fixture(scope="session")
+def aws(tmp_path_factory) -> AwsSynth:
+    """Every AWS stack of every environment, with the cdk-nag report."""
+    return synth_aws(tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def gcp_stacks() -> dict[str, dict]:
+    """Every GCP stack of every environment, as Terraform JSON."""
+    return synth_gcp()
+
+
+@pytest.fixture
+def cfn_snapshot(snapshot):
+    return snapshot.use_extension(CloudFormationSnapshot)
+
+
+@pytest.fixture
+def tf_snapshot(snapshot):
+    return snapshot.use_extension(TerraformSnapshot)
+
+
+def pytest_collection_modifyitems(items):
+    """Under xdist (`--dist loadgroup`) keep each cloud's tests on one worker, so each synthesizes once."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "aws" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("aws"))
+        elif "gcp_stacks" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("gcp"))
