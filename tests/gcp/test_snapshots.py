@@ -1,0 +1,19 @@
+"""One snapshot per GCP stack per environment. Update with `make snapshot-update`."""
+
+from __future__ import annotations
+
+import pytest
+
+from gcp_stacks.platform import stack_names
+from shared import ENVIRONMENTS
+
+STACKS = [name for environment in ENVIRONMENTS for name in stack_names(environment)]
+
+
+def test_every_stack_is_snapshotted(gcp_stacks):
+    assert sorted(gcp_stacks) == sorted(STACKS)
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_stack_snapshot(gcp_stacks, tf_snapshot, stack_name):
+    assert gcp_stacks[stack_name] == tf_snapshot
