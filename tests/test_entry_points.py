@@ -1,0 +1,40 @@
+"""The CLIs' entry points fail fast on bad input, with the environment and field, before any synth."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.synth import ROOT
+
+
+def run_aws_app(context: dict) -> subprocess.CompletedProcess:
+    """`python app.py` the way `cdk synth -c key=value` runs it: context arrives in CDK_CONTEXT_JSON."""
+    environ = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(ROOT / "cdk.out.test")}
+    return subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ({"env": "prod"}, ["'prod'", "environment: unknown"]),
+        ({"env": "production", "aws_account_id": "12"}, ["'production'", "aws.account_id", "12-digit"]),
+        ({"env": "staging", "app_domain": "staging..bookedbarber.com"}, ["'staging'", "domain.app_domain"]),
+        ({"aws_account_id": "111122223333"}, ["aws_account_id", "add -c env=<name>"]),
+    ],
+)
+def test_aws_app_rejects_bad_input_with_a_clear_message(context, expected):
+    result = run_aws_app(context)
+    assert result.returncode != 0
+    # jsii may print its Node.js support banner first; the error itself is the rest of stderr.
+    _, marker, message = result.stderr.partition("error: settings for environment")
+    assert marker, result.stderr[-2000:]
+    for words in expected:
+        assert words in message
+    assert "Traceback" not in result.stderr and "jsii.errors" not in result.stderr
