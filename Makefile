@@ -19,7 +19,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 PY_STAMP := .venv/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help deps synth synth-aws synth-gcp test lint snapshot-update bench clean
+.PHONY: help deps synth synth-aws synth-gcp test lint snapshot-update bench clean diff-aws deploy-aws deploy-gcp check-env
 
 help:
 	@echo "make synth            synthesize every environment for AWS (cdk.out/) and GCP (cdktf.out/)"
@@ -62,6 +62,20 @@ snapshot-update: deps
 
 bench: deps
 	$(VENV_BIN)/python -m scripts.bench
+
+# Deploying needs credentials for the environment's account/project; synth and test never do.
+ENV ?=
+check-env:
+	@case "$(ENV)" in dev|staging|production) ;; *) echo "set ENV=dev|staging|production" >&2; exit 2;; esac
+
+diff-aws: deps check-env
+	npx --no-install cdk diff --all -c env=$(ENV)
+
+deploy-aws: deps check-env
+	npx --no-install cdk deploy --all -c env=$(ENV) --require-approval broadening
+
+deploy-gcp: deps check-env
+	npx --no-install cdktf deploy 'bookedbarber-$(ENV)-gcp-*'
 
 clean:
 	rm -rf cdk.out cdktf.out .venv node_modules

@@ -267,3 +267,9 @@ def test_invalid_settings_fail_naming_environment_and_field(environment, changes
 def test_validation_passes_on_every_defined_environment(environment):
     settings = load_settings(environment, environ={})
     assert replace_field(settings, "environment", environment) == settings
+
+
+def test_every_defined_environment_is_listed():
+    from shared.environments import DEFINITIONS
+
+    assert tuple(DEFINITIONS) == ENVIRONMENTS
