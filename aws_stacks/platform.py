@@ -61,7 +61,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         settings.name("network"),
         settings=settings,
         env=env,
-        description=f"BookedBarber {settings.environment}: VPC, subnets, endpoints, flow logs",
+        description=f"BookedBarber {settings.environment}: KMS keys, VPC, endpoints, flow logs, NACLs, security groups",
     )
     stacks = [network]
     for stack in stacks:

@@ -1,0 +1,152 @@
+"""Customer-managed KMS keys and the security groups of every tier.
+
+All security groups live here, with every rule between them, so the whole
+traffic matrix reads in one place: load balancer -> app -> proxy -> database,
+app -> cache. Other constructs receive the groups and never add rules.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from aws_stacks.nag import acknowledge
+from shared import Settings
+
+HTTPS = 443
+HTTP = 80
+
+
+def stateful_removal_policy(settings: Settings, *, snapshot: bool = False) -> RemovalPolicy:
+    """RETAIN where settings keep stateful resources; otherwise a final snapshot where supported, else DESTROY."""
+    if settings.resilience.retain_stateful_resources:
+        return RemovalPolicy.RETAIN
+    return RemovalPolicy.SNAPSHOT if snapshot else RemovalPolicy.DESTROY
+
+
+def customer_managed_key(scope: Construct, construct_id: str, *, settings: Settings, purpose: str) -> kms.Key:
+    """A rotating symmetric key named `alias/bookedbarber-<env>/<purpose>`."""
+    return kms.Key(
+        scope,
+        construct_id,
+        alias=f"alias/{settings.prefix}/{purpose}",
+        description=f"BookedBarber {settings.environment}: {purpose}",
+        enable_key_rotation=True,
+        removal_policy=stateful_removal_policy(settings),
+    )
+
+
+def encrypted_log_group(
+    scope: Construct, construct_id: str, *, settings: Settings, key: kms.IKey, log_group_name: str
+) -> logs.LogGroup:
+    """A KMS-encrypted log group kept for `settings.resilience.log_retention_days`."""
+    log_group = logs.LogGroup(
+        scope,
+        construct_id,
+        log_group_name=log_group_name,
+        encryption_key=key,
+        removal_policy=stateful_removal_policy(settings),
+    )
+    # RetentionDays is an enum of names in Python; the settings already hold a valid CloudWatch period.
+    log_group.node.default_child.retention_in_days = settings.resilience.log_retention_days
+    return log_group
+
+
+class Keys(Construct):
+    """One key per kind of data, so a key policy or a disabled key affects one kind only."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        self.database = customer_managed_key(self, "DatabaseKey", settings=settings, purpose="database")
+        self.cache = customer_managed_key(self, "CacheKey", settings=settings, purpose="cache")
+        self.secrets = customer_managed_key(self, "SecretsKey", settings=settings, purpose="secrets")
+        self.images = customer_managed_key(self, "ImagesKey", settings=settings, purpose="container-images")
+        self.logs = customer_managed_key(self, "LogsKey", settings=settings, purpose="logs")
+        stack = Stack.of(self)
+        # CloudWatch Logs encrypts with the caller-less service principal; scope it to this account's log groups.
+        self.logs.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsOfThisAccount",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+
+
+class SecurityGroups(Construct):
+    """Least-privilege groups: each ingress names its one source and port."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        settings: Settings,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        backend_port = settings.compute.backend.container_port
+        frontend_port = settings.compute.frontend.container_port
+        database_port = settings.database.port
+        cache_port = settings.cache.port
+
+        def group(construct_id: str, name: str, description: str) -> ec2.SecurityGroup:
+            return ec2.SecurityGroup(
+                self,
+                construct_id,
+                vpc=vpc,
+                security_group_name=settings.name(name),
+                description=f"BookedBarber {settings.environment}: {description}",
+                allow_all_outbound=False,
+            )
+
+        self.load_balancer = group("LoadBalancerSecurityGroup", "alb", "public application load balancer")
+        self.backend = group("BackendSecurityGroup", "backend", "FastAPI tasks")
+        self.frontend = group("FrontendSecurityGroup", "frontend", "Next.js tasks")
+        self.database_proxy = group("DatabaseProxySecurityGroup", "postgres-proxy", "RDS Proxy")
+        self.database = group("DatabaseSecurityGroup", "postgres", "PostgreSQL instances")
+        self.cache = group("CacheSecurityGroup", "redis", "Redis replication group")
+        self.rotation = group("SecretRotationSecurityGroup", "secret-rotation", "database secret rotation function")
+        self.endpoints = group("InterfaceEndpointSecurityGroup", "endpoints", "PrivateLink interface endpoints")
+
+        anywhere = ec2.Peer.any_ipv4()
+        acknowledge(
+            self.load_balancer,
+            "EC23",
+            "The internet-facing ALB is CloudFront's HTTPS origin and must accept any source on 443 (and 80 only "
+            "to redirect); the regional WAF web ACL filters requests, and no other group admits the internet.",
+        )
+        # The load balancer is the public entry point (CloudFront's origin); port 80 only redirects to 443.
+        self.load_balancer.add_ingress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS from CloudFront and clients")
+        self.load_balancer.add_ingress_rule(anywhere, ec2.Port.tcp(HTTP), "HTTP, redirected to HTTPS")
+        self._allow(self.load_balancer, self.backend, backend_port, "load balancer to backend")
+        self._allow(self.load_balancer, self.frontend, frontend_port, "load balancer to frontend")
+        # Tasks pull images, read secrets and call third-party APIs over HTTPS (NAT or endpoints).
+        for app in (self.backend, self.frontend):
+            app.add_egress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS to AWS APIs and third parties")
+        self._allow(self.backend, self.database_proxy, database_port, "backend to RDS Proxy")
+        self._allow(self.backend, self.database, database_port, "backend to PostgreSQL")
+        self._allow(self.database_proxy, self.database, database_port, "RDS Proxy to PostgreSQL")
+        self._allow(self.backend, self.cache, cache_port, "backend to Redis")
+        self._allow(self.rotation, self.database, database_port, "secret rotation to PostgreSQL")
+        self.rotation.add_egress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS to Secrets Manager")
+        for client, name in ((self.backend, "backend"), (self.frontend, "frontend"), (self.rotation, "rotation")):
+            self.endpoints.add_ingress_rule(client, ec2.Port.tcp(HTTPS), f"{name} to AWS APIs over PrivateLink")
+
+    @staticmethod
+    def _allow(source: ec2.SecurityGroup, target: ec2.SecurityGroup, port: int, description: str) -> None:
+        """Egress on the source and ingress on the target, for one TCP port."""
+        source.add_egress_rule(target, ec2.Port.tcp(port), description)
+        target.add_ingress_rule(source, ec2.Port.tcp(port), description)
