@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import GcsBackend, TerraformStack
+from cdktf import GcsBackend, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 from constructs import Construct
 
@@ -24,3 +24,10 @@ class GcpStack(TerraformStack):
         )
         if settings.gcp.state_bucket:
             GcsBackend(self, bucket=settings.gcp.state_bucket, prefix=f"{settings.prefix}/{component}")
+
+
+def retained(settings: Settings, *, ignore_changes: list[str] | None = None) -> TerraformResourceLifecycle:
+    """Stateful resources refuse `terraform destroy` where settings ask to retain them."""
+    return TerraformResourceLifecycle(
+        prevent_destroy=settings.resilience.retain_stateful_resources, ignore_changes=ignore_changes
+    )

@@ -1,20 +1,71 @@
-"""Network: custom-mode VPC and the app subnet from settings."""
+"""Network: custom-mode VPC, the app subnet, Cloud NAT, private services access and the firewall."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_google.compute_firewall import (
+    ComputeFirewall,
+    ComputeFirewallAllow,
+    ComputeFirewallDeny,
+    ComputeFirewallLogConfig,
+)
+from cdktf_cdktf_provider_google.compute_global_address import ComputeGlobalAddress
 from cdktf_cdktf_provider_google.compute_network import ComputeNetwork
-from cdktf_cdktf_provider_google.compute_subnetwork import ComputeSubnetwork
+from cdktf_cdktf_provider_google.compute_router import ComputeRouter
+from cdktf_cdktf_provider_google.compute_router_nat import ComputeRouterNat, ComputeRouterNatLogConfig
+from cdktf_cdktf_provider_google.compute_subnetwork import ComputeSubnetwork, ComputeSubnetworkLogConfig
+from cdktf_cdktf_provider_google.service_networking_connection import ServiceNetworkingConnection
 from constructs import Construct
 
 from gcp_stacks.base import GcpStack
+from gcp_stacks.project import enable_services
 from shared import Settings
+
+# Google's front ends and health checkers; the only sources allowed in from outside the VPC.
+GOOGLE_LB_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
+# The Cloud SQL connectors (Auth Proxy, language connectors) reach the instance's private IP on this port.
+CLOUD_SQL_CONNECTOR_PORT = 3307
+# Memorystore listens on 6378 instead of 6379 once in-transit encryption is on; the port is not configurable.
+MEMORYSTORE_TLS_PORT = 6378
+# RFC 1918 space: Direct VPC egress in PRIVATE_RANGES_ONLY mode sends exactly this into the VPC.
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+# Lowest priority a rule can have: the explicit deny-all sits under every allow.
+LOWEST_PRIORITY = 65534
+
+
+@dataclass(frozen=True)
+class NetworkRefs:
+    """Ids of the network stack's resources, derived from settings so other stacks need no remote state."""
+
+    network_id: str
+    subnet_id: str
+    private_services_range: str
+    data_client_tag: str  # network tag of the workloads allowed to reach Cloud SQL and Memorystore
+
+    @classmethod
+    def of(cls, settings: Settings) -> NetworkRefs:
+        project, region = settings.gcp.project_id, settings.gcp.region
+        return cls(
+            network_id=f"projects/{project}/global/networks/{settings.name('vpc')}",
+            subnet_id=f"projects/{project}/regions/{region}/subnetworks/{settings.name('app')}",
+            private_services_range=settings.name("private-services"),
+            data_client_tag=settings.name("data-client"),
+        )
 
 
 class NetworkStack(GcpStack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="network")
+        services = enable_services(self, settings, ("compute.googleapis.com", "servicenetworking.googleapis.com"))
         self.network = ComputeNetwork(
-            self, "Vpc", name=settings.name("vpc"), auto_create_subnetworks=False, routing_mode="REGIONAL"
+            self,
+            "Vpc",
+            name=settings.name("vpc"),
+            auto_create_subnetworks=False,
+            routing_mode="REGIONAL",
+            delete_default_routes_on_create=False,
+            depends_on=services,
         )
         self.app_subnet = ComputeSubnetwork(
             self,
@@ -24,4 +75,94 @@ class NetworkStack(GcpStack):
             region=settings.gcp.region,
             ip_cidr_range=settings.network.gcp_app_subnet_cidr,
             private_ip_google_access=True,
+            log_config=ComputeSubnetworkLogConfig(
+                aggregation_interval="INTERVAL_5_SEC", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
+            ),
+        )
+        router = ComputeRouter(
+            self, "Router", name=settings.name("router"), network=self.network.id, region=settings.gcp.region
+        )
+        ComputeRouterNat(
+            self,
+            "Nat",
+            name=settings.name("nat"),
+            router=router.name,
+            region=settings.gcp.region,
+            nat_ip_allocate_option="AUTO_ONLY",
+            source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
+            log_config=ComputeRouterNatLogConfig(enable=True, filter="ERRORS_ONLY"),
+        )
+        self._private_services_access(settings)
+        self._firewall(settings)
+
+    def _private_services_access(self, settings: Settings) -> None:
+        """Cloud SQL and Memorystore get addresses from this range only, so neither has a public IP."""
+        address, _, prefix = settings.network.gcp_private_services_cidr.partition("/")
+        psa_range = ComputeGlobalAddress(
+            self,
+            "PrivateServicesRange",
+            name=NetworkRefs.of(settings).private_services_range,
+            purpose="VPC_PEERING",
+            address_type="INTERNAL",
+            address=address,
+            prefix_length=int(prefix),
+            network=self.network.id,
+        )
+        ServiceNetworkingConnection(
+            self,
+            "PrivateServicesConnection",
+            network=self.network.id,
+            service="servicenetworking.googleapis.com",
+            reserved_peering_ranges=[psa_range.name],
+        )
+
+    def _firewall(self, settings: Settings) -> None:
+        logged = ComputeFirewallLogConfig(metadata="INCLUDE_ALL_METADATA")
+        service_ports = sorted({str(s.container_port) for s in (settings.compute.backend, settings.compute.frontend)})
+        ComputeFirewall(
+            self,
+            "AllowLoadBalancerIngress",
+            name=settings.name("allow-lb-health-checks"),
+            network=self.network.id,
+            direction="INGRESS",
+            priority=1000,
+            source_ranges=list(GOOGLE_LB_RANGES),
+            allow=[ComputeFirewallAllow(protocol="tcp", ports=service_ports)],
+            log_config=logged,
+        )
+        ComputeFirewall(
+            self,
+            "DenyAllIngress",
+            name=settings.name("deny-all-ingress"),
+            network=self.network.id,
+            direction="INGRESS",
+            priority=LOWEST_PRIORITY,
+            source_ranges=["0.0.0.0/0"],
+            deny=[ComputeFirewallDeny(protocol="all")],
+            log_config=logged,
+        )
+        data_ports = {settings.database.port, CLOUD_SQL_CONNECTOR_PORT, settings.cache.port, MEMORYSTORE_TLS_PORT}
+        ComputeFirewall(
+            self,
+            "AllowApiToDataEgress",
+            name=settings.name("allow-api-to-data"),
+            network=self.network.id,
+            direction="EGRESS",
+            priority=1000,
+            target_tags=[NetworkRefs.of(settings).data_client_tag],
+            destination_ranges=[settings.network.gcp_private_services_cidr],
+            allow=[ComputeFirewallAllow(protocol="tcp", ports=[str(port) for port in sorted(data_ports)])],
+            log_config=logged,
+        )
+        # Public egress (Cloud NAT) stays open; inside private address space only the rule above is allowed.
+        ComputeFirewall(
+            self,
+            "DenyPrivateEgress",
+            name=settings.name("deny-private-egress"),
+            network=self.network.id,
+            direction="EGRESS",
+            priority=LOWEST_PRIORITY,
+            destination_ranges=list(PRIVATE_RANGES),
+            deny=[ComputeFirewallDeny(protocol="all")],
+            log_config=logged,
         )

@@ -1,14 +1,98 @@
-"""Builds the GCP platform: one set of stacks per environment, all from shared settings."""
+"""Builds the GCP platform: three stacks per environment, all from shared settings.
+
+network -> data -> app, deployed in that order. Stacks refer to each other through names and ids
+derived from settings (`NetworkRefs`, `Identity`, `sql_connection_name`, ...) or data sources, not
+cdktf cross-stack references, so no stack reads another's Terraform state.
+"""
 
 from __future__ import annotations
 
 from cdktf import App, TerraformStack
+from constructs import Construct
 
+from gcp_stacks.base import GcpStack
+from gcp_stacks.compute import Registry, Services
+from gcp_stacks.data import Buckets, Database, SessionCache
+from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.network import NetworkStack
+from gcp_stacks.project import ServiceAgents, enable_services
+from gcp_stacks.secrets import Secrets
+from gcp_stacks.security import Keys, ServiceAccounts
 from shared import Settings, load_all
 
-# Stack name suffixes; every stack is `bookedbarber-<env>-gcp-<component>`.
-COMPONENTS = ("network",)
+# Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
+COMPONENTS = ("network", "data", "app")
+
+DATA_APIS = (
+    "cloudkms.googleapis.com",
+    "iam.googleapis.com",
+    "sqladmin.googleapis.com",
+    "redis.googleapis.com",
+    "secretmanager.googleapis.com",
+    "pubsub.googleapis.com",
+    "artifactregistry.googleapis.com",
+    "storage.googleapis.com",
+)
+APP_APIS = ("run.googleapis.com",)
+
+
+class DataStack(GcpStack):
+    """Everything stateful, plus what must exist before the first release: keys, identities, secrets, registry.
+
+    Between this stack and `app`, an operator adds the secret versions and pushes the bootstrap images.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id, settings=settings, component="data")
+        enable_services(self, settings, DATA_APIS)
+        agents = ServiceAgents(self, "ServiceAgents", settings=settings)
+        keys = Keys(self, "Keys", settings=settings, agents=agents)
+        accounts = ServiceAccounts(self, "ServiceAccounts", settings=settings)
+        Secrets(
+            self,
+            "Secrets",
+            settings=settings,
+            key=keys.key("secrets"),
+            key_grant=keys.grants["secrets"],
+            agents=agents,
+            accounts=accounts,
+        )
+        Database(
+            self,
+            "Database",
+            settings=settings,
+            key=keys.key("database"),
+            key_grant=keys.grants["database"],
+            accounts=accounts,
+        )
+        SessionCache(self, "SessionCache", settings=settings, key=keys.key("cache"), key_grant=keys.grants["cache"])
+        Buckets(
+            self,
+            "Buckets",
+            settings=settings,
+            key=keys.key("storage"),
+            key_grant=keys.grants["storage"],
+            agents=agents,
+            accounts=accounts,
+        )
+        Registry(
+            self,
+            "Registry",
+            settings=settings,
+            key=keys.key("registry"),
+            key_grant=keys.grants["registry"],
+            readers=[account.member for account in accounts.accounts.values()],
+        )
+
+
+class AppStack(GcpStack):
+    """Stateless serving: the Cloud Run services and the load balancer in front of them."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id, settings=settings, component="app")
+        enable_services(self, settings, APP_APIS)
+        services = Services(self, "Services", settings=settings)
+        LoadBalancer(self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service)
 
 
 def stack_names(environment: str) -> list[str]:
@@ -17,7 +101,11 @@ def stack_names(environment: str) -> list[str]:
 
 def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
     network = NetworkStack(app, settings.name("gcp-network"), settings=settings)
-    return [network]
+    data = DataStack(app, settings.name("gcp-data"), settings=settings)
+    data.add_dependency(network)
+    application = AppStack(app, settings.name("gcp-app"), settings=settings)
+    application.add_dependency(data)
+    return [network, data, application]
 
 
 def build_platform(app: App) -> list[TerraformStack]:

@@ -361,10 +361,16 @@ class ResilienceSettings:
     log_retention_days: int  # application, flow and audit logs
     deletion_protection: bool  # databases and load balancers refuse deletion
     retain_stateful_resources: bool  # databases, caches, buckets, keys and secrets survive stack deletion
+    key_rotation_days: int = 90  # automatic rotation of customer-managed encryption keys
+    secret_rotation_days: int = 90  # how often Secret Manager sends a rotation notification per secret
 
     def problems(self) -> Problems:
         if not 1 <= self.backup_retention_days <= 35:
             yield "backup_retention_days", f"{self.backup_retention_days} is outside RDS's 1-35 days"
+        if not 90 <= self.key_rotation_days <= 2560:
+            yield "key_rotation_days", f"{self.key_rotation_days} is outside the 90-2560 days both KMS services accept"
+        if self.secret_rotation_days < 1:
+            yield "secret_rotation_days", f"{self.secret_rotation_days} must be at least 1 day"
         for name in ("rpo_minutes", "rto_minutes"):
             yield from _check(name, positive_problem(getattr(self, name)))
         if self.log_retention_days not in CLOUDWATCH_RETENTION_DAYS:

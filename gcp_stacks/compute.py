@@ -1,0 +1,251 @@
+"""Compute: the Artifact Registry repository and the two Cloud Run services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle, Token
+from cdktf_cdktf_provider_google.artifact_registry_repository import (
+    ArtifactRegistryRepository,
+    ArtifactRegistryRepositoryCleanupPolicies,
+    ArtifactRegistryRepositoryCleanupPoliciesCondition,
+    ArtifactRegistryRepositoryCleanupPoliciesMostRecentVersions,
+    ArtifactRegistryRepositoryDockerConfig,
+)
+from cdktf_cdktf_provider_google.artifact_registry_repository_iam_member import ArtifactRegistryRepositoryIamMember
+from cdktf_cdktf_provider_google.cloud_run_v2_service import (
+    CloudRunV2Service,
+    CloudRunV2ServiceTemplate,
+    CloudRunV2ServiceTemplateContainers,
+    CloudRunV2ServiceTemplateContainersEnv,
+    CloudRunV2ServiceTemplateContainersEnvValueSource,
+    CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef,
+    CloudRunV2ServiceTemplateContainersLivenessProbe,
+    CloudRunV2ServiceTemplateContainersLivenessProbeHttpGet,
+    CloudRunV2ServiceTemplateContainersPorts,
+    CloudRunV2ServiceTemplateContainersResources,
+    CloudRunV2ServiceTemplateContainersStartupProbe,
+    CloudRunV2ServiceTemplateContainersStartupProbeHttpGet,
+    CloudRunV2ServiceTemplateScaling,
+    CloudRunV2ServiceTemplateVpcAccess,
+    CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
+)
+from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
+from cdktf_cdktf_provider_google.data_google_redis_instance import DataGoogleRedisInstance
+from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
+from constructs import Construct
+
+from gcp_stacks.data import DATABASE_NAME, redis_instance_name, sql_connection_name
+from gcp_stacks.network import NetworkRefs
+from gcp_stacks.secrets import secret_id
+from gcp_stacks.security import Identity
+from shared import Settings
+from shared.model import ServiceSizing
+
+# The tag Terraform deploys first; CI rolls out real releases with `gcloud run deploy`, which Terraform ignores.
+BOOTSTRAP_IMAGE_TAG = "bootstrap"
+# Untagged images older than this are removed by the repository's cleanup policy.
+UNTAGGED_IMAGE_MAX_AGE_SECONDS = 30 * 86400
+KEEP_RECENT_VERSIONS = 20
+
+
+def repository_id(settings: Settings) -> str:
+    return settings.name("containers")
+
+
+def image(settings: Settings, name: str) -> str:
+    host = f"{settings.gcp.region}-docker.pkg.dev"
+    return f"{host}/{settings.gcp.project_id}/{repository_id(settings)}/{name}:{BOOTSTRAP_IMAGE_TAG}"
+
+
+class Registry(Construct):
+    """The Docker repository both services pull from, encrypted with our key."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: KmsCryptoKey,
+        key_grant: Construct,
+        readers: list[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.repository = ArtifactRegistryRepository(
+            self,
+            "Repository",
+            repository_id=repository_id(settings),
+            location=settings.gcp.region,
+            format="DOCKER",
+            kms_key_name=key.id,
+            docker_config=ArtifactRegistryRepositoryDockerConfig(immutable_tags=True),
+            cleanup_policy_dry_run=False,
+            cleanup_policies=[
+                ArtifactRegistryRepositoryCleanupPolicies(
+                    id="keep-recent",
+                    action="KEEP",
+                    most_recent_versions=ArtifactRegistryRepositoryCleanupPoliciesMostRecentVersions(
+                        keep_count=KEEP_RECENT_VERSIONS
+                    ),
+                ),
+                ArtifactRegistryRepositoryCleanupPolicies(
+                    id="delete-old-untagged",
+                    action="DELETE",
+                    condition=ArtifactRegistryRepositoryCleanupPoliciesCondition(
+                        tag_state="UNTAGGED", older_than=f"{UNTAGGED_IMAGE_MAX_AGE_SECONDS}s"
+                    ),
+                ),
+            ],
+            depends_on=[key_grant],
+        )
+        for index, member in enumerate(readers):
+            ArtifactRegistryRepositoryIamMember(
+                self,
+                f"Reader{index}",
+                repository=self.repository.name,
+                location=settings.gcp.region,
+                role="roles/artifactregistry.reader",
+                member=member,
+            )
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What differs between the two services; everything else is the same code path."""
+
+    workload: str  # service account and name suffix: "api" or "web"
+    image_name: str
+    sizing: ServiceSizing
+    health_path: str
+    data_client: bool  # joins the firewall's data-client tag (Cloud SQL and Redis)
+    env: dict[str, str]
+    secret_env: dict[str, str]  # env var -> secret name suffix (secrets.SECRETS)
+
+
+class CloudRunService(Construct):
+    """A Cloud Run service reachable only through the load balancer, with Direct VPC egress."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, spec: ServiceSpec) -> None:
+        super().__init__(scope, construct_id)
+        network = NetworkRefs.of(settings)
+        sizing = spec.sizing
+        env = [CloudRunV2ServiceTemplateContainersEnv(name=name, value=value) for name, value in spec.env.items()]
+        env += [
+            CloudRunV2ServiceTemplateContainersEnv(
+                name=name,
+                value_source=CloudRunV2ServiceTemplateContainersEnvValueSource(
+                    secret_key_ref=CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef(
+                        secret=secret_id(settings, secret), version="latest"
+                    )
+                ),
+            )
+            for name, secret in spec.secret_env.items()
+        ]
+        self.service = CloudRunV2Service(
+            self,
+            "Service",
+            name=settings.name(spec.workload),
+            location=settings.gcp.region,
+            ingress="INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
+            deletion_protection=settings.resilience.deletion_protection,
+            template=CloudRunV2ServiceTemplate(
+                service_account=Identity.of(settings, spec.workload).email,
+                execution_environment="EXECUTION_ENVIRONMENT_GEN2",
+                scaling=CloudRunV2ServiceTemplateScaling(
+                    min_instance_count=sizing.cloud_run_min_instances,
+                    max_instance_count=sizing.cloud_run_max_instances,
+                ),
+                vpc_access=CloudRunV2ServiceTemplateVpcAccess(
+                    egress="PRIVATE_RANGES_ONLY",
+                    network_interfaces=[
+                        CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces(
+                            network=network.network_id,
+                            subnetwork=network.subnet_id,
+                            tags=[network.data_client_tag] if spec.data_client else None,
+                        )
+                    ],
+                ),
+                containers=[
+                    CloudRunV2ServiceTemplateContainers(
+                        image=image(settings, spec.image_name),
+                        ports=CloudRunV2ServiceTemplateContainersPorts(container_port=sizing.container_port),
+                        resources=CloudRunV2ServiceTemplateContainersResources(
+                            limits={"cpu": str(sizing.cloud_run_cpus), "memory": f"{sizing.cloud_run_memory_mib}Mi"},
+                            cpu_idle=True,
+                            startup_cpu_boost=True,
+                        ),
+                        env=env,
+                        startup_probe=CloudRunV2ServiceTemplateContainersStartupProbe(
+                            http_get=CloudRunV2ServiceTemplateContainersStartupProbeHttpGet(path=spec.health_path),
+                            initial_delay_seconds=0,
+                            period_seconds=5,
+                            timeout_seconds=3,
+                            failure_threshold=24,
+                        ),
+                        liveness_probe=CloudRunV2ServiceTemplateContainersLivenessProbe(
+                            http_get=CloudRunV2ServiceTemplateContainersLivenessProbeHttpGet(path=spec.health_path),
+                            period_seconds=15,
+                            timeout_seconds=5,
+                            failure_threshold=3,
+                        ),
+                    )
+                ],
+            ),
+            # Releases change the image outside Terraform; a plan must not roll them back to the bootstrap tag.
+            lifecycle=TerraformResourceLifecycle(
+                ignore_changes=["template[0].containers[0].image", "client", "client_version"]
+            ),
+        )
+        # Anyone may invoke, but ingress admits only the load balancer, which applies Cloud Armor first.
+        CloudRunV2ServiceIamMember(
+            self,
+            "PublicInvoker",
+            name=self.service.name,
+            location=settings.gcp.region,
+            role="roles/run.invoker",
+            member="allUsers",
+        )
+
+
+class Services(Construct):
+    """The FastAPI backend and the Next.js frontend."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        redis = DataGoogleRedisInstance(
+            self, "SessionCache", name=redis_instance_name(settings), region=settings.gcp.region
+        )
+        api = ServiceSpec(
+            workload="api",
+            image_name="backend",
+            sizing=settings.compute.backend,
+            health_path="/health",
+            data_client=True,
+            env={
+                "ENVIRONMENT": settings.environment,
+                "CLOUD_SQL_CONNECTION_NAME": sql_connection_name(settings),
+                "DATABASE_NAME": DATABASE_NAME,
+                "DATABASE_USER": Identity.of(settings, "api").database_user,
+                "DATABASE_IAM_AUTH": "true",
+                "REDIS_HOST": redis.host,
+                "REDIS_PORT": Token.as_string(redis.port),
+                "REDIS_TLS": "true",
+                **{f"FEATURE_{flag.upper()}": str(on).lower() for flag, on in sorted(settings.feature_flags.items())},
+            },
+            secret_env={"REDIS_PASSWORD": "redis-auth", "SECRET_KEY": "app-secret-key"},
+        )
+        web = ServiceSpec(
+            workload="web",
+            image_name="frontend",
+            sizing=settings.compute.frontend,
+            health_path="/api/health",
+            data_client=False,
+            env={
+                "ENVIRONMENT": settings.environment,
+                "NEXT_PUBLIC_API_URL": f"https://{settings.domain.app_domain}/api",
+            },
+            secret_env={},
+        )
+        self.api = CloudRunService(self, "ApiService", settings=settings, spec=api)
+        self.web = CloudRunService(self, "WebService", settings=settings, spec=web)

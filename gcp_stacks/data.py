@@ -1,0 +1,316 @@
+"""Data: Cloud SQL for PostgreSQL, Memorystore for Redis, and the Cloud Storage buckets."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
+from cdktf_cdktf_provider_google.redis_instance import (
+    RedisInstance,
+    RedisInstanceMaintenancePolicy,
+    RedisInstanceMaintenancePolicyWeeklyMaintenanceWindow,
+    RedisInstanceMaintenancePolicyWeeklyMaintenanceWindowStartTime,
+    RedisInstancePersistenceConfig,
+)
+from cdktf_cdktf_provider_google.sql_database import SqlDatabase
+from cdktf_cdktf_provider_google.sql_database_instance import (
+    SqlDatabaseInstance,
+    SqlDatabaseInstanceSettings,
+    SqlDatabaseInstanceSettingsBackupConfiguration,
+    SqlDatabaseInstanceSettingsBackupConfigurationBackupRetentionSettings,
+    SqlDatabaseInstanceSettingsDatabaseFlags,
+    SqlDatabaseInstanceSettingsInsightsConfig,
+    SqlDatabaseInstanceSettingsIpConfiguration,
+    SqlDatabaseInstanceSettingsMaintenanceWindow,
+)
+from cdktf_cdktf_provider_google.sql_user import SqlUser
+from cdktf_cdktf_provider_google.storage_bucket import (
+    StorageBucket,
+    StorageBucketEncryption,
+    StorageBucketLifecycleRule,
+    StorageBucketLifecycleRuleAction,
+    StorageBucketLifecycleRuleCondition,
+    StorageBucketLogging,
+    StorageBucketVersioning,
+)
+from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+from constructs import Construct
+
+from gcp_stacks.base import retained
+from gcp_stacks.network import NetworkRefs
+from gcp_stacks.project import ServiceAgents
+from gcp_stacks.security import ServiceAccounts
+from shared import Settings
+
+POSTGRES_VERSION = "POSTGRES_16"
+# Enterprise edition: the db-custom tiers in settings are not offered on Enterprise Plus.
+SQL_EDITION = "ENTERPRISE"
+# Point-in-time recovery window; 7 days is Cloud SQL Enterprise's maximum for write-ahead logs.
+TRANSACTION_LOG_RETENTION_DAYS = 7
+REDIS_VERSION = "REDIS_7_2"
+DATABASE_NAME = "bookedbarber"
+
+# What CIS and Security Command Center expect of a PostgreSQL instance, plus IAM sign-in.
+DATABASE_FLAGS = {
+    "cloudsql.iam_authentication": "on",
+    "cloudsql.enable_pgaudit": "on",
+    "pgaudit.log": "ddl,role",
+    "log_connections": "on",
+    "log_disconnections": "on",
+    "log_checkpoints": "on",
+    "log_lock_waits": "on",
+    "log_statement": "ddl",
+    "log_min_messages": "warning",
+    "log_min_error_statement": "error",
+    "log_min_duration_statement": "-1",
+}
+
+
+def sql_instance_name(settings: Settings) -> str:
+    return settings.name("postgres")
+
+
+def sql_connection_name(settings: Settings) -> str:
+    """`project:region:instance`, what the Cloud SQL connectors and Cloud Run expect."""
+    return f"{settings.gcp.project_id}:{settings.gcp.region}:{sql_instance_name(settings)}"
+
+
+def redis_instance_name(settings: Settings) -> str:
+    return settings.name("redis")
+
+
+def bucket_name(settings: Settings, purpose: str) -> str:
+    return settings.name(purpose)
+
+
+class Database(Construct):
+    """A private-IP-only PostgreSQL primary with PITR, and the read replicas settings ask for."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: KmsCryptoKey,
+        key_grant: Construct,
+        accounts: ServiceAccounts,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        db = settings.database
+        network = NetworkRefs.of(settings)
+        common = dict(
+            database_version=POSTGRES_VERSION,
+            region=settings.gcp.region,
+            deletion_protection=settings.resilience.deletion_protection,
+            encryption_key_name=key.id,
+            depends_on=[key_grant],
+            lifecycle=retained(settings),
+        )
+
+        def instance_settings(*, primary: bool) -> SqlDatabaseInstanceSettings:
+            return SqlDatabaseInstanceSettings(
+                tier=db.gcp_tier,
+                edition=SQL_EDITION,
+                availability_type="REGIONAL" if db.multi_az and primary else "ZONAL",
+                disk_type="PD_SSD",
+                disk_size=db.allocated_storage_gib,
+                disk_autoresize=True,
+                disk_autoresize_limit=db.max_allocated_storage_gib,
+                deletion_protection_enabled=settings.resilience.deletion_protection,
+                ip_configuration=SqlDatabaseInstanceSettingsIpConfiguration(
+                    ipv4_enabled=False,
+                    private_network=network.network_id,
+                    allocated_ip_range=network.private_services_range,
+                    ssl_mode="ENCRYPTED_ONLY",
+                ),
+                backup_configuration=SqlDatabaseInstanceSettingsBackupConfiguration(
+                    enabled=True,
+                    point_in_time_recovery_enabled=True,
+                    start_time="03:00",
+                    transaction_log_retention_days=TRANSACTION_LOG_RETENTION_DAYS,
+                    backup_retention_settings=SqlDatabaseInstanceSettingsBackupConfigurationBackupRetentionSettings(
+                        retained_backups=settings.resilience.backup_retention_days, retention_unit="COUNT"
+                    ),
+                )
+                if primary
+                else None,
+                maintenance_window=SqlDatabaseInstanceSettingsMaintenanceWindow(day=7, hour=4, update_track="stable"),
+                insights_config=SqlDatabaseInstanceSettingsInsightsConfig(
+                    query_insights_enabled=True,
+                    query_string_length=1024,
+                    record_application_tags=True,
+                    record_client_address=False,
+                ),
+                database_flags=[
+                    SqlDatabaseInstanceSettingsDatabaseFlags(name=name, value=value)
+                    for name, value in DATABASE_FLAGS.items()
+                ],
+                user_labels=settings.gcp_labels,
+            )
+
+        self.primary = SqlDatabaseInstance(
+            self, "Primary", name=sql_instance_name(settings), settings=instance_settings(primary=True), **common
+        )
+        self.replicas = [
+            SqlDatabaseInstance(
+                self,
+                f"ReadReplica{number}",
+                name=settings.name(f"postgres-replica-{number}"),
+                master_instance_name=self.primary.name,
+                settings=instance_settings(primary=False),
+                **common,
+            )
+            for number in range(1, db.read_replicas + 1)
+        ]
+        SqlDatabase(self, "AppDatabase", name=DATABASE_NAME, instance=self.primary.name)
+        api = accounts.identities["api"]
+        SqlUser(
+            self,
+            "ApiDatabaseUser",
+            name=api.database_user,
+            instance=self.primary.name,
+            type="CLOUD_IAM_SERVICE_ACCOUNT",
+            depends_on=[accounts.accounts["api"]],
+        )
+
+
+class SessionCache(Construct):
+    """Memorystore for Redis on the private services range, with AUTH and TLS."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: Settings, key: KmsCryptoKey, key_grant: Construct
+    ) -> None:
+        super().__init__(scope, construct_id)
+        cache = settings.cache
+        network = NetworkRefs.of(settings)
+        self.instance = RedisInstance(
+            self,
+            "Instance",
+            name=redis_instance_name(settings),
+            region=settings.gcp.region,
+            tier="STANDARD_HA" if cache.high_availability else "BASIC",
+            memory_size_gb=cache.gcp_memory_size_gib,
+            redis_version=REDIS_VERSION,
+            authorized_network=network.network_id,
+            connect_mode="PRIVATE_SERVICE_ACCESS",
+            reserved_ip_range=network.private_services_range,
+            auth_enabled=True,
+            transit_encryption_mode="SERVER_AUTHENTICATION",
+            customer_managed_key=key.id,
+            persistence_config=RedisInstancePersistenceConfig(persistence_mode="RDB", rdb_snapshot_period="ONE_HOUR")
+            if cache.high_availability
+            else RedisInstancePersistenceConfig(persistence_mode="DISABLED"),
+            maintenance_policy=RedisInstanceMaintenancePolicy(
+                weekly_maintenance_window=[
+                    RedisInstanceMaintenancePolicyWeeklyMaintenanceWindow(
+                        day="SUNDAY",
+                        start_time=RedisInstanceMaintenancePolicyWeeklyMaintenanceWindowStartTime(hours=5, minutes=0),
+                    )
+                ]
+            ),
+            depends_on=[key_grant],
+            lifecycle=retained(settings),
+        )
+
+
+class Buckets(Construct):
+    """Static assets (served by Cloud CDN), user uploads, and the bucket both log their access to."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: KmsCryptoKey,
+        key_grant: Construct,
+        agents: ServiceAgents,
+        accounts: ServiceAccounts,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        storage = settings.storage
+        common = dict(
+            location=settings.gcp.region.upper(),
+            storage_class="STANDARD",
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            force_destroy=False,
+            encryption=StorageBucketEncryption(default_kms_key_name=key.id),
+            depends_on=[key_grant],
+            lifecycle=retained(settings),
+        )
+        # Usage logs cannot be written to a bucket about itself; its own writes are in Cloud Audit Logs.
+        self.access_logs = StorageBucket(
+            self,
+            "AccessLogs",
+            name=bucket_name(settings, "access-logs"),
+            versioning=StorageBucketVersioning(enabled=False),
+            lifecycle_rule=[_delete_after(settings.resilience.log_retention_days)],
+            **common,
+        )
+        StorageBucketIamMember(
+            self,
+            "AccessLogsWriter",
+            bucket=self.access_logs.name,
+            role="roles/storage.objectCreator",
+            member="group:cloud-storage-analytics@google.com",
+        )
+        noncurrent = StorageBucketLifecycleRule(
+            action=StorageBucketLifecycleRuleAction(type="Delete"),
+            condition=StorageBucketLifecycleRuleCondition(
+                days_since_noncurrent_time=storage.noncurrent_version_expiry_days, with_state="ARCHIVED"
+            ),
+        )
+        versioning = StorageBucketVersioning(enabled=storage.versioning)
+        # Static assets stay in STANDARD: CDN cache fills from Nearline or Archive pay retrieval fees.
+        self.static_assets = StorageBucket(
+            self,
+            "StaticAssets",
+            name=bucket_name(settings, "static-assets"),
+            versioning=versioning,
+            logging=StorageBucketLogging(log_bucket=self.access_logs.name, log_object_prefix="static-assets/"),
+            lifecycle_rule=[noncurrent],
+            **common,
+        )
+        # Cloud CDN fills its cache as this Google-managed account; the bucket stays private otherwise.
+        StorageBucketIamMember(
+            self,
+            "StaticAssetsCdnReader",
+            bucket=self.static_assets.name,
+            role="roles/storage.objectViewer",
+            member=agents.cdn_fill,
+        )
+        self.uploads = StorageBucket(
+            self,
+            "Uploads",
+            name=bucket_name(settings, "uploads"),
+            versioning=versioning,
+            logging=StorageBucketLogging(log_bucket=self.access_logs.name, log_object_prefix="uploads/"),
+            lifecycle_rule=[
+                _transition(storage.infrequent_access_after_days, "NEARLINE", "STANDARD"),
+                _transition(storage.archive_after_days, "ARCHIVE", "NEARLINE"),
+                noncurrent,
+            ],
+            **common,
+        )
+        # The API stores and serves users' uploads; objectUser reads and writes objects, not bucket settings.
+        StorageBucketIamMember(
+            self,
+            "UploadsApiUser",
+            bucket=self.uploads.name,
+            role="roles/storage.objectUser",
+            member=accounts.accounts["api"].member,
+        )
+
+
+def _transition(age_days: int, to_class: str, from_class: str) -> StorageBucketLifecycleRule:
+    return StorageBucketLifecycleRule(
+        action=StorageBucketLifecycleRuleAction(type="SetStorageClass", storage_class=to_class),
+        condition=StorageBucketLifecycleRuleCondition(age=age_days, matches_storage_class=[from_class]),
+    )
+
+
+def _delete_after(age_days: int) -> StorageBucketLifecycleRule:
+    return StorageBucketLifecycleRule(
+        action=StorageBucketLifecycleRuleAction(type="Delete"),
+        condition=StorageBucketLifecycleRuleCondition(age=age_days),
+    )

@@ -1,0 +1,43 @@
+"""Project-level plumbing: the APIs a stack needs and the project's service agents."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
+from cdktf_cdktf_provider_google.data_google_storage_project_service_account import (
+    DataGoogleStorageProjectServiceAccount,
+)
+from cdktf_cdktf_provider_google.project_service import ProjectService
+from constructs import Construct
+
+from shared import Settings
+
+
+def enable_services(scope: Construct, settings: Settings, apis: tuple[str, ...]) -> list[ProjectService]:
+    """Enable `apis`; disabling on destroy would break whatever else in the project uses them."""
+    return [
+        ProjectService(
+            scope,
+            "Api" + "".join(part.capitalize() for part in api.split(".")[0].split("-")),
+            project=settings.gcp.project_id,
+            service=api,
+            disable_on_destroy=False,
+            disable_dependent_services=False,
+        )
+        for api in apis
+    ]
+
+
+class ServiceAgents(Construct):
+    """Google-managed identities that use our keys; their e-mails embed the project number."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        number = DataGoogleProject(self, "Project", project_id=settings.gcp.project_id).number
+        self.cloud_sql = f"serviceAccount:service-{number}@gcp-sa-cloud-sql.iam.gserviceaccount.com"
+        self.redis = f"serviceAccount:service-{number}@cloud-redis.iam.gserviceaccount.com"
+        self.artifact_registry = f"serviceAccount:service-{number}@gcp-sa-artifactregistry.iam.gserviceaccount.com"
+        self.secret_manager = f"serviceAccount:service-{number}@gcp-sa-secretmanager.iam.gserviceaccount.com"
+        # This data source also creates the Cloud Storage agent if the project has none yet.
+        storage = DataGoogleStorageProjectServiceAccount(self, "StorageAgent", project=settings.gcp.project_id)
+        self.storage = f"serviceAccount:{storage.email_address}"
+        self.cdn_fill = f"serviceAccount:service-{number}@cloud-cdn-fill.iam.gserviceaccount.com"

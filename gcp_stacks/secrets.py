@@ -1,0 +1,100 @@
+"""Secret Manager: the application's secrets, encrypted with our key, with rotation reminders.
+
+Terraform creates the secrets, never their values: each version is added out of band
+(`gcloud secrets versions add`), so no secret ever reaches the synthesized JSON or the state.
+"""
+
+from __future__ import annotations
+
+from cdktf import Fn
+from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
+from cdktf_cdktf_provider_google.pubsub_topic import PubsubTopic
+from cdktf_cdktf_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
+from cdktf_cdktf_provider_google.secret_manager_secret import (
+    SecretManagerSecret,
+    SecretManagerSecretReplication,
+    SecretManagerSecretReplicationUserManaged,
+    SecretManagerSecretReplicationUserManagedReplicas,
+    SecretManagerSecretReplicationUserManagedReplicasCustomerManagedEncryption,
+    SecretManagerSecretRotation,
+    SecretManagerSecretTopics,
+)
+from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
+from constructs import Construct
+
+from gcp_stacks.base import retained
+from gcp_stacks.project import ServiceAgents
+from gcp_stacks.security import ServiceAccounts
+from shared import Settings
+
+# Secret id suffix -> the workloads that may read it. The database password belongs to the built-in
+# `postgres` user for break-glass and migrations; the API signs in to Cloud SQL with IAM instead.
+SECRETS = {
+    "database-password": (),
+    "redis-auth": ("api",),
+    "app-secret-key": ("api",),
+}
+
+
+def secret_id(settings: Settings, name: str) -> str:
+    return settings.name(name)
+
+
+class Secrets(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: KmsCryptoKey,
+        key_grant: Construct,
+        agents: ServiceAgents,
+        accounts: ServiceAccounts,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        topic = PubsubTopic(self, "RotationTopic", name=settings.name("secret-rotation"))
+        publisher = PubsubTopicIamMember(
+            self, "RotationPublisher", topic=topic.id, role="roles/pubsub.publisher", member=agents.secret_manager
+        )
+        rotation_seconds = settings.resilience.secret_rotation_days * 86400
+        self.secrets: dict[str, SecretManagerSecret] = {}
+        for name, readers in SECRETS.items():
+            title = "".join(part.capitalize() for part in name.split("-"))
+            secret = SecretManagerSecret(
+                self,
+                f"{title}Secret",
+                secret_id=secret_id(settings, name),
+                replication=SecretManagerSecretReplication(
+                    user_managed=SecretManagerSecretReplicationUserManaged(
+                        replicas=[
+                            SecretManagerSecretReplicationUserManagedReplicas(
+                                location=settings.gcp.region,
+                                customer_managed_encryption=(
+                                    SecretManagerSecretReplicationUserManagedReplicasCustomerManagedEncryption(
+                                        kms_key_name=key.id
+                                    )
+                                ),
+                            )
+                        ]
+                    )
+                ),
+                topics=[SecretManagerSecretTopics(name=topic.id)],
+                # The first reminder is one period after creation; `timestamp()` is evaluated by Terraform at
+                # apply, so synth stays byte-identical, and ignore_changes keeps later plans from moving it.
+                rotation=SecretManagerSecretRotation(
+                    rotation_period=f"{rotation_seconds}s",
+                    next_rotation_time=Fn.timeadd(Fn.timestamp(), f"{rotation_seconds}s"),
+                ),
+                depends_on=[key_grant, publisher],
+                lifecycle=retained(settings, ignore_changes=["rotation[0].next_rotation_time"]),
+            )
+            self.secrets[name] = secret
+            for workload in readers:
+                SecretManagerSecretIamMember(
+                    self,
+                    f"{title}{workload.capitalize()}Accessor",
+                    secret_id=secret.id,
+                    role="roles/secretmanager.secretAccessor",
+                    member=accounts.accounts[workload].member,
+                )

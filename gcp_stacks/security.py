@@ -1,0 +1,124 @@
+"""Keys and identities: one CMEK key per data service, and one service account per workload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
+from cdktf_cdktf_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMember
+from cdktf_cdktf_provider_google.kms_key_ring import KmsKeyRing
+from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember
+from cdktf_cdktf_provider_google.service_account import ServiceAccount
+from constructs import Construct
+
+from gcp_stacks.base import retained
+from gcp_stacks.project import ServiceAgents
+from shared import Settings
+
+ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+SECONDS_PER_DAY = 86400
+
+
+class Keys(Construct):
+    """A key ring in the region and a key per service, each usable only by that service's agent."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, agents: ServiceAgents) -> None:
+        super().__init__(scope, construct_id)
+        # Key rings cannot be deleted; retaining it keeps Terraform from planning a destroy it cannot do.
+        ring = KmsKeyRing(
+            self,
+            "KeyRing",
+            name=settings.name("keys"),
+            location=settings.gcp.region,
+            lifecycle=retained(settings),
+        )
+        users = {
+            "database": agents.cloud_sql,
+            "cache": agents.redis,
+            "storage": agents.storage,
+            "registry": agents.artifact_registry,
+            "secrets": agents.secret_manager,
+        }
+        self.keys: dict[str, KmsCryptoKey] = {}
+        self.grants: dict[str, KmsCryptoKeyIamMember] = {}
+        for purpose, member in users.items():
+            title = purpose.capitalize()
+            key = KmsCryptoKey(
+                self,
+                f"{title}Key",
+                name=purpose,
+                key_ring=ring.id,
+                purpose="ENCRYPT_DECRYPT",
+                rotation_period=f"{settings.resilience.key_rotation_days * SECONDS_PER_DAY}s",
+                lifecycle=retained(settings),
+            )
+            self.keys[purpose] = key
+            self.grants[purpose] = KmsCryptoKeyIamMember(
+                self, f"{title}KeyUser", crypto_key_id=key.id, role=ENCRYPTER_DECRYPTER, member=member
+            )
+
+    def key(self, purpose: str) -> KmsCryptoKey:
+        return self.keys[purpose]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A workload's service account, named from settings so other stacks can refer to it without lookups."""
+
+    account_id: str
+    email: str
+
+    @property
+    def member(self) -> str:
+        return f"serviceAccount:{self.email}"
+
+    @property
+    def database_user(self) -> str:
+        """Cloud SQL IAM database users are the e-mail without `.gserviceaccount.com`."""
+        return self.email.removesuffix(".gserviceaccount.com")
+
+    @classmethod
+    def of(cls, settings: Settings, workload: str) -> Identity:
+        account_id = settings.name(workload)
+        return cls(account_id, f"{account_id}@{settings.gcp.project_id}.iam.gserviceaccount.com")
+
+
+# Project-level roles per workload. Cloud SQL has no instance-level IAM, so its roles are project-wide.
+WORKLOAD_ROLES = {
+    "api": (
+        "roles/cloudsql.client",
+        "roles/cloudsql.instanceUser",
+        "roles/logging.logWriter",
+        "roles/monitoring.metricWriter",
+        "roles/cloudtrace.agent",
+    ),
+    "web": ("roles/logging.logWriter", "roles/monitoring.metricWriter"),
+}
+
+
+class ServiceAccounts(Construct):
+    """One service account per Cloud Run service; secret access is granted per secret in `secrets.py`."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        self.identities: dict[str, Identity] = {}
+        self.accounts: dict[str, ServiceAccount] = {}
+        for workload, roles in WORKLOAD_ROLES.items():
+            identity = Identity.of(settings, workload)
+            title = workload.capitalize()
+            account = ServiceAccount(
+                self,
+                f"{title}ServiceAccount",
+                account_id=identity.account_id,
+                display_name=f"{settings.prefix} {workload} (Cloud Run)",
+            )
+            for role in roles:
+                ProjectIamMember(
+                    self,
+                    f"{title}{''.join(p.capitalize() for p in role.removeprefix('roles/').split('.'))}",
+                    project=settings.gcp.project_id,
+                    role=role,
+                    member=account.member,
+                )
+            self.identities[workload] = identity
+            self.accounts[workload] = account
