@@ -10,7 +10,7 @@ from constructs import Construct
 
 from aws_stacks.addressing import SettingsIpAddresses
 from aws_stacks.nag import acknowledge
-from aws_stacks.security import Keys, SecurityGroups, encrypted_log_group
+from aws_stacks.security import SecurityGroups, encrypted_log_group, logs_key
 from shared import Settings
 
 # Replies to clients leave from the ephemeral range.
@@ -121,12 +121,12 @@ class InterfaceEndpoints(Construct):
 
 
 class NetworkStack(Stack):
-    """Keys, the VPC, and the security groups every later stack attaches to."""
+    """The logs key, the VPC, and the security groups every later stack attaches to."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.keys = Keys(self, "Keys", settings=settings)
-        network = Network(self, "Network", settings=settings, logs_key=self.keys.logs)
+        self.logs_key = logs_key(self, "LogsKey", settings=settings)
+        network = Network(self, "Network", settings=settings, logs_key=self.logs_key)
         self.vpc = network.vpc
         self.security_groups = SecurityGroups(self, "SecurityGroups", vpc=self.vpc, settings=settings)
         if settings.network.aws_interface_endpoints:

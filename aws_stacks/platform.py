@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
+from aws_stacks.data import DataStack
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
 from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
-COMPONENTS = ("network",)
+COMPONENTS = ("network", "data")
+
+# CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
+UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
 
 
 def stack_names(environment: str) -> list[str]:
@@ -63,10 +67,20 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         env=env,
         description=f"BookedBarber {settings.environment}: KMS keys, VPC, endpoints, flow logs, NACLs, security groups",
     )
-    stacks = [network]
+    data = DataStack(
+        app,
+        settings.name("data"),
+        settings=settings,
+        vpc=network.vpc,
+        logs_key=network.logs_key,
+        security_groups=network.security_groups,
+        env=env,
+        description=f"BookedBarber {settings.environment}: PostgreSQL, RDS Proxy, Redis, secrets, feature flags",
+    )
+    stacks = [network, data]
     for stack in stacks:
         for key, value in settings.aws_tags.items():
-            cdk.Tags.of(stack).add(key, value)
+            cdk.Tags.of(stack).add(key, value, exclude_resource_types=list(UNTAGGABLE))
     return stacks
 
 

@@ -29,7 +29,12 @@ def stateful_removal_policy(settings: Settings, *, snapshot: bool = False) -> Re
 
 
 def customer_managed_key(scope: Construct, construct_id: str, *, settings: Settings, purpose: str) -> kms.Key:
-    """A rotating symmetric key named `alias/bookedbarber-<env>/<purpose>`."""
+    """A rotating symmetric key named `alias/bookedbarber-<env>/<purpose>`.
+
+    Keys live in the stack of the resources they encrypt: a grant through a service (Secrets Manager's
+    `kms:ViaService`) lands in the key policy, and a key in another stack would make the stacks depend
+    on each other.
+    """
     return kms.Key(
         scope,
         construct_id,
@@ -56,33 +61,35 @@ def encrypted_log_group(
     return log_group
 
 
-class Keys(Construct):
-    """One key per kind of data, so a key policy or a disabled key affects one kind only."""
-
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
-        super().__init__(scope, construct_id)
-        self.database = customer_managed_key(self, "DatabaseKey", settings=settings, purpose="database")
-        self.cache = customer_managed_key(self, "CacheKey", settings=settings, purpose="cache")
-        self.secrets = customer_managed_key(self, "SecretsKey", settings=settings, purpose="secrets")
-        self.images = customer_managed_key(self, "ImagesKey", settings=settings, purpose="container-images")
-        self.logs = customer_managed_key(self, "LogsKey", settings=settings, purpose="logs")
-        stack = Stack.of(self)
-        # CloudWatch Logs encrypts with the caller-less service principal; scope it to this account's log groups.
-        self.logs.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                        )
-                    }
-                },
-            )
+def logs_key(scope: Construct, construct_id: str, *, settings: Settings) -> kms.Key:
+    """The key of every log group in the region; CloudWatch Logs may use it for this account's groups only."""
+    key = customer_managed_key(scope, construct_id, settings=settings, purpose="logs")
+    stack = Stack.of(key)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudWatchLogsOfThisAccount",
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                    )
+                }
+            },
         )
+    )
+    return key
+
+
+def frozen(scope: Construct, construct_id: str, group: ec2.ISecurityGroup) -> ec2.ISecurityGroup:
+    """`group` as seen from another stack: rules that CDK would add there (proxy, rotation, target groups)
+    are dropped, because `SecurityGroups` already declares every rule, and adding them from the consuming
+    stack would make the stacks depend on each other."""
+    return ec2.SecurityGroup.from_security_group_id(
+        scope, construct_id, group.security_group_id, mutable=False, allow_all_outbound=False
+    )
 
 
 class SecurityGroups(Construct):

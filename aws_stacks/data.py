@@ -1,0 +1,326 @@
+"""Data: PostgreSQL 17 on RDS (Multi-AZ, proxy, read replicas) and the Redis session cache on ElastiCache."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from aws_stacks.nag import acknowledge
+from aws_stacks.network import APP, DATABASE
+from aws_stacks.secrets import CACHE_AUTH_FIELD, ApplicationSecrets, FeatureFlags
+from aws_stacks.security import (
+    SecurityGroups,
+    customer_managed_key,
+    encrypted_log_group,
+    frozen,
+    stateful_removal_policy,
+)
+from shared import Settings
+
+POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_6
+DATABASE_NAME = "bookedbarber"
+MASTER_USERNAME = "bookedbarber_admin"
+# Exported to CloudWatch Logs; the log groups are created first so they are encrypted and retained per settings.
+POSTGRES_LOG_TYPES = ("postgresql", "upgrade")
+ENHANCED_MONITORING_INTERVAL = Duration.seconds(60)
+SECRET_ROTATION_INTERVAL = Duration.days(30)
+REDIS_ENGINE_VERSION = "7.1"
+REDIS_PARAMETER_FAMILY = "redis7"
+# Sessions and API responses all carry a TTL: evict the least recently used of those first.
+REDIS_MAXMEMORY_POLICY = "volatile-lru"
+
+_DEFAULT_PORT_REASON = (
+    "The port comes from settings ({port}, the engine default that drivers, RDS Proxy and tooling expect); "
+    "access is limited by security groups and the database-tier NACL, and a non-default port adds no real control."
+)
+
+
+class Database(Construct):
+    """The primary instance, its proxy, and `settings.database.read_replicas` replicas."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        vpc: ec2.IVpc,
+        key: kms.IKey,
+        secrets_key: kms.IKey,
+        logs_key: kms.IKey,
+        security_groups: SecurityGroups,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        database = settings.database
+        resilience = settings.resilience
+        database_group = frozen(self, "DatabaseSecurityGroup", security_groups.database)
+        engine = rds.DatabaseInstanceEngine.postgres(version=POSTGRES_VERSION)
+        self.parameter_group = rds.ParameterGroup(
+            self,
+            "ParameterGroup",
+            engine=engine,
+            description=f"BookedBarber {settings.environment}: PostgreSQL 17, TLS only",
+            parameters={"rds.force_ssl": "1", "log_min_duration_statement": "1000"},
+        )
+        subnet_group = rds.SubnetGroup(
+            self,
+            "SubnetGroup",
+            vpc=vpc,
+            vpc_subnets=DATABASE,
+            description=f"BookedBarber {settings.environment}: isolated database subnets",
+            subnet_group_name=settings.name("postgres"),
+            removal_policy=stateful_removal_policy(settings),
+        )
+        instance_id = settings.name("postgres")
+        monitoring_role = iam.Role(
+            self,
+            "MonitoringRole",
+            role_name=settings.name("rds-monitoring"),
+            assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonRDSEnhancedMonitoringRole")
+            ],
+        )
+        acknowledge(
+            monitoring_role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
+            "AWS's own policy for the Enhanced Monitoring agent, assumable only by monitoring.rds.amazonaws.com; "
+            "it only writes to the RDSOSMetrics log group and AWS maintains it as the agent changes.",
+        )
+        common = dict(
+            instance_type=ec2.InstanceType(database.aws_instance_class.removeprefix("db.")),
+            vpc=vpc,
+            vpc_subnets=DATABASE,
+            subnet_group=subnet_group,
+            security_groups=[database_group],
+            port=database.port,
+            parameter_group=self.parameter_group,
+            storage_type=rds.StorageType.GP3,
+            max_allocated_storage=database.max_allocated_storage_gib,
+            storage_encryption_key=key,
+            enable_performance_insights=True,
+            performance_insight_encryption_key=key,
+            monitoring_interval=ENHANCED_MONITORING_INTERVAL,
+            monitoring_role=monitoring_role,
+            iam_authentication=True,
+            cloudwatch_logs_exports=list(POSTGRES_LOG_TYPES),
+            auto_minor_version_upgrade=True,
+            publicly_accessible=False,
+            deletion_protection=resilience.deletion_protection,
+            removal_policy=stateful_removal_policy(settings, snapshot=True),
+        )
+        self._log_groups(instance_id, settings=settings, logs_key=logs_key)
+        self.instance = rds.DatabaseInstance(
+            self,
+            "Primary",
+            engine=engine,
+            instance_identifier=instance_id,
+            database_name=DATABASE_NAME,
+            credentials=rds.Credentials.from_generated_secret(
+                MASTER_USERNAME,
+                secret_name=f"{settings.tags.project}/{settings.environment}/database/master",
+                encryption_key=secrets_key,
+                exclude_characters=" %+~`#$&*()|[]{}:;<>?!'/@\"\\",
+            ),
+            multi_az=database.multi_az,
+            allocated_storage=database.allocated_storage_gib,
+            backup_retention=Duration.days(resilience.backup_retention_days),
+            copy_tags_to_snapshot=True,
+            **common,
+        )
+        self._set_performance_insights_retention(self.instance, settings)
+        self.secret: secretsmanager.ISecret = self.instance.secret
+        self.instance.add_rotation_single_user(
+            automatically_after=SECRET_ROTATION_INTERVAL,
+            security_group=frozen(self, "RotationSecurityGroup", security_groups.rotation),
+            vpc_subnets=APP,
+        )
+        self._acknowledge_settings_choices(self.instance, settings)
+        self.proxy = self.instance.add_proxy(
+            "Proxy",
+            db_proxy_name=settings.name("postgres-proxy"),
+            vpc=vpc,
+            vpc_subnets=APP,
+            security_groups=[frozen(self, "ProxySecurityGroup", security_groups.database_proxy)],
+            secrets=[self.secret],
+            require_tls=True,
+            iam_auth=True,
+        )
+        self.replicas: list[rds.DatabaseInstanceReadReplica] = []
+        for number in range(1, database.read_replicas + 1):
+            replica_id = settings.name(f"postgres-replica-{number}")
+            self._log_groups(replica_id, settings=settings, logs_key=logs_key)
+            replica = rds.DatabaseInstanceReadReplica(
+                self,
+                f"ReadReplica{number}",
+                source_database_instance=self.instance,
+                instance_identifier=replica_id,
+                **common,
+            )
+            self._set_performance_insights_retention(replica, settings)
+            # A replica inherits encryption from its source; CloudFormation rejects the flag next to the source.
+            replica.node.default_child.add_property_deletion_override("StorageEncrypted")
+            self._acknowledge_settings_choices(replica, settings)
+            acknowledge(
+                replica,
+                "RDS13",
+                "Read replicas cannot hold their own automated backups in this setup; the primary's backups "
+                "(retention from settings) and PITR cover the data, and a replica is rebuilt from the primary.",
+            )
+            acknowledge(
+                replica,
+                "RDS3",
+                "A read replica spreads read load across AZs (it is itself placed in another AZ); durability and "
+                "failover come from the Multi-AZ primary.",
+            )
+            self.replicas.append(replica)
+
+    def _log_groups(self, instance_id: str, *, settings: Settings, logs_key: kms.IKey) -> None:
+        for log_type in POSTGRES_LOG_TYPES:
+            encrypted_log_group(
+                self,
+                f"{instance_id.removeprefix(settings.prefix + '-').title().replace('-', '')}{log_type.title()}Logs",
+                settings=settings,
+                key=logs_key,
+                log_group_name=f"/aws/rds/instance/{instance_id}/{log_type}",
+            )
+
+    @staticmethod
+    def _set_performance_insights_retention(instance: rds.DatabaseInstanceBase, settings: Settings) -> None:
+        # The L2 takes an enum of month names; settings already hold a valid period in days.
+        instance.node.default_child.performance_insights_retention_period = (
+            settings.database.performance_insights_retention_days
+        )
+
+    @staticmethod
+    def _acknowledge_settings_choices(instance: Construct, settings: Settings) -> None:
+        acknowledge(instance, "RDS11", _DEFAULT_PORT_REASON.format(port=settings.database.port))
+        if not settings.resilience.deletion_protection:
+            acknowledge(
+                instance,
+                "RDS10",
+                f"settings.resilience.deletion_protection is off in {settings.environment} so the environment can "
+                "be torn down and rebuilt; production enables it (enforced by settings validation).",
+            )
+        if not settings.database.multi_az:
+            acknowledge(
+                instance,
+                "RDS3",
+                f"settings.database.multi_az is off in {settings.environment} for cost; staging and production "
+                "run Multi-AZ (production enforced by settings validation).",
+            )
+
+
+class SessionCache(Construct):
+    """Redis replication group for sessions and API caching: TLS, AUTH from Secrets Manager, KMS at rest."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        vpc: ec2.IVpc,
+        key: kms.IKey,
+        auth_secret: secretsmanager.ISecret,
+        security_groups: SecurityGroups,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        cache = settings.cache
+        subnet_group = elasticache.CfnSubnetGroup(
+            self,
+            "SubnetGroup",
+            cache_subnet_group_name=settings.name("redis"),
+            description=f"BookedBarber {settings.environment}: isolated database subnets",
+            subnet_ids=vpc.select_subnets(subnet_type=DATABASE.subnet_type).subnet_ids,
+        )
+        parameter_group = elasticache.CfnParameterGroup(
+            self,
+            "ParameterGroup",
+            cache_parameter_group_family=REDIS_PARAMETER_FAMILY,
+            description=f"BookedBarber {settings.environment}: sessions and API cache",
+            properties={"maxmemory-policy": REDIS_MAXMEMORY_POLICY},
+        )
+        self.replication_group = elasticache.CfnReplicationGroup(
+            self,
+            "ReplicationGroup",
+            replication_group_id=settings.name("redis"),
+            replication_group_description=f"BookedBarber {settings.environment}: sessions and API cache",
+            engine="redis",
+            engine_version=REDIS_ENGINE_VERSION,
+            cache_node_type=cache.aws_node_type,
+            num_cache_clusters=cache.aws_nodes,
+            automatic_failover_enabled=cache.high_availability,
+            multi_az_enabled=cache.high_availability,
+            port=cache.port,
+            cache_subnet_group_name=subnet_group.ref,
+            cache_parameter_group_name=parameter_group.ref,
+            security_group_ids=[security_groups.cache.security_group_id],
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            at_rest_encryption_enabled=True,
+            kms_key_id=key.key_arn,
+            # A `{{resolve:secretsmanager:...}}` dynamic reference: the token never appears in the template.
+            auth_token=auth_secret.secret_value_from_json(CACHE_AUTH_FIELD).unsafe_unwrap(),
+            snapshot_retention_limit=cache.snapshot_retention_days,
+            auto_minor_version_upgrade=True,
+        )
+        self.replication_group.apply_removal_policy(stateful_removal_policy(settings, snapshot=True))
+        acknowledge(
+            self.replication_group,
+            "AEC5",
+            f"The port comes from settings ({cache.port}, the Redis default clients expect); only the backend's "
+            "security group and the app subnets (NACL) can reach it, and AUTH plus TLS are required.",
+        )
+        if not cache.high_availability:
+            acknowledge(
+                self.replication_group,
+                "AEC4",
+                f"settings.cache.high_availability is off in {settings.environment} for cost (one node); staging "
+                "and production run Multi-AZ with automatic failover (production enforced by settings validation).",
+            )
+
+
+class DataStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        vpc: ec2.IVpc,
+        logs_key: kms.IKey,
+        security_groups: SecurityGroups,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.secrets_key = customer_managed_key(self, "SecretsKey", settings=settings, purpose="secrets")
+        database_key = customer_managed_key(self, "DatabaseKey", settings=settings, purpose="database")
+        cache_key = customer_managed_key(self, "CacheKey", settings=settings, purpose="cache")
+        self.secrets = ApplicationSecrets(self, "ApplicationSecrets", settings=settings, key=self.secrets_key)
+        self.feature_flags = FeatureFlags(self, "FeatureFlags", settings=settings)
+        self.database = Database(
+            self,
+            "Database",
+            settings=settings,
+            vpc=vpc,
+            key=database_key,
+            secrets_key=self.secrets_key,
+            logs_key=logs_key,
+            security_groups=security_groups,
+        )
+        self.cache = SessionCache(
+            self,
+            "SessionCache",
+            settings=settings,
+            vpc=vpc,
+            key=cache_key,
+            auth_secret=self.secrets.cache_auth,
+            security_groups=security_groups,
+        )
