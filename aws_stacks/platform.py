@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
+from aws_stacks.compute import DEFAULT_IMAGE_TAG, ComputeStack
 from aws_stacks.data import DataStack
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
 from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
-COMPONENTS = ("network", "data")
+COMPONENTS = ("network", "data", "compute")
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
 UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
@@ -77,7 +78,19 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         env=env,
         description=f"BookedBarber {settings.environment}: PostgreSQL, RDS Proxy, Redis, secrets, feature flags",
     )
-    stacks = [network, data]
+    compute = ComputeStack(
+        app,
+        settings.name("compute"),
+        settings=settings,
+        vpc=network.vpc,
+        logs_key=network.logs_key,
+        security_groups=network.security_groups,
+        data=data,
+        image_tag=str(app.node.try_get_context("image_tag") or DEFAULT_IMAGE_TAG),
+        env=env,
+        description=f"BookedBarber {settings.environment}: ECR, ECS Fargate services, ALB, regional WAF",
+    )
+    stacks = [network, data, compute]
     for stack in stacks:
         for key, value in settings.aws_tags.items():
             cdk.Tags.of(stack).add(key, value, exclude_resource_types=list(UNTAGGABLE))

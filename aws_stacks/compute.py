@@ -1,0 +1,435 @@
+"""Compute: ECR repositories, the ECS cluster, the FastAPI and Next.js Fargate services, and the ALB in front."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as targets
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from aws_stacks.data import DataStack
+from aws_stacks.firewall import WebAcl
+from aws_stacks.nag import acknowledge
+from aws_stacks.network import APP, PUBLIC
+from aws_stacks.secrets import APP_SECRET_KEY_FIELD, CACHE_AUTH_FIELD
+from aws_stacks.security import (
+    HTTPS,
+    SecurityGroups,
+    customer_managed_key,
+    encrypted_log_group,
+    frozen,
+    stateful_removal_policy,
+)
+from shared import Settings
+from shared.model import ServiceSizing
+
+# Targets sit below the alert thresholds (settings.thresholds, 80% CPU / 85% memory) so scaling acts first.
+SCALE_OUT_CPU_PERCENT = 60
+SCALE_OUT_MEMORY_PERCENT = 70
+SCALE_IN_COOLDOWN = Duration.seconds(300)
+SCALE_OUT_COOLDOWN = Duration.seconds(60)
+DEFAULT_IMAGE_TAG = "bootstrap"  # pushed once by the pipeline before the first deploy; images are immutable
+XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
+XRAY_DAEMON_PORT = 2000
+UNTAGGED_IMAGE_EXPIRY = Duration.days(7)
+KEPT_IMAGES = 100
+API_PATHS = ("/api/*",)
+BACKEND_HEALTH_PATH = "/api/health"
+FRONTEND_HEALTH_PATH = "/"
+# The TLS 1.3 policy AWS recommends for ALBs (ELBSecurityPolicy-TLS13-1-2-Res-2021-06 family, TLS 1.3 only).
+ALB_SSL_POLICY = elbv2.SslPolicy.TLS13_RES
+X_RAY_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:GetSamplingStatisticSummaries",
+)
+
+
+def image_repository(scope: Construct, construct_id: str, *, settings: Settings, name: str, key: kms.IKey):
+    return ecr.Repository(
+        scope,
+        construct_id,
+        repository_name=settings.name(name),
+        image_scan_on_push=True,
+        image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+        encryption=ecr.RepositoryEncryption.KMS,
+        encryption_key=key,
+        removal_policy=stateful_removal_policy(settings),
+        lifecycle_rules=[
+            ecr.LifecycleRule(
+                rule_priority=1,
+                description="Expire untagged layers of failed or superseded pushes",
+                tag_status=ecr.TagStatus.UNTAGGED,
+                max_image_age=UNTAGGED_IMAGE_EXPIRY,
+            ),
+            ecr.LifecycleRule(
+                rule_priority=2,
+                description=f"Keep the newest {KEPT_IMAGES} images for rollbacks",
+                tag_status=ecr.TagStatus.ANY,
+                max_image_count=KEPT_IMAGES,
+            ),
+        ],
+    )
+
+
+class WebService(Construct):
+    """One Fargate service: task definition with an X-Ray sidecar, encrypted logs, target group, auto scaling."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        name: str,
+        sizing: ServiceSizing,
+        cluster: ecs.ICluster,
+        repository: ecr.IRepository,
+        image_tag: str,
+        security_group: ec2.ISecurityGroup,
+        logs_key: kms.IKey,
+        environment: Mapping[str, str],
+        secrets: Mapping[str, ecs.Secret],
+        health_check_path: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.sizing = sizing
+        log_group = encrypted_log_group(
+            self, "LogGroup", settings=settings, key=logs_key, log_group_name=f"/{settings.prefix}/ecs/{name}"
+        )
+        self.task_definition = ecs.FargateTaskDefinition(
+            self,
+            "TaskDefinition",
+            family=settings.name(name),
+            cpu=sizing.fargate_cpu_units,
+            memory_limit_mib=sizing.fargate_memory_mib,
+        )
+        self.task_role = self.task_definition.task_role
+        app = self.task_definition.add_container(
+            "App",
+            container_name=name,
+            image=ecs.ContainerImage.from_ecr_repository(repository, image_tag),
+            port_mappings=[ecs.PortMapping(container_port=sizing.container_port)],
+            environment={**environment, "AWS_XRAY_DAEMON_ADDRESS": f"localhost:{XRAY_DAEMON_PORT}"},
+            secrets=dict(secrets),
+            logging=ecs.LogDrivers.aws_logs(stream_prefix=name, log_group=log_group),
+            essential=True,
+        )
+        xray = self.task_definition.add_container(
+            "XRayDaemon",
+            container_name="xray-daemon",
+            image=ecs.ContainerImage.from_registry(XRAY_DAEMON_IMAGE),
+            cpu=32,
+            memory_reservation_mib=256,
+            port_mappings=[ecs.PortMapping(container_port=XRAY_DAEMON_PORT, protocol=ecs.Protocol.UDP)],
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="xray", log_group=log_group),
+            essential=True,
+            readonly_root_filesystem=True,
+        )
+        app.add_container_dependencies(
+            ecs.ContainerDependency(container=xray, condition=ecs.ContainerDependencyCondition.START)
+        )
+        self.task_role.add_to_principal_policy(
+            iam.PolicyStatement(sid="XRayDaemon", actions=list(X_RAY_ACTIONS), resources=["*"])
+        )
+        acknowledge(
+            self.task_role,
+            "IAM5[Resource::*]",
+            "X-Ray trace and sampling APIs (PutTraceSegments, PutTelemetryRecords, GetSampling*) support no "
+            "resource-level permissions; the statement holds only those five X-Ray actions.",
+        )
+        acknowledge(
+            self.task_definition,
+            "ECS2",
+            "The environment holds only non-secret configuration (environment name, domains, endpoints, feature "
+            "flags); every credential comes from Secrets Manager through the container's `secrets`.",
+        )
+        execution_role = self.task_definition.obtain_execution_role()
+        acknowledge(
+            execution_role,
+            "IAM5[Resource::*]",
+            "ecr:GetAuthorizationToken has no resource-level permissions; image pulls themselves are limited to "
+            "this service's repository ARN.",
+        )
+        self.target_group = elbv2.ApplicationTargetGroup(
+            self,
+            "TargetGroup",
+            target_group_name=settings.name(name),
+            vpc=cluster.vpc,
+            port=sizing.container_port,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            target_type=elbv2.TargetType.IP,
+            deregistration_delay=Duration.seconds(30),
+            health_check=elbv2.HealthCheck(
+                path=health_check_path,
+                healthy_http_codes="200-399",
+                interval=Duration.seconds(30),
+                healthy_threshold_count=2,
+                unhealthy_threshold_count=3,
+            ),
+        )
+        self.service = ecs.FargateService(
+            self,
+            "Service",
+            service_name=settings.name(name),
+            cluster=cluster,
+            task_definition=self.task_definition,
+            desired_count=sizing.fargate_min_tasks,
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            health_check_grace_period=Duration.seconds(60),
+            security_groups=[security_group],
+            vpc_subnets=APP,
+            assign_public_ip=False,
+            enable_ecs_managed_tags=True,
+            propagate_tags=ecs.PropagatedTagSource.SERVICE,
+        )
+        self.service.attach_to_application_target_group(self.target_group)
+
+    def scale(self, *, requests_per_target: int) -> None:
+        """CPU, memory and ALB requests per task; call once the target group is behind a listener."""
+        scaling = self.service.auto_scale_task_count(
+            min_capacity=self.sizing.fargate_min_tasks, max_capacity=self.sizing.fargate_max_tasks
+        )
+        cooldowns = dict(scale_in_cooldown=SCALE_IN_COOLDOWN, scale_out_cooldown=SCALE_OUT_COOLDOWN)
+        scaling.scale_on_cpu_utilization("CpuScaling", target_utilization_percent=SCALE_OUT_CPU_PERCENT, **cooldowns)
+        scaling.scale_on_memory_utilization(
+            "MemoryScaling", target_utilization_percent=SCALE_OUT_MEMORY_PERCENT, **cooldowns
+        )
+        scaling.scale_on_request_count(
+            "RequestScaling", requests_per_target=requests_per_target, target_group=self.target_group, **cooldowns
+        )
+
+
+class LoadBalancer(Construct):
+    """Internet-facing ALB: HTTPS (TLS 1.3) with a DNS-validated certificate, `/api/*` to the backend, access logs."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        vpc: ec2.IVpc,
+        security_group: ec2.ISecurityGroup,
+        zone: route53.IHostedZone,
+        frontend: elbv2.IApplicationTargetGroup,
+        backend: elbv2.IApplicationTargetGroup,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        # ALB access logs support SSE-S3 only.
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            bucket_name=f"{settings.name('alb-logs')}-{stack.account}",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            removal_policy=stateful_removal_policy(settings),
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(settings.resilience.log_retention_days))],
+        )
+        acknowledge(
+            self.access_logs,
+            "S1",
+            "This bucket only receives ALB access logs; logging its own accesses would need yet another bucket, "
+            "and writes come solely from the ELB log delivery service.",
+        )
+        self.alb = elbv2.ApplicationLoadBalancer(
+            self,
+            "LoadBalancer",
+            load_balancer_name=settings.name("alb"),
+            vpc=vpc,
+            internet_facing=True,
+            vpc_subnets=PUBLIC,
+            security_group=security_group,
+            deletion_protection=settings.resilience.deletion_protection,
+            drop_invalid_header_fields=True,
+        )
+        self.alb.log_access_logs(self.access_logs, prefix="alb")
+        certificate = acm.Certificate(
+            self,
+            "Certificate",
+            domain_name=settings.domain.origin_domain,
+            validation=acm.CertificateValidation.from_dns(zone),
+        )
+        https = self.alb.add_listener(
+            "HttpsListener",
+            port=HTTPS,
+            protocol=elbv2.ApplicationProtocol.HTTPS,
+            certificates=[certificate],
+            ssl_policy=ALB_SSL_POLICY,
+            open=False,
+            default_action=elbv2.ListenerAction.forward([frontend]),
+        )
+        https.add_action(
+            "Api",
+            priority=10,
+            conditions=[elbv2.ListenerCondition.path_patterns(list(API_PATHS))],
+            action=elbv2.ListenerAction.forward([backend]),
+        )
+        self.alb.add_redirect(source_port=80, target_port=HTTPS, open=False)
+        route53.ARecord(
+            self,
+            "OriginAlias",
+            zone=zone,
+            record_name=settings.domain.origin_domain,
+            target=route53.RecordTarget.from_alias(targets.LoadBalancerTarget(self.alb)),
+        )
+
+
+class ComputeStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        vpc: ec2.IVpc,
+        logs_key: kms.IKey,
+        security_groups: SecurityGroups,
+        data: DataStack,
+        image_tag: str = DEFAULT_IMAGE_TAG,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        images_key = customer_managed_key(self, "ImagesKey", settings=settings, purpose="container-images")
+        repositories = {
+            name: image_repository(self, f"{name.title()}Repository", settings=settings, name=name, key=images_key)
+            for name in ("backend", "frontend")
+        }
+        cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            cluster_name=settings.name("cluster"),
+            vpc=vpc,
+            container_insights_v2=ecs.ContainerInsights.ENHANCED,
+        )
+        database = data.database
+        cache = data.cache.replication_group
+        # Secrets imported by ARN: the grant stays on the task's execution role instead of the secrets key's
+        # policy in the data stack, which would make the data stack depend on this one.
+        database_secret = secretsmanager.Secret.from_secret_complete_arn(
+            self, "DatabaseSecret", database.secret.secret_arn
+        )
+        cache_auth = secretsmanager.Secret.from_secret_complete_arn(
+            self, "CacheAuthToken", data.secrets.cache_auth.secret_arn
+        )
+        app_secret_key = secretsmanager.Secret.from_secret_complete_arn(
+            self, "AppSecretKey", data.secrets.app_secret_key.secret_arn
+        )
+        shared_environment = {
+            "APP_ENV": settings.environment,
+            "APP_DOMAIN": settings.domain.app_domain,
+            "PUBLIC_URL": f"https://{settings.domain.app_domain}",
+            "FEATURE_FLAGS_PATH": data.feature_flags.path,
+            **{f"FEATURE_{flag.upper()}": str(on).lower() for flag, on in sorted(settings.feature_flags.items())},
+        }
+        read_endpoint = database.replicas[0].db_instance_endpoint_address if database.replicas else None
+        backend_environment = {
+            **shared_environment,
+            "DATABASE_HOST": database.proxy.endpoint,
+            "DATABASE_READ_HOST": read_endpoint or database.proxy.endpoint,
+            "DATABASE_PORT": str(settings.database.port),
+            "DATABASE_NAME": "bookedbarber",
+            "DATABASE_SSLMODE": "require",
+            "REDIS_HOST": cache.attr_primary_end_point_address,
+            "REDIS_PORT": str(settings.cache.port),
+            "REDIS_TLS": "true",
+        }
+        self.backend = WebService(
+            self,
+            "ApiService",
+            settings=settings,
+            name="backend",
+            sizing=settings.compute.backend,
+            cluster=cluster,
+            repository=repositories["backend"],
+            image_tag=image_tag,
+            security_group=frozen(self, "BackendSecurityGroup", security_groups.backend),
+            logs_key=logs_key,
+            environment=backend_environment,
+            secrets={
+                "DATABASE_USERNAME": ecs.Secret.from_secrets_manager(database_secret, "username"),
+                "DATABASE_PASSWORD": ecs.Secret.from_secrets_manager(database_secret, "password"),
+                "REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(cache_auth, CACHE_AUTH_FIELD),
+                "SECRET_KEY": ecs.Secret.from_secrets_manager(app_secret_key, APP_SECRET_KEY_FIELD),
+            },
+            health_check_path=BACKEND_HEALTH_PATH,
+        )
+        self.backend.task_definition.obtain_execution_role().add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DecryptSecretsThroughSecretsManager",
+                actions=["kms:Decrypt"],
+                resources=[data.secrets_key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}},
+            )
+        )
+        self.frontend = WebService(
+            self,
+            "WebService",
+            settings=settings,
+            name="frontend",
+            sizing=settings.compute.frontend,
+            cluster=cluster,
+            repository=repositories["frontend"],
+            image_tag=image_tag,
+            security_group=frozen(self, "FrontendSecurityGroup", security_groups.frontend),
+            logs_key=logs_key,
+            environment={
+                **shared_environment,
+                "PORT": str(settings.compute.frontend.container_port),
+                "HOSTNAME": "0.0.0.0",  # Next.js standalone must listen on the task ENI, not localhost
+                "NEXT_PUBLIC_API_URL": f"https://{settings.domain.app_domain}/api",
+            },
+            secrets={},
+            health_check_path=FRONTEND_HEALTH_PATH,
+        )
+        for service in (self.backend, self.frontend):
+            for parameter in data.feature_flags.parameters.values():
+                ssm.StringParameter.grant_read(parameter, service.task_role)
+        zone = route53.HostedZone.from_hosted_zone_attributes(
+            self, "Zone", hosted_zone_id=settings.aws.hosted_zone_id, zone_name=settings.domain.zone_name
+        )
+        self.load_balancer = LoadBalancer(
+            self,
+            "LoadBalancer",
+            settings=settings,
+            vpc=vpc,
+            security_group=frozen(self, "LoadBalancerSecurityGroup", security_groups.load_balancer),
+            zone=zone,
+            frontend=self.frontend.target_group,
+            backend=self.backend.target_group,
+        )
+        for service in (self.backend, self.frontend):
+            service.scale(requests_per_target=settings.compute.scale_out_requests_per_target)
+        firewall = WebAcl(
+            self,
+            "Firewall",
+            settings=settings,
+            scope_name="REGIONAL",
+            name=settings.name("alb-waf"),
+            logs_key=logs_key,
+        )
+        wafv2.CfnWebACLAssociation(
+            self,
+            "FirewallAssociation",
+            resource_arn=self.load_balancer.alb.load_balancer_arn,
+            web_acl_arn=firewall.web_acl.attr_arn,
+        )
