@@ -1,0 +1,189 @@
+"""App: Cloud Run services behind the HTTPS load balancer, with Cloud CDN and Cloud Armor."""
+
+from __future__ import annotations
+
+import pytest
+
+from gcp_stacks.edge import WAF_RULE_SETS
+from shared import load_settings
+from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
+
+OWASP = (
+    "sqli-v33-stable",
+    "xss-v33-stable",
+    "lfi-v33-stable",
+    "rfi-v33-stable",
+    "rce-v33-stable",
+    "methodenforcement-v33-stable",
+    "scannerdetection-v33-stable",
+    "protocolattack-v33-stable",
+    "php-v33-stable",
+    "sessionfixation-v33-stable",
+)
+
+
+@pytest.mark.parametrize("environment", ALL)
+@pytest.mark.parametrize("workload", ["api", "web"])
+def test_cloud_run_service(gcp_stacks, environment, workload):
+    settings = load_settings(environment)
+    sizing = settings.compute.backend if workload == "api" else settings.compute.frontend
+    service = one(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service", name=settings.name(workload))
+    template = service["template"]
+    assert service["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+    assert service["deletion_protection"] is settings.resilience.deletion_protection
+    assert template["scaling"] == {
+        "min_instance_count": sizing.cloud_run_min_instances,
+        "max_instance_count": sizing.cloud_run_max_instances,
+    }
+    assert template["service_account"] == f"{settings.name(workload)}@{settings.gcp.project_id}.iam.gserviceaccount.com"
+    (container,) = template["containers"]
+    assert container["resources"]["limits"] == {
+        "cpu": str(sizing.cloud_run_cpus),
+        "memory": f"{sizing.cloud_run_memory_mib}Mi",
+    }
+    assert container["ports"] == {"container_port": sizing.container_port}
+    assert container["image"].startswith(
+        f"{settings.gcp.region}-docker.pkg.dev/{settings.gcp.project_id}/{settings.name('containers')}/"
+    )
+    assert container["startup_probe"]["http_get"]["path"] in {"/health", "/api/health"}
+    assert container["liveness_probe"]["http_get"]["path"] == container["startup_probe"]["http_get"]["path"]
+    vpc = template["vpc_access"]
+    assert vpc["egress"] == "PRIVATE_RANGES_ONLY"
+    (interface,) = vpc["network_interfaces"]
+    assert interface["subnetwork"].endswith(f"/subnetworks/{settings.name('app')}")
+    # Only the API may reach the data tier through the firewall.
+    assert (settings.name("data-client") in interface.get("tags", [])) is (workload == "api")
+
+
+def test_production_scaling_is_the_required_range(gcp_stacks):
+    for service in resources(stack(gcp_stacks, "production", "app"), "google_cloud_run_v2_service"):
+        assert service["template"]["scaling"]["min_instance_count"] >= 1
+        assert service["template"]["scaling"]["max_instance_count"] <= 100
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_api_secrets_come_from_secret_manager(gcp_stacks, environment):
+    settings = load_settings(environment)
+    api = one(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service", name=settings.name("api"))
+    env = {e["name"]: e for e in api["template"]["containers"][0]["env"]}
+    for name, secret in (("REDIS_PASSWORD", "redis-auth"), ("SECRET_KEY", "app-secret-key")):
+        assert "value" not in env[name]
+        assert env[name]["value_source"]["secret_key_ref"] == {"secret": settings.name(secret), "version": "latest"}
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_invocation_is_public_only_because_ingress_is_the_load_balancer(gcp_stacks, environment):
+    app = stack(gcp_stacks, environment, "app")
+    for grant in resources(app, "google_cloud_run_v2_service_iam_member"):
+        assert grant["role"] == "roles/run.invoker"
+    for service in resources(app, "google_cloud_run_v2_service"):
+        assert service["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_armor_policy(gcp_stacks, environment):
+    settings = load_settings(environment)
+    policy = one(stack(gcp_stacks, environment, "app"), "google_compute_security_policy")
+    rules = {rule["priority"]: rule for rule in policy["rule"]}
+    expressions = [r["match"]["expr"]["expression"] for r in policy["rule"] if "expr" in r["match"]]
+    assert set(WAF_RULE_SETS) == set(OWASP)
+    for rule_set in OWASP:
+        (expression,) = [e for e in expressions if f"'{rule_set}'" in e]
+        assert expression.startswith("evaluatePreconfiguredWaf(")
+        rule = next(r for r in policy["rule"] if r["match"].get("expr", {}).get("expression") == expression)
+        assert rule["action"] == "deny(403)"
+    (rate,) = [r for r in policy["rule"] if r["action"] in {"throttle", "rate_based_ban"}]
+    threshold = rate["rate_limit_options"]["rate_limit_threshold"]
+    assert threshold == {
+        "count": settings.edge.rate_limit_requests,
+        "interval_sec": settings.edge.rate_limit_window_seconds,
+    }
+    assert rate["rate_limit_options"]["enforce_on_key"] == "IP"
+    assert rate["priority"] < min(r["priority"] for r in policy["rule"] if "expr" in r["match"])
+    default = rules[2147483647]
+    assert default["action"] == "allow"
+    assert default["match"]["config"]["src_ip_ranges"] == ["*"]
+    assert policy["adaptive_protection_config"]["layer_7_ddos_defense_config"]["enable"] is True
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_backends_log_and_are_protected_by_armor(gcp_stacks, environment):
+    app = stack(gcp_stacks, environment, "app")
+    policy = reference(app, "google_compute_security_policy", "id")
+    backends = resources(app, "google_compute_backend_service")
+    assert len(backends) == 2
+    for backend in backends:
+        assert backend["load_balancing_scheme"] == "EXTERNAL_MANAGED"
+        assert backend["security_policy"] == policy
+        assert backend["log_config"]["enable"] is True
+        assert backend["enable_cdn"] is False
+    for neg in resources(app, "google_compute_region_network_endpoint_group"):
+        assert neg["network_endpoint_type"] == "SERVERLESS"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_cdn_serves_static_assets_only(gcp_stacks, environment):
+    settings = load_settings(environment)
+    app = stack(gcp_stacks, environment, "app")
+    bucket = one(app, "google_compute_backend_bucket")
+    assert bucket["bucket_name"] == settings.name("static-assets")
+    assert bucket["enable_cdn"] is True
+    cdn = bucket["cdn_policy"]
+    assert cdn["cache_mode"] == "CACHE_ALL_STATIC"
+    assert cdn["default_ttl"] == settings.edge.cdn_default_ttl_seconds
+    assert cdn["max_ttl"] == settings.edge.cdn_max_ttl_seconds
+    assert cdn["negative_caching"] is True
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_url_map_routes(gcp_stacks, environment):
+    settings = load_settings(environment)
+    app = stack(gcp_stacks, environment, "app")
+    url_map = one(app, "google_compute_url_map", name=settings.name("https"))
+    api = reference(app, "google_compute_backend_service", "id", name=settings.name("api"))
+    web = reference(app, "google_compute_backend_service", "id", name=settings.name("web"))
+    static = reference(app, "google_compute_backend_bucket", "id")
+    assert url_map["default_service"] == web
+    assert url_map["host_rule"] == [{"hosts": [settings.domain.app_domain], "path_matcher": "app"}]
+    (matcher,) = url_map["path_matcher"]
+    assert matcher["default_service"] == web
+    routes = {path: rule["service"] for rule in matcher["path_rule"] for path in rule["paths"]}
+    assert routes["/api/*"] == api
+    assert routes["/static/*"] == static
+    assert routes["/_next/static/*"] == static
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_https_with_a_modern_tls_policy_and_http_redirects(gcp_stacks, environment):
+    settings = load_settings(environment)
+    app = stack(gcp_stacks, environment, "app")
+    ssl_policy = one(app, "google_compute_ssl_policy")
+    assert ssl_policy["profile"] in {"MODERN", "RESTRICTED"} and ssl_policy["min_tls_version"] == "TLS_1_2"
+    certificate = one(app, "google_compute_managed_ssl_certificate")
+    assert certificate["managed"]["domains"] == [settings.domain.app_domain]
+    https = one(app, "google_compute_target_https_proxy")
+    assert https["ssl_policy"] == reference(app, "google_compute_ssl_policy", "id")
+    assert https["ssl_certificates"] == [reference(app, "google_compute_managed_ssl_certificate", "id")]
+    redirect = one(app, "google_compute_url_map", name=settings.name("http-redirect"))
+    assert redirect["default_url_redirect"]["https_redirect"] is True
+    assert one(app, "google_compute_target_http_proxy")["url_map"] == reference(
+        app, "google_compute_url_map", "id", name=settings.name("http-redirect")
+    )
+    rules = {rule["port_range"]: rule for rule in resources(app, "google_compute_global_forwarding_rule")}
+    assert set(rules) == {"80", "443"}
+    address = reference(app, "google_compute_global_address", "id")
+    for rule in rules.values():
+        assert rule["load_balancing_scheme"] == "EXTERNAL_MANAGED"
+        assert rule["ip_address"] == address
+    assert rules["443"]["target"] == reference(app, "google_compute_target_https_proxy", "id")
+    assert rules["80"]["target"] == reference(app, "google_compute_target_http_proxy", "id")
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_the_redis_address_is_looked_up_not_read_from_remote_state(gcp_stacks, environment):
+    settings = load_settings(environment)
+    app = stack(gcp_stacks, environment, "app")
+    (redis,) = app["data"]["google_redis_instance"].values()
+    assert redis["name"] == settings.name("redis")
+    assert "terraform_remote_state" not in app.get("data", {})
+    assert by_name(app, "google_cloud_run_v2_service")

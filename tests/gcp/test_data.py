@@ -1,0 +1,239 @@
+"""Data: Cloud SQL, Memorystore, buckets, keys and secrets, with values from each environment's settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from gcp_stacks.data import DATABASE_FLAGS
+from gcp_stacks.secrets import SECRETS
+from shared import load_settings
+from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
+
+KEY_PURPOSES = ("database", "cache", "storage", "registry", "secrets")
+
+
+def key_ref(data: dict, purpose: str) -> str:
+    return reference(data, "google_kms_crypto_key", "id", name=purpose)
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_cloud_sql_primary(gcp_stacks, environment):
+    settings = load_settings(environment)
+    data = stack(gcp_stacks, environment, "data")
+    primary = one(data, "google_sql_database_instance", name=settings.name("postgres"))
+    config = primary["settings"]
+    assert primary["database_version"] in {"POSTGRES_16", "POSTGRES_17"}
+    assert config["availability_type"] == ("REGIONAL" if settings.database.multi_az else "ZONAL")
+    assert config["tier"] == settings.database.gcp_tier
+    assert config["disk_type"] == "PD_SSD"
+    assert config["disk_size"] == settings.database.allocated_storage_gib
+    assert config["disk_autoresize"] is True
+    assert config["disk_autoresize_limit"] == settings.database.max_allocated_storage_gib
+    ip = config["ip_configuration"]
+    assert ip["ipv4_enabled"] is False
+    assert ip["private_network"] == f"projects/{settings.gcp.project_id}/global/networks/{settings.name('vpc')}"
+    assert ip["ssl_mode"] in {"ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"}
+    assert "authorized_networks" not in ip
+    backups = config["backup_configuration"]
+    assert backups["enabled"] is True and backups["point_in_time_recovery_enabled"] is True
+    assert backups["backup_retention_settings"] == {
+        "retained_backups": settings.resilience.backup_retention_days,
+        "retention_unit": "COUNT",
+    }
+    assert settings.resilience.backup_retention_days == 30
+    assert backups["transaction_log_retention_days"] == 7
+    assert "maintenance_window" in config
+    assert config["insights_config"]["query_insights_enabled"] is True
+    assert primary["deletion_protection"] is settings.resilience.deletion_protection
+    assert config["deletion_protection_enabled"] is settings.resilience.deletion_protection
+    assert primary["encryption_key_name"] == key_ref(data, "database")
+    assert primary["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
+
+
+def test_production_database_is_highly_available_and_protected(gcp_stacks):
+    primary = one(
+        stack(gcp_stacks, "production", "data"), "google_sql_database_instance", name="bookedbarber-production-postgres"
+    )
+    assert primary["settings"]["availability_type"] == "REGIONAL"
+    assert primary["deletion_protection"] is True
+    assert primary["settings"]["deletion_protection_enabled"] is True
+    assert primary["lifecycle"]["prevent_destroy"] is True
+    assert (
+        one(stack(gcp_stacks, "staging", "data"), "google_sql_database_instance", name="bookedbarber-staging-postgres")[
+            "settings"
+        ]["availability_type"]
+        == "REGIONAL"
+    )
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_database_flags_scanners_expect(gcp_stacks, environment):
+    data = stack(gcp_stacks, environment, "data")
+    for instance in resources(data, "google_sql_database_instance"):
+        flags = {flag["name"]: flag["value"] for flag in instance["settings"]["database_flags"]}
+        assert flags == DATABASE_FLAGS
+        for flag in ("log_connections", "log_disconnections", "log_checkpoints", "log_lock_waits"):
+            assert flags[flag] == "on"
+        assert flags["cloudsql.enable_pgaudit"] == "on" and flags["pgaudit.log"]
+        assert flags["cloudsql.iam_authentication"] == "on"
+        assert flags["log_statement"] == "ddl"
+        assert {"log_min_duration_statement", "log_min_messages", "log_min_error_statement"} <= set(flags)
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_read_replicas_follow_settings(gcp_stacks, environment):
+    settings = load_settings(environment)
+    data = stack(gcp_stacks, environment, "data")
+    replicas = [r for r in resources(data, "google_sql_database_instance") if "master_instance_name" in r]
+    assert len(replicas) == settings.database.read_replicas
+    for replica in replicas:
+        assert replica["master_instance_name"] == reference(
+            data, "google_sql_database_instance", "name", name=settings.name("postgres")
+        )
+        assert replica["settings"]["ip_configuration"]["ipv4_enabled"] is False
+        assert replica["encryption_key_name"] == key_ref(data, "database")
+    if environment == "production":
+        assert len(replicas) >= 1  # the requirement itself
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_api_signs_in_to_the_database_with_iam(gcp_stacks, environment):
+    settings = load_settings(environment)
+    user = one(stack(gcp_stacks, environment, "data"), "google_sql_user")
+    assert user["type"] == "CLOUD_IAM_SERVICE_ACCOUNT"
+    assert user["name"] == f"{settings.name('api')}@{settings.gcp.project_id}.iam"
+    assert "password" not in user
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_redis(gcp_stacks, environment):
+    settings = load_settings(environment)
+    data = stack(gcp_stacks, environment, "data")
+    redis = one(data, "google_redis_instance")
+    assert redis["tier"] == ("STANDARD_HA" if settings.cache.high_availability else "BASIC")
+    assert redis["memory_size_gb"] == settings.cache.gcp_memory_size_gib
+    assert redis["auth_enabled"] is True
+    assert redis["transit_encryption_mode"] == "SERVER_AUTHENTICATION"
+    assert redis["connect_mode"] == "PRIVATE_SERVICE_ACCESS"
+    assert redis["reserved_ip_range"] == settings.name("private-services")
+    assert redis["customer_managed_key"] == key_ref(data, "cache")
+    assert redis["redis_version"] == "REDIS_7_2"
+    assert redis["maintenance_policy"]["weekly_maintenance_window"]
+    expected = "RDB" if settings.cache.high_availability else "DISABLED"
+    assert redis["persistence_config"]["persistence_mode"] == expected
+    assert redis["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
+    if environment in ("staging", "production"):
+        assert redis["tier"] == "STANDARD_HA"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_buckets(gcp_stacks, environment):
+    settings = load_settings(environment)
+    data = stack(gcp_stacks, environment, "data")
+    buckets = by_name(data, "google_storage_bucket")
+    assert set(buckets) == {settings.name(p) for p in ("static-assets", "uploads", "access-logs")}
+    for bucket in buckets.values():
+        assert bucket["uniform_bucket_level_access"] is True
+        assert bucket["public_access_prevention"] == "enforced"
+        assert bucket["force_destroy"] is False
+        assert bucket["encryption"] == {"default_kms_key_name": key_ref(data, "storage")}
+        assert bucket["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
+    logs = reference(data, "google_storage_bucket", "name", name=settings.name("access-logs"))
+    for purpose in ("static-assets", "uploads"):
+        bucket = buckets[settings.name(purpose)]
+        assert bucket["versioning"] == {"enabled": settings.storage.versioning}
+        assert bucket["logging"]["log_bucket"] == logs
+    rules = buckets[settings.name("uploads")]["lifecycle_rule"]
+    transitions = {r["action"]["storage_class"]: r["condition"]["age"] for r in rules if "storage_class" in r["action"]}
+    assert transitions == {
+        "NEARLINE": settings.storage.infrequent_access_after_days,
+        "ARCHIVE": settings.storage.archive_after_days,
+    }
+    for purpose in ("static-assets", "uploads"):
+        noncurrent = [
+            r
+            for r in buckets[settings.name(purpose)]["lifecycle_rule"]
+            if "days_since_noncurrent_time" in r["condition"]
+        ]
+        assert (
+            noncurrent[0]["condition"]["days_since_noncurrent_time"] == settings.storage.noncurrent_version_expiry_days
+        )
+        assert noncurrent[0]["action"]["type"] == "Delete"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_no_bucket_is_public(gcp_stacks, environment):
+    for component in ("data", "app"):
+        terraform = stack(gcp_stacks, environment, component)
+        for grant in resources(terraform, "google_storage_bucket_iam_member"):
+            assert grant["member"] not in {"allUsers", "allAuthenticatedUsers"}
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_keys_rotate_and_each_service_agent_may_use_only_its_key(gcp_stacks, environment):
+    settings = load_settings(environment)
+    data = stack(gcp_stacks, environment, "data")
+    keys = by_name(data, "google_kms_crypto_key")
+    assert set(keys) == set(KEY_PURPOSES)
+    for key in keys.values():
+        assert key["rotation_period"] == f"{settings.resilience.key_rotation_days * 86400}s"
+        assert key["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
+    grants = resources(data, "google_kms_crypto_key_iam_member")
+    assert {g["crypto_key_id"] for g in grants} == {key_ref(data, p) for p in KEY_PURPOSES}
+    assert all(g["role"] == "roles/cloudkms.cryptoKeyEncrypterDecrypter" for g in grants)
+    agents = {g["crypto_key_id"]: g["member"] for g in grants}
+    assert "gcp-sa-cloud-sql" in agents[key_ref(data, "database")]
+    assert "cloud-redis" in agents[key_ref(data, "cache")]
+    assert "gcp-sa-secretmanager" in agents[key_ref(data, "secrets")]
+    assert "gcp-sa-artifactregistry" in agents[key_ref(data, "registry")]
+    assert "google_storage_project_service_account" in agents[key_ref(data, "storage")]
+
+
+def test_production_keeps_keys_and_dev_may_drop_them(gcp_stacks):
+    for environment, retained in (("production", True), ("dev", False)):
+        for key in resources(stack(gcp_stacks, environment, "data"), "google_kms_crypto_key"):
+            assert key["lifecycle"]["prevent_destroy"] is retained
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_secrets_are_encrypted_rotated_and_readable_only_by_their_workloads(gcp_stacks, environment):
+    settings = load_settings(environment)
+    data = stack(gcp_stacks, environment, "data")
+    secrets = {s["secret_id"]: s for s in resources(data, "google_secret_manager_secret")}
+    assert set(secrets) == {settings.name(name) for name in SECRETS}
+    topic = reference(data, "google_pubsub_topic", "id")
+    for secret in secrets.values():
+        (replica,) = secret["replication"]["user_managed"]["replicas"]
+        assert replica["location"] == settings.gcp.region
+        assert replica["customer_managed_encryption"]["kms_key_name"] == key_ref(data, "secrets")
+        assert secret["rotation"]["rotation_period"] == f"{settings.resilience.secret_rotation_days * 86400}s"
+        assert "timestamp()" in secret["rotation"]["next_rotation_time"]
+        assert secret["lifecycle"]["ignore_changes"] == ["rotation[0].next_rotation_time"]
+        assert secret["topics"] == [{"name": topic}]
+    publisher = one(data, "google_pubsub_topic_iam_member")
+    assert publisher["role"] == "roles/pubsub.publisher" and "gcp-sa-secretmanager" in publisher["member"]
+    # Access is granted per secret, never project-wide.
+    accessors = resources(data, "google_secret_manager_secret_iam_member")
+    expected = {(settings.name(name), workload) for name, readers in SECRETS.items() for workload in readers}
+    granted = set()
+    for grant in accessors:
+        assert grant["role"] == "roles/secretmanager.secretAccessor"
+        secret_name = next(
+            s["secret_id"]
+            for logical_id, s in data["resource"]["google_secret_manager_secret"].items()
+            if grant["secret_id"] == f"${{google_secret_manager_secret.{logical_id}.id}}"
+        )
+        workload = next(w for w in ("api", "web") if f"ServiceAccounts_{w.capitalize()}" in grant["member"])
+        granted.add((secret_name, workload))
+    assert granted == expected
+    assert not resources(data, "google_secret_manager_secret_version")
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_registry_is_encrypted_and_cleans_up(gcp_stacks, environment):
+    data = stack(gcp_stacks, environment, "data")
+    repository = one(data, "google_artifact_registry_repository")
+    assert repository["format"] == "DOCKER"
+    assert repository["kms_key_name"] == key_ref(data, "registry")
+    assert {p["action"] for p in repository["cleanup_policies"]} == {"KEEP", "DELETE"}
+    assert repository["cleanup_policy_dry_run"] is False

@@ -1,0 +1,125 @@
+"""Properties that hold for every GCP stack: no secrets, no broad grants, one code path, labels, state."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from cdktf import Testing as CdktfTesting
+
+from gcp_stacks.base import GcpStack
+from gcp_stacks.platform import COMPONENTS
+from shared import ENVIRONMENTS, load_settings, replace_field
+
+# Arguments that would carry a secret value into the JSON (and the state).
+SECRET_ARGUMENTS = {"secret_data", "password", "auth_string", "private_key", "key_value", "secret_key"}
+BROAD_ROLES = {"roles/owner", "roles/editor", "roles/iam.securityAdmin", "roles/resourcemanager.projectIamAdmin"}
+PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
+
+
+def _keys(value):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from _keys(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _keys(inner)
+
+
+def secret_arguments(terraform: dict) -> set[str]:
+    return set(_keys(terraform.get("resource", {}))) & SECRET_ARGUMENTS
+
+
+def broad_grants(terraform: dict) -> list[dict]:
+    resources = terraform.get("resource", {})
+    found = [g for g in resources.get("google_project_iam_member", {}).values() if g["role"] in BROAD_ROLES]
+    for resource_type, grants in resources.items():
+        if resource_type.endswith("_iam_member") and resource_type != "google_cloud_run_v2_service_iam_member":
+            found += [g for g in grants.values() if g["member"] in PUBLIC_MEMBERS]
+    return found
+
+
+def test_no_secret_values_anywhere(gcp_stacks):
+    for terraform in gcp_stacks.values():
+        assert secret_arguments(terraform) == set()
+        assert not terraform.get("resource", {}).get("google_secret_manager_secret_version")
+        assert "random_password" not in terraform.get("resource", {})
+
+
+def test_secret_check_catches_a_secret_value():
+    bad = {"resource": {"google_secret_manager_secret_version": {"X": {"secret_data": "hunter2"}}}}
+    assert secret_arguments(bad) == {"secret_data"}
+
+
+def test_no_broad_or_public_grants(gcp_stacks):
+    for terraform in gcp_stacks.values():
+        assert broad_grants(terraform) == []
+        assert "google_project_iam_binding" not in terraform.get("resource", {})
+        assert "google_project_iam_policy" not in terraform.get("resource", {})
+
+
+def test_grant_check_catches_editor_and_public_buckets():
+    bad = {
+        "resource": {
+            "google_project_iam_member": {"A": {"role": "roles/editor", "member": "user:a@b.c"}},
+            "google_storage_bucket_iam_member": {"B": {"role": "roles/storage.objectViewer", "member": "allUsers"}},
+        }
+    }
+    assert len(broad_grants(bad)) == 2
+
+
+def test_only_cloud_run_invocation_is_public(gcp_stacks):
+    for name, terraform in gcp_stacks.items():
+        for grant in terraform.get("resource", {}).get("google_cloud_run_v2_service_iam_member", {}).values():
+            assert (grant["role"], grant["member"]) == ("roles/run.invoker", "allUsers"), name
+
+
+def test_environments_differ_by_data_only(gcp_stacks):
+    """Same resource types and logical ids in every environment, except the replicas settings ask for."""
+    for component in COMPONENTS:
+        shapes = {}
+        for environment in ENVIRONMENTS:
+            terraform = gcp_stacks[f"bookedbarber-{environment}-gcp-{component}"]
+            ids = {
+                (resource_type, logical_id)
+                for resource_type, items in terraform.get("resource", {}).items()
+                for logical_id in items
+                if "ReadReplica" not in logical_id
+            }
+            shapes[environment] = ids
+        assert shapes["dev"] == shapes["staging"] == shapes["production"], component
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_name_carries_the_environment_prefix(gcp_stacks, environment):
+    settings = load_settings(environment)
+    text = json.dumps({k: v for k, v in gcp_stacks.items() if k.startswith(settings.prefix + "-")})
+    for other in ENVIRONMENTS:
+        if other != environment:
+            assert f"bookedbarber-{other}-" not in text
+    for name in re.findall(r'"name": "(bookedbarber-[^"]*)"', text):
+        assert name.startswith(settings.prefix)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_provider_labels_and_project_come_from_settings(gcp_stacks, environment):
+    settings = load_settings(environment)
+    for component in COMPONENTS:
+        (provider,) = gcp_stacks[f"{settings.prefix}-gcp-{component}"]["provider"]["google"]
+        assert provider["project"] == settings.gcp.project_id
+        assert provider["region"] == settings.gcp.region
+        assert provider["default_labels"] == settings.gcp_labels
+
+
+def test_state_is_local_by_default(gcp_stacks):
+    for terraform in gcp_stacks.values():
+        assert "gcs" not in terraform["terraform"].get("backend", {})
+
+
+def test_state_goes_to_gcs_with_a_prefix_per_environment_and_component(gcp_stacks):
+    settings = replace_field(load_settings("staging"), "gcp.state_bucket", "my-bucket")
+    stack = GcpStack(CdktfTesting.app(), "Tiny", settings=settings, component="network")
+    backend = json.loads(CdktfTesting.synth(stack))["terraform"]["backend"]
+    assert backend == {"gcs": {"bucket": "my-bucket", "prefix": "bookedbarber-staging/network"}}
