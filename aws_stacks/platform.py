@@ -10,12 +10,13 @@ import aws_cdk as cdk
 
 from aws_stacks.compute import DEFAULT_IMAGE_TAG, ComputeStack
 from aws_stacks.data import DataStack
+from aws_stacks.edge import EDGE_REGION, EdgeStack
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
 from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
-COMPONENTS = ("network", "data", "compute")
+COMPONENTS = ("network", "data", "compute", "edge")
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
 UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
@@ -90,7 +91,14 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         env=env,
         description=f"BookedBarber {settings.environment}: ECR, ECS Fargate services, ALB, regional WAF",
     )
-    stacks = [network, data, compute]
+    edge = EdgeStack(
+        app,
+        settings.name("edge"),
+        settings=settings,
+        env=cdk.Environment(account=settings.aws.account_id, region=EDGE_REGION),
+        description=f"BookedBarber {settings.environment}: CloudFront, static assets, CloudFront WAF (us-east-1)",
+    )
+    stacks = [network, data, compute, edge]
     for stack in stacks:
         for key, value in settings.aws_tags.items():
             cdk.Tags.of(stack).add(key, value, exclude_resource_types=list(UNTAGGABLE))

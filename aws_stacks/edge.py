@@ -1,0 +1,224 @@
+"""Edge (us-east-1): static-assets bucket, CloudFront with the app domain's certificate, and the CLOUDFRONT WAF.
+
+CloudFront certificates and CLOUDFRONT-scope web ACLs must live in us-east-1, so this stack stands alone:
+it reaches the regional ALB by its DNS name from settings, never by a cross-stack reference.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Annotations, Duration, Stack
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as targets
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from aws_stacks.firewall import WebAcl
+from aws_stacks.nag import acknowledge
+from aws_stacks.security import customer_managed_key, logs_key, stateful_removal_policy
+from shared import Settings
+
+EDGE_REGION = "us-east-1"  # where CloudFront reads certificates and CLOUDFRONT-scope web ACLs
+STATIC_PATHS = ("/_next/static/*", "/static/*")
+DYNAMIC_PATHS = ("/api/*",)
+HSTS_MAX_AGE = Duration.days(730)
+
+
+class StaticAssets(Construct):
+    """The static-assets bucket (KMS, versioning and lifecycle from settings) and the edge log bucket."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        storage = settings.storage
+        account = Stack.of(self).account
+        # CloudFront standard logs are delivered with ACLs, hence OBJECT_WRITER; SSE-S3 for the log-delivery writers.
+        self.log_bucket = s3.Bucket(
+            self,
+            "EdgeLogsBucket",
+            bucket_name=f"{settings.name('edge-logs')}-{account}",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+            enforce_ssl=True,
+            removal_policy=stateful_removal_policy(settings),
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(settings.resilience.log_retention_days))],
+        )
+        acknowledge(
+            self.log_bucket,
+            "S1",
+            "This bucket is itself the destination of CloudFront and S3 server access logs; logging its own "
+            "accesses would need yet another bucket, and writes come solely from the log-delivery services.",
+        )
+        transitions = [
+            s3.Transition(
+                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                transition_after=Duration.days(storage.infrequent_access_after_days),
+            ),
+            s3.Transition(
+                storage_class=s3.StorageClass.GLACIER, transition_after=Duration.days(storage.archive_after_days)
+            ),
+        ]
+        self.bucket = s3.Bucket(
+            self,
+            "StaticAssetsBucket",
+            bucket_name=f"{settings.name('static-assets')}-{account}",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=storage.versioning,
+            server_access_logs_bucket=self.log_bucket,
+            server_access_logs_prefix="s3/static-assets/",
+            removal_policy=stateful_removal_policy(settings),
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="TierAndExpire",
+                    transitions=transitions,
+                    noncurrent_version_expiration=(
+                        Duration.days(storage.noncurrent_version_expiry_days) if storage.versioning else None
+                    ),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
+        )
+
+
+class Cdn(Construct):
+    """CloudFront: static paths from S3 through OAC, everything else uncached to the ALB over HTTPS."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        assets: StaticAssets,
+        zone: route53.IHostedZone,
+        web_acl_arn: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        certificate = acm.Certificate(
+            self,
+            "Certificate",
+            domain_name=settings.domain.app_domain,
+            validation=acm.CertificateValidation.from_dns(zone),
+        )
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            response_headers_policy_name=settings.name("security-headers"),
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, preload=True, override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override=True
+                ),
+                xss_protection=cloudfront.ResponseHeadersXSSProtection(protection=True, mode_block=True, override=True),
+            ),
+        )
+        static_cache = cloudfront.CachePolicy(
+            self,
+            "StaticCachePolicy",
+            cache_policy_name=settings.name("static-assets"),
+            default_ttl=Duration.seconds(settings.edge.cdn_default_ttl_seconds),
+            max_ttl=Duration.seconds(settings.edge.cdn_max_ttl_seconds),
+            min_ttl=Duration.seconds(0),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+        dynamic = cloudfront.BehaviorOptions(
+            origin=origins.HttpOrigin(
+                settings.domain.origin_domain,
+                protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+            ),
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=headers,
+        )
+        static = cloudfront.BehaviorOptions(
+            origin=origins.S3BucketOrigin.with_origin_access_control(assets.bucket),
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+            cache_policy=static_cache,
+            compress=True,
+            response_headers_policy=headers,
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment=f"BookedBarber {settings.environment}",
+            domain_names=[settings.domain.app_domain],
+            certificate=certificate,
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            default_behavior=dynamic,
+            additional_behaviors={
+                **{path: dynamic for path in DYNAMIC_PATHS},
+                **{path: static for path in STATIC_PATHS},
+            },
+            enable_logging=True,
+            log_bucket=assets.log_bucket,
+            log_file_prefix="cloudfront/",
+            web_acl_id=web_acl_arn,
+        )
+        acknowledge(
+            self.distribution,
+            "CFR1",
+            "BookedBarber serves barbershops and their customers without a country restriction; abuse is handled by "
+            "the attached WAF (managed rule groups, IP reputation, per-IP rate limit) instead of geo blocking.",
+        )
+        route53.ARecord(
+            self,
+            "AppAlias",
+            zone=zone,
+            record_name=settings.domain.app_domain,
+            target=route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution)),
+        )
+        route53.AaaaRecord(
+            self,
+            "AppAliasIpv6",
+            zone=zone,
+            record_name=settings.domain.app_domain,
+            target=route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution)),
+        )
+
+
+class EdgeStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        assets_key = customer_managed_key(self, "StaticAssetsKey", settings=settings, purpose="static-assets")
+        edge_logs_key = logs_key(self, "EdgeLogsKey", settings=settings)
+        assets = StaticAssets(self, "StaticAssets", settings=settings, key=assets_key)
+        firewall = WebAcl(
+            self,
+            "Firewall",
+            settings=settings,
+            scope_name="CLOUDFRONT",
+            name=settings.name("cdn-waf"),
+            logs_key=edge_logs_key,
+        )
+        zone = route53.HostedZone.from_hosted_zone_attributes(
+            self, "Zone", hosted_zone_id=settings.aws.hosted_zone_id, zone_name=settings.domain.zone_name
+        )
+        self.cdn = Cdn(self, "Cdn", settings=settings, assets=assets, zone=zone, web_acl_arn=firewall.web_acl.attr_arn)
+        # CDK files this warning on the stack itself, so the stack is the narrowest place to acknowledge it.
+        Annotations.of(self).acknowledge_warning(
+            "@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",
+            "The static-assets key only serves this bucket; its policy admits CloudFront solely for distributions "
+            "of this account (AWS:SourceArn distribution/*), since the distribution id does not exist before the "
+            "first deploy. Narrow it to the id once deployed.",
+        )
