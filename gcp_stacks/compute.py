@@ -12,7 +12,6 @@ from cdktf_cdktf_provider_google.artifact_registry_repository import (
     ArtifactRegistryRepositoryCleanupPoliciesMostRecentVersions,
     ArtifactRegistryRepositoryDockerConfig,
 )
-from cdktf_cdktf_provider_google.artifact_registry_repository_iam_member import ArtifactRegistryRepositoryIamMember
 from cdktf_cdktf_provider_google.cloud_run_v2_service import (
     CloudRunV2Service,
     CloudRunV2ServiceTemplate,
@@ -59,7 +58,11 @@ def image(settings: Settings, name: str) -> str:
 
 
 class Registry(Construct):
-    """The Docker repository both services pull from, encrypted with our key."""
+    """The Docker repository both services pull from, encrypted with our key.
+
+    Cloud Run pulls with its own service agent, which may read same-project repositories already,
+    so the runtime service accounts get no registry role.
+    """
 
     def __init__(
         self,
@@ -69,7 +72,6 @@ class Registry(Construct):
         settings: Settings,
         key: KmsCryptoKey,
         key_grant: Construct,
-        readers: list[str],
     ) -> None:
         super().__init__(scope, construct_id)
         self.repository = ArtifactRegistryRepository(
@@ -99,15 +101,6 @@ class Registry(Construct):
             ],
             depends_on=[key_grant],
         )
-        for index, member in enumerate(readers):
-            ArtifactRegistryRepositoryIamMember(
-                self,
-                f"Reader{index}",
-                repository=self.repository.name,
-                location=settings.gcp.region,
-                role="roles/artifactregistry.reader",
-                member=member,
-            )
 
 
 @dataclass(frozen=True)

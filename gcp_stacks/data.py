@@ -36,7 +36,6 @@ from constructs import Construct
 
 from gcp_stacks.base import retained
 from gcp_stacks.network import NetworkRefs
-from gcp_stacks.project import ServiceAgents
 from gcp_stacks.security import ServiceAccounts
 from shared import Settings
 
@@ -223,7 +222,6 @@ class Buckets(Construct):
         settings: Settings,
         key: KmsCryptoKey,
         key_grant: Construct,
-        agents: ServiceAgents,
         accounts: ServiceAccounts,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -270,14 +268,6 @@ class Buckets(Construct):
             logging=StorageBucketLogging(log_bucket=self.access_logs.name, log_object_prefix="static-assets/"),
             lifecycle_rule=[noncurrent],
             **common,
-        )
-        # Cloud CDN fills its cache as this Google-managed account; the bucket stays private otherwise.
-        StorageBucketIamMember(
-            self,
-            "StaticAssetsCdnReader",
-            bucket=self.static_assets.name,
-            role="roles/storage.objectViewer",
-            member=agents.cdn_fill,
         )
         self.uploads = StorageBucket(
             self,

@@ -44,9 +44,11 @@ from cdktf_cdktf_provider_google.compute_url_map import (
     ComputeUrlMapPathMatcher,
     ComputeUrlMapPathMatcherPathRule,
 )
+from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
 from gcp_stacks.data import bucket_name
+from gcp_stacks.project import ServiceAgents
 from shared import Settings
 
 # Cloud Armor's preconfigured OWASP Top 10 rule sets (ModSecurity CRS 3.3), each denied with a 403.
@@ -169,6 +171,15 @@ class LoadBalancer(Construct):
                 ],
                 request_coalescing=True,
             ),
+        )
+        # The bucket stays private (public access prevention enforced, no allUsers): the load balancer and
+        # Cloud CDN fetch objects as Cloud CDN's Google-owned fill account, the only reader granted here.
+        StorageBucketIamMember(
+            self,
+            "StaticAssetsCdnReader",
+            bucket=self.static_backend.bucket_name,
+            role="roles/storage.objectViewer",
+            member=ServiceAgents(self, "ServiceAgents", settings=settings).cdn_fill,
         )
         self.url_map = ComputeUrlMap(
             self,

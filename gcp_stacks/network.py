@@ -1,4 +1,4 @@
-"""Network: custom-mode VPC, the app subnet, Cloud NAT, private services access and the firewall."""
+"""Network, the foundation stack: project APIs, VPC, app subnet, Cloud NAT, private services access, firewall."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from cdktf_cdktf_provider_google.service_networking_connection import ServiceNet
 from constructs import Construct
 
 from gcp_stacks.base import GcpStack
-from gcp_stacks.project import enable_services
+from gcp_stacks.project import PROJECT_APIS, enable_services
 from shared import Settings
 
 # Google's front ends and health checkers; the only sources allowed in from outside the VPC.
@@ -57,7 +57,7 @@ class NetworkRefs:
 class NetworkStack(GcpStack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="network")
-        services = enable_services(self, settings, ("compute.googleapis.com", "servicenetworking.googleapis.com"))
+        services = enable_services(self, settings, PROJECT_APIS)
         self.network = ComputeNetwork(
             self,
             "Vpc",

@@ -3,6 +3,21 @@
 network -> data -> app, deployed in that order. Stacks refer to each other through names and ids
 derived from settings (`NetworkRefs`, `Identity`, `sql_connection_name`, ...) or data sources, not
 cdktf cross-stack references, so no stack reads another's Terraform state.
+
+First deployment of an environment (ENV=dev|staging|production, PROJECT=settings.gcp.project_id):
+
+1. `cdktf deploy bookedbarber-$ENV-gcp-network` (enables every API, then the network).
+2. Create the two service agents that exist only on demand, before `data` grants them keys:
+   `gcloud beta services identity create --service=sqladmin.googleapis.com --project=$PROJECT`
+   `gcloud beta services identity create --service=secretmanager.googleapis.com --project=$PROJECT`
+3. `cdktf deploy bookedbarber-$ENV-gcp-data`.
+4. Out of band, never through Terraform: add the secret versions (`gcloud secrets versions add
+   bookedbarber-$ENV-app-secret-key --data-file=-`; the Redis AUTH string from
+   `gcloud redis instances get-auth-string bookedbarber-$ENV-redis --region=$REGION`), set the
+   `postgres` password (`gcloud sql users set-password postgres ...`) and store it in
+   `bookedbarber-$ENV-database-password`, and push the `backend` and `frontend` images with tag `bootstrap`.
+5. `cdktf deploy bookedbarber-$ENV-gcp-app`. The managed certificate turns ACTIVE once
+   `settings.domain.app_domain` resolves to the load balancer's address.
 """
 
 from __future__ import annotations
@@ -15,25 +30,13 @@ from gcp_stacks.compute import Registry, Services
 from gcp_stacks.data import Buckets, Database, SessionCache
 from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.network import NetworkStack
-from gcp_stacks.project import ServiceAgents, enable_services
+from gcp_stacks.project import ServiceAgents
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
 from shared import Settings, load_all
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
 COMPONENTS = ("network", "data", "app")
-
-DATA_APIS = (
-    "cloudkms.googleapis.com",
-    "iam.googleapis.com",
-    "sqladmin.googleapis.com",
-    "redis.googleapis.com",
-    "secretmanager.googleapis.com",
-    "pubsub.googleapis.com",
-    "artifactregistry.googleapis.com",
-    "storage.googleapis.com",
-)
-APP_APIS = ("run.googleapis.com",)
 
 
 class DataStack(GcpStack):
@@ -44,7 +47,6 @@ class DataStack(GcpStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="data")
-        enable_services(self, settings, DATA_APIS)
         agents = ServiceAgents(self, "ServiceAgents", settings=settings)
         keys = Keys(self, "Keys", settings=settings, agents=agents)
         accounts = ServiceAccounts(self, "ServiceAccounts", settings=settings)
@@ -72,7 +74,6 @@ class DataStack(GcpStack):
             settings=settings,
             key=keys.key("storage"),
             key_grant=keys.grants["storage"],
-            agents=agents,
             accounts=accounts,
         )
         Registry(
@@ -81,7 +82,6 @@ class DataStack(GcpStack):
             settings=settings,
             key=keys.key("registry"),
             key_grant=keys.grants["registry"],
-            readers=[account.member for account in accounts.accounts.values()],
         )
 
 
@@ -90,7 +90,6 @@ class AppStack(GcpStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="app")
-        enable_services(self, settings, APP_APIS)
         services = Services(self, "Services", settings=settings)
         LoadBalancer(self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service)
 

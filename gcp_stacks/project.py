@@ -11,6 +11,22 @@ from constructs import Construct
 
 from shared import Settings
 
+# Every API the platform uses. The network stack deploys first and enables them all, so resources in
+# the later stacks never race an API that is still being enabled.
+PROJECT_APIS = (
+    "compute.googleapis.com",
+    "servicenetworking.googleapis.com",
+    "cloudkms.googleapis.com",
+    "iam.googleapis.com",
+    "sqladmin.googleapis.com",
+    "redis.googleapis.com",
+    "secretmanager.googleapis.com",
+    "pubsub.googleapis.com",
+    "artifactregistry.googleapis.com",
+    "storage.googleapis.com",
+    "run.googleapis.com",
+)
+
 
 def enable_services(scope: Construct, settings: Settings, apis: tuple[str, ...]) -> list[ProjectService]:
     """Enable `apis`; disabling on destroy would break whatever else in the project uses them."""

@@ -133,6 +133,10 @@ def test_cdn_serves_static_assets_only(gcp_stacks, environment):
     assert cdn["default_ttl"] == settings.edge.cdn_default_ttl_seconds
     assert cdn["max_ttl"] == settings.edge.cdn_max_ttl_seconds
     assert cdn["negative_caching"] is True
+    (reader,) = resources(app, "google_storage_bucket_iam_member")
+    assert reader["bucket"] == reference(app, "google_compute_backend_bucket", "bucket_name")
+    assert reader["role"] == "roles/storage.objectViewer"
+    assert reader["member"].endswith("@cloud-cdn-fill.iam.gserviceaccount.com")
 
 
 @pytest.mark.parametrize("environment", ALL)

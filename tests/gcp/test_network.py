@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gcp_stacks.network import GOOGLE_LB_RANGES, LOWEST_PRIORITY
+from gcp_stacks.project import PROJECT_APIS
 from shared import load_settings
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
@@ -75,7 +76,9 @@ def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, e
 
 
 @pytest.mark.parametrize("environment", ALL)
-def test_network_apis_are_enabled_and_never_disabled(gcp_stacks, environment):
+def test_the_foundation_enables_every_api_and_never_disables_one(gcp_stacks, environment):
     services = resources(stack(gcp_stacks, environment, "network"), "google_project_service")
-    assert {s["service"] for s in services} == {"compute.googleapis.com", "servicenetworking.googleapis.com"}
+    assert {s["service"] for s in services} == set(PROJECT_APIS)
     assert all(s["disable_on_destroy"] is False for s in services)
+    for component in ("data", "app"):
+        assert not resources(stack(gcp_stacks, environment, component), "google_project_service")
