@@ -49,7 +49,7 @@ KEPT_IMAGES = 100
 API_PATHS = ("/api/*",)
 BACKEND_HEALTH_PATH = "/api/health"
 FRONTEND_HEALTH_PATH = "/"
-# The TLS 1.3 policy AWS recommends for ALBs (ELBSecurityPolicy-TLS13-1-2-Res-2021-06 family, TLS 1.3 only).
+# ELBSecurityPolicy-TLS13-1-2-Res-2021-06: TLS 1.3, and TLS 1.2 only with forward-secret AES-GCM ciphers.
 ALB_SSL_POLICY = elbv2.SslPolicy.TLS13_RES
 X_RAY_ACTIONS = (
     "xray:PutTraceSegments",

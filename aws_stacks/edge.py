@@ -46,12 +46,6 @@ class StaticAssets(Construct):
             removal_policy=stateful_removal_policy(settings),
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(settings.resilience.log_retention_days))],
         )
-        acknowledge(
-            self.log_bucket,
-            "S1",
-            "This bucket is itself the destination of CloudFront and S3 server access logs; logging its own "
-            "accesses would need yet another bucket, and writes come solely from the log-delivery services.",
-        )
         transitions = [
             s3.Transition(
                 storage_class=s3.StorageClass.INFREQUENT_ACCESS,

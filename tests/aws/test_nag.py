@@ -1,0 +1,89 @@
+"""cdk-nag: no unacknowledged finding anywhere, and acknowledgements provably silence only their rule."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+
+from aws_stacks.nag import PACK, acknowledge, register_checks, rule_id
+from tests.synth import cdk_json_context
+
+REPORT_INSTEAD_OF_FAILING = {"@aws-cdk/core:failSynthOnValidationErrors": False}
+
+
+def _violations(report: dict) -> list[tuple[str, str]]:
+    return [
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    ]
+
+
+def _suppressed(report: dict, plugin_name: str) -> list[tuple[str, str]]:
+    return [
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report["pluginReports"]
+        if plugin["pluginName"] == plugin_name
+        for violation in plugin["suppressedViolations"]
+        for construct in violation["violatingConstructs"]
+    ]
+
+
+def test_every_environment_has_zero_unacknowledged_findings(aws):
+    assert aws.validation_report is not None, "the validation report is missing: did the nag pack run?"
+    assert _violations(aws.validation_report) == []
+
+
+def test_the_aws_solutions_pack_ran_on_every_stack(aws):
+    plugins = {plugin["pluginName"]: plugin for plugin in aws.validation_report["pluginReports"]}
+    assert plugins[PACK]["conclusion"] == "success"
+    stacks_with_acknowledgements = {path.split("/")[0] for _, path in _suppressed(aws.validation_report, PACK)}
+    # Every data and compute stack carries acknowledged findings, so the pack looked at them.
+    assert {name for name in aws.templates if name.endswith(("-data", "-compute"))} <= stacks_with_acknowledgements
+
+
+def test_acknowledgements_sit_on_resources_not_stacks(aws):
+    for rule, path in _suppressed(aws.validation_report, PACK):
+        assert path.count("/") >= 2, f"{rule} acknowledged too broadly at {path}"
+
+
+def _tiny_app_report(tmp_path, *, acknowledged: bool) -> dict:
+    """One security group open to the internet on SSH: AwsSolutions-EC23."""
+    app = cdk.App(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
+    register_checks(app)
+    stack = cdk.Stack(app, "NagProbe", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    group = ec2.CfnSecurityGroup(
+        stack,
+        "OpenGroup",
+        group_description="probe",
+        vpc_id="vpc-12345678",
+        security_group_ingress=[
+            ec2.CfnSecurityGroup.IngressProperty(ip_protocol="tcp", from_port=22, to_port=22, cidr_ip="0.0.0.0/0")
+        ],
+    )
+    if acknowledged:
+        acknowledge(group, "EC23", "probe: this group exists only to prove that an acknowledgement works")
+    app.synth()
+    return json.loads((tmp_path / "validation-report.json").read_text())
+
+
+@pytest.mark.parametrize("acknowledged", [False, True], ids=["without-acknowledgement", "with-acknowledgement"])
+def test_acknowledgement_removes_exactly_its_finding(tmp_path, acknowledged):
+    report = _tiny_app_report(tmp_path, acknowledged=acknowledged)
+    finding = (rule_id("EC23").split("::")[1], "NagProbe/OpenGroup")
+    if acknowledged:
+        assert finding not in _violations(report)
+        assert finding in _suppressed(report, PACK)
+    else:
+        assert finding in _violations(report)
+
+
+def test_acknowledgement_needs_a_specific_reason():
+    app = cdk.App()
+    stack = cdk.Stack(app, "ReasonProbe")
+    with pytest.raises(ValueError, match="specific reason"):
+        acknowledge(stack, "EC23", "not needed")
