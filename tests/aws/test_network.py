@@ -1,0 +1,129 @@
+"""Network and security groups, per environment, against the settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import ENVIRONMENTS, load_settings
+from tests.aws.helpers import resources, template
+
+HTTPS, HTTP = 443, 80
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def settings(request):
+    return load_settings(request.param)
+
+
+def test_vpc_and_subnets_use_the_settings_address_plan(aws, settings):
+    network = settings.network
+    template(aws, settings, "network").has_resource_properties("AWS::EC2::VPC", {"CidrBlock": network.aws_vpc_cidr})
+    subnets = resources(aws, settings, "network", "AWS::EC2::Subnet").values()
+    assert sorted(subnet["Properties"]["CidrBlock"] for subnet in subnets) == sorted(
+        network.aws_public_subnet_cidrs + network.aws_app_subnet_cidrs + network.aws_database_subnet_cidrs
+    )
+    assert {subnet["Properties"]["AvailabilityZone"] for subnet in subnets} == set(settings.aws.availability_zones)
+
+
+def test_nat_gateways_follow_settings(aws, settings):
+    assert len(resources(aws, settings, "network", "AWS::EC2::NatGateway")) == settings.network.aws_nat_gateways
+
+
+def test_production_has_one_nat_gateway_per_zone(aws):
+    production = load_settings("production")
+    assert len(resources(aws, production, "network", "AWS::EC2::NatGateway")) == 3
+
+
+def test_endpoints(aws, settings):
+    endpoints = resources(aws, settings, "network", "AWS::EC2::VPCEndpoint").values()
+    gateway = [e for e in endpoints if e["Properties"].get("VpcEndpointType") == "Gateway"]
+    interface = [e for e in endpoints if e["Properties"].get("VpcEndpointType") == "Interface"]
+    assert len(gateway) == 2  # S3 and DynamoDB
+    expected_interfaces = 4 if settings.network.aws_interface_endpoints else 0  # ECR api + dkr, Logs, Secrets Manager
+    assert len(interface) == expected_interfaces
+    assert all(e["Properties"]["PrivateDnsEnabled"] for e in interface)
+
+
+def test_flow_logs_are_encrypted_and_retained_per_settings(aws, settings):
+    network = template(aws, settings, "network")
+    network.resource_count_is("AWS::EC2::FlowLog", 1)
+    network.has_resource_properties(
+        "AWS::EC2::FlowLog", {"TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"}
+    )
+    (flow_logs,) = [
+        group
+        for group in resources(aws, settings, "network", "AWS::Logs::LogGroup").values()
+        if group["Properties"]["LogGroupName"].endswith("vpc-flow-logs")
+    ]
+    assert flow_logs["Properties"]["RetentionInDays"] == settings.resilience.log_retention_days
+    assert "KmsKeyId" in flow_logs["Properties"]
+
+
+def test_database_nacl_admits_only_app_subnets_on_data_ports(aws, settings):
+    entries = [e["Properties"] for e in resources(aws, settings, "network", "AWS::EC2::NetworkAclEntry").values()]
+    ingress = {(e["CidrBlock"], e["PortRange"]["From"], e["PortRange"]["To"]) for e in entries if not e.get("Egress")}
+    egress = {(e["CidrBlock"], e["PortRange"]["From"], e["PortRange"]["To"]) for e in entries if e.get("Egress")}
+    app = settings.network.aws_app_subnet_cidrs
+    ports = (settings.database.port, settings.cache.port)
+    assert ingress == {(cidr, port, port) for cidr in app for port in ports}
+    assert egress == {(cidr, 1024, 65535) for cidr in app}
+    assert all(e["RuleAction"] == "allow" and e["Protocol"] == 6 for e in entries)
+
+
+def _group_names(aws, settings) -> dict[str, str]:
+    return {
+        logical_id: group["Properties"]["GroupName"].removeprefix(settings.prefix + "-")
+        for logical_id, group in resources(aws, settings, "network", "AWS::EC2::SecurityGroup").items()
+        if "GroupName" in group["Properties"]
+    }
+
+
+def _ingress_rules(aws, settings) -> set[tuple[str, str, int, int]]:
+    """(target group, source group or CIDR, from port, to port) for every ingress rule of the network stack."""
+    names = _group_names(aws, settings)
+    rules = set()
+    for logical_id, group in resources(aws, settings, "network", "AWS::EC2::SecurityGroup").items():
+        for rule in group["Properties"].get("SecurityGroupIngress", []):
+            if logical_id in names:
+                rules.add((names[logical_id], rule["CidrIp"], rule["FromPort"], rule["ToPort"]))
+    for rule in resources(aws, settings, "network", "AWS::EC2::SecurityGroupIngress").values():
+        properties = rule["Properties"]
+        target = names[properties["GroupId"]["Fn::GetAtt"][0]]
+        source = names[properties["SourceSecurityGroupId"]["Fn::GetAtt"][0]]
+        rules.add((target, source, properties["FromPort"], properties["ToPort"]))
+    return rules
+
+
+def test_security_group_ingress_is_exactly_as_specified(aws, settings):
+    backend = settings.compute.backend.container_port
+    frontend = settings.compute.frontend.container_port
+    database = settings.database.port
+    cache = settings.cache.port
+    assert _ingress_rules(aws, settings) == {
+        ("alb", "0.0.0.0/0", HTTPS, HTTPS),
+        ("alb", "0.0.0.0/0", HTTP, HTTP),
+        ("backend", "alb", backend, backend),
+        ("frontend", "alb", frontend, frontend),
+        ("postgres-proxy", "backend", database, database),
+        ("postgres", "backend", database, database),
+        ("postgres", "postgres-proxy", database, database),
+        ("postgres", "secret-rotation", database, database),
+        ("redis", "backend", cache, cache),
+        ("endpoints", "backend", HTTPS, HTTPS),
+        ("endpoints", "frontend", HTTPS, HTTPS),
+        ("endpoints", "secret-rotation", HTTPS, HTTPS),
+    }
+
+
+def test_no_other_stack_adds_security_group_rules(aws, settings):
+    for component in ("data", "compute"):
+        for rule_type in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress", "AWS::EC2::SecurityGroup"):
+            assert resources(aws, settings, component, rule_type) == {}, f"{component} declares {rule_type}"
+
+
+def test_database_and_cache_groups_have_no_internet_egress(aws, settings):
+    names = _group_names(aws, settings)
+    for logical_id, group in resources(aws, settings, "network", "AWS::EC2::SecurityGroup").items():
+        if names.get(logical_id) in ("postgres", "redis"):
+            for rule in group["Properties"].get("SecurityGroupEgress", []):
+                assert rule["CidrIp"] == "255.255.255.255/32"  # CDK's "no egress" placeholder
