@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
-from cdktf_cdktf_provider_google.data_google_storage_project_service_account import (
-    DataGoogleStorageProjectServiceAccount,
-)
 from cdktf_cdktf_provider_google.project_service import ProjectService
 from constructs import Construct
 
@@ -53,7 +50,4 @@ class ServiceAgents(Construct):
         self.redis = f"serviceAccount:service-{number}@cloud-redis.iam.gserviceaccount.com"
         self.artifact_registry = f"serviceAccount:service-{number}@gcp-sa-artifactregistry.iam.gserviceaccount.com"
         self.secret_manager = f"serviceAccount:service-{number}@gcp-sa-secretmanager.iam.gserviceaccount.com"
-        # This data source also creates the Cloud Storage agent if the project has none yet.
-        storage = DataGoogleStorageProjectServiceAccount(self, "StorageAgent", project=settings.gcp.project_id)
-        self.storage = f"serviceAccount:{storage.email_address}"
         self.cdn_fill = f"serviceAccount:service-{number}@cloud-cdn-fill.iam.gserviceaccount.com"

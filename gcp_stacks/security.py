@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_google.data_google_storage_project_service_account import (
+    DataGoogleStorageProjectServiceAccount,
+)
 from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
 from cdktf_cdktf_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMember
 from cdktf_cdktf_provider_google.kms_key_ring import KmsKeyRing
@@ -32,10 +35,12 @@ class Keys(Construct):
             location=settings.gcp.region,
             lifecycle=retained(settings),
         )
+        # This data source also creates the Cloud Storage agent if the project has none yet.
+        storage = DataGoogleStorageProjectServiceAccount(self, "StorageAgent", project=settings.gcp.project_id)
         users = {
             "database": agents.cloud_sql,
             "cache": agents.redis,
-            "storage": agents.storage,
+            "storage": f"serviceAccount:{storage.email_address}",
             "registry": agents.artifact_registry,
             "secrets": agents.secret_manager,
         }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from cdktf import Testing as CdktfTesting
 
 from gcp_stacks.data import DATABASE_FLAGS
 from gcp_stacks.secrets import SECRETS
-from shared import load_settings
+from shared import load_settings, replace_fields
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
 KEY_PURPOSES = ("database", "cache", "storage", "registry", "secrets")
@@ -237,3 +240,19 @@ def test_registry_is_encrypted_and_cleans_up(gcp_stacks, environment):
     assert repository["kms_key_name"] == key_ref(data, "registry")
     assert {p["action"] for p in repository["cleanup_policies"]} == {"KEEP", "DELETE"}
     assert repository["cleanup_policy_dry_run"] is False
+
+
+def test_availability_follows_the_settings_not_the_environment_name(gcp_stacks):
+    """dev with production's switches gets production's shape: the stacks ask settings, never the name."""
+    from gcp_stacks.platform import DataStack
+
+    settings = replace_fields(
+        load_settings("dev"),
+        {"database.multi_az": True, "database.read_replicas": 2, "cache.high_availability": True, "cache.aws_nodes": 2},
+    )
+    data = json.loads(CdktfTesting.synth(DataStack(CdktfTesting.app(), "Flipped", settings=settings)))
+    primary = one(data, "google_sql_database_instance", name="bookedbarber-dev-postgres")
+    assert primary["settings"]["availability_type"] == "REGIONAL"
+    assert len(resources(data, "google_sql_database_instance")) == 3
+    assert one(data, "google_redis_instance")["tier"] == "STANDARD_HA"
+    assert one(stack(gcp_stacks, "dev", "data"), "google_redis_instance")["tier"] == "BASIC"
