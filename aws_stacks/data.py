@@ -136,6 +136,8 @@ class Database(Construct):
         )
         self._set_performance_insights_retention(self.instance, settings)
         self.secret: secretsmanager.ISecret = self.instance.secret
+        # `secret` is the attachment; the generated secret itself is the instance's `Secret` child.
+        self.instance.node.find_child("Secret").apply_removal_policy(stateful_removal_policy(settings))
         self.instance.add_rotation_single_user(
             automatically_after=SECRET_ROTATION_INTERVAL,
             security_group=frozen(self, "RotationSecurityGroup", security_groups.rotation),

@@ -1,0 +1,178 @@
+"""ECR, ECS services, ALB and the regional WAF, per environment, against the settings."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match
+
+from aws_stacks.compute import SCALE_OUT_CPU_PERCENT, SCALE_OUT_MEMORY_PERCENT
+from aws_stacks.firewall import MANAGED_RULE_GROUPS, RATE_LIMIT_RULE
+from shared import ENVIRONMENTS, load_settings
+from tests.aws.helpers import only, resources, template
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def settings(request):
+    return load_settings(request.param)
+
+
+def _by_name(found: dict[str, dict], key: str) -> dict[str, dict]:
+    return {resource["Properties"][key]: resource["Properties"] for resource in found.values()}
+
+
+def test_cluster_has_enhanced_container_insights(aws, settings):
+    template(aws, settings, "compute").has_resource_properties(
+        "AWS::ECS::Cluster", {"ClusterSettings": [{"Name": "containerInsights", "Value": "enhanced"}]}
+    )
+
+
+def test_repositories_are_immutable_scanned_encrypted_and_pruned(aws, settings):
+    repositories = _by_name(resources(aws, settings, "compute", "AWS::ECR::Repository"), "RepositoryName")
+    assert set(repositories) == {settings.name("backend"), settings.name("frontend")}
+    for repository in repositories.values():
+        assert repository["ImageTagMutability"] == "IMMUTABLE"
+        assert repository["ImageScanningConfiguration"] == {"ScanOnPush": True}
+        assert repository["EncryptionConfiguration"]["EncryptionType"] == "KMS"
+        assert "LifecyclePolicyText" in repository["LifecyclePolicy"]
+
+
+@pytest.mark.parametrize("service", ["backend", "frontend"])
+def test_task_size_and_scaling_follow_settings(aws, settings, service):
+    sizing = getattr(settings.compute, service)
+    tasks = _by_name(resources(aws, settings, "compute", "AWS::ECS::TaskDefinition"), "Family")
+    task = tasks[settings.name(service)]
+    assert (int(task["Cpu"]), int(task["Memory"])) == (sizing.fargate_cpu_units, sizing.fargate_memory_mib)
+    services = _by_name(resources(aws, settings, "compute", "AWS::ECS::Service"), "ServiceName")
+    ecs_service = services[settings.name(service)]
+    assert ecs_service["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert ecs_service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+    targets = [
+        t["Properties"]
+        for t in resources(aws, settings, "compute", "AWS::ApplicationAutoScaling::ScalableTarget").values()
+        if t["Properties"]["ResourceId"]["Fn::Join"][1][3]["Fn::GetAtt"][0].startswith(
+            "ApiService" if service == "backend" else "WebService"
+        )
+    ]
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
+        (sizing.fargate_min_tasks, sizing.fargate_max_tasks)
+    ]
+
+
+def test_production_runs_three_to_fifty_tasks(aws):
+    production = load_settings("production")
+    bounds = {
+        (t["Properties"]["MinCapacity"], t["Properties"]["MaxCapacity"])
+        for t in resources(aws, production, "compute", "AWS::ApplicationAutoScaling::ScalableTarget").values()
+    }
+    assert bounds == {(3, 50)}
+
+
+def test_scaling_on_cpu_memory_and_requests(aws, settings):
+    policies = [
+        p["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+        for p in resources(aws, settings, "compute", "AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    ]
+    by_metric: dict[str, list] = {}
+    for policy in policies:
+        metric = policy["PredefinedMetricSpecification"]["PredefinedMetricType"]
+        by_metric.setdefault(metric, []).append(policy["TargetValue"])
+    assert by_metric == {
+        "ECSServiceAverageCPUUtilization": [SCALE_OUT_CPU_PERCENT] * 2,
+        "ECSServiceAverageMemoryUtilization": [SCALE_OUT_MEMORY_PERCENT] * 2,
+        "ALBRequestCountPerTarget": [settings.compute.scale_out_requests_per_target] * 2,
+    }
+    # Scaling acts before the CPU and memory alerts fire.
+    assert settings.thresholds.cpu_percent > SCALE_OUT_CPU_PERCENT
+    assert settings.thresholds.memory_percent > SCALE_OUT_MEMORY_PERCENT
+
+
+def test_only_the_backend_receives_secrets_and_only_from_secrets_manager(aws, settings):
+    tasks = _by_name(resources(aws, settings, "compute", "AWS::ECS::TaskDefinition"), "Family")
+    backend = {c["Name"]: c for c in tasks[settings.name("backend")]["ContainerDefinitions"]}["backend"]
+    assert {secret["Name"] for secret in backend["Secrets"]} == {
+        "DATABASE_USERNAME",
+        "DATABASE_PASSWORD",
+        "REDIS_AUTH_TOKEN",
+        "SECRET_KEY",
+    }
+    for container in tasks[settings.name("frontend")]["ContainerDefinitions"]:
+        assert "Secrets" not in container
+    for task in tasks.values():
+        for container in task["ContainerDefinitions"]:
+            assert container["LogConfiguration"]["LogDriver"] == "awslogs"
+            names = {variable["Name"] for variable in container.get("Environment", [])}
+            assert not names & {"DATABASE_PASSWORD", "REDIS_AUTH_TOKEN", "SECRET_KEY"}
+
+
+def test_service_log_groups_are_encrypted_and_retained(aws, settings):
+    for group in resources(aws, settings, "compute", "AWS::Logs::LogGroup").values():
+        assert "KmsKeyId" in group["Properties"]
+        assert group["Properties"]["RetentionInDays"] == settings.resilience.log_retention_days
+
+
+def test_load_balancer(aws, settings):
+    alb = only(resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::LoadBalancer"))["Properties"]
+    attributes = {a["Key"]: a["Value"] for a in alb["LoadBalancerAttributes"]}
+    assert alb["Scheme"] == "internet-facing"
+    assert attributes["deletion_protection.enabled"] == str(settings.resilience.deletion_protection).lower()
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    listeners = {
+        listener["Properties"]["Port"]: listener["Properties"]
+        for listener in resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::Listener").values()
+    }
+    assert set(listeners) == {80, 443}
+    assert listeners[443]["Protocol"] == "HTTPS"
+    assert listeners[443]["SslPolicy"].startswith("ELBSecurityPolicy-TLS13-")
+    assert listeners[80]["DefaultActions"] == [
+        {"Type": "redirect", "RedirectConfig": {"Port": "443", "Protocol": "HTTPS", "StatusCode": "HTTP_301"}}
+    ]
+    compute = template(aws, settings, "compute")
+    compute.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        {"Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}]},
+    )
+    compute.has_resource_properties(
+        "AWS::CertificateManager::Certificate",
+        {"DomainName": settings.domain.origin_domain, "ValidationMethod": "DNS"},
+    )
+    compute.has_resource_properties(
+        "AWS::Route53::RecordSet",
+        {"Name": settings.domain.origin_domain + ".", "Type": "A", "AliasTarget": Match.any_value()},
+    )
+    for group in resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::TargetGroup").values():
+        assert group["Properties"]["HealthCheckPath"]
+        assert group["Properties"]["TargetType"] == "ip"
+
+
+def _assert_web_acl(properties: dict, settings, scope: str) -> None:
+    assert properties["Scope"] == scope
+    rules = {rule["Name"]: rule for rule in properties["Rules"]}
+    for group in MANAGED_RULE_GROUPS:
+        statement = rules[group]["Statement"]["ManagedRuleGroupStatement"]
+        assert statement == {"VendorName": "AWS", "Name": group}
+    rate = rules[RATE_LIMIT_RULE]
+    assert rate["Action"] == {"Block": {}}
+    assert rate["Statement"]["RateBasedStatement"] == {
+        "AggregateKeyType": "IP",
+        "Limit": settings.edge.rate_limit_requests,
+        "EvaluationWindowSec": settings.edge.rate_limit_window_seconds,
+    }
+    assert set(MANAGED_RULE_GROUPS) >= {
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    }
+
+
+def test_regional_waf_protects_the_load_balancer(aws, settings):
+    web_acl = only(resources(aws, settings, "compute", "AWS::WAFv2::WebACL"))["Properties"]
+    _assert_web_acl(web_acl, settings, "REGIONAL")
+    template(aws, settings, "compute").resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+    template(aws, settings, "compute").resource_count_is("AWS::WAFv2::LoggingConfiguration", 1)
+
+
+def test_cloudfront_waf(aws, settings):
+    web_acl = only(resources(aws, settings, "edge", "AWS::WAFv2::WebACL"))["Properties"]
+    _assert_web_acl(web_acl, settings, "CLOUDFRONT")

@@ -1,0 +1,112 @@
+"""CloudFront, the static-assets bucket and the us-east-1 edge stack, per environment."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk.assertions import Match
+
+from aws_stacks.edge import DYNAMIC_PATHS, STATIC_PATHS
+from shared import ENVIRONMENTS, load_settings
+from tests.aws.helpers import only, resources, template
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def settings(request):
+    return load_settings(request.param)
+
+
+def _distribution(aws, settings) -> dict:
+    return only(resources(aws, settings, "edge", "AWS::CloudFront::Distribution"))["Properties"]["DistributionConfig"]
+
+
+def test_edge_stack_stands_alone(aws, settings):
+    text = json.dumps(aws.templates[settings.name("edge")])
+    assert "Fn::ImportValue" not in text and "Fn::GetStackOutput" not in text
+
+
+def test_distribution_serves_the_app_domain_over_modern_tls(aws, settings):
+    distribution = _distribution(aws, settings)
+    assert distribution["Aliases"] == [settings.domain.app_domain]
+    certificate = distribution["ViewerCertificate"]
+    assert certificate["MinimumProtocolVersion"] in {"TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
+    assert certificate["SslSupportMethod"] == "sni-only"
+    assert "WebACLId" in distribution
+    assert distribution["Logging"]["Prefix"]
+    template(aws, settings, "edge").has_resource_properties(
+        "AWS::CertificateManager::Certificate", {"DomainName": settings.domain.app_domain, "ValidationMethod": "DNS"}
+    )
+    template(aws, settings, "edge").has_resource_properties(
+        "AWS::Route53::RecordSet", {"Name": settings.domain.app_domain + ".", "Type": "A"}
+    )
+
+
+def test_dynamic_paths_go_uncached_to_the_origin_over_https(aws, settings):
+    distribution = _distribution(aws, settings)
+    origins = {origin["Id"]: origin for origin in distribution["Origins"]}
+    behaviors = {b["PathPattern"]: b for b in distribution["CacheBehaviors"]}
+    for behavior in [distribution["DefaultCacheBehavior"], *(behaviors[path] for path in DYNAMIC_PATHS)]:
+        origin = origins[behavior["TargetOriginId"]]
+        assert origin["DomainName"] == settings.domain.origin_domain
+        assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+        assert behavior["CachePolicyId"] == CACHING_DISABLED
+        assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+        assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+
+
+def test_static_paths_come_from_s3_through_origin_access_control(aws, settings):
+    distribution = _distribution(aws, settings)
+    origins = {origin["Id"]: origin for origin in distribution["Origins"]}
+    behaviors = {b["PathPattern"]: b for b in distribution["CacheBehaviors"]}
+    for path in STATIC_PATHS:
+        origin = origins[behaviors[path]["TargetOriginId"]]
+        assert "OriginAccessControlId" in origin
+        assert behaviors[path]["AllowedMethods"] == ["GET", "HEAD"]
+    template(aws, settings, "edge").has_resource_properties(
+        "AWS::CloudFront::CachePolicy",
+        {
+            "CachePolicyConfig": Match.object_like(
+                {
+                    "DefaultTTL": settings.edge.cdn_default_ttl_seconds,
+                    "MaxTTL": settings.edge.cdn_max_ttl_seconds,
+                }
+            )
+        },
+    )
+
+
+def test_security_headers(aws, settings):
+    policy = only(resources(aws, settings, "edge", "AWS::CloudFront::ResponseHeadersPolicy"))["Properties"]
+    headers = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["StrictTransportSecurity"]["IncludeSubdomains"] is True
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["ContentTypeOptions"]["Override"] is True
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    assert headers["XSSProtection"]["Protection"] is True
+
+
+def test_static_assets_bucket_follows_storage_settings(aws, settings):
+    storage = settings.storage
+    buckets = {
+        b["Properties"]["BucketName"]: b["Properties"]
+        for b in resources(aws, settings, "edge", "AWS::S3::Bucket").values()
+    }
+    bucket = buckets[f"{settings.name('static-assets')}-{settings.aws.account_id}"]
+    encryption = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert encryption["SSEAlgorithm"] == "aws:kms"
+    assert ("VersioningConfiguration" in bucket) == storage.versioning
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert {(t["StorageClass"], t["TransitionInDays"]) for t in rule["Transitions"]} == {
+        ("STANDARD_IA", storage.infrequent_access_after_days),
+        ("GLACIER", storage.archive_after_days),
+    }
+    if storage.versioning:
+        assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": storage.noncurrent_version_expiry_days}
+    assert "LoggingConfiguration" in bucket
+    logs = buckets[f"{settings.name('edge-logs')}-{settings.aws.account_id}"]
+    assert logs["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "ObjectWriter"}]

@@ -1,0 +1,123 @@
+"""Properties every template must hold: no secret values, private encrypted buckets, protected production."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from shared import load_settings
+from tests.aws.helpers import resources, walk
+
+# What a generated password or token looks like: long, mixed-case letters and digits.
+_GENERATED_LOOKING = re.compile(r"^(?=[^\s]*[a-z])(?=[^\s]*[A-Z])(?=[^\s]*\d)[A-Za-z0-9]{20,}$")
+_SENSITIVE_PROPERTIES = {"MasterUserPassword", "AuthToken", "SecretString", "Password", "PasswordHash"}
+_INTRINSIC_NAMES = {"Ref", "Fn::GetAtt", "DependsOn", "Fn::GetStackOutput", "OutputName", "TargetOriginId"}
+STATEFUL_TYPES = (
+    "AWS::RDS::DBInstance",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::KMS::Key",
+    "AWS::S3::Bucket",
+    "AWS::SecretsManager::Secret",
+    "AWS::ECR::Repository",
+)
+
+
+def environment_of(stack_name: str) -> str:
+    return stack_name.split("-")[1]
+
+
+def _logical_ids(aws) -> set[str]:
+    return {logical_id for template in aws.templates.values() for logical_id in template["Resources"]} | {
+        name
+        for template in aws.templates.values()
+        for section in ("Outputs", "Mappings")
+        for name in template.get(section, {})
+    }
+
+
+def test_secrets_are_generated_never_given(aws):
+    for name, template in aws.templates.items():
+        for logical_id, resource in template["Resources"].items():
+            if resource["Type"] == "AWS::SecretsManager::Secret":
+                properties = resource["Properties"]
+                assert "GenerateSecretString" in properties, f"{name}/{logical_id}"
+                assert "SecretString" not in properties, f"{name}/{logical_id}"
+
+
+def test_sensitive_properties_are_dynamic_references(aws):
+    for name, template in aws.templates.items():
+        for path, value in walk(template["Resources"]):
+            if path and path[-1] in _SENSITIVE_PROPERTIES:
+                assert "{{resolve:secretsmanager:" in json.dumps(value), f"{name}: {'/'.join(map(str, path))}"
+
+
+def test_no_string_in_any_template_looks_like_a_generated_secret(aws):
+    known = _logical_ids(aws)
+    for name, template in aws.templates.items():
+        for path, value in walk(template):
+            if not isinstance(value, str) or value in known or set(path) & _INTRINSIC_NAMES:
+                continue
+            if "." in value and value.split(".")[0] in known:  # GetAtt shorthand
+                continue
+            if environment_of(name) in value:  # CDK's generated unique names (stack + path + hash, maybe truncated)
+                continue
+            assert not _GENERATED_LOOKING.match(value), f"{name}: {'/'.join(map(str, path))} = {value!r}"
+
+
+def test_the_secret_detector_catches_a_password():
+    assert _GENERATED_LOOKING.match("Xk29dLq8ZpWm3Rt7Vb5Nc1Hy")
+    assert not _GENERATED_LOOKING.match("bookedbarber-production-postgres")
+
+
+def test_every_bucket_is_private_and_requires_tls(aws):
+    for name, template in aws.templates.items():
+        buckets = {k for k, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket"}
+        for logical_id in buckets:
+            block = template["Resources"][logical_id]["Properties"]["PublicAccessBlockConfiguration"]
+            assert block == {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            }, f"{name}/{logical_id}"
+            assert "BucketEncryption" in template["Resources"][logical_id]["Properties"]
+        tls_denied = {
+            policy["Properties"]["Bucket"]["Ref"]
+            for policy in template["Resources"].values()
+            if policy["Type"] == "AWS::S3::BucketPolicy"
+            and any(
+                s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+                for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            )
+        }
+        assert buckets <= tls_denied, f"{name}: buckets without an SSL-only policy {buckets - tls_denied}"
+
+
+def test_production_retains_stateful_resources(aws):
+    production = load_settings("production")
+    for component in ("network", "data", "compute", "edge"):
+        for resource_type in STATEFUL_TYPES:
+            for logical_id, resource in resources(aws, production, component, resource_type).items():
+                assert resource.get("DeletionPolicy") == "Retain", f"{component}/{logical_id}"
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging"])
+def test_other_environments_can_be_torn_down(aws, environment):
+    settings = load_settings(environment)
+    assert not settings.resilience.retain_stateful_resources
+    for logical_id, resource in resources(aws, settings, "data", "AWS::RDS::DBInstance").items():
+        assert resource.get("DeletionPolicy") == "Snapshot", logical_id
+
+
+def test_no_wildcard_actions_in_iam_policies(aws):
+    """Roles and policies never grant `*` or `service:*` (key policies keep KMS's standard account-admin statement)."""
+    iam_types = {"AWS::IAM::Policy", "AWS::IAM::Role", "AWS::IAM::ManagedPolicy"}
+    for name, template in aws.templates.items():
+        policies = [r["Properties"] for r in template["Resources"].values() if r["Type"] in iam_types]
+        for path, value in walk(policies):
+            if path and path[-1] == "Action":
+                actions = value if isinstance(value, list) else [value]
+                for action in actions:
+                    assert action != "*" and not str(action).endswith(":*"), f"{name}: {action}"
