@@ -113,6 +113,12 @@ def test_provider_labels_and_project_come_from_settings(gcp_stacks, environment)
         assert provider["default_labels"] == settings.gcp_labels
 
 
+def test_no_stack_reads_another_stacks_state(gcp_stacks):
+    for terraform in gcp_stacks.values():
+        assert "terraform_remote_state" not in terraform.get("data", {})
+        assert "terraform_remote_state" not in json.dumps(terraform)
+
+
 def test_state_is_local_by_default(gcp_stacks):
     for terraform in gcp_stacks.values():
         assert "gcs" not in terraform["terraform"].get("backend", {})
