@@ -119,6 +119,7 @@ class NetworkStack(GcpStack):
     def _firewall(self, settings: Settings) -> None:
         logged = ComputeFirewallLogConfig(metadata="INCLUDE_ALL_METADATA")
         service_ports = sorted({str(s.container_port) for s in (settings.compute.backend, settings.compute.frontend)})
+        # Serverless NEGs need no health checks today; this names the only sources a VM or GKE backend may accept.
         ComputeFirewall(
             self,
             "AllowLoadBalancerIngress",
