@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import GcsBackend, TerraformResourceLifecycle, TerraformStack
+from cdktf import GcsBackend, LocalBackend, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 from constructs import Construct
 
@@ -24,6 +24,10 @@ class GcpStack(TerraformStack):
         )
         if settings.gcp.state_bucket:
             GcsBackend(self, bucket=settings.gcp.state_bucket, prefix=f"{settings.prefix}/{component}")
+        else:
+            # cdktf's implicit local backend writes an absolute path, so every checkout would synthesize
+            # different bytes. Terraform runs in cdktf.out/stacks/<stack>/: this puts state in the project root.
+            LocalBackend(self, path=f"../../../terraform.{construct_id}.tfstate")
 
 
 def retained(settings: Settings, *, ignore_changes: list[str] | None = None) -> TerraformResourceLifecycle:

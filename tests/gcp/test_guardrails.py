@@ -119,9 +119,9 @@ def test_no_stack_reads_another_stacks_state(gcp_stacks):
         assert "terraform_remote_state" not in json.dumps(terraform)
 
 
-def test_state_is_local_by_default(gcp_stacks):
-    for terraform in gcp_stacks.values():
-        assert "gcs" not in terraform["terraform"].get("backend", {})
+def test_state_is_local_by_default_at_a_path_relative_to_the_checkout(gcp_stacks):
+    for name, terraform in gcp_stacks.items():
+        assert terraform["terraform"]["backend"] == {"local": {"path": f"../../../terraform.{name}.tfstate"}}
 
 
 def test_state_goes_to_gcs_with_a_prefix_per_environment_and_component(gcp_stacks):
