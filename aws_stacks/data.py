@@ -171,12 +171,6 @@ class Database(Construct):
             self._acknowledge_settings_choices(replica, settings)
             acknowledge(
                 replica,
-                "RDS13",
-                "Read replicas cannot hold their own automated backups in this setup; the primary's backups "
-                "(retention from settings) and PITR cover the data, and a replica is rebuilt from the primary.",
-            )
-            acknowledge(
-                replica,
                 "RDS3",
                 "A read replica spreads read load across AZs (it is itself placed in another AZ); durability and "
                 "failover come from the Multi-AZ primary.",

@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 
 from aws_stacks.nag import PACK, acknowledge, register_checks, rule_id
+from shared import ENVIRONMENTS, load_settings
 from tests.synth import cdk_json_context
 
 REPORT_INSTEAD_OF_FAILING = {"@aws-cdk/core:failSynthOnValidationErrors": False}
@@ -49,6 +50,58 @@ def test_the_aws_solutions_pack_ran_on_every_stack(aws):
 def test_acknowledgements_sit_on_resources_not_stacks(aws):
     for rule, path in _suppressed(aws.validation_report, PACK):
         assert path.count("/") >= 2, f"{rule} acknowledged too broadly at {path}"
+
+
+# Every acknowledged finding, as (rule, component/construct): adding one must be a visible change here.
+ACKNOWLEDGED_EVERYWHERE = {
+    ("AEC5", "data/SessionCache/ReplicationGroup"),
+    ("CFR1", "edge/Cdn/Distribution"),
+    ("EC23", "network/SecurityGroups/LoadBalancerSecurityGroup"),
+    ("ECS2", "compute/ApiService/TaskDefinition"),
+    ("ECS2", "compute/WebService/TaskDefinition"),
+    (
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
+        "data/Database/MonitoringRole",
+    ),
+    ("IAM5[Resource::*]", "compute/ApiService/TaskDefinition/ExecutionRole"),
+    ("IAM5[Resource::*]", "compute/ApiService/TaskDefinition/TaskRole"),
+    ("IAM5[Resource::*]", "compute/WebService/TaskDefinition/ExecutionRole"),
+    ("IAM5[Resource::*]", "compute/WebService/TaskDefinition/TaskRole"),
+    ("RDS11", "data/Database/Primary"),
+    ("S1", "compute/LoadBalancer/AccessLogsBucket"),
+    ("SMG4", "data/ApplicationSecrets/AppSecretKey"),
+    ("SMG4", "data/ApplicationSecrets/CacheAuthToken"),
+    ("VPC3", "network/Network/DatabaseNetworkAcl"),
+}
+
+
+def _expected_acknowledgements(settings) -> set[tuple[str, str]]:
+    """What settings turn off is acknowledged where it is off, and nowhere else."""
+    expected = set(ACKNOWLEDGED_EVERYWHERE)
+    if not settings.resilience.deletion_protection:
+        expected.add(("RDS10", "data/Database/Primary"))
+    if not settings.database.multi_az:
+        expected.add(("RDS3", "data/Database/Primary"))
+    if not settings.cache.high_availability:
+        expected.add(("AEC4", "data/SessionCache/ReplicationGroup"))
+    for number in range(1, settings.database.read_replicas + 1):
+        expected |= {("RDS11", f"data/Database/ReadReplica{number}"), ("RDS3", f"data/Database/ReadReplica{number}")}
+    return expected
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_acknowledgements_are_exactly_the_reviewed_ones(aws, environment):
+    settings = load_settings(environment)
+    found = set()
+    for plugin in aws.validation_report["pluginReports"]:
+        if plugin["pluginName"] != PACK:
+            continue
+        for violation in plugin["suppressedViolations"]:
+            stack, _, construct = violation["acknowledgedAt"].partition("/")
+            if stack.startswith(settings.prefix + "-"):
+                component = stack.removeprefix(settings.prefix + "-")
+                found.add((violation["ruleName"].removeprefix(f"{PACK}-"), f"{component}/{construct}"))
+    assert found == _expected_acknowledgements(settings)
 
 
 def _tiny_app_report(tmp_path, *, acknowledged: bool) -> dict:
