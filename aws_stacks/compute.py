@@ -20,11 +20,11 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from aws_stacks.data import DataStack
+from aws_stacks.data import DATABASE_NAME, Database, SessionCache
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
 from aws_stacks.network import APP, PUBLIC
-from aws_stacks.secrets import APP_SECRET_KEY_FIELD, CACHE_AUTH_FIELD
+from aws_stacks.secrets import APP_SECRET_KEY_FIELD, CACHE_AUTH_FIELD, ApplicationSecrets, FeatureFlags
 from aws_stacks.security import (
     HTTPS,
     SecurityGroups,
@@ -87,7 +87,7 @@ def image_repository(scope: Construct, construct_id: str, *, settings: Settings,
     )
 
 
-class WebService(Construct):
+class ContainerService(Construct):
     """One Fargate service: task definition with an X-Ray sidecar, encrypted logs, target group, auto scaling."""
 
     def __init__(
@@ -189,7 +189,7 @@ class WebService(Construct):
             service_name=settings.name(name),
             cluster=cluster,
             task_definition=self.task_definition,
-            desired_count=sizing.fargate_min_tasks,
+            # No desired count: auto scaling owns it, and a deploy must not reset a scaled-out service to the minimum.
             min_healthy_percent=100,
             max_healthy_percent=200,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
@@ -304,7 +304,11 @@ class ComputeStack(Stack):
         vpc: ec2.IVpc,
         logs_key: kms.IKey,
         security_groups: SecurityGroups,
-        data: DataStack,
+        database: Database,
+        cache: SessionCache,
+        secrets: ApplicationSecrets,
+        secrets_key: kms.IKey,
+        feature_flags: FeatureFlags,
         image_tag: str = DEFAULT_IMAGE_TAG,
         **kwargs,
     ) -> None:
@@ -321,24 +325,23 @@ class ComputeStack(Stack):
             vpc=vpc,
             container_insights_v2=ecs.ContainerInsights.ENHANCED,
         )
-        database = data.database
-        cache = data.cache.replication_group
+        replication_group = cache.replication_group
         # Secrets imported by ARN: the grant stays on the task's execution role instead of the secrets key's
         # policy in the data stack, which would make the data stack depend on this one.
         database_secret = secretsmanager.Secret.from_secret_complete_arn(
             self, "DatabaseSecret", database.secret.secret_arn
         )
         cache_auth = secretsmanager.Secret.from_secret_complete_arn(
-            self, "CacheAuthToken", data.secrets.cache_auth.secret_arn
+            self, "CacheAuthToken", secrets.cache_auth.secret_arn
         )
         app_secret_key = secretsmanager.Secret.from_secret_complete_arn(
-            self, "AppSecretKey", data.secrets.app_secret_key.secret_arn
+            self, "AppSecretKey", secrets.app_secret_key.secret_arn
         )
         shared_environment = {
             "APP_ENV": settings.environment,
             "APP_DOMAIN": settings.domain.app_domain,
             "PUBLIC_URL": f"https://{settings.domain.app_domain}",
-            "FEATURE_FLAGS_PATH": data.feature_flags.path,
+            "FEATURE_FLAGS_PATH": feature_flags.path,
             **{f"FEATURE_{flag.upper()}": str(on).lower() for flag, on in sorted(settings.feature_flags.items())},
         }
         read_endpoint = database.replicas[0].db_instance_endpoint_address if database.replicas else None
@@ -347,13 +350,13 @@ class ComputeStack(Stack):
             "DATABASE_HOST": database.proxy.endpoint,
             "DATABASE_READ_HOST": read_endpoint or database.proxy.endpoint,
             "DATABASE_PORT": str(settings.database.port),
-            "DATABASE_NAME": "bookedbarber",
+            "DATABASE_NAME": DATABASE_NAME,
             "DATABASE_SSLMODE": "require",
-            "REDIS_HOST": cache.attr_primary_end_point_address,
+            "REDIS_HOST": replication_group.attr_primary_end_point_address,
             "REDIS_PORT": str(settings.cache.port),
             "REDIS_TLS": "true",
         }
-        self.backend = WebService(
+        self.backend = ContainerService(
             self,
             "ApiService",
             settings=settings,
@@ -377,11 +380,11 @@ class ComputeStack(Stack):
             iam.PolicyStatement(
                 sid="DecryptSecretsThroughSecretsManager",
                 actions=["kms:Decrypt"],
-                resources=[data.secrets_key.key_arn],
+                resources=[secrets_key.key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}},
             )
         )
-        self.frontend = WebService(
+        self.frontend = ContainerService(
             self,
             "WebService",
             settings=settings,
@@ -402,7 +405,7 @@ class ComputeStack(Stack):
             health_check_path=FRONTEND_HEALTH_PATH,
         )
         for service in (self.backend, self.frontend):
-            for parameter in data.feature_flags.parameters.values():
+            for parameter in feature_flags.parameters.values():
                 ssm.StringParameter.grant_read(parameter, service.task_role)
         zone = route53.HostedZone.from_hosted_zone_attributes(
             self, "Zone", hosted_zone_id=settings.aws.hosted_zone_id, zone_name=settings.domain.zone_name

@@ -67,7 +67,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         settings.name("network"),
         settings=settings,
         env=env,
-        description=f"BookedBarber {settings.environment}: KMS keys, VPC, endpoints, flow logs, NACLs, security groups",
+        description=f"BookedBarber {settings.environment}: logs key, VPC, endpoints, flow logs, NACLs, security groups",
     )
     data = DataStack(
         app,
@@ -86,7 +86,11 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         vpc=network.vpc,
         logs_key=network.logs_key,
         security_groups=network.security_groups,
-        data=data,
+        database=data.database,
+        cache=data.cache,
+        secrets=data.secrets,
+        secrets_key=data.secrets_key,
+        feature_flags=data.feature_flags,
         image_tag=str(app.node.try_get_context("image_tag") or DEFAULT_IMAGE_TAG),
         env=env,
         description=f"BookedBarber {settings.environment}: ECR, ECS Fargate services, ALB, regional WAF",

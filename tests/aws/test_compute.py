@@ -46,6 +46,7 @@ def test_task_size_and_scaling_follow_settings(aws, settings, service):
     ecs_service = services[settings.name(service)]
     assert ecs_service["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert ecs_service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+    assert "DesiredCount" not in ecs_service  # auto scaling owns it; a deploy must not reset it
     targets = [
         t["Properties"]
         for t in resources(aws, settings, "compute", "AWS::ApplicationAutoScaling::ScalableTarget").values()
