@@ -113,7 +113,6 @@ class Database(Construct):
             auto_minor_version_upgrade=True,
             publicly_accessible=False,
             deletion_protection=resilience.deletion_protection,
-            removal_policy=stateful_removal_policy(settings, snapshot=True),
         )
         self._log_groups(instance_id, settings=settings, logs_key=logs_key)
         self.instance = rds.DatabaseInstance(
@@ -132,6 +131,7 @@ class Database(Construct):
             allocated_storage=database.allocated_storage_gib,
             backup_retention=Duration.days(resilience.backup_retention_days),
             copy_tags_to_snapshot=True,
+            removal_policy=stateful_removal_policy(settings, snapshot=True),
             **common,
         )
         self._set_performance_insights_retention(self.instance, settings)
@@ -163,6 +163,8 @@ class Database(Construct):
                 f"ReadReplica{number}",
                 source_database_instance=self.instance,
                 instance_identifier=replica_id,
+                # RDS takes no final snapshot of a replica; its data lives on in the primary.
+                removal_policy=stateful_removal_policy(settings),
                 **common,
             )
             self._set_performance_insights_retention(replica, settings)

@@ -24,9 +24,14 @@ def _distribution(aws, settings) -> dict:
     return only(resources(aws, settings, "edge", "AWS::CloudFront::Distribution"))["Properties"]["DistributionConfig"]
 
 
-def test_edge_stack_stands_alone(aws, settings):
+def test_edge_stack_stands_alone_in_us_east_1(aws, settings):
     text = json.dumps(aws.templates[settings.name("edge")])
     assert "Fn::ImportValue" not in text and "Fn::GetStackOutput" not in text
+    manifest = json.loads((aws.directory / "manifest.json").read_text())
+    environments = {name: artifact.get("environment") for name, artifact in manifest["artifacts"].items()}
+    assert environments[settings.name("edge")] == f"aws://{settings.aws.account_id}/us-east-1"
+    for component in ("network", "data", "compute"):
+        assert environments[settings.name(component)] == f"aws://{settings.aws.account_id}/{settings.aws.region}"
 
 
 def test_distribution_serves_the_app_domain_over_modern_tls(aws, settings):
