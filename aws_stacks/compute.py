@@ -60,7 +60,9 @@ X_RAY_ACTIONS = (
 )
 
 
-def image_repository(scope: Construct, construct_id: str, *, settings: Settings, name: str, key: kms.IKey):
+def image_repository(
+    scope: Construct, construct_id: str, *, settings: Settings, name: str, key: kms.IKey
+) -> ecr.Repository:
     return ecr.Repository(
         scope,
         construct_id,
