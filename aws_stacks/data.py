@@ -227,10 +227,14 @@ class SessionCache(Construct):
         vpc: ec2.IVpc,
         key: kms.IKey,
         auth_secret: secretsmanager.ISecret,
+        logs_key: kms.IKey,
         security_groups: SecurityGroups,
     ) -> None:
         super().__init__(scope, construct_id)
         cache = settings.cache
+        slow_log = encrypted_log_group(
+            self, "SlowLog", settings=settings, key=logs_key, log_group_name=f"/{settings.prefix}/redis/slow-log"
+        )
         subnet_group = elasticache.CfnSubnetGroup(
             self,
             "SubnetGroup",
@@ -267,6 +271,18 @@ class SessionCache(Construct):
             # A `{{resolve:secretsmanager:...}}` dynamic reference: the token never appears in the template.
             auth_token=auth_secret.secret_value_from_json(CACHE_AUTH_FIELD).unsafe_unwrap(),
             snapshot_retention_limit=cache.snapshot_retention_days,
+            log_delivery_configurations=[
+                elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty(
+                    destination_type="cloudwatch-logs",
+                    destination_details=elasticache.CfnReplicationGroup.DestinationDetailsProperty(
+                        cloud_watch_logs_details=elasticache.CfnReplicationGroup.CloudWatchLogsDestinationDetailsProperty(
+                            log_group=slow_log.log_group_name
+                        )
+                    ),
+                    log_format="json",
+                    log_type="slow-log",
+                )
+            ],
             auto_minor_version_upgrade=True,
         )
         self.replication_group.apply_removal_policy(stateful_removal_policy(settings, snapshot=True))
@@ -320,5 +336,6 @@ class DataStack(Stack):
             vpc=vpc,
             key=cache_key,
             auth_secret=self.secrets.cache_auth,
+            logs_key=logs_key,
             security_groups=security_groups,
         )

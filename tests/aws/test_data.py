@@ -105,6 +105,7 @@ def test_cache_follows_settings(aws, settings):
     assert properties["AtRestEncryptionEnabled"] is True and "KmsKeyId" in properties
     assert properties["SnapshotRetentionLimit"] == cache.snapshot_retention_days
     assert properties["Port"] == cache.port
+    assert [d["LogType"] for d in properties["LogDeliveryConfigurations"]] == ["slow-log"]
     auth_token = properties["AuthToken"]["Fn::Join"][1]
     assert auth_token[0] == "{{resolve:secretsmanager:" and auth_token[-1] == ":SecretString:token::}}"
     assert group["DeletionPolicy"] == ("Retain" if settings.resilience.retain_stateful_resources else "Snapshot")
