@@ -1,4 +1,4 @@
-"""Data: PostgreSQL 17 on RDS (Multi-AZ, proxy, read replicas) and the Redis session cache on ElastiCache."""
+"""Data: PostgreSQL on RDS (Multi-AZ, proxy, read replicas) and the Redis session cache on ElastiCache."""
 
 from __future__ import annotations
 
@@ -23,13 +23,11 @@ from aws_stacks.security import (
 )
 from shared import Settings
 
-POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_6
 DATABASE_NAME = "bookedbarber"
 MASTER_USERNAME = "bookedbarber_admin"
 # Exported to CloudWatch Logs; the log groups are created first so they are encrypted and retained per settings.
 POSTGRES_LOG_TYPES = ("postgresql", "upgrade")
 ENHANCED_MONITORING_INTERVAL = Duration.seconds(60)
-SECRET_ROTATION_INTERVAL = Duration.days(30)
 REDIS_ENGINE_VERSION = "7.1"
 REDIS_PARAMETER_FAMILY = "redis7"
 # Sessions and API responses all carry a TTL: evict the least recently used of those first.
@@ -60,12 +58,13 @@ class Database(Construct):
         database = settings.database
         resilience = settings.resilience
         database_group = frozen(self, "DatabaseSecurityGroup", security_groups.database)
-        engine = rds.DatabaseInstanceEngine.postgres(version=POSTGRES_VERSION)
+        version = rds.PostgresEngineVersion.of(database.postgres_version, database.postgres_major_version)
+        engine = rds.DatabaseInstanceEngine.postgres(version=version)
         self.parameter_group = rds.ParameterGroup(
             self,
             "ParameterGroup",
             engine=engine,
-            description=f"BookedBarber {settings.environment}: PostgreSQL 17, TLS only",
+            description=f"BookedBarber {settings.environment}: PostgreSQL {database.postgres_major_version}, TLS only",
             parameters={"rds.force_ssl": "1", "log_min_duration_statement": "1000"},
         )
         subnet_group = rds.SubnetGroup(
@@ -139,7 +138,7 @@ class Database(Construct):
         # `secret` is the attachment; the generated secret itself is the instance's `Secret` child.
         self.instance.node.find_child("Secret").apply_removal_policy(stateful_removal_policy(settings))
         self.instance.add_rotation_single_user(
-            automatically_after=SECRET_ROTATION_INTERVAL,
+            automatically_after=Duration.days(resilience.secret_rotation_days),
             security_group=frozen(self, "RotationSecurityGroup", security_groups.rotation),
             vpc_subnets=APP,
         )

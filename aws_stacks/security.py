@@ -7,7 +7,7 @@ app -> cache. Other constructs receive the groups and never add rules.
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -41,6 +41,7 @@ def customer_managed_key(scope: Construct, construct_id: str, *, settings: Setti
         alias=f"alias/{settings.prefix}/{purpose}",
         description=f"BookedBarber {settings.environment}: {purpose}",
         enable_key_rotation=True,
+        rotation_period=Duration.days(settings.resilience.key_rotation_days),
         removal_policy=stateful_removal_policy(settings),
     )
 

@@ -39,7 +39,6 @@ from gcp_stacks.network import NetworkRefs
 from gcp_stacks.security import ServiceAccounts
 from shared import Settings
 
-POSTGRES_VERSION = "POSTGRES_16"
 # Enterprise edition: the db-custom tiers in settings are not offered on Enterprise Plus.
 SQL_EDITION = "ENTERPRISE"
 # Point-in-time recovery window; 7 days is Cloud SQL Enterprise's maximum for write-ahead logs.
@@ -97,7 +96,7 @@ class Database(Construct):
         db = settings.database
         network = NetworkRefs.of(settings)
         common = dict(
-            database_version=POSTGRES_VERSION,
+            database_version=f"POSTGRES_{settings.database.postgres_major_version}",
             region=settings.gcp.region,
             deletion_protection=settings.resilience.deletion_protection,
             encryption_key_name=key.id,

@@ -58,6 +58,7 @@ _CACHE_NODE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 _CLOUD_SQL_TIER = re.compile(r"^db-(custom-\d+-\d+|f1-micro|g1-small|perf-optimized-N-\d+)$")
 _SLACK_CHANNEL = re.compile(r"^#[a-z0-9_-]{1,79}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,255}$")
+_POSTGRES_VERSION = re.compile(r"^1[4-8]\.\d+$")
 _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -254,6 +255,11 @@ class DatabaseSettings:
     max_allocated_storage_gib: int  # storage auto-scaling ceiling
     port: int
     performance_insights_retention_days: int  # 7 is free; 31-731 are paid months
+    postgres_version: str = "17.6"  # RDS engine version; Cloud SQL runs the same major and manages minors
+
+    @property
+    def postgres_major_version(self) -> str:
+        return self.postgres_version.partition(".")[0]
 
     def problems(self) -> Problems:
         if not _RDS_CLASS.match(self.aws_instance_class):
@@ -274,6 +280,8 @@ class DatabaseSettings:
             yield "max_allocated_storage_gib", f"{self.max_allocated_storage_gib} GiB exceeds the 64 TiB limit"
         if not 1024 <= self.port <= 65535:
             yield "port", f"{self.port} is not an unprivileged port"
+        if not _POSTGRES_VERSION.match(self.postgres_version):
+            yield "postgres_version", f"'{self.postgres_version}' is not a PostgreSQL 14-18 'major.minor' version"
         retention = self.performance_insights_retention_days
         if retention != 7 and not ((31 <= retention <= 731 and retention % 31 == 0) or retention == 731):
             yield "performance_insights_retention_days", f"{retention} must be 7, a multiple of 31, or 731"
@@ -362,7 +370,7 @@ class ResilienceSettings:
     deletion_protection: bool  # databases and load balancers refuse deletion
     retain_stateful_resources: bool  # databases, caches, buckets, keys and secrets survive stack deletion
     key_rotation_days: int = 90  # automatic rotation of customer-managed encryption keys
-    secret_rotation_days: int = 90  # how often Secret Manager sends a rotation notification per secret
+    secret_rotation_days: int = 30  # rotation period of credentials (RDS rotation, Secret Manager notifications)
 
     def problems(self) -> Problems:
         if not 1 <= self.backup_retention_days <= 35:

@@ -27,7 +27,7 @@ def test_primary_database_follows_settings(aws, settings):
     primary, _ = _instances(aws, settings)
     properties = primary["Properties"]
     assert properties["Engine"] == "postgres"
-    assert properties["EngineVersion"].startswith("17.")
+    assert properties["EngineVersion"] == database.postgres_version
     assert properties["DBInstanceClass"] == database.aws_instance_class
     assert properties["MultiAZ"] == database.multi_az
     assert properties["StorageType"] == "gp3"
@@ -70,7 +70,11 @@ def test_read_replicas_follow_settings(aws, settings):
 
 def test_tls_is_forced_by_the_parameter_group(aws, settings):
     template(aws, settings, "data").has_resource_properties(
-        "AWS::RDS::DBParameterGroup", {"Family": "postgres17", "Parameters": Match.object_like({"rds.force_ssl": "1"})}
+        "AWS::RDS::DBParameterGroup",
+        {
+            "Family": f"postgres{settings.database.postgres_major_version}",
+            "Parameters": Match.object_like({"rds.force_ssl": "1"}),
+        },
     )
 
 
@@ -143,3 +147,10 @@ def test_keys_rotate(aws, settings):
     for component in ("network", "data", "compute", "edge"):
         for key in resources(aws, settings, component, "AWS::KMS::Key").values():
             assert key["Properties"]["EnableKeyRotation"] is True
+            assert key["Properties"]["RotationPeriodInDays"] == settings.resilience.key_rotation_days
+
+
+def test_master_secret_rotates_on_the_shared_period(aws, settings):
+    (schedule,) = resources(aws, settings, "data", "AWS::SecretsManager::RotationSchedule").values()
+    rules = schedule["Properties"]["RotationRules"]
+    assert rules == {"ScheduleExpression": f"rate({settings.resilience.secret_rotation_days} days)"}

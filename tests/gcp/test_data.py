@@ -25,7 +25,7 @@ def test_cloud_sql_primary(gcp_stacks, environment):
     data = stack(gcp_stacks, environment, "data")
     primary = one(data, "google_sql_database_instance", name=settings.name("postgres"))
     config = primary["settings"]
-    assert primary["database_version"] in {"POSTGRES_16", "POSTGRES_17"}
+    assert primary["database_version"] == f"POSTGRES_{settings.database.postgres_major_version}"
     assert config["availability_type"] == ("REGIONAL" if settings.database.multi_az else "ZONAL")
     assert config["tier"] == settings.database.gcp_tier
     assert config["disk_type"] == "PD_SSD"
