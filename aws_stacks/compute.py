@@ -20,7 +20,7 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from aws_stacks.data import DATABASE_NAME, Database, SessionCache
+from aws_stacks.data import Database, SessionCache
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
 from aws_stacks.network import APP, PUBLIC
@@ -34,21 +34,21 @@ from aws_stacks.security import (
     stateful_removal_policy,
 )
 from shared import Settings
-from shared.model import ServiceSizing
+from shared.contract import (
+    API_PATH_PATTERNS,
+    BACKEND_HEALTH_PATH,
+    BOOTSTRAP_IMAGE_TAG,
+    DATABASE_NAME,
+    FRONTEND_HEALTH_PATH,
+)
+from shared.model import ComputeSettings, ServiceSizing
 
-# Targets sit below the alert thresholds (settings.thresholds, 80% CPU / 85% memory) so scaling acts first.
-SCALE_OUT_CPU_PERCENT = 60
-SCALE_OUT_MEMORY_PERCENT = 70
 SCALE_IN_COOLDOWN = Duration.seconds(300)
 SCALE_OUT_COOLDOWN = Duration.seconds(60)
-DEFAULT_IMAGE_TAG = "bootstrap"  # pushed once by the pipeline before the first deploy; images are immutable
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
 XRAY_DAEMON_PORT = 2000
 UNTAGGED_IMAGE_EXPIRY = Duration.days(7)
 KEPT_IMAGES = 100
-API_PATHS = ("/api/*",)
-BACKEND_HEALTH_PATH = "/api/health"
-FRONTEND_HEALTH_PATH = "/"
 # ELBSecurityPolicy-TLS13-1-2-Res-2021-06: TLS 1.3, and TLS 1.2 only with forward-secret AES-GCM ciphers.
 ALB_SSL_POLICY = elbv2.SslPolicy.TLS13_RES
 X_RAY_ACTIONS = (
@@ -204,18 +204,23 @@ class ContainerService(Construct):
         )
         self.service.attach_to_application_target_group(self.target_group)
 
-    def scale(self, *, requests_per_target: int) -> None:
+    def scale(self, *, compute: ComputeSettings) -> None:
         """CPU, memory and ALB requests per task; call once the target group is behind a listener."""
         scaling = self.service.auto_scale_task_count(
             min_capacity=self.sizing.fargate_min_tasks, max_capacity=self.sizing.fargate_max_tasks
         )
         cooldowns = dict(scale_in_cooldown=SCALE_IN_COOLDOWN, scale_out_cooldown=SCALE_OUT_COOLDOWN)
-        scaling.scale_on_cpu_utilization("CpuScaling", target_utilization_percent=SCALE_OUT_CPU_PERCENT, **cooldowns)
+        scaling.scale_on_cpu_utilization(
+            "CpuScaling", target_utilization_percent=compute.scale_out_cpu_percent, **cooldowns
+        )
         scaling.scale_on_memory_utilization(
-            "MemoryScaling", target_utilization_percent=SCALE_OUT_MEMORY_PERCENT, **cooldowns
+            "MemoryScaling", target_utilization_percent=compute.scale_out_memory_percent, **cooldowns
         )
         scaling.scale_on_request_count(
-            "RequestScaling", requests_per_target=requests_per_target, target_group=self.target_group, **cooldowns
+            "RequestScaling",
+            requests_per_target=compute.scale_out_requests_per_target,
+            target_group=self.target_group,
+            **cooldowns,
         )
 
 
@@ -283,7 +288,7 @@ class LoadBalancer(Construct):
         https.add_action(
             "Api",
             priority=10,
-            conditions=[elbv2.ListenerCondition.path_patterns(list(API_PATHS))],
+            conditions=[elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))],
             action=elbv2.ListenerAction.forward([backend]),
         )
         self.alb.add_redirect(source_port=80, target_port=HTTPS, open=False)
@@ -311,7 +316,7 @@ class ComputeStack(Stack):
         secrets: ApplicationSecrets,
         secrets_key: kms.IKey,
         feature_flags: FeatureFlags,
-        image_tag: str = DEFAULT_IMAGE_TAG,
+        image_tag: str = BOOTSTRAP_IMAGE_TAG,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -423,7 +428,7 @@ class ComputeStack(Stack):
             backend=self.backend.target_group,
         )
         for service in (self.backend, self.frontend):
-            service.scale(requests_per_target=settings.compute.scale_out_requests_per_target)
+            service.scale(compute=settings.compute)
         firewall = WebAcl(
             self,
             "Firewall",

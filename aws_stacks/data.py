@@ -22,8 +22,8 @@ from aws_stacks.security import (
     stateful_removal_policy,
 )
 from shared import Settings
+from shared.contract import DATABASE_NAME
 
-DATABASE_NAME = "bookedbarber"
 MASTER_USERNAME = "bookedbarber_admin"
 # Exported to CloudWatch Logs; the log groups are created first so they are encrypted and retained per settings.
 POSTGRES_LOG_TYPES = ("postgresql", "upgrade")

@@ -20,9 +20,9 @@ from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
 from aws_stacks.security import customer_managed_key, logs_key, stateful_removal_policy
 from shared import Settings
+from shared.contract import STATIC_PATH_PATTERNS
 
 EDGE_REGION = "us-east-1"  # where CloudFront reads certificates and CLOUDFRONT-scope web ACLs
-STATIC_PATHS = ("/_next/static/*", "/static/*")
 DYNAMIC_PATHS = ("/api/*",)
 HSTS_MAX_AGE = Duration.days(730)
 
@@ -162,7 +162,7 @@ class Cdn(Construct):
             default_behavior=dynamic,
             additional_behaviors={
                 **{path: dynamic for path in DYNAMIC_PATHS},
-                **{path: static for path in STATIC_PATHS},
+                **{path: static for path in STATIC_PATH_PATTERNS},
             },
             enable_logging=True,
             log_bucket=assets.log_bucket,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from aws_stacks.compute import DEFAULT_IMAGE_TAG, ComputeStack
+from aws_stacks.compute import ComputeStack
 from aws_stacks.data import DataStack
 from aws_stacks.edge import EDGE_REGION, EdgeStack
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
 from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_settings
+from shared.contract import BOOTSTRAP_IMAGE_TAG
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
 COMPONENTS = ("network", "data", "compute", "edge")
@@ -91,7 +92,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         secrets=data.secrets,
         secrets_key=data.secrets_key,
         feature_flags=data.feature_flags,
-        image_tag=str(app.node.try_get_context("image_tag") or DEFAULT_IMAGE_TAG),
+        image_tag=str(app.node.try_get_context("image_tag") or BOOTSTRAP_IMAGE_TAG),
         env=env,
         description=f"BookedBarber {settings.environment}: ECR, ECS Fargate services, ALB, regional WAF",
     )

@@ -34,15 +34,15 @@ from cdktf_cdktf_provider_google.data_google_redis_instance import DataGoogleRed
 from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
 from constructs import Construct
 
-from gcp_stacks.data import DATABASE_NAME, redis_instance_name, sql_connection_name
+from gcp_stacks.data import redis_instance_name, sql_connection_name
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.secrets import secret_id
 from gcp_stacks.security import Identity
 from shared import Settings
+from shared.contract import BACKEND_HEALTH_PATH, BOOTSTRAP_IMAGE_TAG, DATABASE_NAME, FRONTEND_HEALTH_PATH
 from shared.model import ServiceSizing
 
 # The tag Terraform deploys first; CI rolls out real releases with `gcloud run deploy`, which Terraform ignores.
-BOOTSTRAP_IMAGE_TAG = "bootstrap"
 # Untagged images older than this are removed by the repository's cleanup policy.
 UNTAGGED_IMAGE_MAX_AGE_SECONDS = 30 * 86400
 KEEP_RECENT_VERSIONS = 20
@@ -213,7 +213,7 @@ class Services(Construct):
             workload="api",
             image_name="backend",
             sizing=settings.compute.backend,
-            health_path="/health",
+            health_path=BACKEND_HEALTH_PATH,
             data_client=True,
             env={
                 "ENVIRONMENT": settings.environment,
@@ -232,7 +232,7 @@ class Services(Construct):
             workload="web",
             image_name="frontend",
             sizing=settings.compute.frontend,
-            health_path="/api/health",
+            health_path=FRONTEND_HEALTH_PATH,
             data_client=False,
             env={
                 "ENVIRONMENT": settings.environment,

@@ -38,13 +38,13 @@ from gcp_stacks.base import retained
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.security import ServiceAccounts
 from shared import Settings
+from shared.contract import DATABASE_NAME
 
 # Enterprise edition: the db-custom tiers in settings are not offered on Enterprise Plus.
 SQL_EDITION = "ENTERPRISE"
 # Point-in-time recovery window; 7 days is Cloud SQL Enterprise's maximum for write-ahead logs.
 TRANSACTION_LOG_RETENTION_DAYS = 7
 REDIS_VERSION = "REDIS_7_2"
-DATABASE_NAME = "bookedbarber"
 
 # What CIS and Security Command Center expect of a PostgreSQL instance, plus IAM sign-in.
 DATABASE_FLAGS = {

@@ -50,6 +50,7 @@ from constructs import Construct
 from gcp_stacks.data import bucket_name
 from gcp_stacks.project import ServiceAgents
 from shared import Settings
+from shared.contract import API_PATH_PATTERNS, STATIC_PATH_PATTERNS
 
 # Cloud Armor's preconfigured OWASP Top 10 rule sets (ModSecurity CRS 3.3), each denied with a 403.
 WAF_RULE_SETS = (
@@ -67,8 +68,6 @@ WAF_RULE_SETS = (
 WAF_FIRST_PRIORITY = 1000
 RATE_LIMIT_PRIORITY = 100
 DEFAULT_RULE_PRIORITY = 2147483647
-API_PATHS = ("/api", "/api/*")
-STATIC_PATHS = ("/static/*", "/_next/static/*")
 # Missing static files are cached briefly, so a deploy that adds them is visible within a minute.
 NEGATIVE_CACHE_TTL_SECONDS = 60
 
@@ -192,8 +191,10 @@ class LoadBalancer(Construct):
                     name="app",
                     default_service=self.web_backend.id,
                     path_rule=[
-                        ComputeUrlMapPathMatcherPathRule(paths=list(API_PATHS), service=self.api_backend.id),
-                        ComputeUrlMapPathMatcherPathRule(paths=list(STATIC_PATHS), service=self.static_backend.id),
+                        ComputeUrlMapPathMatcherPathRule(paths=list(API_PATH_PATTERNS), service=self.api_backend.id),
+                        ComputeUrlMapPathMatcherPathRule(
+                            paths=list(STATIC_PATH_PATTERNS), service=self.static_backend.id
+                        ),
                     ],
                 )
             ],

@@ -109,6 +109,8 @@ def production() -> Settings:
             backend=_service(1024, 2048, (3, 50), 2, 2048, (3, 100), BACKEND_PORT),
             frontend=_service(512, 1024, (3, 50), 1, 1024, (3, 100), FRONTEND_PORT),
             scale_out_requests_per_target=1000,
+            scale_out_cpu_percent=60.0,
+            scale_out_memory_percent=70.0,
         ),
         database=DatabaseSettings(
             aws_instance_class="db.r6g.xlarge",
@@ -171,6 +173,8 @@ def staging() -> Settings:
             backend=_service(512, 1024, (2, 10), 1, 1024, (1, 20), BACKEND_PORT),
             frontend=_service(256, 512, (2, 10), 1, 512, (1, 20), FRONTEND_PORT),
             scale_out_requests_per_target=1000,
+            scale_out_cpu_percent=60.0,
+            scale_out_memory_percent=70.0,
         ),
         database=DatabaseSettings(
             aws_instance_class="db.r6g.large",
@@ -233,6 +237,8 @@ def dev() -> Settings:
             backend=_service(256, 512, (1, 2), 1, 512, (0, 5), BACKEND_PORT),
             frontend=_service(256, 512, (1, 2), 1, 512, (0, 5), FRONTEND_PORT),
             scale_out_requests_per_target=1000,
+            scale_out_cpu_percent=60.0,
+            scale_out_memory_percent=70.0,
         ),
         database=DatabaseSettings(
             aws_instance_class="db.t4g.medium",

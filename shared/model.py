@@ -236,10 +236,14 @@ class ComputeSettings:
     backend: ServiceSizing  # FastAPI
     frontend: ServiceSizing  # Next.js
     scale_out_requests_per_target: int  # ALB requests per task per minute before adding tasks
+    scale_out_cpu_percent: float  # Fargate target tracking; below the CPU alert so scaling acts first
+    scale_out_memory_percent: float  # Fargate target tracking; below the memory alert
 
     def problems(self) -> Problems:
         yield from _prefixed("backend", self.backend.problems())
         yield from _prefixed("frontend", self.frontend.problems())
+        for name in ("scale_out_cpu_percent", "scale_out_memory_percent"):
+            yield from _check(name, percent_problem(getattr(self, name)))
         yield from _check("scale_out_requests_per_target", positive_problem(self.scale_out_requests_per_target))
 
 
@@ -519,6 +523,13 @@ class Settings:
                 yield f"network.{name}", f"{count} subnet(s) for {zones} availability zone(s); give one per zone"
         if self.network.aws_nat_gateways > zones:
             yield "network.aws_nat_gateways", f"{self.network.aws_nat_gateways} is more than one per zone ({zones})"
+        for scaling, alert in (("cpu", self.thresholds.cpu_percent), ("memory", self.thresholds.memory_percent)):
+            target = getattr(self.compute, f"scale_out_{scaling}_percent")
+            if target >= alert:
+                yield (
+                    f"compute.scale_out_{scaling}_percent",
+                    f"{target} must be below the {scaling} alert ({alert}) so scaling acts before anyone is paged",
+                )
         if self.database.multi_az and self.database.read_replicas > 5:
             yield "database.read_replicas", f"{self.database.read_replicas} is above RDS's 5 replicas per source"
         if self.environment == "production":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from aws_stacks.compute import SCALE_OUT_CPU_PERCENT, SCALE_OUT_MEMORY_PERCENT
 from aws_stacks.firewall import MANAGED_RULE_GROUPS, RATE_LIMIT_RULE
 from shared import ENVIRONMENTS, load_settings
+from shared.contract import API_PATH_PATTERNS, BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
 from tests.aws.helpers import only, resources, template
 
 
@@ -78,13 +78,10 @@ def test_scaling_on_cpu_memory_and_requests(aws, settings):
         metric = policy["PredefinedMetricSpecification"]["PredefinedMetricType"]
         by_metric.setdefault(metric, []).append(policy["TargetValue"])
     assert by_metric == {
-        "ECSServiceAverageCPUUtilization": [SCALE_OUT_CPU_PERCENT] * 2,
-        "ECSServiceAverageMemoryUtilization": [SCALE_OUT_MEMORY_PERCENT] * 2,
+        "ECSServiceAverageCPUUtilization": [settings.compute.scale_out_cpu_percent] * 2,
+        "ECSServiceAverageMemoryUtilization": [settings.compute.scale_out_memory_percent] * 2,
         "ALBRequestCountPerTarget": [settings.compute.scale_out_requests_per_target] * 2,
     }
-    # Scaling acts before the CPU and memory alerts fire.
-    assert settings.thresholds.cpu_percent > SCALE_OUT_CPU_PERCENT
-    assert settings.thresholds.memory_percent > SCALE_OUT_MEMORY_PERCENT
 
 
 def test_only_the_backend_receives_secrets_and_only_from_secrets_manager(aws, settings):
@@ -131,7 +128,7 @@ def test_load_balancer(aws, settings):
     compute = template(aws, settings, "compute")
     compute.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::ListenerRule",
-        {"Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}]},
+        {"Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(API_PATH_PATTERNS)}}]},
     )
     compute.has_resource_properties(
         "AWS::CertificateManager::Certificate",
@@ -141,9 +138,15 @@ def test_load_balancer(aws, settings):
         "AWS::Route53::RecordSet",
         {"Name": settings.domain.origin_domain + ".", "Type": "A", "AliasTarget": Match.any_value()},
     )
-    for group in resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::TargetGroup").values():
-        assert group["Properties"]["HealthCheckPath"]
-        assert group["Properties"]["TargetType"] == "ip"
+    health_paths = {
+        group["Properties"]["Port"]: group["Properties"]["HealthCheckPath"]
+        for group in resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::TargetGroup").values()
+        if group["Properties"]["TargetType"] == "ip"
+    }
+    assert health_paths == {
+        settings.compute.backend.container_port: BACKEND_HEALTH_PATH,
+        settings.compute.frontend.container_port: FRONTEND_HEALTH_PATH,
+    }
 
 
 def _assert_web_acl(properties: dict, settings, scope: str) -> None:

@@ -7,8 +7,9 @@ import json
 import pytest
 from aws_cdk.assertions import Match
 
-from aws_stacks.edge import DYNAMIC_PATHS, STATIC_PATHS
+from aws_stacks.edge import DYNAMIC_PATHS
 from shared import ENVIRONMENTS, load_settings
+from shared.contract import STATIC_PATH_PATTERNS
 from tests.aws.helpers import only, resources, template
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -67,7 +68,7 @@ def test_static_paths_come_from_s3_through_origin_access_control(aws, settings):
     distribution = _distribution(aws, settings)
     origins = {origin["Id"]: origin for origin in distribution["Origins"]}
     behaviors = {b["PathPattern"]: b for b in distribution["CacheBehaviors"]}
-    for path in STATIC_PATHS:
+    for path in STATIC_PATH_PATTERNS:
         origin = origins[behaviors[path]["TargetOriginId"]]
         assert "OriginAccessControlId" in origin
         assert behaviors[path]["AllowedMethods"] == ["GET", "HEAD"]

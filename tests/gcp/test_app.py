@@ -6,6 +6,7 @@ import pytest
 
 from gcp_stacks.edge import WAF_RULE_SETS
 from shared import load_settings
+from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
 OWASP = (
@@ -45,7 +46,9 @@ def test_cloud_run_service(gcp_stacks, environment, workload):
     assert container["image"].startswith(
         f"{settings.gcp.region}-docker.pkg.dev/{settings.gcp.project_id}/{settings.name('containers')}/"
     )
-    assert container["startup_probe"]["http_get"]["path"] in {"/health", "/api/health"}
+    assert container["startup_probe"]["http_get"]["path"] == (
+        BACKEND_HEALTH_PATH if workload == "api" else FRONTEND_HEALTH_PATH
+    )
     assert container["liveness_probe"]["http_get"]["path"] == container["startup_probe"]["http_get"]["path"]
     vpc = template["vpc_access"]
     assert vpc["egress"] == "PRIVATE_RANGES_ONLY"

@@ -1,0 +1,15 @@
+"""What the platform promises the two applications, identical on both clouds.
+
+The same container images run on AWS and GCP, so routes, health checks and
+names they rely on are fixed here once rather than per cloud or per environment.
+"""
+
+# Requests the load balancer sends to the FastAPI backend; everything else goes to Next.js.
+API_PATH_PATTERNS = ("/api", "/api/*")
+# Immutable build output served from object storage through the CDN.
+STATIC_PATH_PATTERNS = ("/_next/static/*", "/static/*")
+BACKEND_HEALTH_PATH = "/api/health"
+FRONTEND_HEALTH_PATH = "/"
+# The tag the release pipeline pushes once before the first deploy; later deploys pass their own tag.
+BOOTSTRAP_IMAGE_TAG = "bootstrap"
+DATABASE_NAME = "bookedbarber"
