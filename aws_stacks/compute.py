@@ -24,11 +24,11 @@ from aws_stacks.data import Database, SessionCache
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
 from aws_stacks.network import APP, PUBLIC
+from aws_stacks.registry import IMAGE_NAMES
 from aws_stacks.secrets import APP_SECRET_KEY_FIELD, CACHE_AUTH_FIELD, ApplicationSecrets, FeatureFlags
 from aws_stacks.security import (
     HTTPS,
     SecurityGroups,
-    customer_managed_key,
     encrypted_log_group,
     frozen,
     stateful_removal_policy,
@@ -47,8 +47,6 @@ SCALE_IN_COOLDOWN = Duration.seconds(300)
 SCALE_OUT_COOLDOWN = Duration.seconds(60)
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
 XRAY_DAEMON_PORT = 2000
-UNTAGGED_IMAGE_EXPIRY = Duration.days(7)
-KEPT_IMAGES = 100
 # ELBSecurityPolicy-TLS13-1-2-Res-2021-06: TLS 1.3, and TLS 1.2 only with forward-secret AES-GCM ciphers.
 ALB_SSL_POLICY = elbv2.SslPolicy.TLS13_RES
 X_RAY_ACTIONS = (
@@ -58,35 +56,6 @@ X_RAY_ACTIONS = (
     "xray:GetSamplingTargets",
     "xray:GetSamplingStatisticSummaries",
 )
-
-
-def image_repository(
-    scope: Construct, construct_id: str, *, settings: Settings, name: str, key: kms.IKey
-) -> ecr.Repository:
-    return ecr.Repository(
-        scope,
-        construct_id,
-        repository_name=settings.name(name),
-        image_scan_on_push=True,
-        image_tag_mutability=ecr.TagMutability.IMMUTABLE,
-        encryption=ecr.RepositoryEncryption.KMS,
-        encryption_key=key,
-        removal_policy=stateful_removal_policy(settings),
-        lifecycle_rules=[
-            ecr.LifecycleRule(
-                rule_priority=1,
-                description="Expire untagged layers of failed or superseded pushes",
-                tag_status=ecr.TagStatus.UNTAGGED,
-                max_image_age=UNTAGGED_IMAGE_EXPIRY,
-            ),
-            ecr.LifecycleRule(
-                rule_priority=2,
-                description=f"Keep the newest {KEPT_IMAGES} images for rollbacks",
-                tag_status=ecr.TagStatus.ANY,
-                max_image_count=KEPT_IMAGES,
-            ),
-        ],
-    )
 
 
 class ContainerService(Construct):
@@ -320,10 +289,11 @@ class ComputeStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        images_key = customer_managed_key(self, "ImagesKey", settings=settings, purpose="container-images")
+        # By name, not by reference: the data stack creates them (see registry.py), and a name from settings
+        # keeps the image URI a plain string in this template.
         repositories = {
-            name: image_repository(self, f"{name.title()}Repository", settings=settings, name=name, key=images_key)
-            for name in ("backend", "frontend")
+            name: ecr.Repository.from_repository_name(self, f"{name.title()}Repository", settings.name(name))
+            for name in IMAGE_NAMES
         }
         cluster = ecs.Cluster(
             self,

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from aws_stacks.nag import acknowledge
 from aws_stacks.network import APP, DATABASE
+from aws_stacks.registry import ImageRepositories
 from aws_stacks.secrets import CACHE_AUTH_FIELD, ApplicationSecrets, FeatureFlags
 from aws_stacks.security import (
     SecurityGroups,
@@ -318,6 +319,7 @@ class DataStack(Stack):
         cache_key = customer_managed_key(self, "CacheKey", settings=settings, purpose="cache")
         self.secrets = ApplicationSecrets(self, "ApplicationSecrets", settings=settings, key=self.secrets_key)
         self.feature_flags = FeatureFlags(self, "FeatureFlags", settings=settings)
+        self.repositories = ImageRepositories(self, "ImageRepositories", settings=settings).repositories
         self.database = Database(
             self,
             "Database",

@@ -78,7 +78,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         logs_key=network.logs_key,
         security_groups=network.security_groups,
         env=env,
-        description=f"BookedBarber {settings.environment}: PostgreSQL, RDS Proxy, Redis, secrets, feature flags",
+        description=f"BookedBarber {settings.environment}: PostgreSQL, RDS Proxy, Redis, ECR, secrets, feature flags",
     )
     compute = ComputeStack(
         app,
@@ -94,7 +94,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         feature_flags=data.feature_flags,
         image_tag=str(app.node.try_get_context("image_tag") or BOOTSTRAP_IMAGE_TAG),
         env=env,
-        description=f"BookedBarber {settings.environment}: ECR, ECS Fargate services, ALB, regional WAF",
+        description=f"BookedBarber {settings.environment}: ECS Fargate services, ALB, regional WAF",
     )
     edge = EdgeStack(
         app,

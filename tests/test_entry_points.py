@@ -38,3 +38,20 @@ def test_aws_app_rejects_bad_input_with_a_clear_message(context, expected):
     for words in expected:
         assert words in message
     assert "Traceback" not in result.stderr and "jsii.errors" not in result.stderr
+
+
+def test_gcp_app_rejects_bad_environment_variables_before_importing_the_provider():
+    environ = {**os.environ, "BB_STAGING_GCP_REGION": "Mars-1", "CDKTF_OUTDIR": str(ROOT / "cdktf.out.test")}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "gcp_app.py"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    _, marker, message = result.stderr.partition("error: settings for environment 'staging'")
+    assert marker, result.stderr[-2000:]
+    assert "gcp.region" in message and "'Mars-1'" in message
+    assert "cdktf_cdktf_provider_google" not in result.stderr  # -X importtime lists every module imported

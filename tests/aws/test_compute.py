@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_cdk.assertions import Match
 
 from aws_stacks.firewall import MANAGED_RULE_GROUPS, RATE_LIMIT_RULE
 from shared import ENVIRONMENTS, load_settings
-from shared.contract import API_PATH_PATTERNS, BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
+from shared.contract import API_PATH_PATTERNS, BACKEND_HEALTH_PATH, BOOTSTRAP_IMAGE_TAG, FRONTEND_HEALTH_PATH
 from tests.aws.helpers import only, resources, template
 
 
@@ -27,7 +29,7 @@ def test_cluster_has_enhanced_container_insights(aws, settings):
 
 
 def test_repositories_are_immutable_scanned_encrypted_and_pruned(aws, settings):
-    repositories = _by_name(resources(aws, settings, "compute", "AWS::ECR::Repository"), "RepositoryName")
+    repositories = _by_name(resources(aws, settings, "data", "AWS::ECR::Repository"), "RepositoryName")
     assert set(repositories) == {settings.name("backend"), settings.name("frontend")}
     for repository in repositories.values():
         assert repository["ImageTagMutability"] == "IMMUTABLE"
@@ -96,7 +98,7 @@ def test_only_the_backend_receives_secrets_and_only_from_secrets_manager(aws, se
     for container in tasks[settings.name("frontend")]["ContainerDefinitions"]:
         assert "Secrets" not in container
     for task in tasks.values():
-        for container in task["ContainerDefinitions"]:
+        for container in task["Properties"]["ContainerDefinitions"]:
             assert container["LogConfiguration"]["LogDriver"] == "awslogs"
             names = {variable["Name"] for variable in container.get("Environment", [])}
             assert not names & {"DATABASE_PASSWORD", "REDIS_AUTH_TOKEN", "SECRET_KEY"}
@@ -180,3 +182,17 @@ def test_regional_waf_protects_the_load_balancer(aws, settings):
 def test_cloudfront_waf(aws, settings):
     web_acl = only(resources(aws, settings, "edge", "AWS::WAFv2::WebACL"))["Properties"]
     _assert_web_acl(web_acl, settings, "CLOUDFRONT")
+
+
+def test_services_pull_from_the_repositories_of_the_data_stack(aws, settings):
+    """Compute finds the repositories by their settings name; the data stack must create exactly those."""
+    created = _by_name(resources(aws, settings, "data", "AWS::ECR::Repository"), "RepositoryName")
+    images = [
+        json.dumps(container["Image"])
+        for task in resources(aws, settings, "compute", "AWS::ECS::TaskDefinition").values()
+        for container in task["Properties"]["ContainerDefinitions"]
+        if "xray" not in json.dumps(container["Image"])
+    ]
+    assert len(images) == 2
+    for name in created:
+        assert sum(f"/{name}:{BOOTSTRAP_IMAGE_TAG}" in image for image in images) == 1
