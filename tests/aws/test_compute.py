@@ -98,7 +98,7 @@ def test_only_the_backend_receives_secrets_and_only_from_secrets_manager(aws, se
     for container in tasks[settings.name("frontend")]["ContainerDefinitions"]:
         assert "Secrets" not in container
     for task in tasks.values():
-        for container in task["Properties"]["ContainerDefinitions"]:
+        for container in task["ContainerDefinitions"]:
             assert container["LogConfiguration"]["LogDriver"] == "awslogs"
             names = {variable["Name"] for variable in container.get("Environment", [])}
             assert not names & {"DATABASE_PASSWORD", "REDIS_AUTH_TOKEN", "SECRET_KEY"}
