@@ -3,18 +3,21 @@
 
 import sys
 
-from cdktf import App
-
-from gcp_stacks.platform import build_platform
-from shared import SettingsError
+from shared import SettingsError, load_all
 
 
 def main() -> None:
-    app = App()
     try:
-        build_platform(app)
+        all_settings = load_all()
     except SettingsError as error:
         sys.exit(f"error: {error}")
+    # Imported only once the settings are valid: the google provider takes ~10 s and 0.5 GB to import.
+    from cdktf import App
+
+    from gcp_stacks.platform import build_platform
+
+    app = App()
+    build_platform(app, all_settings.values())
     app.synth()
 
 

@@ -4,23 +4,12 @@ network -> data -> app, deployed in that order. Stacks refer to each other throu
 derived from settings (`NetworkRefs`, `Identity`, `sql_connection_name`, ...) or data sources, not
 cdktf cross-stack references, so no stack reads another's Terraform state.
 
-First deployment of an environment (ENV=dev|staging|production, PROJECT=settings.gcp.project_id):
-
-1. `cdktf deploy bookedbarber-$ENV-gcp-network` (enables every API, then the network).
-2. Create the two service agents that exist only on demand, before `data` grants them keys:
-   `gcloud beta services identity create --service=sqladmin.googleapis.com --project=$PROJECT`
-   `gcloud beta services identity create --service=secretmanager.googleapis.com --project=$PROJECT`
-3. `cdktf deploy bookedbarber-$ENV-gcp-data`.
-4. Out of band, never through Terraform: add the secret versions (`gcloud secrets versions add
-   bookedbarber-$ENV-app-secret-key --data-file=-`; the Redis AUTH string from
-   `gcloud redis instances get-auth-string bookedbarber-$ENV-redis --region=$REGION`), set the
-   `postgres` password (`gcloud sql users set-password postgres ...`) and store it in
-   `bookedbarber-$ENV-database-password`, and push the `backend` and `frontend` images with tag `bootstrap`.
-5. `cdktf deploy bookedbarber-$ENV-gcp-app`. The managed certificate turns ACTIVE once
-   `settings.domain.app_domain` resolves to the load balancer's address.
+The first deployment of an environment needs a few manual steps between the stacks: see docs/gcp.md.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from cdktf import App, TerraformStack
 from constructs import Construct
@@ -107,5 +96,7 @@ def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
     return [network, data, application]
 
 
-def build_platform(app: App) -> list[TerraformStack]:
-    return [stack for settings in load_all().values() for stack in add_environment(app, settings)]
+def build_platform(app: App, all_settings: Iterable[Settings] | None = None) -> list[TerraformStack]:
+    """Every environment's stacks; `all_settings` defaults to `load_all()` (environment-variable overrides)."""
+    chosen = load_all().values() if all_settings is None else all_settings
+    return [stack for settings in chosen for stack in add_environment(app, settings)]
