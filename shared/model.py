@@ -45,6 +45,8 @@ FARGATE_MEMORY_MIB = {
 
 CLOUD_RUN_CPUS = frozenset({1, 2, 4, 6, 8})
 CLOUD_ARMOR_INTERVALS_SECONDS = frozenset({10, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 2700, 3600})
+AWS_WAF_WINDOWS_SECONDS = frozenset({60, 120, 300, 600})
+RATE_LIMIT_WINDOWS_SECONDS = CLOUD_ARMOR_INTERVALS_SECONDS & AWS_WAF_WINDOWS_SECONDS
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -404,11 +406,11 @@ class EdgeSettings:
     def problems(self) -> Problems:
         if self.rate_limit_requests < 10:
             yield "rate_limit_requests", f"{self.rate_limit_requests} is below AWS WAF's minimum of 10"
-        if self.rate_limit_window_seconds not in CLOUD_ARMOR_INTERVALS_SECONDS:
+        if self.rate_limit_window_seconds not in RATE_LIMIT_WINDOWS_SECONDS:
             yield (
                 "rate_limit_window_seconds",
-                f"{self.rate_limit_window_seconds} is not a window both WAF and Cloud Armor support "
-                f"{sorted(CLOUD_ARMOR_INTERVALS_SECONDS)}",
+                f"{self.rate_limit_window_seconds} is not a window both AWS WAF and Cloud Armor support "
+                f"{sorted(RATE_LIMIT_WINDOWS_SECONDS)}",
             )
         yield from _check(
             "cdn_default_ttl_seconds", range_problem(self.cdn_default_ttl_seconds, self.cdn_max_ttl_seconds)

@@ -245,6 +245,7 @@ INVALID = [
     ("dev", {"gcp.state_bucket": "UPPER"}, "gcp.state_bucket", "GCS bucket"),
     ("staging", {"edge.rate_limit_requests": 5}, "edge.rate_limit_requests", "minimum of 10"),
     ("staging", {"edge.rate_limit_window_seconds": 45}, "edge.rate_limit_window_seconds", "window"),
+    ("staging", {"edge.rate_limit_window_seconds": 900}, "edge.rate_limit_window_seconds", "AWS WAF and Cloud Armor"),
     ("dev", {"tags.cost_centre": "CC 4200"}, "tags.cost_centre", "lower-case label"),
     ("dev", {"feature_flags": {"Dark Mode": True}}, "feature_flags", "snake_case"),
 ]
