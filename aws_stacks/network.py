@@ -62,7 +62,8 @@ class Network(Construct):
         self._fence_database_subnets(settings)
 
     def _fence_database_subnets(self, settings: Settings) -> None:
-        """Database subnets admit only the app subnets, on the database and cache ports, and answer them."""
+        """Database subnets admit only the app subnets, on the database and cache ports, and answer them;
+        inside the tier, nodes reach each other on the same ports."""
         acl = ec2.NetworkAcl(
             self,
             "DatabaseNetworkAcl",
@@ -98,6 +99,24 @@ class Network(Construct):
                 rule_action=ec2.Action.ALLOW,
             )
             rule += 10
+        # Redis replicas and RDS standbys talk to each other across the tier's subnets: same ports, both ways.
+        tier_traffic = {
+            "Database": ec2.AclTraffic.tcp_port(settings.database.port),
+            "Cache": ec2.AclTraffic.tcp_port(settings.cache.port),
+            "Replies": ec2.AclTraffic.tcp_port_range(*EPHEMERAL_PORTS),
+        }
+        for cidr in settings.network.aws_database_subnet_cidrs:
+            for direction in (ec2.TrafficDirection.INGRESS, ec2.TrafficDirection.EGRESS):
+                for name, traffic in tier_traffic.items():
+                    acl.add_entry(
+                        f"AllowTier{name}{direction.name.title()}{rule}",
+                        cidr=ec2.AclCidr.ipv4(cidr),
+                        rule_number=rule,
+                        traffic=traffic,
+                        direction=direction,
+                        rule_action=ec2.Action.ALLOW,
+                    )
+                    rule += 10
 
 
 class InterfaceEndpoints(Construct):

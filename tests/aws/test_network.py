@@ -64,10 +64,15 @@ def test_database_nacl_admits_only_app_subnets_on_data_ports(aws, settings):
     ingress = {(e["CidrBlock"], e["PortRange"]["From"], e["PortRange"]["To"]) for e in entries if not e.get("Egress")}
     egress = {(e["CidrBlock"], e["PortRange"]["From"], e["PortRange"]["To"]) for e in entries if e.get("Egress")}
     app = settings.network.aws_app_subnet_cidrs
+    tier = settings.network.aws_database_subnet_cidrs
     ports = (settings.database.port, settings.cache.port)
-    assert ingress == {(cidr, port, port) for cidr in app for port in ports}
-    assert egress == {(cidr, 1024, 65535) for cidr in app}
+    within_tier = {(cidr, port, port) for cidr in tier for port in ports} | {(cidr, 1024, 65535) for cidr in tier}
+    assert ingress == {(cidr, port, port) for cidr in app for port in ports} | within_tier
+    assert egress == {(cidr, 1024, 65535) for cidr in app} | within_tier
     assert all(e["RuleAction"] == "allow" and e["Protocol"] == 6 for e in entries)
+    # Nothing outside the VPC's app and database tiers: public subnets and the internet stay out.
+    for entry in entries:
+        assert entry["CidrBlock"] in (*app, *tier)
 
 
 def _group_names(aws, settings) -> dict[str, str]:
