@@ -66,7 +66,14 @@ class Database(Construct):
             "ParameterGroup",
             engine=engine,
             description=f"BookedBarber {settings.environment}: PostgreSQL {database.postgres_major_version}, TLS only",
-            parameters={"rds.force_ssl": "1", "log_min_duration_statement": "1000"},
+            # Statement logging stays off (-1) as on Cloud SQL (CIS): statements can carry customers' personal
+            # data; Performance Insights shows slow queries without their literals.
+            parameters={
+                "rds.force_ssl": "1",
+                "log_min_duration_statement": "-1",
+                "log_connections": "1",
+                "log_disconnections": "1",
+            },
         )
         subnet_group = rds.SubnetGroup(
             self,
