@@ -73,7 +73,14 @@ def test_tls_is_forced_by_the_parameter_group(aws, settings):
         "AWS::RDS::DBParameterGroup",
         {
             "Family": f"postgres{settings.database.postgres_major_version}",
-            "Parameters": Match.object_like({"rds.force_ssl": "1"}),
+            "Parameters": Match.object_like(
+                {
+                    "rds.force_ssl": "1",
+                    "log_connections": "1",
+                    "log_disconnections": "1",
+                    "log_min_duration_statement": "-1",
+                }
+            ),
         },
     )
 
