@@ -65,8 +65,10 @@ WAF_RULE_SETS = (
     "php-v33-stable",
     "sessionfixation-v33-stable",
 )
+# First match wins, and a throttle rule's conform action (allow) ends evaluation: the OWASP denies must
+# come before the rate limit, or traffic under the limit would skip them.
 WAF_FIRST_PRIORITY = 1000
-RATE_LIMIT_PRIORITY = 100
+RATE_LIMIT_PRIORITY = 2000
 DEFAULT_RULE_PRIORITY = 2147483647
 # Missing static files are cached briefly, so a deploy that adds them is visible within a minute.
 NEGATIVE_CACHE_TTL_SECONDS = 60

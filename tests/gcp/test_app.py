@@ -102,7 +102,9 @@ def test_armor_policy(gcp_stacks, environment):
         "interval_sec": settings.edge.rate_limit_window_seconds,
     }
     assert rate["rate_limit_options"]["enforce_on_key"] == "IP"
-    assert rate["priority"] < min(r["priority"] for r in policy["rule"] if "expr" in r["match"])
+    # The throttle's conform action (allow) ends evaluation, so every OWASP deny must be evaluated before it.
+    assert rate["priority"] > max(r["priority"] for r in policy["rule"] if "expr" in r["match"])
+    assert rate["rate_limit_options"]["conform_action"] == "allow"
     default = rules[2147483647]
     assert default["action"] == "allow"
     assert default["match"]["config"]["src_ip_ranges"] == ["*"]
