@@ -51,8 +51,10 @@ class StaticAssets(Construct):
                 storage_class=s3.StorageClass.INFREQUENT_ACCESS,
                 transition_after=Duration.days(storage.infrequent_access_after_days),
             ),
+            # Instant Retrieval: CloudFront can still serve an archived asset (Flexible Retrieval would 403).
             s3.Transition(
-                storage_class=s3.StorageClass.GLACIER, transition_after=Duration.days(storage.archive_after_days)
+                storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                transition_after=Duration.days(storage.archive_after_days),
             ),
         ]
         self.bucket = s3.Bucket(

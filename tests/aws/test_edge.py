@@ -109,7 +109,7 @@ def test_static_assets_bucket_follows_storage_settings(aws, settings):
     (rule,) = bucket["LifecycleConfiguration"]["Rules"]
     assert {(t["StorageClass"], t["TransitionInDays"]) for t in rule["Transitions"]} == {
         ("STANDARD_IA", storage.infrequent_access_after_days),
-        ("GLACIER", storage.archive_after_days),
+        ("GLACIER_IR", storage.archive_after_days),
     }
     if storage.versioning:
         assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": storage.noncurrent_version_expiry_days}
