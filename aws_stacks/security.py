@@ -130,15 +130,7 @@ class SecurityGroups(Construct):
         self.endpoints = group("InterfaceEndpointSecurityGroup", "endpoints", "PrivateLink interface endpoints")
 
         anywhere = ec2.Peer.any_ipv4()
-        acknowledge(
-            self.load_balancer,
-            "EC23",
-            "The internet-facing ALB is CloudFront's HTTPS origin and must accept any source on 443 (and 80 only "
-            "to redirect); the regional WAF web ACL filters requests, and no other group admits the internet.",
-        )
-        # The load balancer is the public entry point (CloudFront's origin); port 80 only redirects to 443.
-        self.load_balancer.add_ingress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS from CloudFront and clients")
-        self.load_balancer.add_ingress_rule(anywhere, ec2.Port.tcp(HTTP), "HTTP, redirected to HTTPS")
+        self._admit_load_balancer_clients(settings)
         self._allow(self.load_balancer, self.backend, backend_port, "load balancer to backend")
         self._allow(self.load_balancer, self.frontend, frontend_port, "load balancer to frontend")
         # Tasks pull images, read secrets and call third-party APIs over HTTPS (NAT or endpoints).
@@ -152,6 +144,26 @@ class SecurityGroups(Construct):
         self.rotation.add_egress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS to Secrets Manager")
         for client, name in ((self.backend, "backend"), (self.frontend, "frontend"), (self.rotation, "rotation")):
             self.endpoints.add_ingress_rule(client, ec2.Port.tcp(HTTPS), f"{name} to AWS APIs over PrivateLink")
+
+    def _admit_load_balancer_clients(self, settings: Settings) -> None:
+        """CloudFront's origin-facing addresses only, where settings name their prefix list; else anyone."""
+        prefix_list = settings.aws.cloudfront_prefix_list_id
+        if prefix_list:
+            # CloudFront reaches the origin over HTTPS only, so port 80 needs no opening at all.
+            self.load_balancer.add_ingress_rule(
+                ec2.Peer.prefix_list(prefix_list), ec2.Port.tcp(HTTPS), "HTTPS from CloudFront only"
+            )
+            return
+        acknowledge(
+            self.load_balancer,
+            "EC23",
+            "The internet-facing ALB is CloudFront's HTTPS origin and must accept any source on 443 (and 80 only "
+            "to redirect) until settings name CloudFront's origin-facing prefix list for the region "
+            "(aws.cloudfront_prefix_list_id); the regional WAF web ACL filters requests meanwhile.",
+        )
+        anywhere = ec2.Peer.any_ipv4()
+        self.load_balancer.add_ingress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS from CloudFront and clients")
+        self.load_balancer.add_ingress_rule(anywhere, ec2.Port.tcp(HTTP), "HTTP, redirected to HTTPS")
 
     @staticmethod
     def _allow(source: ec2.SecurityGroup, target: ec2.SecurityGroup, port: int, description: str) -> None:

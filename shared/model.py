@@ -53,6 +53,7 @@ _AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _GCP_REGION = re.compile(r"^[a-z]+-[a-z]+\d$")
 _HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]{8,17}$")
 _GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
 _GCP_LABEL = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _RDS_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
@@ -114,6 +115,9 @@ class AwsSettings:
     region: str  # primary region for everything but the CloudFront-scoped edge
     availability_zones: tuple[str, ...]  # AZs to spread subnets over, in order
     hosted_zone_id: str  # Route 53 public hosted zone of `domain.zone_name`
+    # AWS-managed prefix list `com.amazonaws.global.cloudfront.origin-facing` of `region` (its id differs per
+    # region): when set, only CloudFront can reach the load balancer; None leaves it open behind the regional WAF.
+    cloudfront_prefix_list_id: str | None = None
 
     def problems(self) -> Problems:
         if not _ACCOUNT_ID.match(self.account_id):
@@ -127,6 +131,8 @@ class AwsSettings:
                 yield "availability_zones", f"'{zone}' is not an availability zone of region '{self.region}'"
         if not _HOSTED_ZONE_ID.match(self.hosted_zone_id):
             yield "hosted_zone_id", f"'{self.hosted_zone_id}' is not a Route 53 hosted zone id"
+        if self.cloudfront_prefix_list_id is not None and not _PREFIX_LIST_ID.match(self.cloudfront_prefix_list_id):
+            yield "cloudfront_prefix_list_id", f"'{self.cloudfront_prefix_list_id}' is not a prefix list id (pl-...)"
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,6 @@ def test_acknowledgements_sit_on_resources_not_stacks(aws):
 ACKNOWLEDGED_EVERYWHERE = {
     ("AEC5", "data/SessionCache/ReplicationGroup"),
     ("CFR1", "edge/Cdn/Distribution"),
-    ("EC23", "network/SecurityGroups/LoadBalancerSecurityGroup"),
     ("ECS2", "compute/ApiService/TaskDefinition"),
     ("ECS2", "compute/WebService/TaskDefinition"),
     (
@@ -78,6 +77,8 @@ ACKNOWLEDGED_EVERYWHERE = {
 def _expected_acknowledgements(settings) -> set[tuple[str, str]]:
     """What settings turn off is acknowledged where it is off, and nowhere else."""
     expected = set(ACKNOWLEDGED_EVERYWHERE)
+    if not settings.aws.cloudfront_prefix_list_id:
+        expected.add(("EC23", "network/SecurityGroups/LoadBalancerSecurityGroup"))
     if not settings.resilience.deletion_protection:
         expected.add(("RDS10", "data/Database/Primary"))
     if not settings.database.multi_az:

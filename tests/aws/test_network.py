@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk.assertions import Template
 
-from shared import ENVIRONMENTS, load_settings
+from aws_stacks.network import NetworkStack
+from shared import ENVIRONMENTS, load_settings, replace_field
 from tests.aws.helpers import resources, template
+from tests.synth import cdk_json_context
 
 HTTPS, HTTP = 443, 80
 
@@ -132,3 +136,20 @@ def test_database_and_cache_groups_have_no_internet_egress(aws, settings):
         if names.get(logical_id) in ("postgres", "redis"):
             for rule in group["Properties"].get("SecurityGroupEgress", []):
                 assert rule["CidrIp"] == "255.255.255.255/32"  # CDK's "no egress" placeholder
+
+
+def test_load_balancer_admits_only_cloudfront_once_its_prefix_list_is_set(tmp_path):
+    """The other branch of the same settings switch; the default (open, acknowledged) is covered above."""
+    prefix_list = "pl-3b927c52"
+    settings = replace_field(load_settings("production"), "aws.cloudfront_prefix_list_id", prefix_list)
+    app = cdk.App(context=cdk_json_context(), outdir=str(tmp_path))
+    network = Template.from_stack(NetworkStack(app, "Probe", settings=settings))
+    groups = network.find_resources("AWS::EC2::SecurityGroup", {"Properties": {"GroupName": settings.name("alb")}})
+    ((alb_id, alb),) = groups.items()
+    assert "SecurityGroupIngress" not in alb["Properties"]  # nothing from 0.0.0.0/0
+    ingress = [
+        {key: value for key, value in rule["Properties"].items() if key not in ("GroupId", "Description")}
+        for rule in network.find_resources("AWS::EC2::SecurityGroupIngress").values()
+        if rule["Properties"]["GroupId"] == {"Fn::GetAtt": [alb_id, "GroupId"]}
+    ]
+    assert ingress == [{"FromPort": HTTPS, "ToPort": HTTPS, "IpProtocol": "tcp", "SourcePrefixListId": prefix_list}]

@@ -241,6 +241,7 @@ INVALID = [
     ("dev", {"aws.account_id": "1234"}, "aws.account_id", "12-digit"),
     ("dev", {"aws.availability_zones": ("us-east-1a", "us-west-2b")}, "aws.availability_zones", "not an availability"),
     ("staging", {"aws.hosted_zone_id": "zone-1"}, "aws.hosted_zone_id", "hosted zone id"),
+    ("production", {"aws.cloudfront_prefix_list_id": "cloudfront"}, "aws.cloudfront_prefix_list_id", "prefix list"),
     ("dev", {"gcp.project_id": "Bad_Project"}, "gcp.project_id", "not a GCP project id"),
     ("dev", {"gcp.state_bucket": "UPPER"}, "gcp.state_bucket", "GCS bucket"),
     ("staging", {"edge.rate_limit_requests": 5}, "edge.rate_limit_requests", "minimum of 10"),
