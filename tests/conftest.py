@@ -34,11 +34,24 @@ def tf_snapshot(snapshot):
     return snapshot.use_extension(TerraformSnapshot)
 
 
-def pytest_collection_modifyitems(items):
-    """Under xdist (`--dist loadgroup`) keep each cloud's tests on one worker, so each synthesizes once."""
-    for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        if "aws" in fixtures:
-            item.add_marker(pytest.mark.xdist_group("aws"))
-        elif "gcp_stacks" in fixtures:
-            item.add_marker(pytest.mark.xdist_group("gcp"))
+def pytest_itemcollected(item):
+    """Under xdist (`--dist loadgroup`) keep each cloud's tests on one worker, so each synthesizes once.
+
+    Marked as each item is collected: xdist turns the marker into a worker group in its own
+    `pytest_collection_modifyitems`, which may run before ours would.
+    """
+    fixtures = getattr(item, "fixturenames", ())
+    if "aws" in fixtures:
+        item.add_marker(pytest.mark.xdist_group("aws"))
+    elif "gcp_stacks" in fixtures:
+        item.add_marker(pytest.mark.xdist_group("gcp"))
+
+
+def pytest_collection_finish(session):
+    """Fail loudly if xdist stops grouping: pytest 9.1+ ignores the node-id suffix that xdist 3.8 uses for
+    groups, and every worker would then synthesize every app again."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    grouped = [item for item in session.items if item.get_closest_marker("xdist_group")]
+    if grouped and not any("@" in item.nodeid for item in grouped):
+        raise pytest.UsageError("pytest-xdist did not apply --dist loadgroup groups; check the pytest pin")
