@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # Tests need the report of every finding rather than a failed synth; `make synth` keeps failing on them.
-_REPORT_INSTEAD_OF_FAILING = {"@aws-cdk/core:failSynthOnValidationErrors": False}
+REPORT_INSTEAD_OF_FAILING = {"@aws-cdk/core:failSynthOnValidationErrors": False}
 
 
 # cdk.json settings the CLI turns into context keys of the same meaning.
@@ -41,7 +41,7 @@ def synth_aws(outdir: Path, extra_context: dict | None = None) -> AwsSynth:
 
     from aws_stacks.platform import build_platform
 
-    context = {**cdk_json_context(), **_REPORT_INSTEAD_OF_FAILING, **(extra_context or {})}
+    context = {**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING, **(extra_context or {})}
     app = cdk.App(context=context, outdir=str(outdir))
     stacks = build_platform(app)
     assembly = app.synth()

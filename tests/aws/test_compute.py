@@ -8,14 +8,9 @@ import pytest
 from aws_cdk.assertions import Match
 
 from aws_stacks.firewall import MANAGED_RULE_GROUPS, RATE_LIMIT_RULE
-from shared import ENVIRONMENTS, load_settings
+from shared import load_settings
 from shared.contract import API_PATH_PATTERNS, BACKEND_HEALTH_PATH, BOOTSTRAP_IMAGE_TAG, FRONTEND_HEALTH_PATH
 from tests.aws.helpers import only, resources, template
-
-
-@pytest.fixture(params=ENVIRONMENTS)
-def settings(request):
-    return load_settings(request.param)
 
 
 def _by_name(found: dict[str, dict], key: str) -> dict[str, dict]:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from aws_cdk.assertions import Match
 
-from shared import ENVIRONMENTS, load_settings
+from shared import load_settings
 from tests.aws.helpers import only, resources, template
-
-
-@pytest.fixture(params=ENVIRONMENTS)
-def settings(request):
-    return load_settings(request.param)
 
 
 def _instances(aws, settings) -> tuple[dict, list[dict]]:

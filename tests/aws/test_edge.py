@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from aws_cdk.assertions import Match
 
 from aws_stacks.edge import DYNAMIC_PATHS
-from shared import ENVIRONMENTS, load_settings
 from shared.contract import STATIC_PATH_PATTERNS
 from tests.aws.helpers import only, resources, template
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-
-
-@pytest.fixture(params=ENVIRONMENTS)
-def settings(request):
-    return load_settings(request.param)
 
 
 def _distribution(aws, settings) -> dict:

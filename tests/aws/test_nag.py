@@ -10,9 +10,7 @@ from aws_cdk import aws_ec2 as ec2
 
 from aws_stacks.nag import PACK, acknowledge, register_checks, rule_id
 from shared import ENVIRONMENTS, load_settings
-from tests.synth import cdk_json_context
-
-REPORT_INSTEAD_OF_FAILING = {"@aws-cdk/core:failSynthOnValidationErrors": False}
+from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context
 
 
 def _violations(report: dict) -> list[tuple[str, str]]:

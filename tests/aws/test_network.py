@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-import pytest
 from aws_cdk.assertions import Template
 
 from aws_stacks.network import NetworkStack
-from shared import ENVIRONMENTS, load_settings, replace_field
+from shared import load_settings, replace_field
 from tests.aws.helpers import resources, template
 from tests.synth import cdk_json_context
 
 HTTPS, HTTP = 443, 80
-
-
-@pytest.fixture(params=ENVIRONMENTS)
-def settings(request):
-    return load_settings(request.param)
 
 
 def test_vpc_and_subnets_use_the_settings_address_plan(aws, settings):

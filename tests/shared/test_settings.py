@@ -238,6 +238,8 @@ INVALID = [
     ("staging", {"compute.scale_out_memory_percent": 0.0}, "compute.scale_out_memory_percent", "percentage"),
     ("dev", {"database.postgres_version": "17"}, "database.postgres_version", "'major.minor'"),
     ("production", {"resilience.key_rotation_days": 30}, "resilience.key_rotation_days", "90-2560"),
+    ("dev", {"resilience.key_rotation_days": 3000}, "resilience.key_rotation_days", "90-2560"),
+    ("dev", {"resilience.secret_rotation_days": 0}, "resilience.secret_rotation_days", "at least 1 day"),
     ("dev", {"aws.account_id": "1234"}, "aws.account_id", "12-digit"),
     ("dev", {"aws.availability_zones": ("us-east-1a", "us-west-2b")}, "aws.availability_zones", "not an availability"),
     ("staging", {"aws.hosted_zone_id": "zone-1"}, "aws.hosted_zone_id", "hosted zone id"),
@@ -267,6 +269,14 @@ def test_invalid_settings_fail_naming_environment_and_field(environment, changes
     assert words in message
     assert caught.value.environment == environment
     assert field in {name for name, _ in caught.value.problems}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("resilience.key_rotation_days", 90), ("resilience.secret_rotation_days", 1)]
+)
+def test_the_smallest_accepted_rotation_periods_pass(field, value):
+    section, name = field.split(".")
+    assert getattr(getattr(replace_field(load_settings("dev"), field, value), section), name) == value
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
