@@ -24,7 +24,8 @@ UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
 
 
 def stack_names(environment: str) -> list[str]:
-    return [f"bookedbarber-{environment}-{component}" for component in COMPONENTS]
+    settings = load_settings(environment)
+    return [settings.name(component) for component in COMPONENTS]
 
 
 def selected_environments(app: cdk.App) -> tuple[str, ...]:

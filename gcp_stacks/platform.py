@@ -22,7 +22,7 @@ from gcp_stacks.network import NetworkStack
 from gcp_stacks.project import ServiceAgents
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
-from shared import Settings, load_all
+from shared import Settings, load_all, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
 COMPONENTS = ("network", "data", "app")
@@ -83,15 +83,21 @@ class AppStack(GcpStack):
         LoadBalancer(self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service)
 
 
+def stack_name(settings: Settings, component: str) -> str:
+    """`bookedbarber-<env>-gcp-<component>`: the `gcp-` keeps GCP state apart from same-named AWS stacks."""
+    return settings.name(f"gcp-{component}")
+
+
 def stack_names(environment: str) -> list[str]:
-    return [f"bookedbarber-{environment}-gcp-{component}" for component in COMPONENTS]
+    settings = load_settings(environment)
+    return [stack_name(settings, component) for component in COMPONENTS]
 
 
 def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
-    network = NetworkStack(app, settings.name("gcp-network"), settings=settings)
-    data = DataStack(app, settings.name("gcp-data"), settings=settings)
+    network = NetworkStack(app, stack_name(settings, "network"), settings=settings)
+    data = DataStack(app, stack_name(settings, "data"), settings=settings)
     data.add_dependency(network)
-    application = AppStack(app, settings.name("gcp-app"), settings=settings)
+    application = AppStack(app, stack_name(settings, "app"), settings=settings)
     application.add_dependency(data)
     return [network, data, application]
 

@@ -11,6 +11,7 @@ from cdktf import Testing as CdktfTesting
 from gcp_stacks.base import GcpStack
 from gcp_stacks.platform import COMPONENTS
 from shared import ENVIRONMENTS, load_settings, replace_field
+from tests.gcp.tf import stack
 
 # Arguments that would carry a secret value into the JSON (and the state).
 SECRET_ARGUMENTS = {"secret_data", "password", "auth_string", "private_key", "key_value", "secret_key"}
@@ -81,7 +82,7 @@ def test_environments_differ_by_data_only(gcp_stacks):
     for component in COMPONENTS:
         shapes = {}
         for environment in ENVIRONMENTS:
-            terraform = gcp_stacks[f"bookedbarber-{environment}-gcp-{component}"]
+            terraform = stack(gcp_stacks, environment, component)
             ids = {
                 (resource_type, logical_id)
                 for resource_type, items in terraform.get("resource", {}).items()
@@ -107,7 +108,7 @@ def test_every_name_carries_the_environment_prefix(gcp_stacks, environment):
 def test_provider_labels_and_project_come_from_settings(gcp_stacks, environment):
     settings = load_settings(environment)
     for component in COMPONENTS:
-        (provider,) = gcp_stacks[f"{settings.prefix}-gcp-{component}"]["provider"]["google"]
+        (provider,) = stack(gcp_stacks, environment, component)["provider"]["google"]
         assert provider["project"] == settings.gcp.project_id
         assert provider["region"] == settings.gcp.region
         assert provider["default_labels"] == settings.gcp_labels

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from shared import ENVIRONMENTS
+from gcp_stacks.platform import stack_name
+from shared import ENVIRONMENTS, load_settings
 
 
 def stack(gcp_stacks: dict[str, dict], environment: str, component: str) -> dict:
-    return gcp_stacks[f"bookedbarber-{environment}-gcp-{component}"]
+    return gcp_stacks[stack_name(load_settings(environment), component)]
 
 
 def resources(terraform: dict, resource_type: str) -> list[dict]:
