@@ -31,20 +31,19 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service import (
 )
 from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
 from cdktf_cdktf_provider_google.data_google_redis_instance import DataGoogleRedisInstance
-from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
 from constructs import Construct
 
 from gcp_stacks.data import redis_instance_name, sql_connection_name
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.secrets import secret_id
-from gcp_stacks.security import Identity
+from gcp_stacks.security import SECONDS_PER_DAY, Identity, ServiceKey
 from shared import Settings
 from shared.contract import BACKEND_HEALTH_PATH, BOOTSTRAP_IMAGE_TAG, DATABASE_NAME, FRONTEND_HEALTH_PATH
 from shared.model import ServiceSizing
 
 # The tag Terraform deploys first; CI rolls out real releases with `gcloud run deploy`, which Terraform ignores.
 # Untagged images older than this are removed by the repository's cleanup policy.
-UNTAGGED_IMAGE_MAX_AGE_SECONDS = 30 * 86400
+UNTAGGED_IMAGE_MAX_AGE_SECONDS = 30 * SECONDS_PER_DAY
 KEEP_RECENT_VERSIONS = 20
 
 
@@ -70,8 +69,7 @@ class Registry(Construct):
         construct_id: str,
         *,
         settings: Settings,
-        key: KmsCryptoKey,
-        key_grant: Construct,
+        key: ServiceKey,
     ) -> None:
         super().__init__(scope, construct_id)
         self.repository = ArtifactRegistryRepository(
@@ -99,7 +97,7 @@ class Registry(Construct):
                     ),
                 ),
             ],
-            depends_on=[key_grant],
+            depends_on=[key.grant],
         )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
 from cdktf_cdktf_provider_google.redis_instance import (
     RedisInstance,
     RedisInstanceMaintenancePolicy,
@@ -36,7 +35,7 @@ from constructs import Construct
 
 from gcp_stacks.base import retained
 from gcp_stacks.network import NetworkRefs
-from gcp_stacks.security import ServiceAccounts
+from gcp_stacks.security import ServiceAccounts, ServiceKey
 from shared import Settings
 from shared.contract import DATABASE_NAME
 
@@ -88,8 +87,7 @@ class Database(Construct):
         construct_id: str,
         *,
         settings: Settings,
-        key: KmsCryptoKey,
-        key_grant: Construct,
+        key: ServiceKey,
         accounts: ServiceAccounts,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -100,7 +98,7 @@ class Database(Construct):
             region=settings.gcp.region,
             deletion_protection=settings.resilience.deletion_protection,
             encryption_key_name=key.id,
-            depends_on=[key_grant],
+            depends_on=[key.grant],
             lifecycle=retained(settings),
         )
 
@@ -174,9 +172,7 @@ class Database(Construct):
 class SessionCache(Construct):
     """Memorystore for Redis on the private services range, with AUTH and TLS."""
 
-    def __init__(
-        self, scope: Construct, construct_id: str, *, settings: Settings, key: KmsCryptoKey, key_grant: Construct
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, key: ServiceKey) -> None:
         super().__init__(scope, construct_id)
         cache = settings.cache
         network = NetworkRefs.of(settings)
@@ -205,7 +201,7 @@ class SessionCache(Construct):
                     )
                 ]
             ),
-            depends_on=[key_grant],
+            depends_on=[key.grant],
             lifecycle=retained(settings),
         )
 
@@ -219,8 +215,7 @@ class Buckets(Construct):
         construct_id: str,
         *,
         settings: Settings,
-        key: KmsCryptoKey,
-        key_grant: Construct,
+        key: ServiceKey,
         accounts: ServiceAccounts,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -232,7 +227,7 @@ class Buckets(Construct):
             public_access_prevention="enforced",
             force_destroy=False,
             encryption=StorageBucketEncryption(default_kms_key_name=key.id),
-            depends_on=[key_grant],
+            depends_on=[key.grant],
             lifecycle=retained(settings),
         )
         # Usage logs cannot be written to a bucket about itself; its own writes are in Cloud Audit Logs.

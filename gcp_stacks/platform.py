@@ -39,39 +39,11 @@ class DataStack(GcpStack):
         agents = ServiceAgents(self, "ServiceAgents", settings=settings)
         keys = Keys(self, "Keys", settings=settings, agents=agents)
         accounts = ServiceAccounts(self, "ServiceAccounts", settings=settings)
-        Secrets(
-            self,
-            "Secrets",
-            settings=settings,
-            key=keys.key("secrets"),
-            key_grant=keys.grants["secrets"],
-            agents=agents,
-            accounts=accounts,
-        )
-        Database(
-            self,
-            "Database",
-            settings=settings,
-            key=keys.key("database"),
-            key_grant=keys.grants["database"],
-            accounts=accounts,
-        )
-        SessionCache(self, "SessionCache", settings=settings, key=keys.key("cache"), key_grant=keys.grants["cache"])
-        Buckets(
-            self,
-            "Buckets",
-            settings=settings,
-            key=keys.key("storage"),
-            key_grant=keys.grants["storage"],
-            accounts=accounts,
-        )
-        Registry(
-            self,
-            "Registry",
-            settings=settings,
-            key=keys.key("registry"),
-            key_grant=keys.grants["registry"],
-        )
+        Secrets(self, "Secrets", settings=settings, key=keys.keys["secrets"], agents=agents, accounts=accounts)
+        Database(self, "Database", settings=settings, key=keys.keys["database"], accounts=accounts)
+        SessionCache(self, "SessionCache", settings=settings, key=keys.keys["cache"])
+        Buckets(self, "Buckets", settings=settings, key=keys.keys["storage"], accounts=accounts)
+        Registry(self, "Registry", settings=settings, key=keys.keys["registry"])
 
 
 class AppStack(GcpStack):

@@ -7,7 +7,6 @@ Terraform creates the secrets, never their values: each version is added out of 
 from __future__ import annotations
 
 from cdktf import Fn
-from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
 from cdktf_cdktf_provider_google.pubsub_topic import PubsubTopic
 from cdktf_cdktf_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 from cdktf_cdktf_provider_google.secret_manager_secret import (
@@ -24,7 +23,7 @@ from constructs import Construct
 
 from gcp_stacks.base import retained
 from gcp_stacks.project import ServiceAgents
-from gcp_stacks.security import ServiceAccounts
+from gcp_stacks.security import SECONDS_PER_DAY, ServiceAccounts, ServiceKey
 from shared import Settings
 
 # Secret id suffix -> the workloads that may read it. The database password belongs to the built-in
@@ -47,8 +46,7 @@ class Secrets(Construct):
         construct_id: str,
         *,
         settings: Settings,
-        key: KmsCryptoKey,
-        key_grant: Construct,
+        key: ServiceKey,
         agents: ServiceAgents,
         accounts: ServiceAccounts,
     ) -> None:
@@ -57,7 +55,7 @@ class Secrets(Construct):
         publisher = PubsubTopicIamMember(
             self, "RotationPublisher", topic=topic.id, role="roles/pubsub.publisher", member=agents.secret_manager
         )
-        rotation_seconds = settings.resilience.secret_rotation_days * 86400
+        rotation_seconds = settings.resilience.secret_rotation_days * SECONDS_PER_DAY
         self.secrets: dict[str, SecretManagerSecret] = {}
         for name, readers in SECRETS.items():
             title = "".join(part.capitalize() for part in name.split("-"))
@@ -86,7 +84,7 @@ class Secrets(Construct):
                     rotation_period=f"{rotation_seconds}s",
                     next_rotation_time=Fn.timeadd(Fn.timestamp(), f"{rotation_seconds}s"),
                 ),
-                depends_on=[key_grant, publisher],
+                depends_on=[key.grant, publisher],
                 lifecycle=retained(settings, ignore_changes=["rotation[0].next_rotation_time"]),
             )
             self.secrets[name] = secret

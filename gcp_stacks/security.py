@@ -22,6 +22,18 @@ ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 SECONDS_PER_DAY = 86400
 
 
+@dataclass(frozen=True)
+class ServiceKey:
+    """A CMEK key and the grant that lets its one service use it: resources using the key wait for the grant."""
+
+    key: KmsCryptoKey
+    grant: KmsCryptoKeyIamMember
+
+    @property
+    def id(self) -> str:
+        return self.key.id
+
+
 class Keys(Construct):
     """A key ring in the region and a key per service, each usable only by that service's agent."""
 
@@ -44,8 +56,7 @@ class Keys(Construct):
             "registry": agents.artifact_registry,
             "secrets": agents.secret_manager,
         }
-        self.keys: dict[str, KmsCryptoKey] = {}
-        self.grants: dict[str, KmsCryptoKeyIamMember] = {}
+        self.keys: dict[str, ServiceKey] = {}
         for purpose, member in users.items():
             title = purpose.capitalize()
             key = KmsCryptoKey(
@@ -57,13 +68,10 @@ class Keys(Construct):
                 rotation_period=f"{settings.resilience.key_rotation_days * SECONDS_PER_DAY}s",
                 lifecycle=retained(settings),
             )
-            self.keys[purpose] = key
-            self.grants[purpose] = KmsCryptoKeyIamMember(
+            grant = KmsCryptoKeyIamMember(
                 self, f"{title}KeyUser", crypto_key_id=key.id, role=ENCRYPTER_DECRYPTER, member=member
             )
-
-    def key(self, purpose: str) -> KmsCryptoKey:
-        return self.keys[purpose]
+            self.keys[purpose] = ServiceKey(key, grant)
 
 
 @dataclass(frozen=True)
