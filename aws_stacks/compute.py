@@ -14,13 +14,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from aws_stacks.data import Database, SessionCache
+from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
 from aws_stacks.network import APP, PUBLIC
@@ -31,7 +31,7 @@ from aws_stacks.security import (
     SecurityGroups,
     encrypted_log_group,
     frozen,
-    stateful_removal_policy,
+    log_bucket,
 )
 from shared import Settings
 from shared.contract import (
@@ -209,18 +209,7 @@ class LoadBalancer(Construct):
         backend: elbv2.IApplicationTargetGroup,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
-        # ALB access logs support SSE-S3 only.
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogsBucket",
-            bucket_name=f"{settings.name('alb-logs')}-{stack.account}",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            removal_policy=stateful_removal_policy(settings),
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(settings.resilience.log_retention_days))],
-        )
+        self.access_logs = log_bucket(self, "AccessLogsBucket", settings=settings, name="alb-logs")
         acknowledge(
             self.access_logs,
             "S1",
@@ -384,9 +373,7 @@ class ComputeStack(Stack):
         for service in (self.backend, self.frontend):
             for parameter in feature_flags.parameters.values():
                 ssm.StringParameter.grant_read(parameter, service.task_role)
-        zone = route53.HostedZone.from_hosted_zone_attributes(
-            self, "Zone", hosted_zone_id=settings.aws.hosted_zone_id, zone_name=settings.domain.zone_name
-        )
+        zone = hosted_zone(self, "Zone", settings=settings)
         self.load_balancer = LoadBalancer(
             self,
             "LoadBalancer",

@@ -16,9 +16,10 @@ from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
-from aws_stacks.security import customer_managed_key, logs_key, stateful_removal_policy
+from aws_stacks.security import customer_managed_key, log_bucket, logs_key, stateful_removal_policy
 from shared import Settings
 from shared.contract import STATIC_PATH_PATTERNS
 
@@ -34,17 +35,13 @@ class StaticAssets(Construct):
         super().__init__(scope, construct_id)
         storage = settings.storage
         account = Stack.of(self).account
-        # CloudFront standard logs are delivered with ACLs, hence OBJECT_WRITER; SSE-S3 for the log-delivery writers.
-        self.log_bucket = s3.Bucket(
+        # CloudFront standard logs are delivered with ACLs, hence OBJECT_WRITER.
+        self.log_bucket = log_bucket(
             self,
             "EdgeLogsBucket",
-            bucket_name=f"{settings.name('edge-logs')}-{account}",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            settings=settings,
+            name="edge-logs",
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
-            enforce_ssl=True,
-            removal_policy=stateful_removal_policy(settings),
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(settings.resilience.log_retention_days))],
         )
         transitions = [
             s3.Transition(
@@ -177,20 +174,9 @@ class Cdn(Construct):
             "BookedBarber serves barbershops and their customers without a country restriction; abuse is handled by "
             "the attached WAF (managed rule groups, IP reputation, per-IP rate limit) instead of geo blocking.",
         )
-        route53.ARecord(
-            self,
-            "AppAlias",
-            zone=zone,
-            record_name=settings.domain.app_domain,
-            target=route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution)),
-        )
-        route53.AaaaRecord(
-            self,
-            "AppAliasIpv6",
-            zone=zone,
-            record_name=settings.domain.app_domain,
-            target=route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution)),
-        )
+        target = route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution))
+        for record_id, record in (("AppAlias", route53.ARecord), ("AppAliasIpv6", route53.AaaaRecord)):
+            record(self, record_id, zone=zone, record_name=settings.domain.app_domain, target=target)
 
 
 class EdgeStack(Stack):
@@ -207,9 +193,7 @@ class EdgeStack(Stack):
             name=settings.name("cdn-waf"),
             logs_key=edge_logs_key,
         )
-        zone = route53.HostedZone.from_hosted_zone_attributes(
-            self, "Zone", hosted_zone_id=settings.aws.hosted_zone_id, zone_name=settings.domain.zone_name
-        )
+        zone = hosted_zone(self, "Zone", settings=settings)
         self.cdn = Cdn(self, "Cdn", settings=settings, assets=assets, zone=zone, web_acl_arn=firewall.web_acl.attr_arn)
         # CDK files this warning on the stack itself, so the stack is the narrowest place to acknowledge it.
         Annotations.of(self).acknowledge_warning(

@@ -12,6 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from aws_stacks.nag import acknowledge
@@ -60,6 +61,31 @@ def encrypted_log_group(
     # RetentionDays is an enum of names in Python; the settings already hold a valid CloudWatch period.
     log_group.node.default_child.retention_in_days = settings.resilience.log_retention_days
     return log_group
+
+
+def log_bucket(
+    scope: Construct,
+    construct_id: str,
+    *,
+    settings: Settings,
+    name: str,
+    object_ownership: s3.ObjectOwnership | None = None,
+) -> s3.Bucket:
+    """A private bucket for service-delivered logs (ALB, CloudFront, S3 access logs), kept for the log retention.
+
+    SSE-S3, because the log delivery services cannot write with a customer-managed key.
+    """
+    return s3.Bucket(
+        scope,
+        construct_id,
+        bucket_name=f"{settings.name(name)}-{Stack.of(scope).account}",
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=object_ownership,
+        enforce_ssl=True,
+        removal_policy=stateful_removal_policy(settings),
+        lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(settings.resilience.log_retention_days))],
+    )
 
 
 def logs_key(scope: Construct, construct_id: str, *, settings: Settings) -> kms.Key:
