@@ -130,7 +130,7 @@ class Database(Construct):
             database_name=DATABASE_NAME,
             credentials=rds.Credentials.from_generated_secret(
                 MASTER_USERNAME,
-                secret_name=f"{settings.tags.project}/{settings.environment}/database/master",
+                secret_name=settings.path("database", "master"),
                 encryption_key=secrets_key,
                 exclude_characters=" %+~`#$&*()|[]{}:;<>?!'/@\"\\",
             ),

@@ -22,7 +22,7 @@ def generated_secret(
     return secretsmanager.Secret(
         scope,
         construct_id,
-        secret_name=f"{settings.tags.project}/{settings.environment}/{name}",
+        secret_name=settings.path(name),
         description=f"BookedBarber {settings.environment}: {description}",
         encryption_key=key,
         removal_policy=stateful_removal_policy(settings),
@@ -78,7 +78,7 @@ class FeatureFlags(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
-        self.path = f"/{settings.tags.project}/{settings.environment}/feature-flags"
+        self.path = "/" + settings.path("feature-flags")
         self.parameters: dict[str, ssm.StringParameter] = {}
         for flag, enabled in sorted(settings.feature_flags.items()):
             construct_name = "".join(part.capitalize() for part in flag.split("_")) + "Flag"

@@ -23,14 +23,16 @@ BUDGET_RATIO = 2.0
 
 CHILD_CODE = {
     ("aws", "import"): "import aws_stacks.platform",
+    # The tests' synth: the CLI's context from cdk.json and the cdk-nag pack, as `cdk synth` runs it.
     ("aws", "synth"): (
         "import sys; from tests.synth import synth_aws; from pathlib import Path; "
         "result = synth_aws(Path(sys.argv[1])); assert result.templates"
     ),
     ("gcp", "import"): "import gcp_stacks.platform",
+    # The entry point itself, as `cdktf synth` runs it.
     ("gcp", "synth"): (
-        "import sys, cdktf; from gcp_stacks.platform import build_platform; "
-        "app = cdktf.App(outdir=sys.argv[1]); assert build_platform(app); app.synth()"
+        "import os, runpy, sys; os.environ['CDKTF_OUTDIR'] = sys.argv[1]; "
+        "runpy.run_path('gcp_app.py', run_name='__main__')"
     ),
 }
 

@@ -493,6 +493,10 @@ class Settings:
     def name(self, component: str) -> str:
         return f"{self.prefix}-{component}"
 
+    def path(self, *parts: str) -> str:
+        """`bookedbarber/<env>/<parts...>`: hierarchical names (secrets, parameters)."""
+        return "/".join((self.tags.project, self.environment, *parts))
+
     @property
     def aws_tags(self) -> dict[str, str]:
         return {

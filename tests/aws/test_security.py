@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from scripts.summary import environment_of
 from shared import load_settings
 from tests.aws.helpers import resources, walk
 
@@ -22,10 +23,6 @@ STATEFUL_TYPES = (
     "AWS::SecretsManager::Secret",
     "AWS::ECR::Repository",
 )
-
-
-def environment_of(stack_name: str) -> str:
-    return stack_name.split("-")[1]
 
 
 def _logical_ids(templates: dict[str, dict]) -> set[str]:

@@ -26,6 +26,7 @@ def test_every_environment_loads(environment):
     assert isinstance(settings, Settings)
     assert settings.environment == environment
     assert settings.prefix == f"bookedbarber-{environment}"
+    assert settings.path("database", "master") == f"bookedbarber/{environment}/database/master"
     assert settings.aws_tags["Environment"] == environment
     assert settings.gcp_labels["environment"] == environment
 
