@@ -12,7 +12,7 @@ def main() -> None:
     except SettingsError as error:
         sys.exit(f"error: {error}")
     # Imported only once the settings are valid: the google provider takes ~10 s and 0.5 GB to import.
-    from cdktf import App
+    from cdktn import App
 
     from gcp_stacks.platform import build_platform
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cdktf import GcsBackend, LocalBackend, TerraformResourceLifecycle, TerraformStack
-from cdktf_cdktf_provider_google.provider import GoogleProvider
+from cdktn import GcsBackend, LocalBackend, TerraformResourceLifecycle, TerraformStack
+from cdktn_provider_google.provider import GoogleProvider
 from constructs import Construct
 
 from shared import Settings

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle, Token
-from cdktf_cdktf_provider_google.artifact_registry_repository import (
+from cdktn import TerraformResourceLifecycle, Token
+from cdktn_provider_google.artifact_registry_repository import (
     ArtifactRegistryRepository,
     ArtifactRegistryRepositoryCleanupPolicies,
     ArtifactRegistryRepositoryCleanupPoliciesCondition,
     ArtifactRegistryRepositoryCleanupPoliciesMostRecentVersions,
     ArtifactRegistryRepositoryDockerConfig,
 )
-from cdktf_cdktf_provider_google.cloud_run_v2_service import (
+from cdktn_provider_google.cloud_run_v2_service import (
     CloudRunV2Service,
     CloudRunV2ServiceTemplate,
     CloudRunV2ServiceTemplateContainers,
@@ -29,8 +29,8 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service import (
     CloudRunV2ServiceTemplateVpcAccess,
     CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
 )
-from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
-from cdktf_cdktf_provider_google.data_google_redis_instance import DataGoogleRedisInstance
+from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
+from cdktn_provider_google.data_google_redis_instance import DataGoogleRedisInstance
 from constructs import Construct
 
 from gcp_stacks.data import redis_instance_name, sql_connection_name

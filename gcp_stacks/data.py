@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_google.redis_instance import (
+from cdktn_provider_google.redis_instance import (
     RedisInstance,
     RedisInstanceMaintenancePolicy,
     RedisInstanceMaintenancePolicyWeeklyMaintenanceWindow,
     RedisInstanceMaintenancePolicyWeeklyMaintenanceWindowStartTime,
     RedisInstancePersistenceConfig,
 )
-from cdktf_cdktf_provider_google.sql_database import SqlDatabase
-from cdktf_cdktf_provider_google.sql_database_instance import (
+from cdktn_provider_google.sql_database import SqlDatabase
+from cdktn_provider_google.sql_database_instance import (
     SqlDatabaseInstance,
     SqlDatabaseInstanceSettings,
     SqlDatabaseInstanceSettingsBackupConfiguration,
@@ -20,8 +20,8 @@ from cdktf_cdktf_provider_google.sql_database_instance import (
     SqlDatabaseInstanceSettingsIpConfiguration,
     SqlDatabaseInstanceSettingsMaintenanceWindow,
 )
-from cdktf_cdktf_provider_google.sql_user import SqlUser
-from cdktf_cdktf_provider_google.storage_bucket import (
+from cdktn_provider_google.sql_user import SqlUser
+from cdktn_provider_google.storage_bucket import (
     StorageBucket,
     StorageBucketEncryption,
     StorageBucketLifecycleRule,
@@ -30,7 +30,7 @@ from cdktf_cdktf_provider_google.storage_bucket import (
     StorageBucketLogging,
     StorageBucketVersioning,
 )
-from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
 from gcp_stacks.base import retained
@@ -190,6 +190,8 @@ class SessionCache(Construct):
             auth_enabled=True,
             transit_encryption_mode="SERVER_AUTHENTICATION",
             customer_managed_key=key.id,
+            # Provider 8.x protects every instance unless told otherwise; follow settings like Cloud SQL does.
+            deletion_protection=settings.resilience.deletion_protection,
             persistence_config=RedisInstancePersistenceConfig(persistence_mode="RDB", rdb_snapshot_period="ONE_HOUR")
             if cache.high_availability
             else RedisInstancePersistenceConfig(persistence_mode="DISABLED"),

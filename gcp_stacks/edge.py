@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_google.cloud_run_v2_service import CloudRunV2Service
-from cdktf_cdktf_provider_google.compute_backend_bucket import (
+from cdktn_provider_google.cloud_run_v2_service import CloudRunV2Service
+from cdktn_provider_google.compute_backend_bucket import (
     ComputeBackendBucket,
     ComputeBackendBucketCdnPolicy,
     ComputeBackendBucketCdnPolicyNegativeCachingPolicy,
 )
-from cdktf_cdktf_provider_google.compute_backend_service import (
+from cdktn_provider_google.compute_backend_service import (
     ComputeBackendService,
     ComputeBackendServiceBackend,
     ComputeBackendServiceLogConfig,
 )
-from cdktf_cdktf_provider_google.compute_global_address import ComputeGlobalAddress
-from cdktf_cdktf_provider_google.compute_global_forwarding_rule import ComputeGlobalForwardingRule
-from cdktf_cdktf_provider_google.compute_managed_ssl_certificate import (
+from cdktn_provider_google.compute_global_address import ComputeGlobalAddress
+from cdktn_provider_google.compute_global_forwarding_rule import ComputeGlobalForwardingRule
+from cdktn_provider_google.compute_managed_ssl_certificate import (
     ComputeManagedSslCertificate,
     ComputeManagedSslCertificateManaged,
 )
-from cdktf_cdktf_provider_google.compute_region_network_endpoint_group import (
+from cdktn_provider_google.compute_region_network_endpoint_group import (
     ComputeRegionNetworkEndpointGroup,
     ComputeRegionNetworkEndpointGroupCloudRun,
 )
-from cdktf_cdktf_provider_google.compute_security_policy import (
+from cdktn_provider_google.compute_security_policy import (
     ComputeSecurityPolicy,
     ComputeSecurityPolicyAdaptiveProtectionConfig,
     ComputeSecurityPolicyAdaptiveProtectionConfigLayer7DdosDefenseConfig,
@@ -34,17 +34,17 @@ from cdktf_cdktf_provider_google.compute_security_policy import (
     ComputeSecurityPolicyRuleRateLimitOptions,
     ComputeSecurityPolicyRuleRateLimitOptionsRateLimitThreshold,
 )
-from cdktf_cdktf_provider_google.compute_ssl_policy import ComputeSslPolicy
-from cdktf_cdktf_provider_google.compute_target_http_proxy import ComputeTargetHttpProxy
-from cdktf_cdktf_provider_google.compute_target_https_proxy import ComputeTargetHttpsProxy
-from cdktf_cdktf_provider_google.compute_url_map import (
+from cdktn_provider_google.compute_ssl_policy import ComputeSslPolicy
+from cdktn_provider_google.compute_target_http_proxy import ComputeTargetHttpProxy
+from cdktn_provider_google.compute_target_https_proxy import ComputeTargetHttpsProxy
+from cdktn_provider_google.compute_url_map import (
     ComputeUrlMap,
     ComputeUrlMapDefaultUrlRedirect,
     ComputeUrlMapHostRule,
     ComputeUrlMapPathMatcher,
     ComputeUrlMapPathMatcherPathRule,
 )
-from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
 from gcp_stacks.data import bucket_name

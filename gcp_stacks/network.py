@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_google.compute_firewall import (
+from cdktn_provider_google.compute_firewall import (
     ComputeFirewall,
     ComputeFirewallAllow,
     ComputeFirewallDeny,
     ComputeFirewallLogConfig,
 )
-from cdktf_cdktf_provider_google.compute_global_address import ComputeGlobalAddress
-from cdktf_cdktf_provider_google.compute_network import ComputeNetwork
-from cdktf_cdktf_provider_google.compute_router import ComputeRouter
-from cdktf_cdktf_provider_google.compute_router_nat import ComputeRouterNat, ComputeRouterNatLogConfig
-from cdktf_cdktf_provider_google.compute_subnetwork import ComputeSubnetwork, ComputeSubnetworkLogConfig
-from cdktf_cdktf_provider_google.service_networking_connection import ServiceNetworkingConnection
+from cdktn_provider_google.compute_global_address import ComputeGlobalAddress
+from cdktn_provider_google.compute_network import ComputeNetwork
+from cdktn_provider_google.compute_router import ComputeRouter
+from cdktn_provider_google.compute_router_nat import ComputeRouterNat, ComputeRouterNatLogConfig
+from cdktn_provider_google.compute_subnetwork import ComputeSubnetwork, ComputeSubnetworkLogConfig
+from cdktn_provider_google.service_networking_connection import ServiceNetworkingConnection
 from constructs import Construct
 
 from gcp_stacks.base import GcpStack

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cdktf import App, TerraformStack
+from cdktn import App, TerraformStack
 from constructs import Construct
 
 from gcp_stacks.base import GcpStack

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
-from cdktf_cdktf_provider_google.project_service import ProjectService
+from cdktn_provider_google.data_google_project import DataGoogleProject
+from cdktn_provider_google.project_service import ProjectService
 from constructs import Construct
 
 from shared import Settings

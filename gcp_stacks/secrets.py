@@ -6,10 +6,10 @@ Terraform creates the secrets, never their values: each version is added out of 
 
 from __future__ import annotations
 
-from cdktf import Fn
-from cdktf_cdktf_provider_google.pubsub_topic import PubsubTopic
-from cdktf_cdktf_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
-from cdktf_cdktf_provider_google.secret_manager_secret import (
+from cdktn import Fn
+from cdktn_provider_google.pubsub_topic import PubsubTopic
+from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
+from cdktn_provider_google.secret_manager_secret import (
     SecretManagerSecret,
     SecretManagerSecretReplication,
     SecretManagerSecretReplicationUserManaged,
@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_google.secret_manager_secret import (
     SecretManagerSecretRotation,
     SecretManagerSecretTopics,
 )
-from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
+from cdktn_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
 from constructs import Construct
 
 from gcp_stacks.base import retained

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_google.data_google_storage_project_service_account import (
+from cdktn_provider_google.data_google_storage_project_service_account import (
     DataGoogleStorageProjectServiceAccount,
 )
-from cdktf_cdktf_provider_google.kms_crypto_key import KmsCryptoKey
-from cdktf_cdktf_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMember
-from cdktf_cdktf_provider_google.kms_key_ring import KmsKeyRing
-from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember
-from cdktf_cdktf_provider_google.service_account import ServiceAccount
+from cdktn_provider_google.kms_crypto_key import KmsCryptoKey
+from cdktn_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMember
+from cdktn_provider_google.kms_key_ring import KmsKeyRing
+from cdktn_provider_google.project_iam_member import ProjectIamMember
+from cdktn_provider_google.service_account import ServiceAccount
 from constructs import Construct
 
 from gcp_stacks.base import retained

@@ -53,7 +53,7 @@ def synth_aws(outdir: Path, extra_context: dict | None = None) -> AwsSynth:
 
 def synth_gcp() -> dict[str, dict]:
     """Stack name -> Terraform JSON, through cdktf's `Testing` helpers (metadata stripped, keys sorted)."""
-    from cdktf import Testing
+    from cdktn import Testing
 
     from gcp_stacks.platform import build_platform
 

@@ -54,4 +54,4 @@ def test_gcp_app_rejects_bad_environment_variables_before_importing_the_provider
     _, marker, message = result.stderr.partition("error: settings for environment 'staging'")
     assert marker, result.stderr[-2000:]
     assert "gcp.region" in message and "'Mars-1'" in message
-    assert "cdktf_cdktf_provider_google" not in result.stderr  # -X importtime lists every module imported
+    assert "cdktn_provider_google" not in result.stderr  # -X importtime lists every module imported

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import Testing as CdktfTesting
+from cdktn import Testing as CdktnTesting
 
 from gcp_stacks.data import DATABASE_FLAGS
 from gcp_stacks.secrets import SECRETS
@@ -125,6 +125,8 @@ def test_redis(gcp_stacks, environment):
     expected = "RDB" if settings.cache.high_availability else "DISABLED"
     assert redis["persistence_config"]["persistence_mode"] == expected
     assert redis["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
+    # Provider 8.x defaults this to true: it must be written out, or dev could never be torn down.
+    assert redis["deletion_protection"] is settings.resilience.deletion_protection
     if environment in ("staging", "production"):
         assert redis["tier"] == "STANDARD_HA"
 
@@ -250,7 +252,7 @@ def test_availability_follows_the_settings_not_the_environment_name(gcp_stacks):
         load_settings("dev"),
         {"database.multi_az": True, "database.read_replicas": 2, "cache.high_availability": True, "cache.aws_nodes": 2},
     )
-    data = json.loads(CdktfTesting.synth(DataStack(CdktfTesting.app(), "Flipped", settings=settings)))
+    data = json.loads(CdktnTesting.synth(DataStack(CdktnTesting.app(), "Flipped", settings=settings)))
     primary = one(data, "google_sql_database_instance", name="bookedbarber-dev-postgres")
     assert primary["settings"]["availability_type"] == "REGIONAL"
     assert len(resources(data, "google_sql_database_instance")) == 3

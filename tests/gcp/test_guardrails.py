@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from cdktf import Testing as CdktfTesting
+from cdktn import Testing as CdktnTesting
 
 from gcp_stacks.base import GcpStack
 from gcp_stacks.platform import COMPONENTS
@@ -127,6 +127,6 @@ def test_state_is_local_by_default_at_a_path_relative_to_the_checkout(gcp_stacks
 
 def test_state_goes_to_gcs_with_a_prefix_per_environment_and_component(gcp_stacks):
     settings = replace_field(load_settings("staging"), "gcp.state_bucket", "my-bucket")
-    stack = GcpStack(CdktfTesting.app(), "Tiny", settings=settings, component="network")
-    backend = json.loads(CdktfTesting.synth(stack))["terraform"]["backend"]
+    stack = GcpStack(CdktnTesting.app(), "Tiny", settings=settings, component="network")
+    backend = json.loads(CdktnTesting.synth(stack))["terraform"]["backend"]
     assert backend == {"gcs": {"bucket": "my-bucket", "prefix": "bookedbarber-staging/network"}}
