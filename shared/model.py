@@ -60,6 +60,8 @@ _RDS_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 _CACHE_NODE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 _CLOUD_SQL_TIER = re.compile(r"^db-(custom-\d+-\d+|f1-micro|g1-small|perf-optimized-N-\d+)$")
 _SLACK_CHANNEL = re.compile(r"^#[a-z0-9_-]{1,79}$")
+_SLACK_ID = re.compile(r"^T[A-Z0-9]{8,12}$")
+_SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,12}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,255}$")
 _POSTGRES_VERSION = re.compile(r"^1[4-8]\.\d+$")
 _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -335,19 +337,39 @@ class AlertThresholds:
     certificate_expiry_days: int  # critical: days before a certificate expires
     cpu_percent: float  # warning
     memory_percent: float  # warning
-    response_time_seconds: float  # warning: p95 latency
+    response_time_seconds: float  # warning: latency at `response_time_percentile`
     free_disk_percent: float  # warning: database free storage below this share
+    response_time_percentile: float = 95.0  # which latency percentile `response_time_seconds` bounds
+    critical_window_minutes: int = 5  # critical rates (5xx share, connection failures) are measured over this
+    warning_window_minutes: int = 10  # a warning condition must hold this long before anyone is told
+    cache_memory_percent: float = 80.0  # warning: Redis memory in use
+    cache_evictions: int = 100  # warning: keys evicted per `warning_window_minutes` (sessions being lost)
 
     def problems(self) -> Problems:
-        for name in ("error_rate_percent", "cpu_percent", "memory_percent", "free_disk_percent"):
+        for name in (
+            "error_rate_percent",
+            "cpu_percent",
+            "memory_percent",
+            "free_disk_percent",
+            "cache_memory_percent",
+        ):
             yield from _check(name, percent_problem(getattr(self, name)))
         for name in (
             "service_down_minutes",
             "database_connection_failures",
             "certificate_expiry_days",
             "response_time_seconds",
+            "critical_window_minutes",
+            "warning_window_minutes",
+            "cache_evictions",
         ):
             yield from _check(name, positive_problem(getattr(self, name)))
+        if not 50 <= self.response_time_percentile < 100:
+            yield "response_time_percentile", f"{self.response_time_percentile} is outside 50-99.9"
+        # CloudWatch alarm periods and Cloud Monitoring durations are whole minutes; 1 day keeps both in range.
+        for name in ("service_down_minutes", "critical_window_minutes", "warning_window_minutes"):
+            if not 1 <= getattr(self, name) <= 1440:
+                yield name, f"{getattr(self, name)} is outside 1-1440 minutes"
 
 
 @dataclass(frozen=True)
@@ -358,6 +380,10 @@ class AlertRoutes:
     warning_emails: tuple[str, ...]  # warning
     slack_channel: str  # info: channel name, e.g. #bookedbarber-alerts
     slack_webhook_secret_name: str  # info: secret holding the Slack incoming-webhook URL
+    # info on AWS goes through AWS Chatbot: the Slack workspace (T...) and channel (C...) ids an operator
+    # authorized once in the Chatbot console. None keeps the info topic without a Slack subscription.
+    slack_workspace_id: str | None = None
+    slack_channel_id: str | None = None
 
     def problems(self) -> Problems:
         if not self.warning_emails:
@@ -366,6 +392,12 @@ class AlertRoutes:
             yield from _check("warning_emails", email_problem(address))
         if not _SLACK_CHANNEL.match(self.slack_channel):
             yield "slack_channel", f"'{self.slack_channel}' is not a Slack channel name like #alerts"
+        if (self.slack_workspace_id is None) != (self.slack_channel_id is None):
+            yield "slack_channel_id", "set slack_workspace_id and slack_channel_id together, or neither"
+        if self.slack_workspace_id is not None and not _SLACK_ID.match(self.slack_workspace_id):
+            yield "slack_workspace_id", f"'{self.slack_workspace_id}' is not a Slack workspace id (T...)"
+        if self.slack_channel_id is not None and not _SLACK_CHANNEL_ID.match(self.slack_channel_id):
+            yield "slack_channel_id", f"'{self.slack_channel_id}' is not a Slack channel id (C...)"
         for name in ("pagerduty_secret_name", "slack_webhook_secret_name"):
             if not _SECRET_NAME.match(getattr(self, name)):
                 yield name, f"'{getattr(self, name)}' is not a valid secret name"

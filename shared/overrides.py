@@ -41,6 +41,8 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "alert_slack_channel": ("routes.slack_channel", _text),
     "alert_pagerduty_secret_name": ("routes.pagerduty_secret_name", _text),
     "alert_slack_webhook_secret_name": ("routes.slack_webhook_secret_name", _text),
+    "alert_slack_workspace_id": ("routes.slack_workspace_id", lambda value: value.strip() or None),
+    "alert_slack_channel_id": ("routes.slack_channel_id", lambda value: value.strip() or None),
 }
 
 
