@@ -1,16 +1,21 @@
-# BookedBarber V2 infrastructure. `make synth` and `make test` each install what they need.
+# BookedBarber V2 infrastructure. `make synth` and `make test` each install what they need, inside this checkout.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
-UV := $(PYTHON) -m uv
+# uv lives in a private venv of the checkout: never in a global interpreter (Debian's is externally managed).
+BOOT := .deps/boot
+UV := $(BOOT)/bin/uv
 VENV_BIN := .venv/bin
-# Node 20 makes jsii print an end-of-life banner on every run; this silences the part that can be silenced.
+# Node 20 makes jsii print an end-of-life banner on every run; the apps also set these for direct `npx` use.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Compiled bytecode roughly triples import speed of the google provider (see ../shared/NOTES.md).
 export UV_COMPILE_BYTECODE := 1
+# Use the machine's Python 3.11; never download an interpreter.
+export UV_PYTHON_DOWNLOADS := never
 # No network: keep the CLIs from phoning home.
 export CHECKPOINT_DISABLE := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
@@ -19,36 +24,60 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 PY_STAMP := .venv/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help deps synth synth-aws synth-gcp test lint snapshot-update bench clean diff-aws deploy-aws deploy-gcp check-env
+.PHONY: help deps settings synth synth-aws synth-gcp test lint snapshot-update bench clean \
+	diff-aws deploy-aws diff-gcp deploy-gcp check-env
 
 help:
-	@echo "make synth            synthesize every environment for AWS (cdk.out/) and GCP (cdktf.out/)"
+	@echo "make synth            validate settings, then synthesize every environment: AWS (cdk.out/) and GCP"
+	@echo "                      (cdktf.out/) side by side, then one line per stack"
 	@echo "make test             ruff (lint + format check) and the test suite"
+	@echo "make deps             install the pinned Python packages (.venv/) and CLIs (node_modules/); run it"
+	@echo "                      before calling 'npx cdk' or 'npx cdktf' yourself"
+	@echo "make settings         validate every environment's settings (well under a second, no jsii)"
+	@echo "make synth-aws        synthesize AWS only      | make synth-gcp   GCP only"
 	@echo "make snapshot-update  re-record snapshots after an intended infrastructure change"
-	@echo "make bench            time a full synth against the cost of importing the libraries"
-	@echo "make deploy-aws ENV=production | make deploy-gcp ENV=production"
+	@echo "make bench            time 'make synth' and 'make test' against the anchor toolchain (ratios, memory)"
+	@echo "make diff-aws ENV=…   cdk diff of one environment    | make diff-gcp ENV=…    cdktf diff"
+	@echo "make deploy-aws ENV=… cdk deploy of one environment  | make deploy-gcp ENV=…  cdktf deploy"
+	@echo "make clean            remove outputs and installs (cdk.out, cdktf.out, .venv, node_modules, .deps)"
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): pyproject.toml uv.lock
-	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --compile-bytecode --python 3.11
+$(UV):
+	@echo "bootstrap: installing uv $(UV_VERSION) into $(BOOT)/ (private to this checkout)"
+	@rm -rf $(BOOT)
+	@if $(PYTHON) -m venv $(BOOT) >/dev/null 2>&1; then \
+		$(BOOT)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; \
+	elif $(PYTHON) -m pip --version >/dev/null 2>&1; then \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(BOOT)/lib "uv==$(UV_VERSION)" \
+			&& mkdir -p $(BOOT)/bin && ln -sf ../lib/bin/uv $(UV); \
+	else \
+		echo "error: $(PYTHON) has neither venv with pip nor pip; install python3-venv (Debian: apt-get install python3-venv)" >&2; \
+		exit 1; \
+	fi
+
+$(PY_STAMP): pyproject.toml uv.lock | $(UV)
+	@echo "deps: installing the pinned Python packages into .venv/ and compiling their bytecode (about a minute the first time)"
+	@$(UV) sync --frozen --compile-bytecode --python 3.11 --quiet
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	@echo "deps: installing the pinned CLIs into node_modules/ (aws-cdk, cdktf-cli)"
+	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-synth: synth-aws synth-gcp
-	@$(VENV_BIN)/python -m scripts.summary
+settings: $(PY_STAMP)
+	@$(VENV_BIN)/python -m scripts.synth --check-only
+
+# Both clouds synthesize at once (independent; 2 cores); each side's log is kept apart, the table comes last.
+synth: deps
+	@$(VENV_BIN)/python -m scripts.synth aws gcp
 
 synth-aws: deps
-	rm -rf cdk.out
-	npx --no-install cdk synth --quiet
+	@$(VENV_BIN)/python -m scripts.synth aws
 
 synth-gcp: deps
-	rm -rf cdktf.out
-	npx --no-install cdktf synth > /dev/null
+	@$(VENV_BIN)/python -m scripts.synth gcp
 
 test: deps lint
 	$(VENV_BIN)/pytest
@@ -61,21 +90,28 @@ snapshot-update: deps
 	$(VENV_BIN)/pytest --snapshot-update
 
 bench: deps
-	$(VENV_BIN)/python -m scripts.bench
+	@$(VENV_BIN)/python -m scripts.bench
 
 # Deploying needs credentials for the environment's account/project; synth and test never do.
 ENV ?=
-check-env:
-	@case "$(ENV)" in dev|staging|production) ;; *) echo "set ENV=dev|staging|production" >&2; exit 2;; esac
+check-env: $(PY_STAMP)
+	@$(VENV_BIN)/python -m scripts.preflight "$(ENV)" $(CLOUD)
 
+diff-aws: CLOUD := aws
 diff-aws: deps check-env
-	npx --no-install cdk diff --all -c env=$(ENV)
+	npx --no-install cdk diff -c env=$(ENV)
 
+deploy-aws: CLOUD := aws
 deploy-aws: deps check-env
 	npx --no-install cdk deploy --all -c env=$(ENV) --require-approval broadening
 
+diff-gcp: CLOUD := gcp
+diff-gcp: deps check-env
+	npx --no-install cdktf diff 'bookedbarber-$(ENV)-gcp-*'
+
+deploy-gcp: CLOUD := gcp
 deploy-gcp: deps check-env
 	npx --no-install cdktf deploy 'bookedbarber-$(ENV)-gcp-*'
 
 clean:
-	rm -rf cdk.out cdktf.out .venv node_modules
+	rm -rf cdk.out cdktf.out .venv node_modules .deps

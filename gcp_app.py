@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""The CDK for Terraform app (GCP): every environment; overrides come from BB_<ENV>_<KEY> variables."""
+"""The CDK Terrain (CDK for Terraform) app for GCP: every environment; overrides come from BB_<ENV>_<KEY> variables."""
 
+import os
 import sys
 
 from shared import SettingsError, load_all
+
+# Direct `npx cdktf` runs too: jsii's Node 20 end-of-life banner is noise on these machines.
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 def main() -> None:

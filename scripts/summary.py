@@ -1,4 +1,5 @@
-"""After `make synth`: one line per synthesized stack with cloud, environment and resource count."""
+"""After `make synth`: one line per synthesized stack with cloud, environment and resource count,
+then the cdk-nag tally: findings acknowledged (with their reasons, in the code) and findings open."""
 
 from __future__ import annotations
 
@@ -38,14 +39,40 @@ def gcp_rows(outdir: Path) -> list[tuple[str, str, str, int]]:
     return rows
 
 
-def main() -> int:
-    rows = aws_rows(ROOT / "cdk.out") + gcp_rows(ROOT / "cdktf.out")
+def nag_tally(outdir: Path) -> str:
+    """Counts of acknowledged and open findings per rule pack, from the cloud assembly's validation report."""
+    path = outdir / "validation-report.json"
+    if not path.exists():
+        return "cdk-nag: no validation report in cdk.out/"
+    parts, open_total = [], 0
+    for report in json.loads(path.read_text()).get("pluginReports", []):
+        acknowledged = sum(len(item["violatingConstructs"]) for item in report.get("suppressedViolations", []))
+        still_open = sum(len(item["violatingConstructs"]) for item in report.get("violations", []))
+        open_total += still_open
+        parts.append(f"{report['pluginName']} {acknowledged} acknowledged, {still_open} open")
+    verdict = "none open" if open_total == 0 else f"{open_total} OPEN"
+    return f"cdk-nag: {'; '.join(parts)} ({verdict})"
+
+
+def main(clouds: list[str] | tuple[str, ...] = ("aws", "gcp")) -> int:
+    rows = []
+    if "aws" in clouds:
+        rows += aws_rows(ROOT / "cdk.out")
+    if "gcp" in clouds:
+        rows += gcp_rows(ROOT / "cdktf.out")
     order = {name: index for index, name in enumerate(ENVIRONMENTS)}
     rows.sort(key=lambda row: (row[0], order.get(row[1], 99), row[2]))
-    print(f"{'cloud':<6} {'environment':<12} {'stack':<44} resources")
+    print(f"\n{'cloud':<6} {'environment':<12} {'stack':<44} resources")
     for cloud, environment, name, count in rows:
         print(f"{cloud:<6} {environment:<12} {name:<44} {count:>9}")
-    print(f"{len(rows)} stacks: cdk.out/ (CloudFormation), cdktf.out/ (Terraform JSON)")
+    outputs = [
+        folder
+        for cloud, folder in (("aws", "cdk.out/ (CloudFormation)"), ("gcp", "cdktf.out/ (Terraform JSON)"))
+        if cloud in clouds
+    ]
+    print(f"{len(rows)} stacks: {', '.join(outputs)}")
+    if "aws" in clouds:
+        print(nag_tally(ROOT / "cdk.out"))
     return 0 if rows else 1
 
 

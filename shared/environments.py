@@ -30,6 +30,12 @@ from shared.model import (
 PROJECT = "bookedbarber"
 ZONE = "bookedbarber.com"
 HOSTED_ZONE_ID = "Z0123456789EXAMPLE0AB"
+# Values in the definitions below that stand for a real deployment's own: override them before a deploy
+# (`scripts/preflight.py` refuses to deploy with them). Synth and tests use them as they are.
+PLACEHOLDERS = {
+    "aws.account_id": frozenset({"111111111111", "222222222222", "333333333333"}),
+    "aws.hosted_zone_id": frozenset({HOSTED_ZONE_ID}),
+}
 BACKEND_PORT = 8000
 FRONTEND_PORT = 3000
 

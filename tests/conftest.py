@@ -10,6 +10,7 @@ from tests.snapshots import CloudFormationSnapshot, TerraformSnapshot
 from tests.synth import AwsSynth, synth_aws, synth_gcp
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 @pytest.fixture(scope="session")

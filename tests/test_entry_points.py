@@ -55,3 +55,20 @@ def test_gcp_app_rejects_bad_environment_variables_before_importing_the_provider
     assert marker, result.stderr[-2000:]
     assert "gcp.region" in message and "'Mars-1'" in message
     assert "cdktn_provider_google" not in result.stderr  # -X importtime lists every module imported
+
+
+def test_no_platform_module_imports_the_archived_cdktf_packages():
+    """CDK Terrain replaced cdktf; only the bench's anchor (scripts/anchor/) measures the archived toolchain."""
+    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
+    offenders = []
+    for name in tracked.stdout.split():
+        if name.startswith("scripts/anchor/"):
+            continue
+        for line in (ROOT / name).read_text().splitlines():
+            words = line.split()
+            if words[:1] in (["import"], ["from"]) and words[1].split(".")[0] in (
+                "cdktf",
+                "cdktf_cdktf_provider_google",
+            ):
+                offenders.append(f"{name}: {line.strip()}")
+    assert offenders == []

@@ -1,0 +1,54 @@
+"""Before a diff or deploy: a known environment, valid settings, and no placeholder left to override.
+
+`cdk diff` against the placeholder account fails only after jsii and the CLI have started and asked
+AWS for credentials; this says what to set, at once.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from shared import ENVIRONMENTS, SettingsError, environment_variable, load_settings
+from shared.environments import PLACEHOLDERS
+from shared.overrides import OVERRIDES
+
+# Which placeholders matter to which cloud's deploy.
+CLOUD_FIELDS = {"aws": ("aws.account_id", "aws.hosted_zone_id"), "gcp": ()}
+
+
+def _override_key(dotted: str) -> str:
+    return next(key for key, (field, _) in OVERRIDES.items() if field == dotted)
+
+
+def problems(environment: str, cloud: str) -> list[str]:
+    if environment not in ENVIRONMENTS:
+        shown = environment or "(empty)"
+        return [f"ENV={shown} is not an environment; set ENV={'|'.join(ENVIRONMENTS)}"]
+    try:
+        settings = load_settings(environment)
+    except SettingsError as error:
+        return [str(error)]
+    found = []
+    for dotted in CLOUD_FIELDS.get(cloud, ()):
+        section, _, name = dotted.partition(".")
+        value = getattr(getattr(settings, section), name)
+        if value in PLACEHOLDERS[dotted]:
+            key = _override_key(dotted)
+            found.append(
+                f"{environment}: {dotted} is the placeholder '{value}'; set "
+                f"{environment_variable(environment, key)}=<yours> before a diff or deploy"
+            )
+    return found
+
+
+def main(argv: list[str]) -> int:
+    environment = argv[0] if argv else ""
+    cloud = argv[1] if len(argv) > 1 else ""
+    found = problems(environment, cloud)
+    for problem in found:
+        print(f"error: {problem}", file=sys.stderr)
+    return 2 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

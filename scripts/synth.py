@@ -1,0 +1,106 @@
+"""`make synth`: validate settings once, then run the two CLIs side by side, each into its own log.
+
+Bad settings stop here, in well under a second, before either jsii runtime starts. The two
+syntheses are independent, so on a 2-core machine they run at once; their output goes to
+`.deps/logs/synth-<cloud>.log` so the two never interleave, and a failure prints its own
+side's log, named. The table of stacks comes last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared import SettingsError, load_all
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / ".deps" / "logs"
+QUIET = {
+    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "CHECKPOINT_DISABLE": "1",
+    "CDK_DISABLE_CLI_TELEMETRY": "true",
+}
+
+
+@dataclass(frozen=True)
+class Side:
+    cloud: str
+    command: tuple[str, ...]
+    output: str  # the folder the CLI writes, removed first so no stale stack survives
+
+
+SIDES = {
+    "aws": Side("aws", ("node_modules/.bin/cdk", "synth", "--quiet"), "cdk.out"),
+    "gcp": Side("gcp", ("node_modules/.bin/cdktf", "synth"), "cdktf.out"),
+}
+
+
+def check_settings() -> bool:
+    try:
+        load_all()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def run(clouds: list[str]) -> int:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    environ = {**os.environ, **QUIET}
+    running = []
+    for cloud in clouds:
+        side = SIDES[cloud]
+        subprocess.run(["rm", "-rf", side.output], cwd=ROOT, check=True)
+        log = LOGS / f"synth-{cloud}.log"
+        handle = log.open("w")
+        started = time.perf_counter()
+        process = subprocess.Popen(side.command, cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT)
+        running.append((side, process, handle, log, started))
+        print(f"{cloud}: synthesizing ({side.output}/, log: {log.relative_to(ROOT)})", flush=True)
+    failed = []
+    for side, process, handle, log, started in running:
+        code = process.wait()
+        handle.close()
+        seconds = time.perf_counter() - started
+        if code == 0:
+            print(f"{side.cloud}: done in {seconds:.1f} s", flush=True)
+        else:
+            failed.append(side.cloud)
+            print(f"\n{side.cloud}: FAILED (exit {code}) after {seconds:.1f} s; end of {log.relative_to(ROOT)}:")
+            print(_tail(log), flush=True)
+    if failed:
+        print(f"\nsynth failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    from scripts import summary
+
+    return summary.main(clouds)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("clouds", nargs="*", help=f"any of {sorted(SIDES)}; default: both")
+    parser.add_argument("--check-only", action="store_true", help="validate every environment's settings and stop")
+    args = parser.parse_args()
+    unknown = sorted(set(args.clouds) - set(SIDES))
+    if unknown:
+        parser.error(f"unknown cloud(s) {unknown}; choose from {sorted(SIDES)}")
+    if not check_settings():
+        return 2
+    if args.check_only:
+        print("settings: every environment is valid")
+        return 0
+    return run(args.clouds or sorted(SIDES))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

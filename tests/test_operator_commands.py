@@ -1,0 +1,71 @@
+"""The make targets' helpers: settings checked before any CLI starts, deploy preflight, the nag tally."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from scripts import preflight, summary
+from tests.synth import ROOT
+
+
+def run_module(module: str, *args: str, **environ: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", module, *args],
+        cwd=ROOT,
+        env={**os.environ, **environ},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_synth_refuses_bad_settings_before_starting_either_cli():
+    result = run_module("scripts.synth", "aws", "gcp", BB_DEV_AWS_REGION="xx-yyyy-9x")
+    assert result.returncode == 2
+    assert "settings for environment 'dev'" in result.stderr and "aws.region" in result.stderr
+    assert "synthesizing" not in result.stdout
+    # -X importtime lists every module imported: no jsii runtime was started.
+    assert "import time:" in result.stderr and "jsii" not in result.stderr
+
+
+def test_settings_check_passes_on_the_committed_settings():
+    result = run_module("scripts.synth", "--check-only")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "every environment is valid" in result.stdout
+
+
+def test_preflight_echoes_a_bad_environment():
+    assert preflight.problems("prod", "aws") == ["ENV=prod is not an environment; set ENV=dev|staging|production"]
+    assert "(empty)" in preflight.problems("", "aws")[0]
+
+
+def test_preflight_refuses_placeholders_until_overridden(monkeypatch):
+    found = preflight.problems("production", "aws")
+    assert any("aws.account_id is the placeholder" in problem for problem in found)
+    assert any("BB_PRODUCTION_AWS_ACCOUNT_ID" in problem for problem in found)
+    monkeypatch.setenv("BB_PRODUCTION_AWS_ACCOUNT_ID", "123456789012")
+    monkeypatch.setenv("BB_PRODUCTION_AWS_HOSTED_ZONE_ID", "Z0ABCDEF12345")
+    assert preflight.problems("production", "aws") == []
+
+
+@pytest.mark.parametrize(
+    ("violations", "expected"),
+    [([], "AwsSolutions 2 acknowledged, 0 open (none open)"), ([{"violatingConstructs": [{}]}], "1 OPEN")],
+)
+def test_nag_tally_counts_acknowledged_and_open_findings(tmp_path, violations, expected):
+    report = {
+        "pluginReports": [
+            {
+                "pluginName": "AwsSolutions",
+                "violations": violations,
+                "suppressedViolations": [{"violatingConstructs": [{}, {}]}],
+            }
+        ]
+    }
+    (tmp_path / "validation-report.json").write_text(json.dumps(report))
+    assert expected in summary.nag_tally(tmp_path)
