@@ -68,16 +68,24 @@ def run(clouds: list[str]) -> int:
         running.append((side, process, handle, log, started))
         print(f"{cloud}: synthesizing ({side.output}/, log: {log.relative_to(ROOT)})", flush=True)
     failed = []
-    for side, process, handle, log, started in running:
-        code = process.wait()
-        handle.close()
-        seconds = time.perf_counter() - started
-        if code == 0:
-            print(f"{side.cloud}: done in {seconds:.1f} s", flush=True)
-        else:
-            failed.append(side.cloud)
-            print(f"\n{side.cloud}: FAILED (exit {code}) after {seconds:.1f} s; end of {log.relative_to(ROOT)}:")
-            print(_tail(log), flush=True)
+    # Report each side as it finishes, with its own duration, whichever ends first.
+    pending = list(running)
+    while pending:
+        for entry in list(pending):
+            side, process, handle, log, started = entry
+            code = process.poll()
+            if code is None:
+                continue
+            pending.remove(entry)
+            handle.close()
+            seconds = time.perf_counter() - started
+            if code == 0:
+                print(f"{side.cloud}: done in {seconds:.1f} s", flush=True)
+            else:
+                failed.append(side.cloud)
+                print(f"\n{side.cloud}: FAILED (exit {code}) after {seconds:.1f} s; end of {log.relative_to(ROOT)}:")
+                print(_tail(log), flush=True)
+        time.sleep(0.05)
     if failed:
         print(f"\nsynth failed: {', '.join(failed)}", file=sys.stderr)
         return 1
