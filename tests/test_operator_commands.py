@@ -69,3 +69,23 @@ def test_nag_tally_counts_acknowledged_and_open_findings(tmp_path, violations, e
     }
     (tmp_path / "validation-report.json").write_text(json.dumps(report))
     assert expected in summary.nag_tally(tmp_path)
+
+
+def test_a_failing_side_is_named_with_its_log(monkeypatch, tmp_path, capsys):
+    from scripts import synth
+
+    monkeypatch.setattr(synth, "ROOT", tmp_path)
+    monkeypatch.setattr(synth, "LOGS", tmp_path / "logs")
+    monkeypatch.setattr(
+        synth,
+        "SIDES",
+        {
+            "aws": synth.Side("aws", ("sh", "-c", "echo all good"), "out-aws"),
+            "gcp": synth.Side("gcp", ("sh", "-c", "echo provider exploded; exit 3"), "out-gcp"),
+        },
+    )
+    assert synth.run(["aws", "gcp"]) == 1
+    out, err = capsys.readouterr()
+    assert "aws: done" in out
+    assert "gcp: FAILED (exit 3)" in out and "provider exploded" in out
+    assert "synth failed: gcp" in err
