@@ -62,7 +62,9 @@ def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, e
     data = rules[settings.name("allow-api-to-data")]
     assert data["direction"] == "EGRESS"
     assert data["destination_ranges"] == [settings.network.gcp_private_services_cidr]
-    assert {str(settings.database.port), str(settings.cache.port)} <= set(data["allow"][0]["ports"])
+    # Exactly the ports Cloud SQL (and its connectors) and Memorystore with TLS listen on, nothing else.
+    assert data["allow"] == [{"protocol": "tcp", "ports": sorted(["5432", "3307", "6378"])}]
+    assert str(settings.database.port) == "5432"
     assert data["target_tags"] == [settings.name("data-client")]
 
     deny_out = rules[settings.name("deny-private-egress")]
