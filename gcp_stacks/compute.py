@@ -41,14 +41,13 @@ from shared import Settings
 from shared.contract import BACKEND_HEALTH_PATH, BOOTSTRAP_IMAGE_TAG, DATABASE_NAME, FRONTEND_HEALTH_PATH
 from shared.model import ServiceSizing
 
-# The tag Terraform deploys first; CI rolls out real releases with `gcloud run deploy`, which Terraform ignores.
-
 
 def repository_id(settings: Settings) -> str:
     return settings.name("containers")
 
 
 def image(settings: Settings, name: str) -> str:
+    """The image at the bootstrap tag Terraform deploys first; CI rolls out releases with `gcloud run deploy`."""
     host = f"{settings.gcp.region}-docker.pkg.dev"
     return f"{host}/{settings.gcp.project_id}/{repository_id(settings)}/{name}:{BOOTSTRAP_IMAGE_TAG}"
 

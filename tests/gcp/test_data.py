@@ -193,7 +193,7 @@ def test_buckets(gcp_stacks, environment):
 
 @pytest.mark.parametrize("environment", ALL)
 def test_no_bucket_is_public(gcp_stacks, environment):
-    for component in ("data", "app"):
+    for component in ("data", "compliance", "app"):
         terraform = stack(gcp_stacks, environment, component)
         for grant in resources(terraform, "google_storage_bucket_iam_member"):
             assert grant["member"] not in {"allUsers", "allAuthenticatedUsers"}

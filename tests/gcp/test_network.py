@@ -81,6 +81,13 @@ def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, e
 def test_the_foundation_enables_every_api_and_never_disables_one(gcp_stacks, environment):
     services = resources(stack(gcp_stacks, environment, "network"), "google_project_service")
     assert {s["service"] for s in services} == set(PROJECT_APIS)
+    # The APIs behind the app domain's records, log retention, audit sink and budget, and the rotation topic.
+    assert {
+        "dns.googleapis.com",
+        "logging.googleapis.com",
+        "billingbudgets.googleapis.com",
+        "pubsub.googleapis.com",
+    } <= {s["service"] for s in services}
     assert all(s["disable_on_destroy"] is False for s in services)
-    for component in ("data", "app"):
+    for component in ("data", "compliance", "app"):
         assert not resources(stack(gcp_stacks, environment, component), "google_project_service")
