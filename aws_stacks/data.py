@@ -29,8 +29,9 @@ MASTER_USERNAME = "bookedbarber_admin"
 # Exported to CloudWatch Logs; the log groups are created first so they are encrypted and retained per settings.
 POSTGRES_LOG_TYPES = ("postgresql", "upgrade")
 ENHANCED_MONITORING_INTERVAL = Duration.seconds(60)
-REDIS_ENGINE_VERSION = "7.1"
-REDIS_PARAMETER_FAMILY = "redis7"
+# ElastiCache's newest Redis OSS minor and parameter family per `cache.redis_major_version` (Memorystore runs
+# its own newest minor, 7.2: see gcp_stacks/data.py).
+REDIS_ENGINES = {6: ("6.2", "redis6.x"), 7: ("7.1", "redis7")}
 # Sessions and API responses all carry a TTL: evict the least recently used of those first.
 REDIS_MAXMEMORY_POLICY = "volatile-lru"
 
@@ -239,6 +240,7 @@ class SessionCache(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         cache = settings.cache
+        engine_version, parameter_family = REDIS_ENGINES[cache.redis_major_version]
         slow_log = encrypted_log_group(
             self, "SlowLog", settings=settings, key=logs_key, log_group_name=f"/{settings.prefix}/redis/slow-log"
         )
@@ -252,7 +254,7 @@ class SessionCache(Construct):
         parameter_group = elasticache.CfnParameterGroup(
             self,
             "ParameterGroup",
-            cache_parameter_group_family=REDIS_PARAMETER_FAMILY,
+            cache_parameter_group_family=parameter_family,
             description=f"BookedBarber {settings.environment}: sessions and API cache",
             properties={"maxmemory-policy": REDIS_MAXMEMORY_POLICY},
         )
@@ -262,7 +264,7 @@ class SessionCache(Construct):
             replication_group_id=settings.name("redis"),
             replication_group_description=f"BookedBarber {settings.environment}: sessions and API cache",
             engine="redis",
-            engine_version=REDIS_ENGINE_VERSION,
+            engine_version=engine_version,
             cache_node_type=cache.aws_node_type,
             num_cache_clusters=cache.aws_nodes,
             automatic_failover_enabled=cache.high_availability,

@@ -15,8 +15,6 @@ from aws_stacks.security import customer_managed_key, stateful_removal_policy
 from shared import Settings
 
 IMAGE_NAMES = ("backend", "frontend")
-UNTAGGED_IMAGE_EXPIRY = Duration.days(7)
-KEPT_IMAGES = 100
 
 
 class ImageRepositories(Construct):
@@ -48,13 +46,13 @@ def image_repository(
                 rule_priority=1,
                 description="Expire untagged layers of failed or superseded pushes",
                 tag_status=ecr.TagStatus.UNTAGGED,
-                max_image_age=UNTAGGED_IMAGE_EXPIRY,
+                max_image_age=Duration.days(settings.compute.untagged_image_expiry_days),
             ),
             ecr.LifecycleRule(
                 rule_priority=2,
-                description=f"Keep the newest {KEPT_IMAGES} images for rollbacks",
+                description=f"Keep the newest {settings.compute.kept_images} images for rollbacks",
                 tag_status=ecr.TagStatus.ANY,
-                max_image_count=KEPT_IMAGES,
+                max_image_count=settings.compute.kept_images,
             ),
         ],
     )

@@ -12,15 +12,28 @@ from shared import Settings
 class GcpStack(TerraformStack):
     """A stack for one environment; state goes to GCS when settings name a bucket, else stays local."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, component: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        component: str,
+        bill_calls_to_project: bool = False,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
+        # Some APIs (Billing Budgets) need a quota project: the project pays for the calls, not the caller's own.
+        quota = {}
+        if bill_calls_to_project:
+            quota = dict(user_project_override=True, billing_project=settings.gcp.project_id)
         GoogleProvider(
             self,
             "Google",
             project=settings.gcp.project_id,
             region=settings.gcp.region,
             default_labels=settings.gcp_labels,
+            **quota,
         )
         if settings.gcp.state_bucket:
             GcsBackend(self, bucket=settings.gcp.state_bucket, prefix=f"{settings.prefix}/{component}")

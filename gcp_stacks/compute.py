@@ -41,17 +41,13 @@ from shared import Settings
 from shared.contract import BACKEND_HEALTH_PATH, BOOTSTRAP_IMAGE_TAG, DATABASE_NAME, FRONTEND_HEALTH_PATH
 from shared.model import ServiceSizing
 
-# The tag Terraform deploys first; CI rolls out real releases with `gcloud run deploy`, which Terraform ignores.
-# Untagged images older than this are removed by the repository's cleanup policy.
-UNTAGGED_IMAGE_MAX_AGE_SECONDS = 30 * SECONDS_PER_DAY
-KEEP_RECENT_VERSIONS = 20
-
 
 def repository_id(settings: Settings) -> str:
     return settings.name("containers")
 
 
 def image(settings: Settings, name: str) -> str:
+    """The image at the bootstrap tag Terraform deploys first; CI rolls out releases with `gcloud run deploy`."""
     host = f"{settings.gcp.region}-docker.pkg.dev"
     return f"{host}/{settings.gcp.project_id}/{repository_id(settings)}/{name}:{BOOTSTRAP_IMAGE_TAG}"
 
@@ -81,24 +77,32 @@ class Registry(Construct):
             kms_key_name=key.id,
             docker_config=ArtifactRegistryRepositoryDockerConfig(immutable_tags=True),
             cleanup_policy_dry_run=False,
-            cleanup_policies=[
-                ArtifactRegistryRepositoryCleanupPolicies(
-                    id="keep-recent",
-                    action="KEEP",
-                    most_recent_versions=ArtifactRegistryRepositoryCleanupPoliciesMostRecentVersions(
-                        keep_count=KEEP_RECENT_VERSIONS
-                    ),
-                ),
-                ArtifactRegistryRepositoryCleanupPolicies(
-                    id="delete-old-untagged",
-                    action="DELETE",
-                    condition=ArtifactRegistryRepositoryCleanupPoliciesCondition(
-                        tag_state="UNTAGGED", older_than=f"{UNTAGGED_IMAGE_MAX_AGE_SECONDS}s"
-                    ),
-                ),
-            ],
+            cleanup_policies=cleanup_policies(settings),
             depends_on=[key.grant],
         )
+
+
+def cleanup_policies(settings: Settings) -> list[ArtifactRegistryRepositoryCleanupPolicies]:
+    """ECR's lifecycle rules in Artifact Registry terms. KEEP wins over DELETE: the newest `kept_images` of
+    each image survive, and every other version goes once `untagged_image_expiry_days` old, tagged or not,
+    as ECR's count rule expires the oldest tagged images too."""
+    compute = settings.compute
+    return [
+        ArtifactRegistryRepositoryCleanupPolicies(
+            id="keep-recent",
+            action="KEEP",
+            most_recent_versions=ArtifactRegistryRepositoryCleanupPoliciesMostRecentVersions(
+                keep_count=compute.kept_images
+            ),
+        ),
+        ArtifactRegistryRepositoryCleanupPolicies(
+            id="delete-old",
+            action="DELETE",
+            condition=ArtifactRegistryRepositoryCleanupPoliciesCondition(
+                tag_state="ANY", older_than=f"{compute.untagged_image_expiry_days * SECONDS_PER_DAY}s"
+            ),
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,8 @@ class CloudRunService(Construct):
             template=CloudRunV2ServiceTemplate(
                 service_account=Identity.of(settings, spec.workload).email,
                 execution_environment="EXECUTION_ENVIRONMENT_GEN2",
+                # Requests one instance serves at once, derived from AWS's per-task request target (shared.model).
+                max_instance_request_concurrency=settings.cloud_run_concurrency,
                 scaling=CloudRunV2ServiceTemplateScaling(
                     min_instance_count=sizing.cloud_run_min_instances,
                     max_instance_count=sizing.cloud_run_max_instances,
@@ -207,6 +213,8 @@ class Services(Construct):
         redis = DataGoogleRedisInstance(
             self, "SessionCache", name=redis_instance_name(settings), region=settings.gcp.region
         )
+        # Both services see the flags, as both ECS services do on AWS.
+        flags = {f"FEATURE_{flag.upper()}": str(on).lower() for flag, on in sorted(settings.feature_flags.items())}
         api = ServiceSpec(
             workload="api",
             image_name="backend",
@@ -222,7 +230,7 @@ class Services(Construct):
                 "REDIS_HOST": redis.host,
                 "REDIS_PORT": Token.as_string(redis.port),
                 "REDIS_TLS": "true",
-                **{f"FEATURE_{flag.upper()}": str(on).lower() for flag, on in sorted(settings.feature_flags.items())},
+                **flags,
             },
             secret_env={"REDIS_PASSWORD": "redis-auth", "SECRET_KEY": "app-secret-key"},
         )
@@ -235,6 +243,7 @@ class Services(Construct):
             env={
                 "ENVIRONMENT": settings.environment,
                 "NEXT_PUBLIC_API_URL": f"https://{settings.domain.app_domain}/api",
+                **flags,
             },
             secret_env={},
         )

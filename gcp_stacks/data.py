@@ -28,6 +28,7 @@ from cdktn_provider_google.storage_bucket import (
     StorageBucketLifecycleRuleAction,
     StorageBucketLifecycleRuleCondition,
     StorageBucketLogging,
+    StorageBucketRetentionPolicy,
     StorageBucketVersioning,
 )
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
@@ -35,15 +36,16 @@ from constructs import Construct
 
 from gcp_stacks.base import retained
 from gcp_stacks.network import NetworkRefs
-from gcp_stacks.security import ServiceAccounts, ServiceKey
+from gcp_stacks.security import SECONDS_PER_DAY, ServiceAccounts, ServiceKey
 from shared import Settings
 from shared.contract import DATABASE_NAME
 
 # Enterprise edition: the db-custom tiers in settings are not offered on Enterprise Plus.
 SQL_EDITION = "ENTERPRISE"
-# Point-in-time recovery window; 7 days is Cloud SQL Enterprise's maximum for write-ahead logs.
-TRANSACTION_LOG_RETENTION_DAYS = 7
-REDIS_VERSION = "REDIS_7_2"
+# Memorystore's newest minor of each major in settings (`cache.redis_major_version`): it offers 7.0 and 7.2,
+# ElastiCache 7.0 and 7.1, so each cloud runs its own newest 7.x (see aws_stacks/data.py).
+REDIS_VERSIONS = {6: "REDIS_6_X", 7: "REDIS_7_2"}
+SNAPSHOT_PERIODS = {1: "ONE_HOUR", 6: "SIX_HOURS", 12: "TWELVE_HOURS", 24: "TWENTY_FOUR_HOURS"}
 
 # What CIS and Security Command Center expect of a PostgreSQL instance, plus IAM sign-in.
 DATABASE_FLAGS = {
@@ -59,6 +61,10 @@ DATABASE_FLAGS = {
     "log_min_error_statement": "error",
     "log_min_duration_statement": "-1",
 }
+
+
+# Static assets' colder tier: still served in milliseconds, cheaper to fill the CDN from than Archive.
+STATIC_ASSETS_COLD_CLASS = "COLDLINE"
 
 
 def sql_instance_name(settings: Settings) -> str:
@@ -122,7 +128,7 @@ class Database(Construct):
                     enabled=True,
                     point_in_time_recovery_enabled=True,
                     start_time="03:00",
-                    transaction_log_retention_days=TRANSACTION_LOG_RETENTION_DAYS,
+                    transaction_log_retention_days=settings.resilience.point_in_time_recovery_days,
                     backup_retention_settings=SqlDatabaseInstanceSettingsBackupConfigurationBackupRetentionSettings(
                         retained_backups=settings.resilience.backup_retention_days, retention_unit="COUNT"
                     ),
@@ -183,7 +189,7 @@ class SessionCache(Construct):
             region=settings.gcp.region,
             tier="STANDARD_HA" if cache.high_availability else "BASIC",
             memory_size_gb=cache.gcp_memory_size_gib,
-            redis_version=REDIS_VERSION,
+            redis_version=REDIS_VERSIONS[cache.redis_major_version],
             authorized_network=network.network_id,
             connect_mode="PRIVATE_SERVICE_ACCESS",
             reserved_ip_range=network.private_services_range,
@@ -192,9 +198,10 @@ class SessionCache(Construct):
             customer_managed_key=key.id,
             # Provider 8.x protects every instance unless told otherwise; follow settings like Cloud SQL does.
             deletion_protection=settings.resilience.deletion_protection,
-            persistence_config=RedisInstancePersistenceConfig(persistence_mode="RDB", rdb_snapshot_period="ONE_HOUR")
-            if cache.high_availability
-            else RedisInstancePersistenceConfig(persistence_mode="DISABLED"),
+            # Both tiers restart from the latest RDB snapshot; unlike ElastiCache, only that one snapshot is kept.
+            persistence_config=RedisInstancePersistenceConfig(
+                persistence_mode="RDB", rdb_snapshot_period=SNAPSHOT_PERIODS[cache.gcp_snapshot_period_hours]
+            ),
             maintenance_policy=RedisInstanceMaintenancePolicy(
                 weekly_maintenance_window=[
                     RedisInstanceMaintenancePolicyWeeklyMaintenanceWindow(
@@ -233,12 +240,14 @@ class Buckets(Construct):
             lifecycle=retained(settings),
         )
         # Usage logs cannot be written to a bucket about itself; its own writes are in Cloud Audit Logs.
+        # A retention policy, not versioning (GCS allows only one of the two): no log can be deleted or
+        # replaced before it has aged out, and the lifecycle rule removes it once it has.
         self.access_logs = StorageBucket(
             self,
             "AccessLogs",
             name=bucket_name(settings, "access-logs"),
-            versioning=StorageBucketVersioning(enabled=False),
-            lifecycle_rule=[_delete_after(settings.resilience.log_retention_days)],
+            retention_policy=log_retention_policy(settings),
+            lifecycle_rule=[delete_after(settings.resilience.log_retention_days)],
             **common,
         )
         StorageBucketIamMember(
@@ -255,14 +264,21 @@ class Buckets(Construct):
             ),
         )
         versioning = StorageBucketVersioning(enabled=storage.versioning)
-        # Static assets stay in STANDARD: CDN cache fills from Nearline or Archive pay retrieval fees.
+        # Like S3 (Standard-IA, then Glacier Instant Retrieval) every class stays servable by the CDN within
+        # milliseconds. The colder tier is Coldline, not Archive: a cache fill of an old asset pays retrieval per
+        # GiB (Coldline's is less than half of Archive's), at most once per cache max TTL, and Coldline's 90-day
+        # minimum storage matches Glacier Instant Retrieval's.
         self.static_assets = StorageBucket(
             self,
             "StaticAssets",
             name=bucket_name(settings, "static-assets"),
             versioning=versioning,
             logging=StorageBucketLogging(log_bucket=self.access_logs.name, log_object_prefix="static-assets/"),
-            lifecycle_rule=[noncurrent],
+            lifecycle_rule=[
+                _transition(storage.infrequent_access_after_days, "NEARLINE", "STANDARD"),
+                _transition(storage.archive_after_days, STATIC_ASSETS_COLD_CLASS, "NEARLINE"),
+                noncurrent,
+            ],
             **common,
         )
         self.uploads = StorageBucket(
@@ -288,6 +304,14 @@ class Buckets(Construct):
         )
 
 
+def log_retention_policy(settings: Settings) -> StorageBucketRetentionPolicy:
+    """Logs cannot be deleted or replaced before `log_retention_days`; locked where settings say so."""
+    return StorageBucketRetentionPolicy(
+        retention_period=str(settings.resilience.log_retention_days * SECONDS_PER_DAY),
+        is_locked=settings.resilience.lock_log_retention,
+    )
+
+
 def _transition(age_days: int, to_class: str, from_class: str) -> StorageBucketLifecycleRule:
     return StorageBucketLifecycleRule(
         action=StorageBucketLifecycleRuleAction(type="SetStorageClass", storage_class=to_class),
@@ -295,7 +319,7 @@ def _transition(age_days: int, to_class: str, from_class: str) -> StorageBucketL
     )
 
 
-def _delete_after(age_days: int) -> StorageBucketLifecycleRule:
+def delete_after(age_days: int) -> StorageBucketLifecycleRule:
     return StorageBucketLifecycleRule(
         action=StorageBucketLifecycleRuleAction(type="Delete"),
         condition=StorageBucketLifecycleRuleCondition(age=age_days),

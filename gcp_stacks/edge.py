@@ -48,6 +48,7 @@ from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMemb
 from constructs import Construct
 
 from gcp_stacks.data import bucket_name
+from gcp_stacks.dns import AppDomainRecords
 from gcp_stacks.project import ServiceAgents
 from shared import Settings
 from shared.contract import API_PATH_PATTERNS, STATIC_PATH_PATTERNS
@@ -201,9 +202,6 @@ class LoadBalancer(Construct):
                 )
             ],
         )
-        address = ComputeGlobalAddress(
-            self, "Address", name=settings.name("lb"), address_type="EXTERNAL", ip_version="IPV4"
-        )
         certificate = ComputeManagedSslCertificate(
             self,
             "Certificate",
@@ -221,16 +219,6 @@ class LoadBalancer(Construct):
             ssl_certificates=[certificate.id],
             ssl_policy=ssl_policy.id,
         )
-        ComputeGlobalForwardingRule(
-            self,
-            "HttpsForwardingRule",
-            name=settings.name("https"),
-            load_balancing_scheme="EXTERNAL_MANAGED",
-            ip_protocol="TCP",
-            ip_address=address.id,
-            port_range="443",
-            target=https_proxy.id,
-        )
         redirect = ComputeUrlMap(
             self,
             "HttpRedirectUrlMap",
@@ -240,15 +228,35 @@ class LoadBalancer(Construct):
             ),
         )
         http_proxy = ComputeTargetHttpProxy(self, "HttpProxy", name=settings.name("http"), url_map=redirect.id)
-        ComputeGlobalForwardingRule(
+        # One address per IP version, each serving HTTPS and the HTTP redirect, as CloudFront answers on both.
+        self.addresses: dict[str, ComputeGlobalAddress] = {}
+        for version, suffix in (("IPV4", ""), ("IPV6", "Ipv6")):
+            name_suffix = f"-{suffix.lower()}" if suffix else ""
+            address = ComputeGlobalAddress(
+                self,
+                f"Address{suffix}",
+                name=settings.name(f"lb{name_suffix}"),
+                address_type="EXTERNAL",
+                ip_version=version,
+            )
+            for protocol, port, proxy in (("https", "443", https_proxy), ("http", "80", http_proxy)):
+                ComputeGlobalForwardingRule(
+                    self,
+                    f"{protocol.capitalize()}ForwardingRule{suffix}",
+                    name=settings.name(f"{protocol}{name_suffix}"),
+                    load_balancing_scheme="EXTERNAL_MANAGED",
+                    ip_protocol="TCP",
+                    ip_address=address.id,
+                    port_range=port,
+                    target=proxy.id,
+                )
+            self.addresses[version] = address
+        AppDomainRecords(
             self,
-            "HttpForwardingRule",
-            name=settings.name("http"),
-            load_balancing_scheme="EXTERNAL_MANAGED",
-            ip_protocol="TCP",
-            ip_address=address.id,
-            port_range="80",
-            target=http_proxy.id,
+            "Dns",
+            settings=settings,
+            ipv4=self.addresses["IPV4"].address,
+            ipv6=self.addresses["IPV6"].address,
         )
 
     def _serverless_backend(

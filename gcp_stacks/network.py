@@ -142,7 +142,9 @@ class NetworkStack(GcpStack):
             deny=[ComputeFirewallDeny(protocol="all")],
             log_config=logged,
         )
-        data_ports = {settings.database.port, CLOUD_SQL_CONNECTOR_PORT, settings.cache.port, MEMORYSTORE_TLS_PORT}
+        # Settings validation pins database.port to Cloud SQL's 5432; Memorystore with in-transit encryption
+        # serves only 6378, so the plain-text cache port (settings.cache.port, AWS's) stays closed here.
+        data_ports = {settings.database.port, CLOUD_SQL_CONNECTOR_PORT, MEMORYSTORE_TLS_PORT}
         ComputeFirewall(
             self,
             "AllowApiToDataEgress",

@@ -1,6 +1,6 @@
-"""Builds the GCP platform: three stacks per environment, all from shared settings.
+"""Builds the GCP platform: four stacks per environment, all from shared settings.
 
-network -> data -> app, deployed in that order. Stacks refer to each other through names and ids
+network -> data -> compliance -> app, deployed in that order. Stacks refer to each other through names and ids
 derived from settings (`NetworkRefs`, `Identity`, `sql_connection_name`, ...) or data sources, not
 cdktf cross-stack references, so no stack reads another's Terraform state.
 
@@ -15,6 +15,7 @@ from cdktn import App, TerraformStack
 from constructs import Construct
 
 from gcp_stacks.base import GcpStack
+from gcp_stacks.compliance import AuditLogArchive, DataAccessAuditLogs, LogRetention, MonthlyBudget
 from gcp_stacks.compute import Registry, Services
 from gcp_stacks.data import Buckets, Database, SessionCache
 from gcp_stacks.edge import LoadBalancer
@@ -25,7 +26,7 @@ from gcp_stacks.security import Keys, ServiceAccounts
 from shared import Settings, load_all, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
-COMPONENTS = ("network", "data", "app")
+COMPONENTS = ("network", "data", "compliance", "app")
 
 
 class DataStack(GcpStack):
@@ -39,11 +40,31 @@ class DataStack(GcpStack):
         agents = ServiceAgents(self, "ServiceAgents", settings=settings)
         keys = Keys(self, "Keys", settings=settings, agents=agents)
         accounts = ServiceAccounts(self, "ServiceAccounts", settings=settings)
-        Secrets(self, "Secrets", settings=settings, key=keys.keys["secrets"], agents=agents, accounts=accounts)
+        Secrets(
+            self,
+            "Secrets",
+            settings=settings,
+            key=keys.keys["secrets"],
+            topic_key=keys.keys["pubsub"],
+            agents=agents,
+            accounts=accounts,
+        )
         Database(self, "Database", settings=settings, key=keys.keys["database"], accounts=accounts)
         SessionCache(self, "SessionCache", settings=settings, key=keys.keys["cache"])
         Buckets(self, "Buckets", settings=settings, key=keys.keys["storage"], accounts=accounts)
         Registry(self, "Registry", settings=settings, key=keys.keys["registry"])
+
+
+class ComplianceStack(GcpStack):
+    """Log retention, the audit-log archive (encrypted with the data stack's storage key), Data Access audit
+    logs and the monthly budget."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id, settings=settings, component="compliance", bill_calls_to_project=True)
+        LogRetention(self, "LogRetention", settings=settings)
+        AuditLogArchive(self, "AuditLogArchive", settings=settings)
+        DataAccessAuditLogs(self, "DataAccessAuditLogs", settings=settings)
+        MonthlyBudget(self, "MonthlyBudget", settings=settings)
 
 
 class AppStack(GcpStack):
@@ -69,9 +90,11 @@ def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
     network = NetworkStack(app, stack_name(settings, "network"), settings=settings)
     data = DataStack(app, stack_name(settings, "data"), settings=settings)
     data.add_dependency(network)
+    compliance = ComplianceStack(app, stack_name(settings, "compliance"), settings=settings)
+    compliance.add_dependency(data)
     application = AppStack(app, stack_name(settings, "app"), settings=settings)
     application.add_dependency(data)
-    return [network, data, application]
+    return [network, data, compliance, application]
 
 
 def build_platform(app: App, all_settings: Iterable[Settings] | None = None) -> list[TerraformStack]:

@@ -22,6 +22,9 @@ PROJECT_APIS = (
     "artifactregistry.googleapis.com",
     "storage.googleapis.com",
     "run.googleapis.com",
+    "dns.googleapis.com",
+    "logging.googleapis.com",
+    "billingbudgets.googleapis.com",
 )
 
 
@@ -51,3 +54,4 @@ class ServiceAgents(Construct):
         self.artifact_registry = f"serviceAccount:service-{number}@gcp-sa-artifactregistry.iam.gserviceaccount.com"
         self.secret_manager = f"serviceAccount:service-{number}@gcp-sa-secretmanager.iam.gserviceaccount.com"
         self.cdn_fill = f"serviceAccount:service-{number}@cloud-cdn-fill.iam.gserviceaccount.com"
+        self.pubsub = f"serviceAccount:service-{number}@gcp-sa-pubsub.iam.gserviceaccount.com"

@@ -47,11 +47,18 @@ class Secrets(Construct):
         *,
         settings: Settings,
         key: ServiceKey,
+        topic_key: ServiceKey,
         agents: ServiceAgents,
         accounts: ServiceAccounts,
     ) -> None:
         super().__init__(scope, construct_id)
-        topic = PubsubTopic(self, "RotationTopic", name=settings.name("secret-rotation"))
+        topic = PubsubTopic(
+            self,
+            "RotationTopic",
+            name=settings.name("secret-rotation"),
+            kms_key_name=topic_key.id,
+            depends_on=[topic_key.grant],
+        )
         publisher = PubsubTopicIamMember(
             self, "RotationPublisher", topic=topic.id, role="roles/pubsub.publisher", member=agents.secret_manager
         )

@@ -34,6 +34,16 @@ class ServiceKey:
         return self.key.id
 
 
+def key_ring_name(settings: Settings) -> str:
+    return settings.name("keys")
+
+
+def key_id(settings: Settings, purpose: str) -> str:
+    """The id of the `purpose` key created by `Keys`, for stacks that use it without a reference."""
+    ring = f"projects/{settings.gcp.project_id}/locations/{settings.gcp.region}/keyRings/{key_ring_name(settings)}"
+    return f"{ring}/cryptoKeys/{purpose}"
+
+
 class Keys(Construct):
     """A key ring in the region and a key per service, each usable only by that service's agent."""
 
@@ -43,7 +53,7 @@ class Keys(Construct):
         ring = KmsKeyRing(
             self,
             "KeyRing",
-            name=settings.name("keys"),
+            name=key_ring_name(settings),
             location=settings.gcp.region,
             lifecycle=retained(settings),
         )
@@ -55,6 +65,7 @@ class Keys(Construct):
             "storage": f"serviceAccount:{storage.email_address}",
             "registry": agents.artifact_registry,
             "secrets": agents.secret_manager,
+            "pubsub": agents.pubsub,
         }
         self.keys: dict[str, ServiceKey] = {}
         for purpose, member in users.items():

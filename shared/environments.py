@@ -2,8 +2,8 @@
 
 dev is cost-optimized (two AZs, one NAT, single instances, scale to zero on GCP),
 staging mirrors production's shape at a smaller size, production is highly
-available. Account ids, project ids, domains, the hosted zone and alert routes
-are placeholders meant to be overridden per deployment (see `shared.overrides`).
+available. Account ids, project ids, billing accounts, domains, the DNS zones and
+alert routes are placeholders meant to be overridden per deployment (see `shared.overrides`).
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ from shared.model import (
 PROJECT = "bookedbarber"
 ZONE = "bookedbarber.com"
 HOSTED_ZONE_ID = "Z0123456789EXAMPLE0AB"
+DNS_MANAGED_ZONE = "bookedbarber-com"  # Cloud DNS managed zone of ZONE
 # Values in the definitions below that stand for a real deployment's own: override them before a deploy
 # (`scripts/preflight.py` refuses to deploy with them). Synth and tests use them as they are.
 PLACEHOLDERS = {
     "aws.account_id": frozenset({"111111111111", "222222222222", "333333333333"}),
     "aws.hosted_zone_id": frozenset({HOSTED_ZONE_ID}),
+    "gcp.billing_account_id": frozenset({"000000-000000-000001", "000000-000000-000002", "000000-000000-000003"}),
 }
 BACKEND_PORT = 8000
 FRONTEND_PORT = 3000
@@ -103,7 +105,12 @@ def production() -> Settings:
         aws=AwsSettings(
             account_id="333333333333", region="us-east-1", availability_zones=zones, hosted_zone_id=HOSTED_ZONE_ID
         ),
-        gcp=GcpSettings(project_id="bookedbarber-production", region="us-central1"),
+        gcp=GcpSettings(
+            project_id="bookedbarber-production",
+            region="us-central1",
+            billing_account_id="000000-000000-000003",
+            dns_managed_zone=DNS_MANAGED_ZONE,
+        ),
         network=NetworkSettings(
             **_aws_subnets(0, len(zones)),
             aws_nat_gateways=3,
@@ -135,6 +142,7 @@ def production() -> Settings:
             high_availability=True,
             port=6379,
             snapshot_retention_days=7,
+            gcp_snapshot_period_hours=1,
         ),
         thresholds=THRESHOLDS,
         routes=_routes("production"),
@@ -145,6 +153,7 @@ def production() -> Settings:
             log_retention_days=365,
             deletion_protection=True,
             retain_stateful_resources=True,
+            lock_log_retention=True,
         ),
         edge=EdgeSettings(
             rate_limit_requests=2000,
@@ -167,7 +176,12 @@ def staging() -> Settings:
         aws=AwsSettings(
             account_id="222222222222", region="us-east-1", availability_zones=zones, hosted_zone_id=HOSTED_ZONE_ID
         ),
-        gcp=GcpSettings(project_id="bookedbarber-staging", region="us-central1"),
+        gcp=GcpSettings(
+            project_id="bookedbarber-staging",
+            region="us-central1",
+            billing_account_id="000000-000000-000002",
+            dns_managed_zone=DNS_MANAGED_ZONE,
+        ),
         network=NetworkSettings(
             **_aws_subnets(1, len(zones)),
             aws_nat_gateways=1,
@@ -199,6 +213,7 @@ def staging() -> Settings:
             high_availability=True,
             port=6379,
             snapshot_retention_days=3,
+            gcp_snapshot_period_hours=1,
         ),
         thresholds=THRESHOLDS,
         routes=_routes("staging"),
@@ -231,7 +246,12 @@ def dev() -> Settings:
         aws=AwsSettings(
             account_id="111111111111", region="us-east-1", availability_zones=zones, hosted_zone_id=HOSTED_ZONE_ID
         ),
-        gcp=GcpSettings(project_id="bookedbarber-dev", region="us-central1"),
+        gcp=GcpSettings(
+            project_id="bookedbarber-dev",
+            region="us-central1",
+            billing_account_id="000000-000000-000001",
+            dns_managed_zone=DNS_MANAGED_ZONE,
+        ),
         network=NetworkSettings(
             **_aws_subnets(2, len(zones)),
             aws_nat_gateways=1,

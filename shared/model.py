@@ -8,6 +8,7 @@ that span sections, and raises one `SettingsError` naming the environment.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
@@ -65,6 +66,25 @@ _SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,12}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,255}$")
 _POSTGRES_VERSION = re.compile(r"^1[4-8]\.\d+$")
 _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_BILLING_ACCOUNT = re.compile(r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
+_DNS_MANAGED_ZONE = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+# Ports the managed services listen on whatever the settings say: Cloud SQL accepts only 5432 (3307 for
+# its connectors) and Memorystore only 6379 (6378 with in-transit encryption). Settings must match them,
+# or the GCP firewall would open a port nothing listens on while AWS moved to the new one.
+CLOUD_SQL_PORT = 5432
+MEMORYSTORE_PORT = 6379
+# Redis major versions both ElastiCache (Redis OSS) and Memorystore for Redis still create.
+REDIS_MAJOR_VERSIONS = frozenset({6, 7})
+# Memorystore RDB snapshot periods (hours) the API accepts.
+MEMORYSTORE_SNAPSHOT_HOURS = frozenset({1, 6, 12, 24})
+# Cloud SQL Enterprise edition keeps at most 7 days of write-ahead logs for point-in-time recovery.
+CLOUD_SQL_MAX_LOG_RETENTION_DAYS = 7
+# RDS archives transaction logs every 5 minutes: point-in-time recovery cannot promise a smaller RPO.
+RDS_LOG_UPLOAD_MINUTES = 5
+# Cloud Run's autoscaler keeps each instance's concurrency near this share of its maximum.
+CLOUD_RUN_TARGET_CONCURRENCY_SHARE = 0.6
+CLOUD_RUN_MAX_CONCURRENCY = 1000
 
 
 def _prefixed(prefix: str, problems: Problems) -> Problems:
@@ -143,11 +163,26 @@ class GcpSettings:
 
     project_id: str  # GCP project id
     region: str  # region of every regional resource
+    billing_account_id: str  # Cloud Billing account (XXXXXX-XXXXXX-XXXXXX) that pays for the project; holds the budget
+    dns_managed_zone: str  # Cloud DNS managed zone (its resource name, not the DNS name) of `domain.zone_name`
+    dns_project_id: str | None = None  # project holding that zone; None means `project_id`
+    dns_record_ttl_seconds: int = 300  # TTL of the app domain's A/AAAA records
     state_bucket: str | None = None  # GCS bucket for Terraform state; None keeps the local backend
 
+    @property
+    def dns_project(self) -> str:
+        return self.dns_project_id or self.project_id
+
     def problems(self) -> Problems:
-        if not _GCP_PROJECT.match(self.project_id):
-            yield "project_id", f"'{self.project_id}' is not a GCP project id (6-30 lower-case letters, digits, '-')"
+        for name in ("project_id", "dns_project_id"):
+            value = getattr(self, name)
+            if value is not None and not _GCP_PROJECT.match(value):
+                yield name, f"'{value}' is not a GCP project id (6-30 lower-case letters, digits, '-')"
+        if not _BILLING_ACCOUNT.match(self.billing_account_id):
+            yield "billing_account_id", f"'{self.billing_account_id}' is not a billing account id XXXXXX-XXXXXX-XXXXXX"
+        if not _DNS_MANAGED_ZONE.match(self.dns_managed_zone):
+            yield "dns_managed_zone", f"'{self.dns_managed_zone}' is not a Cloud DNS managed zone name"
+        yield from _check("dns_record_ttl_seconds", positive_problem(self.dns_record_ttl_seconds))
         if not _GCP_REGION.match(self.region):
             yield "region", f"'{self.region}' is not a GCP region name"
         if self.state_bucket is not None and not _GCS_BUCKET.match(self.state_bucket):
@@ -245,9 +280,11 @@ class ServiceSizing:
 class ComputeSettings:
     backend: ServiceSizing  # FastAPI
     frontend: ServiceSizing  # Next.js
-    scale_out_requests_per_target: int  # ALB requests per task per minute before adding tasks
+    scale_out_requests_per_target: int  # ALB requests per task per minute before adding tasks (Cloud Run: see below)
     scale_out_cpu_percent: float  # Fargate target tracking; below the CPU alert so scaling acts first
     scale_out_memory_percent: float  # Fargate target tracking; below the memory alert
+    untagged_image_expiry_days: int = 7  # ECR / Artifact Registry delete untagged images this old
+    kept_images: int = 100  # ECR / Artifact Registry keep this many newest images per repository for rollbacks
 
     def problems(self) -> Problems:
         yield from _prefixed("backend", self.backend.problems())
@@ -255,6 +292,8 @@ class ComputeSettings:
         for name in ("scale_out_cpu_percent", "scale_out_memory_percent"):
             yield from _check(name, percent_problem(getattr(self, name)))
         yield from _check("scale_out_requests_per_target", positive_problem(self.scale_out_requests_per_target))
+        for name in ("untagged_image_expiry_days", "kept_images"):
+            yield from _check(name, positive_problem(getattr(self, name)))
 
 
 @dataclass(frozen=True)
@@ -292,8 +331,8 @@ class DatabaseSettings:
             )
         if self.max_allocated_storage_gib > 65536:
             yield "max_allocated_storage_gib", f"{self.max_allocated_storage_gib} GiB exceeds the 64 TiB limit"
-        if not 1024 <= self.port <= 65535:
-            yield "port", f"{self.port} is not an unprivileged port"
+        if self.port != CLOUD_SQL_PORT:
+            yield "port", f"{self.port}: Cloud SQL listens only on {CLOUD_SQL_PORT}, so both clouds use it"
         if not _POSTGRES_VERSION.match(self.postgres_version):
             yield "postgres_version", f"'{self.postgres_version}' is not a PostgreSQL 14-18 'major.minor' version"
         retention = self.performance_insights_retention_days
@@ -310,7 +349,9 @@ class CacheSettings:
     gcp_memory_size_gib: int
     high_availability: bool  # ElastiCache failover + Multi-AZ / Memorystore STANDARD_HA
     port: int
-    snapshot_retention_days: int
+    snapshot_retention_days: int  # ElastiCache daily snapshots kept; Memorystore keeps only its latest RDB snapshot
+    redis_major_version: int = 7  # each cloud runs its newest minor of this major (ElastiCache 7.1, Memorystore 7.2)
+    gcp_snapshot_period_hours: int = 24  # Memorystore RDB snapshot interval; ElastiCache snapshots daily
 
     def problems(self) -> Problems:
         if not _CACHE_NODE.match(self.aws_node_type):
@@ -321,10 +362,20 @@ class CacheSettings:
             yield "aws_nodes", "high availability needs at least 2 nodes for automatic failover"
         if not 1 <= self.gcp_memory_size_gib <= 300:
             yield "gcp_memory_size_gib", f"{self.gcp_memory_size_gib} GiB is outside Memorystore's 1-300"
-        if not 1024 <= self.port <= 65535:
-            yield "port", f"{self.port} is not an unprivileged port"
+        if self.port != MEMORYSTORE_PORT:
+            yield "port", f"{self.port}: Memorystore listens only on {MEMORYSTORE_PORT}, so both clouds use it"
         if not 1 <= self.snapshot_retention_days <= 35:
             yield "snapshot_retention_days", f"{self.snapshot_retention_days} is outside ElastiCache's 1-35"
+        if self.redis_major_version not in REDIS_MAJOR_VERSIONS:
+            yield (
+                "redis_major_version",
+                f"{self.redis_major_version} is not a Redis major both clouds offer {sorted(REDIS_MAJOR_VERSIONS)}",
+            )
+        if self.gcp_snapshot_period_hours not in MEMORYSTORE_SNAPSHOT_HOURS:
+            yield (
+                "gcp_snapshot_period_hours",
+                f"{self.gcp_snapshot_period_hours} is not a Memorystore period {sorted(MEMORYSTORE_SNAPSHOT_HOURS)}",
+            )
 
 
 @dataclass(frozen=True)
@@ -407,7 +458,7 @@ class AlertRoutes:
 class ResilienceSettings:
     """Backups, recovery targets, protection of stateful resources, and log retention."""
 
-    backup_retention_days: int  # automated database backups
+    backup_retention_days: int  # automated database backups (on RDS also the point-in-time recovery window)
     rpo_minutes: int  # recovery point objective: point-in-time recovery covers this gap
     rto_minutes: int  # recovery time objective
     log_retention_days: int  # application, flow and audit logs
@@ -415,6 +466,8 @@ class ResilienceSettings:
     retain_stateful_resources: bool  # databases, caches, buckets, keys and secrets survive stack deletion
     key_rotation_days: int = 90  # automatic rotation of customer-managed encryption keys
     secret_rotation_days: int = 30  # rotation period of credentials (RDS rotation, Secret Manager notifications)
+    point_in_time_recovery_days: int = 7  # how far back the database restores to any second (Cloud SQL log retention)
+    lock_log_retention: bool = False  # lock audit and access-log bucket retention: it can never be shortened again
 
     def problems(self) -> Problems:
         if not 1 <= self.backup_retention_days <= 35:
@@ -425,6 +478,20 @@ class ResilienceSettings:
             yield "secret_rotation_days", f"{self.secret_rotation_days} must be at least 1 day"
         for name in ("rpo_minutes", "rto_minutes"):
             yield from _check(name, positive_problem(getattr(self, name)))
+        if self.rpo_minutes < RDS_LOG_UPLOAD_MINUTES:
+            yield (
+                "rpo_minutes",
+                f"{self.rpo_minutes} is below the {RDS_LOG_UPLOAD_MINUTES} minutes point-in-time recovery can promise "
+                "(RDS archives transaction logs every 5 minutes)",
+            )
+        pitr = self.point_in_time_recovery_days
+        if not 1 <= pitr <= CLOUD_SQL_MAX_LOG_RETENTION_DAYS:
+            yield "point_in_time_recovery_days", f"{pitr} is outside Cloud SQL Enterprise's 1-7 days of logs"
+        elif pitr > self.backup_retention_days:
+            yield (
+                "point_in_time_recovery_days",
+                f"{pitr} is longer than backup_retention_days {self.backup_retention_days}, RDS's recovery window",
+            )
         if self.log_retention_days not in CLOUDWATCH_RETENTION_DAYS:
             yield (
                 "log_retention_days",
@@ -479,7 +546,7 @@ class StorageSettings:
 @dataclass(frozen=True)
 class BudgetSettings:
     monthly_limit_usd: int
-    alert_at_percent: tuple[float, ...]  # actual-spend shares of the limit that notify
+    alert_at_percent: tuple[float, ...]  # shares of the limit that notify, on actual and on forecast spend
 
     def problems(self) -> Problems:
         yield from _check("monthly_limit_usd", positive_problem(self.monthly_limit_usd))
@@ -530,6 +597,17 @@ class Settings:
         return "/".join((self.tags.project, self.environment, *parts))
 
     @property
+    def cloud_run_concurrency(self) -> int:
+        """Cloud Run's per-instance request limit equivalent to AWS's per-task request target.
+
+        Little's law: a task serving `scale_out_requests_per_target` a minute at the promised latency (the
+        response-time alert) holds rate x latency requests at once. Cloud Run adds instances when in-flight
+        requests pass 60 % of the limit, so the limit is that count / 0.6: both clouds scale at the same load.
+        """
+        in_flight = self.compute.scale_out_requests_per_target / 60 * self.thresholds.response_time_seconds
+        return math.ceil(in_flight / CLOUD_RUN_TARGET_CONCURRENCY_SHARE)
+
+    @property
     def aws_tags(self) -> dict[str, str]:
         return {
             "Project": self.tags.project,
@@ -574,6 +652,12 @@ class Settings:
                     f"compute.scale_out_{scaling}_percent",
                     f"{target} must be below the {scaling} alert ({alert}) so scaling acts before anyone is paged",
                 )
+        if not 1 <= self.cloud_run_concurrency <= CLOUD_RUN_MAX_CONCURRENCY:
+            yield (
+                "compute.scale_out_requests_per_target",
+                f"gives a Cloud Run concurrency of {self.cloud_run_concurrency} at "
+                f"{self.thresholds.response_time_seconds} s; Cloud Run accepts 1-{CLOUD_RUN_MAX_CONCURRENCY}",
+            )
         if self.database.multi_az and self.database.read_replicas > 5:
             yield "database.read_replicas", f"{self.database.read_replicas} is above RDS's 5 replicas per source"
         if self.environment == "production":
@@ -587,6 +671,7 @@ class Settings:
             "resilience.deletion_protection": self.resilience.deletion_protection,
             "resilience.retain_stateful_resources": self.resilience.retain_stateful_resources,
             "storage.versioning": self.storage.versioning,
+            "resilience.lock_log_retention": self.resilience.lock_log_retention,
         }
         for name, enabled in required.items():
             if not enabled:

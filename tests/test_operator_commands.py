@@ -51,6 +51,9 @@ def test_preflight_refuses_placeholders_until_overridden(monkeypatch):
     monkeypatch.setenv("BB_PRODUCTION_AWS_ACCOUNT_ID", "123456789012")
     monkeypatch.setenv("BB_PRODUCTION_AWS_HOSTED_ZONE_ID", "Z0ABCDEF12345")
     assert preflight.problems("production", "aws") == []
+    assert "gcp.billing_account_id is the placeholder" in preflight.problems("production", "gcp")[0]
+    monkeypatch.setenv("BB_PRODUCTION_GCP_BILLING_ACCOUNT_ID", "01A2B3-C4D5E6-F7A8B9")
+    assert preflight.problems("production", "gcp") == []
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,13 @@ def test_cloud_run_service(gcp_stacks, environment, workload):
         BACKEND_HEALTH_PATH if workload == "api" else FRONTEND_HEALTH_PATH
     )
     assert container["liveness_probe"]["http_get"]["path"] == container["startup_probe"]["http_get"]["path"]
+    # AWS's per-task request target, as the requests one instance serves at once (shared.model).
+    assert template["max_instance_request_concurrency"] == settings.cloud_run_concurrency
+    # Feature flags reach both services, as on ECS.
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert settings.feature_flags
+    for flag, enabled in settings.feature_flags.items():
+        assert env[f"FEATURE_{flag.upper()}"] == str(enabled).lower()
     vpc = template["vpc_access"]
     assert vpc["egress"] == "PRIVATE_RANGES_ONLY"
     (interface,) = vpc["network_interfaces"]
@@ -178,14 +185,37 @@ def test_https_with_a_modern_tls_policy_and_http_redirects(gcp_stacks, environme
     assert one(app, "google_compute_target_http_proxy")["url_map"] == reference(
         app, "google_compute_url_map", "id", name=settings.name("http-redirect")
     )
-    rules = {rule["port_range"]: rule for rule in resources(app, "google_compute_global_forwarding_rule")}
-    assert set(rules) == {"80", "443"}
-    address = reference(app, "google_compute_global_address", "id")
+    # HTTPS and the redirect on an IPv4 and an IPv6 address, as CloudFront answers on both.
+    addresses = {a["ip_version"]: a for a in resources(app, "google_compute_global_address")}
+    assert set(addresses) == {"IPV4", "IPV6"}
+    rules = {
+        (rule["ip_address"], rule["port_range"]): rule
+        for rule in resources(app, "google_compute_global_forwarding_rule")
+    }
+    assert len(rules) == 4
+    for version in ("IPV4", "IPV6"):
+        address = reference(app, "google_compute_global_address", "id", ip_version=version)
+        assert rules[(address, "443")]["target"] == reference(app, "google_compute_target_https_proxy", "id")
+        assert rules[(address, "80")]["target"] == reference(app, "google_compute_target_http_proxy", "id")
     for rule in rules.values():
         assert rule["load_balancing_scheme"] == "EXTERNAL_MANAGED"
-        assert rule["ip_address"] == address
-    assert rules["443"]["target"] == reference(app, "google_compute_target_https_proxy", "id")
-    assert rules["80"]["target"] == reference(app, "google_compute_target_http_proxy", "id")
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_the_app_domain_resolves_to_the_load_balancer(gcp_stacks, environment):
+    settings = load_settings(environment)
+    app = stack(gcp_stacks, environment, "app")
+    records = {record["type"]: record for record in resources(app, "google_dns_record_set")}
+    assert set(records) == {"A", "AAAA"}
+    for record_type, version in (("A", "IPV4"), ("AAAA", "IPV6")):
+        record = records[record_type]
+        assert record["name"] == f"{settings.domain.app_domain}."
+        assert record["managed_zone"] == settings.gcp.dns_managed_zone
+        assert record["project"] == settings.gcp.dns_project == settings.gcp.project_id
+        assert record["ttl"] == settings.gcp.dns_record_ttl_seconds
+        assert record["rrdatas"] == [reference(app, "google_compute_global_address", "address", ip_version=version)]
+    # By name from settings: no data source looks the zone up.
+    assert "google_dns_managed_zone" not in app.get("data", {})
 
 
 @pytest.mark.parametrize("environment", ALL)

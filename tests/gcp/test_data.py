@@ -12,7 +12,7 @@ from gcp_stacks.secrets import SECRETS
 from shared import load_settings, replace_fields
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
-KEY_PURPOSES = ("database", "cache", "storage", "registry", "secrets")
+KEY_PURPOSES = ("database", "cache", "storage", "registry", "secrets", "pubsub")
 
 
 def key_ref(data: dict, purpose: str) -> str:
@@ -44,7 +44,9 @@ def test_cloud_sql_primary(gcp_stacks, environment):
         "retention_unit": "COUNT",
     }
     assert settings.resilience.backup_retention_days == 30
-    assert backups["transaction_log_retention_days"] == 7
+    # The point-in-time window is the settings' value, within what backups and Cloud SQL Enterprise allow.
+    assert backups["transaction_log_retention_days"] == settings.resilience.point_in_time_recovery_days
+    assert 1 <= backups["transaction_log_retention_days"] <= min(7, settings.resilience.backup_retention_days)
     assert "maintenance_window" in config
     assert config["insights_config"]["query_insights_enabled"] is True
     assert primary["deletion_protection"] is settings.resilience.deletion_protection
@@ -120,10 +122,14 @@ def test_redis(gcp_stacks, environment):
     assert redis["connect_mode"] == "PRIVATE_SERVICE_ACCESS"
     assert redis["reserved_ip_range"] == settings.name("private-services")
     assert redis["customer_managed_key"] == key_ref(data, "cache")
-    assert redis["redis_version"] == "REDIS_7_2"
+    assert settings.cache.redis_major_version == 7 and redis["redis_version"] == "REDIS_7_2"
     assert redis["maintenance_policy"]["weekly_maintenance_window"]
-    expected = "RDB" if settings.cache.high_availability else "DISABLED"
-    assert redis["persistence_config"]["persistence_mode"] == expected
+    # Every tier persists, at the settings' interval (ElastiCache snapshots daily on every node count).
+    hours = settings.cache.gcp_snapshot_period_hours
+    assert redis["persistence_config"] == {
+        "persistence_mode": "RDB",
+        "rdb_snapshot_period": {1: "ONE_HOUR", 6: "SIX_HOURS", 12: "TWELVE_HOURS", 24: "TWENTY_FOUR_HOURS"}[hours],
+    }
     assert redis["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
     # Provider 8.x defaults this to true: it must be written out, or dev could never be torn down.
     assert redis["deletion_protection"] is settings.resilience.deletion_protection
@@ -154,6 +160,25 @@ def test_buckets(gcp_stacks, environment):
         "NEARLINE": settings.storage.infrequent_access_after_days,
         "ARCHIVE": settings.storage.archive_after_days,
     }
+    # Static assets tier down on AWS's schedule, but never to Archive: the CDN fills from every class it uses.
+    rules = buckets[settings.name("static-assets")]["lifecycle_rule"]
+    transitions = {
+        r["action"]["storage_class"]: (r["condition"]["age"], r["condition"]["matches_storage_class"])
+        for r in rules
+        if "storage_class" in r["action"]
+    }
+    assert transitions == {
+        "NEARLINE": (settings.storage.infrequent_access_after_days, ["STANDARD"]),
+        "COLDLINE": (settings.storage.archive_after_days, ["NEARLINE"]),
+    }
+    # A deleted access log leaves a trace: nothing can delete it before it has aged out, then it goes.
+    access_logs = buckets[settings.name("access-logs")]
+    assert access_logs["retention_policy"] == {
+        "retention_period": str(settings.resilience.log_retention_days * 86400),
+        "is_locked": settings.resilience.lock_log_retention,
+    }
+    (expiry,) = access_logs["lifecycle_rule"]
+    assert expiry == {"action": {"type": "Delete"}, "condition": {"age": settings.resilience.log_retention_days}}
     for purpose in ("static-assets", "uploads"):
         noncurrent = [
             r
@@ -168,7 +193,7 @@ def test_buckets(gcp_stacks, environment):
 
 @pytest.mark.parametrize("environment", ALL)
 def test_no_bucket_is_public(gcp_stacks, environment):
-    for component in ("data", "app"):
+    for component in ("data", "compliance", "app"):
         terraform = stack(gcp_stacks, environment, component)
         for grant in resources(terraform, "google_storage_bucket_iam_member"):
             assert grant["member"] not in {"allUsers", "allAuthenticatedUsers"}
@@ -191,6 +216,7 @@ def test_keys_rotate_and_each_service_agent_may_use_only_its_key(gcp_stacks, env
     assert "cloud-redis" in agents[key_ref(data, "cache")]
     assert "gcp-sa-secretmanager" in agents[key_ref(data, "secrets")]
     assert "gcp-sa-artifactregistry" in agents[key_ref(data, "registry")]
+    assert "gcp-sa-pubsub" in agents[key_ref(data, "pubsub")]
     assert "google_storage_project_service_account" in agents[key_ref(data, "storage")]
 
 
@@ -242,6 +268,14 @@ def test_registry_is_encrypted_and_cleans_up(gcp_stacks, environment):
     assert repository["kms_key_name"] == key_ref(data, "registry")
     assert {p["action"] for p in repository["cleanup_policies"]} == {"KEEP", "DELETE"}
     assert repository["cleanup_policy_dry_run"] is False
+    # The same numbers as ECR's lifecycle rules, from settings.
+    compute = load_settings(environment).compute
+    policies = {p["id"]: p for p in repository["cleanup_policies"]}
+    assert policies["keep-recent"]["most_recent_versions"] == {"keep_count": compute.kept_images}
+    assert policies["delete-old"]["condition"] == {
+        "tag_state": "ANY",
+        "older_than": f"{compute.untagged_image_expiry_days * 86400}s",
+    }
 
 
 def test_availability_follows_the_settings_not_the_environment_name(gcp_stacks):
@@ -258,3 +292,12 @@ def test_availability_follows_the_settings_not_the_environment_name(gcp_stacks):
     assert len(resources(data, "google_sql_database_instance")) == 3
     assert one(data, "google_redis_instance")["tier"] == "STANDARD_HA"
     assert one(stack(gcp_stacks, "dev", "data"), "google_redis_instance")["tier"] == "BASIC"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_rotation_topic_uses_its_own_customer_managed_key(gcp_stacks, environment):
+    data = stack(gcp_stacks, environment, "data")
+    topic = one(data, "google_pubsub_topic")
+    assert topic["kms_key_name"] == key_ref(data, "pubsub")
+    grant = reference(data, "google_kms_crypto_key_iam_member", "id", crypto_key_id=key_ref(data, "pubsub"))
+    assert grant.removesuffix(".id}") + "}" in {f"${{{d}}}" for d in topic["depends_on"]}

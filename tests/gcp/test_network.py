@@ -62,7 +62,9 @@ def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, e
     data = rules[settings.name("allow-api-to-data")]
     assert data["direction"] == "EGRESS"
     assert data["destination_ranges"] == [settings.network.gcp_private_services_cidr]
-    assert {str(settings.database.port), str(settings.cache.port)} <= set(data["allow"][0]["ports"])
+    # Exactly the ports Cloud SQL (and its connectors) and Memorystore with TLS listen on, nothing else.
+    assert data["allow"] == [{"protocol": "tcp", "ports": sorted(["5432", "3307", "6378"])}]
+    assert str(settings.database.port) == "5432"
     assert data["target_tags"] == [settings.name("data-client")]
 
     deny_out = rules[settings.name("deny-private-egress")]
@@ -79,6 +81,13 @@ def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, e
 def test_the_foundation_enables_every_api_and_never_disables_one(gcp_stacks, environment):
     services = resources(stack(gcp_stacks, environment, "network"), "google_project_service")
     assert {s["service"] for s in services} == set(PROJECT_APIS)
+    # The APIs behind the app domain's records, log retention, audit sink and budget, and the rotation topic.
+    assert {
+        "dns.googleapis.com",
+        "logging.googleapis.com",
+        "billingbudgets.googleapis.com",
+        "pubsub.googleapis.com",
+    } <= {s["service"] for s in services}
     assert all(s["disable_on_destroy"] is False for s in services)
-    for component in ("data", "app"):
+    for component in ("data", "compliance", "app"):
         assert not resources(stack(gcp_stacks, environment, component), "google_project_service")

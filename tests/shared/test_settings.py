@@ -252,6 +252,33 @@ INVALID = [
     ("staging", {"edge.rate_limit_window_seconds": 900}, "edge.rate_limit_window_seconds", "AWS WAF and Cloud Armor"),
     ("dev", {"tags.cost_centre": "CC 4200"}, "tags.cost_centre", "lower-case label"),
     ("dev", {"feature_flags": {"Dark Mode": True}}, "feature_flags", "snake_case"),
+    ("dev", {"gcp.billing_account_id": "0123-4567"}, "gcp.billing_account_id", "XXXXXX-XXXXXX-XXXXXX"),
+    ("staging", {"gcp.billing_account_id": "abcdef-012345-678901"}, "gcp.billing_account_id", "billing account"),
+    ("dev", {"gcp.dns_managed_zone": "bookedbarber.com"}, "gcp.dns_managed_zone", "managed zone name"),
+    ("dev", {"gcp.dns_project_id": "X"}, "gcp.dns_project_id", "not a GCP project id"),
+    ("dev", {"gcp.dns_record_ttl_seconds": 0}, "gcp.dns_record_ttl_seconds", "greater than zero"),
+    # Cloud SQL and Memorystore ports are fixed: a changed port would open a firewall port nothing listens on.
+    ("staging", {"database.port": 5433}, "database.port", "Cloud SQL listens only on 5432"),
+    ("production", {"cache.port": 6380}, "cache.port", "Memorystore listens only on 6379"),
+    ("dev", {"cache.redis_major_version": 5}, "cache.redis_major_version", "both clouds offer"),
+    ("dev", {"cache.gcp_snapshot_period_hours": 2}, "cache.gcp_snapshot_period_hours", "Memorystore period"),
+    ("dev", {"resilience.point_in_time_recovery_days": 8}, "resilience.point_in_time_recovery_days", "1-7"),
+    (
+        "staging",
+        {"resilience.backup_retention_days": 3, "resilience.point_in_time_recovery_days": 5},
+        "resilience.point_in_time_recovery_days",
+        "longer than backup_retention_days",
+    ),
+    ("dev", {"resilience.rpo_minutes": 1}, "resilience.rpo_minutes", "below the 5 minutes"),
+    ("production", {"resilience.lock_log_retention": False}, "resilience.lock_log_retention", "production must"),
+    (
+        "production",
+        {"compute.scale_out_requests_per_target": 60000},
+        "compute.scale_out_requests_per_target",
+        "Cloud Run accepts 1-1000",
+    ),
+    ("dev", {"compute.kept_images": 0}, "compute.kept_images", "greater than zero"),
+    ("dev", {"compute.untagged_image_expiry_days": 0}, "compute.untagged_image_expiry_days", "greater than zero"),
 ]
 
 
@@ -290,3 +317,60 @@ def test_every_defined_environment_is_listed():
     from shared.environments import DEFINITIONS
 
     assert tuple(DEFINITIONS) == ENVIRONMENTS
+
+
+# The accepted side of the checks above: the same fields at the edge of what passes.
+ACCEPTED = [
+    ("dev", {"database.port": 5432}),
+    ("dev", {"cache.port": 6379}),
+    ("dev", {"cache.redis_major_version": 6}),
+    ("dev", {"cache.gcp_snapshot_period_hours": 12}),
+    ("dev", {"resilience.point_in_time_recovery_days": 1}),
+    ("staging", {"resilience.backup_retention_days": 7, "resilience.point_in_time_recovery_days": 7}),
+    ("dev", {"resilience.rpo_minutes": 5}),
+    ("dev", {"resilience.lock_log_retention": True}),
+    ("dev", {"gcp.billing_account_id": "01A2B3-C4D5E6-F70819"}),
+    ("dev", {"gcp.dns_project_id": "bookedbarber-shared-dns"}),
+    ("production", {"compute.scale_out_requests_per_target": 18000}),
+]
+
+
+@pytest.mark.parametrize(("environment", "changes"), ACCEPTED, ids=[str(case[1]) for case in ACCEPTED])
+def test_accepted_edge_values_pass(environment, changes):
+    changed = replace_fields(load_settings(environment, environ={}), changes)
+    for dotted, value in changes.items():
+        section, name = dotted.split(".")
+        assert getattr(getattr(changed, section), name) == value
+
+
+def test_cloud_run_concurrency_is_the_per_task_request_target_in_flight():
+    """1000 requests a minute per task at the 2 s latency alert is 33.3 in flight; Cloud Run scales at 60 %."""
+    production = load_settings("production")
+    assert production.compute.scale_out_requests_per_target == 1000
+    assert production.thresholds.response_time_seconds == 2.0
+    assert production.cloud_run_concurrency == 56
+    doubled = replace_field(production, "compute.scale_out_requests_per_target", 2000)
+    assert doubled.cloud_run_concurrency == 112
+
+
+def test_billing_account_and_dns_zone_are_overridable_per_environment():
+    environ = {
+        environment_variable("staging", "gcp_billing_account_id"): "01A2B3-C4D5E6-F70819",
+        environment_variable("staging", "gcp_dns_managed_zone"): "shared-zone",
+        environment_variable("staging", "gcp_dns_project_id"): "bookedbarber-shared-dns",
+    }
+    staging = load_settings("staging", environ=environ)
+    assert staging.gcp.billing_account_id == "01A2B3-C4D5E6-F70819"
+    assert (staging.gcp.dns_managed_zone, staging.gcp.dns_project) == ("shared-zone", "bookedbarber-shared-dns")
+    assert (
+        load_settings("dev", environ=environ).gcp.billing_account_id
+        == load_settings("dev", environ={}).gcp.billing_account_id
+    )
+    assert load_settings("dev", environ={}).gcp.dns_project == "bookedbarber-dev"
+    with pytest.raises(SettingsError, match=r"gcp\.billing_account_id"):
+        load_settings("staging", environ={environment_variable("staging", "gcp_billing_account_id"): "nope"})
+
+
+def test_each_environment_has_its_own_placeholder_billing_account():
+    accounts = {load_settings(name, environ={}).gcp.billing_account_id for name in ENVIRONMENTS}
+    assert len(accounts) == len(ENVIRONMENTS)
