@@ -4,6 +4,10 @@ Each alert key has a `Rendering` (how its duration becomes periods, how missing 
 stack says which resources an alert watches (`Watch`: a target name and the metric for a given period).
 Names are deterministic (`bookedbarber-<env>-<target>-<key>`), so the ECS services can name their rollback
 alarms before the observability stack exists, without a reference between the stacks.
+
+Plain `aws_cloudwatch.Alarm` rather than cdk-monitoring-constructs: the library lacks the ALB 5xx share and
+target-response-time percentile, names alarms its own way and applies its own periods and missing-data defaults;
+rendering only part of the catalog through it would make two mechanisms of one list.
 """
 
 from __future__ import annotations

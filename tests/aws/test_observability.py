@@ -252,8 +252,8 @@ def test_plaintext_endpoint_check_catches_a_key_in_the_clear():
     assert _plaintext_endpoints(bad) != []
 
 
-def test_no_template_holds_a_secret_value(aws):
-    """Every secret reaches CloudFormation as a dynamic reference, never as its value."""
+def test_every_pagerduty_url_in_any_template_resolves_its_key_at_deploy_time(aws):
+    """The integration key reaches CloudFormation as a dynamic reference, never as its value."""
     for name, template in aws.templates.items():
         for path, value in walk(template):
             if isinstance(value, str) and "events.pagerduty.com" in value:
