@@ -19,6 +19,7 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from aws_stacks.alarms import rollback_alarm_names
 from aws_stacks.data import Database, SessionCache
 from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
@@ -79,6 +80,7 @@ class ContainerService(Construct):
         health_check_path: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.name = name
         self.sizing = sizing
         log_group = encrypted_log_group(
             self, "LogGroup", settings=settings, key=logs_key, log_group_name=f"/{settings.prefix}/ecs/{name}"
@@ -164,6 +166,10 @@ class ContainerService(Construct):
             min_healthy_percent=100,
             max_healthy_percent=200,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            # By name: the alarms live in the observability stack, deployed after this one (see alarms.py).
+            deployment_alarms=ecs.DeploymentAlarmConfig(
+                alarm_names=rollback_alarm_names(settings, name), behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+            ),
             health_check_grace_period=Duration.seconds(60),
             security_groups=[security_group],
             vpc_subnets=APP,
@@ -228,7 +234,7 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
         )
         self.alb.log_access_logs(self.access_logs, prefix="alb")
-        certificate = acm.Certificate(
+        self.certificate = acm.Certificate(
             self,
             "Certificate",
             domain_name=settings.domain.origin_domain,
@@ -238,7 +244,7 @@ class LoadBalancer(Construct):
             "HttpsListener",
             port=HTTPS,
             protocol=elbv2.ApplicationProtocol.HTTPS,
-            certificates=[certificate],
+            certificates=[self.certificate],
             ssl_policy=ALB_SSL_POLICY,
             open=False,
             default_action=elbv2.ListenerAction.forward([frontend]),

@@ -95,7 +95,7 @@ class Cdn(Construct):
         web_acl_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        certificate = acm.Certificate(
+        self.certificate = acm.Certificate(
             self,
             "Certificate",
             domain_name=settings.domain.app_domain,
@@ -154,7 +154,7 @@ class Cdn(Construct):
             "Distribution",
             comment=f"BookedBarber {settings.environment}",
             domain_names=[settings.domain.app_domain],
-            certificate=certificate,
+            certificate=self.certificate,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,

@@ -13,11 +13,12 @@ from aws_stacks.data import DataStack
 from aws_stacks.edge import EDGE_REGION, EdgeStack
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
+from aws_stacks.observability import EdgeObservabilityStack, ObservabilityStack
 from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
-COMPONENTS = ("network", "data", "compute", "edge")
+COMPONENTS = ("network", "data", "compute", "edge", "observability", "edge-observability")
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
 UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
@@ -104,7 +105,26 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         env=cdk.Environment(account=settings.aws.account_id, region=EDGE_REGION),
         description=f"BookedBarber {settings.environment}: CloudFront, static assets, CloudFront WAF (us-east-1)",
     )
-    stacks = [network, data, compute, edge]
+    observability = ObservabilityStack(
+        app,
+        settings.name("observability"),
+        settings=settings,
+        services=[compute.backend, compute.frontend],
+        load_balancer=compute.load_balancer,
+        database=data.database,
+        cache=data.cache,
+        env=env,
+        description=f"BookedBarber {settings.environment}: alert topics, alarms, info and security events, dashboard",
+    )
+    edge_observability = EdgeObservabilityStack(
+        app,
+        settings.name("edge-observability"),
+        settings=settings,
+        certificate=edge.cdn.certificate,
+        env=cdk.Environment(account=settings.aws.account_id, region=EDGE_REGION),
+        description=f"BookedBarber {settings.environment}: CloudFront certificate alarm and events (us-east-1)",
+    )
+    stacks = [network, data, compute, edge, observability, edge_observability]
     for stack in stacks:
         for key, value in settings.aws_tags.items():
             cdk.Tags.of(stack).add(key, value, exclude_resource_types=list(UNTAGGABLE))

@@ -56,12 +56,13 @@ THRESHOLDS = AlertThresholds(
 STORAGE_LIFECYCLE = dict(infrequent_access_after_days=30, archive_after_days=90, noncurrent_version_expiry_days=90)
 
 
-def _routes(environment: str) -> AlertRoutes:
+def _routes(environment: str, *, notify_on_recovery: bool = False) -> AlertRoutes:
     return AlertRoutes(
         pagerduty_secret_name=f"{PROJECT}/{environment}/alerts/pagerduty-integration-key",
         warning_emails=(f"platform-alerts+{environment}@{ZONE}",),
         slack_channel=f"#{PROJECT}-{environment}-alerts",
         slack_webhook_secret_name=f"{PROJECT}/{environment}/alerts/slack-webhook-url",
+        notify_on_recovery=notify_on_recovery,
     )
 
 
@@ -145,7 +146,7 @@ def production() -> Settings:
             gcp_snapshot_period_hours=1,
         ),
         thresholds=THRESHOLDS,
-        routes=_routes("production"),
+        routes=_routes("production", notify_on_recovery=True),
         resilience=ResilienceSettings(
             backup_retention_days=30,
             rpo_minutes=5,

@@ -44,6 +44,29 @@ FARGATE_MEMORY_MIB = {
     16384: frozenset(range(32768, 122881, 8192)),
 }
 
+# Memory (GiB) of the RDS instance classes the settings may name, for the database memory alert (FreeableMemory
+# against the class's memory). Source: "Hardware specifications for DB instance classes", Amazon RDS User Guide
+# (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html).
+RDS_CLASS_MEMORY_GIB = {
+    "db.t4g.micro": 1,
+    "db.t4g.small": 2,
+    "db.t4g.medium": 4,
+    "db.t4g.large": 8,
+    "db.t4g.xlarge": 16,
+    "db.t4g.2xlarge": 32,
+    "db.m6g.large": 8,
+    "db.m6g.xlarge": 16,
+    "db.m6g.2xlarge": 32,
+    "db.m6g.4xlarge": 64,
+    "db.r6g.large": 16,
+    "db.r6g.xlarge": 32,
+    "db.r6g.2xlarge": 64,
+    "db.r6g.4xlarge": 128,
+    "db.r7g.large": 16,
+    "db.r7g.xlarge": 32,
+    "db.r7g.2xlarge": 64,
+}
+
 CLOUD_RUN_CPUS = frozenset({1, 2, 4, 6, 8})
 CLOUD_ARMOR_INTERVALS_SECONDS = frozenset({10, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 2700, 3600})
 AWS_WAF_WINDOWS_SECONDS = frozenset({60, 120, 300, 600})
@@ -317,6 +340,11 @@ class DatabaseSettings:
     def problems(self) -> Problems:
         if not _RDS_CLASS.match(self.aws_instance_class):
             yield "aws_instance_class", f"'{self.aws_instance_class}' is not an RDS instance class"
+        elif self.aws_instance_class not in RDS_CLASS_MEMORY_GIB:
+            yield (
+                "aws_instance_class",
+                f"'{self.aws_instance_class}' has no memory size in RDS_CLASS_MEMORY_GIB (the memory alert needs it)",
+            )
         if not _CLOUD_SQL_TIER.match(self.gcp_tier):
             yield "gcp_tier", f"'{self.gcp_tier}' is not a Cloud SQL tier"
         if self.read_replicas < 0:
@@ -435,6 +463,7 @@ class AlertRoutes:
     # authorized once in the Chatbot console. None keeps the info topic without a Slack subscription.
     slack_workspace_id: str | None = None
     slack_channel_id: str | None = None
+    notify_on_recovery: bool = False  # alarms also notify their route when they return to OK
 
     def problems(self) -> Problems:
         if not self.warning_emails:
@@ -672,6 +701,7 @@ class Settings:
             "resilience.retain_stateful_resources": self.resilience.retain_stateful_resources,
             "storage.versioning": self.storage.versioning,
             "resilience.lock_log_retention": self.resilience.lock_log_retention,
+            "routes.notify_on_recovery": self.routes.notify_on_recovery,
         }
         for name, enabled in required.items():
             if not enabled:

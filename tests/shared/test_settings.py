@@ -234,6 +234,8 @@ INVALID = [
     ("production", {"resilience.deletion_protection": False}, "resilience.deletion_protection", "production must"),
     ("production", {"network.aws_nat_gateways": 1}, "network.aws_nat_gateways", "one NAT gateway per"),
     ("production", {"database.read_replicas": 0}, "database.read_replicas", "at least one read replica"),
+    ("production", {"routes.notify_on_recovery": False}, "routes.notify_on_recovery", "production must enable"),
+    ("staging", {"database.aws_instance_class": "db.x9z.huge"}, "database.aws_instance_class", "no memory size"),
     ("staging", {"cache.high_availability": True, "cache.aws_nodes": 1}, "cache.aws_nodes", "at least 2 nodes"),
     ("dev", {"compute.scale_out_cpu_percent": 85.0}, "compute.scale_out_cpu_percent", "below the cpu alert"),
     ("staging", {"compute.scale_out_memory_percent": 0.0}, "compute.scale_out_memory_percent", "percentage"),

@@ -1,0 +1,154 @@
+"""CloudWatch alarms rendered from the alert catalog (`shared.alerts`): one table, one mechanism.
+
+Each alert key has a `Rendering` (how its duration becomes periods, how missing data counts and why) and each
+stack says which resources an alert watches (`Watch`: a target name and the metric for a given period).
+Names are deterministic (`bookedbarber-<env>-<target>-<key>`), so the ECS services can name their rollback
+alarms before the observability stack exists, without a reference between the stacks.
+
+Plain `aws_cloudwatch.Alarm` rather than cdk-monitoring-constructs: the library lacks the ALB 5xx share and
+target-response-time percentile, names alarms its own way and applies its own periods and missing-data defaults;
+rendering only part of the catalog through it would make two mechanisms of one list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from shared import Settings
+from shared.alerts import Alert, Severity, alerts
+
+Missing = cloudwatch.TreatMissingData
+
+
+class Shape(Enum):
+    """How an alert's `duration_minutes` becomes CloudWatch periods."""
+
+    SUSTAINED = "sustained"  # 1-minute periods, every one of `duration` breaching: a level that holds
+    WINDOW = "window"  # one period of `duration`: a share or a count measured over the window
+    DAILY = "daily"  # one 1-day period: the metric is published once a day
+
+
+@dataclass(frozen=True)
+class Rendering:
+    shape: Shape
+    missing: cloudwatch.TreatMissingData
+    why_missing: str  # why missing data is treated so; part of the alarm description
+
+
+_HEALTH = "no datapoint from the health metrics is itself an outage (nothing reports healthy)"
+_TRAFFIC = "no requests means nothing to judge; idle is not failing"
+_EVENTS = "the counter is published only when something happens, so a gap means zero"
+_SATURATION = "a metric gap (restart, delayed delivery) neither raises nor clears a saturation warning"
+
+RENDERINGS: dict[str, Rendering] = {
+    "service_down": Rendering(Shape.SUSTAINED, Missing.BREACHING, _HEALTH),
+    "error_rate": Rendering(Shape.WINDOW, Missing.NOT_BREACHING, _TRAFFIC),
+    "database_connections": Rendering(Shape.WINDOW, Missing.NOT_BREACHING, _EVENTS),
+    "certificate_expiry": Rendering(
+        Shape.DAILY,
+        Missing.IGNORE,
+        "ACM publishes once a day and a new certificate has no datapoint for up to a day; a gap keeps the state",
+    ),
+    "cpu": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
+    "memory": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
+    "response_time": Rendering(Shape.SUSTAINED, Missing.NOT_BREACHING, _TRAFFIC),
+    "database_free_storage": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
+    "database_cpu": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
+    "database_memory": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
+    "cache_cpu": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
+    "cache_memory": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
+    "cache_evictions": Rendering(Shape.WINDOW, Missing.NOT_BREACHING, _EVENTS),
+}
+
+# The alarms an ECS deployment watches to roll itself back (beside the circuit breaker).
+ROLLBACK_KEYS = ("error_rate", "service_down")
+
+
+def alarm_name(settings: Settings, target: str, key: str) -> str:
+    return f"{settings.prefix}-{target}-{key}"
+
+
+def rollback_alarm_names(settings: Settings, service: str) -> list[str]:
+    return [alarm_name(settings, service, key) for key in ROLLBACK_KEYS]
+
+
+def periods(alert: Alert) -> tuple[Duration, int]:
+    """(period, evaluation periods) of an alert; every evaluated period must breach."""
+    shape = RENDERINGS[alert.key].shape
+    if shape is Shape.SUSTAINED:
+        return Duration.minutes(1), alert.duration_minutes
+    if shape is Shape.WINDOW:
+        return Duration.minutes(alert.duration_minutes), 1
+    return Duration.days(1), 1
+
+
+@dataclass(frozen=True)
+class Watch:
+    """One thing an alert watches: `target` names the alarm, `metric(period)` is what it compares."""
+
+    target: str
+    metric: Callable[[Duration], cloudwatch.IMetric]
+
+
+class CatalogAlarms(Construct):
+    """One alarm per (alert, watched target), routed to the topic of the alert's severity."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        watches: Mapping[str, Sequence[Watch]],
+        topics: Mapping[Severity, sns.ITopic],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        catalog = {alert.key: alert for alert in alerts(settings)}
+        unknown = set(watches) - set(catalog)
+        if unknown:
+            raise ValueError(f"watches name alerts the catalog lacks: {sorted(unknown)}")
+        for key, targets in watches.items():
+            alert = catalog[key]
+            rendering = RENDERINGS[key]
+            period, evaluations = periods(alert)
+            for watch in targets:
+                name = alarm_name(settings, watch.target, key)
+                alarm = cloudwatch.Alarm(
+                    self,
+                    _construct_id(watch.target, key),
+                    alarm_name=name,
+                    alarm_description=(
+                        f"{alert.severity.value}: {alert.summary} ({watch.target}: {alert.comparison} "
+                        f"{alert.threshold:g} {alert.unit} for {alert.duration_minutes} min). "
+                        f"First check: {alert.first_check} Missing data: {rendering.why_missing}."
+                    ),
+                    metric=watch.metric(period),
+                    threshold=alert.threshold,
+                    comparison_operator=(
+                        cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+                        if alert.fires_above
+                        else cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+                    ),
+                    evaluation_periods=evaluations,
+                    datapoints_to_alarm=evaluations,
+                    treat_missing_data=rendering.missing,
+                    actions_enabled=True,
+                )
+                action = actions.SnsAction(topics[alert.severity])
+                alarm.add_alarm_action(action)
+                if settings.routes.notify_on_recovery:
+                    alarm.add_ok_action(action)
+                self.alarms[name] = alarm
+
+
+def _construct_id(target: str, key: str) -> str:
+    return "".join(part.title() for part in f"{target}_{key}".replace("-", "_").split("_"))

@@ -1,0 +1,89 @@
+"""The README's "AWS alarms" table, read from the synthesized templates (what deploys, not what was meant).
+
+After `make synth-aws`: `.venv/bin/python -m scripts.alarm_table` prints the section; paste it into README.md.
+tests/aws/test_observability.py fails when the README no longer matches the templates of any environment.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from shared import ENVIRONMENTS, Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUTES = {"critical": "PagerDuty", "warning": "email", "info": "Slack (AWS Chatbot)"}
+OPERATORS = {"GreaterThanThreshold": ">", "LessThanThreshold": "<"}
+HEADER = "| alarm | severity -> route | fires when | for | missing data |\n| --- | --- | --- | --- | --- |"
+
+
+def _period_seconds(properties: dict) -> int:
+    if "Period" in properties:
+        return properties["Period"]
+    return next(query["MetricStat"]["Period"] for query in properties["Metrics"] if "MetricStat" in query)
+
+
+def _watched(properties: dict) -> str:
+    if "MetricName" in properties:
+        return f"{properties['MetricName']} ({properties.get('ExtendedStatistic') or properties['Statistic']})"
+    expression = next(query for query in properties["Metrics"] if "Expression" in query)
+    return expression.get("Label") or expression["Expression"]
+
+
+def _duration(properties: dict) -> str:
+    period = _period_seconds(properties)
+    evaluations = properties["EvaluationPeriods"]
+    if period % 86400 == 0:
+        return f"{evaluations * period // 86400} d (daily datapoint)"
+    minutes = evaluations * period // 60
+    return f"{minutes} min" + (f" ({evaluations} x 1 min)" if evaluations > 1 else " (one window)")
+
+
+def alarm_rows(templates: dict[str, dict], settings: Settings) -> list[str]:
+    """One markdown row per alarm of one environment, its prefix written as `bookedbarber-<env>`."""
+    rows = []
+    for stack_name, template in sorted(templates.items()):
+        if not stack_name.startswith(settings.prefix + "-"):
+            continue
+        resources = template.get("Resources", {})
+        for resource in resources.values():
+            if resource["Type"] != "AWS::CloudWatch::Alarm":
+                continue
+            properties = resource["Properties"]
+            topic = resources[properties["AlarmActions"][0]["Ref"]]["Properties"]["TopicName"]
+            severity = topic.rsplit("-", 1)[1]
+            name = properties["AlarmName"].replace(settings.prefix, f"{settings.tags.project}-<env>", 1)
+            condition = (
+                f"{_watched(properties)} {OPERATORS[properties['ComparisonOperator']]} {properties['Threshold']:g}"
+            )
+            rows.append(
+                f"| `{name}` | {severity} -> {ROUTES[severity]} | {condition} | {_duration(properties)} "
+                f"| {properties['TreatMissingData']} |"
+            )
+    return sorted(rows)
+
+
+def section(templates: dict[str, dict], settings: Settings) -> str:
+    return "\n".join([HEADER, *alarm_rows(templates, settings)])
+
+
+def main() -> int:
+    outdir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "cdk.out"
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    templates = {
+        name: json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+    present = [settings for settings in map(load_settings, ENVIRONMENTS) if f"{settings.prefix}-network" in templates]
+    sections = {section(templates, settings) for settings in present}
+    if len(sections) != 1:
+        print("environments differ in their alarms; the README table assumes they do not", file=sys.stderr)
+        return 1
+    print(sections.pop())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

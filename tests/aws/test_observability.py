@@ -1,0 +1,387 @@
+"""Alarms, alert topics, events and rollback on alarm, per environment, against `shared.alerts` and settings."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks
+
+from aws_stacks.alarms import CatalogAlarms, Watch
+from aws_stacks.observability import AlertTopics
+from scripts.alarm_table import section
+from shared import ENVIRONMENTS, load_settings, replace_fields
+from shared.alerts import Scope, Severity, alerts
+from shared.model import RDS_CLASS_MEMORY_GIB
+from tests.aws.helpers import resources, walk
+from tests.synth import REPORT_INSTEAD_OF_FAILING, ROOT, cdk_json_context
+
+COMPONENTS = ("observability", "edge-observability")
+GIB = 1024**3
+ELB, ECS, INSIGHTS, RDS, CACHE = (
+    "AWS/ApplicationELB",
+    "AWS/ECS",
+    "ECS/ContainerInsights",
+    "AWS/RDS",
+    "AWS/ElastiCache",
+)
+
+# What each scope's alerts watch, by alarm target name; the load balancer adds one error-rate alarm of its own.
+TARGETS = {
+    Scope.SERVICE: ("backend", "frontend"),
+    Scope.DATABASE: ("postgres",),
+    Scope.CACHE: ("redis",),
+    Scope.CERTIFICATE: ("origin", "cdn"),
+}
+EXTRA_TARGETS = {"error_rate": ("alb",)}
+
+# How each alert's duration becomes periods, and how missing data counts: the deliberate choices, pinned.
+SUSTAINED = {"service_down", "cpu", "memory", "response_time"} | {
+    "database_free_storage",
+    "database_cpu",
+    "database_memory",
+    "cache_cpu",
+    "cache_memory",
+}
+WINDOW = {"error_rate", "database_connections", "cache_evictions"}
+DAILY = {"certificate_expiry"}
+MISSING = {
+    "service_down": "breaching",
+    "error_rate": "notBreaching",
+    "response_time": "notBreaching",
+    "database_connections": "notBreaching",
+    "cache_evictions": "notBreaching",
+}  # every other alert: "ignore"
+
+
+def _expected_metrics(settings, key: str, target: str) -> set[tuple[str, str, str]]:
+    """(namespace, metric, statistic) an alarm reads; the metric names are the services' own."""
+    percentile = f"p{settings.thresholds.response_time_percentile:g}"
+    by_key = {
+        "service_down": {(ELB, "HealthyHostCount", "Minimum")}
+        | {(INSIGHTS, "RunningTaskCount", "Minimum"), (INSIGHTS, "DesiredTaskCount", "Maximum")},
+        "error_rate": {(ELB, "HTTPCode_Target_5XX_Count", "Sum"), (ELB, "RequestCount", "Sum")}
+        | ({(ELB, "HTTPCode_ELB_5XX_Count", "Sum")} if target == "alb" else set()),
+        "response_time": {(ELB, "TargetResponseTime", percentile)},
+        "cpu": {(ECS, "CPUUtilization", "Average")},
+        "memory": {(ECS, "MemoryUtilization", "Average")},
+        "database_connections": {(RDS, "DatabaseConnectionsSetupFailed", "Sum")},
+        "database_free_storage": {(RDS, "FreeStorageSpace", "Minimum")},
+        "database_cpu": {(RDS, "CPUUtilization", "Average")},
+        "database_memory": {(RDS, "FreeableMemory", "Minimum")},
+        "cache_cpu": {(CACHE, "EngineCPUUtilization", "Average")},
+        "cache_memory": {(CACHE, "DatabaseMemoryUsagePercentage", "Maximum")},
+        "cache_evictions": {(CACHE, "Evictions", "Sum")},
+        "certificate_expiry": {("AWS/CertificateManager", "DaysToExpiry", "Minimum")},
+    }
+    return by_key[key]
+
+
+def _templates(aws, settings) -> dict[str, dict]:
+    return {component: aws.templates[settings.name(component)] for component in COMPONENTS}
+
+
+def _alarms(aws, settings) -> dict[str, tuple[dict, dict]]:
+    """Alarm name -> (properties, template it lives in)."""
+    found = {}
+    for template in _templates(aws, settings).values():
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::CloudWatch::Alarm":
+                found[resource["Properties"]["AlarmName"]] = (resource["Properties"], template)
+    return found
+
+
+def _topic_ref(template: dict, settings, severity: Severity) -> dict:
+    names = {f"alerts-{severity.value}", f"edge-alerts-{severity.value}"}
+    ids = [
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::SNS::Topic"
+        and resource["Properties"]["TopicName"] in {settings.name(name) for name in names}
+    ]
+    assert len(ids) == 1
+    return {"Ref": ids[0]}
+
+
+def _watched(properties: dict) -> tuple[set[tuple[str, str, str]], str | None, int]:
+    """(metrics read, math expression or None, period in seconds)."""
+    if "MetricName" in properties:
+        statistic = properties.get("ExtendedStatistic") or properties["Statistic"]
+        return {(properties["Namespace"], properties["MetricName"], statistic)}, None, properties["Period"]
+    stats = [query["MetricStat"] for query in properties["Metrics"] if "MetricStat" in query]
+    expression = next(query["Expression"] for query in properties["Metrics"] if query.get("ReturnData", True))
+    assert len({stat["Period"] for stat in stats}) == 1
+    metrics = {(stat["Metric"]["Namespace"], stat["Metric"]["MetricName"], stat["Stat"]) for stat in stats}
+    return metrics, expression, stats[0]["Period"]
+
+
+def test_every_catalog_alert_is_an_alarm_of_every_target(aws, settings):
+    expected = {
+        f"{settings.prefix}-{target}-{alert.key}"
+        for alert in alerts(settings)
+        for target in TARGETS[alert.scope] + EXTRA_TARGETS.get(alert.key, ())
+    }
+    assert set(_alarms(aws, settings)) == expected
+
+
+def test_alarm_inventory_follows_the_catalog(aws, settings):
+    """Threshold, comparison, period, evaluations, missing data, metrics and actions of every alarm."""
+    catalog = {alert.key: alert for alert in alerts(settings)}
+    for name, (properties, template) in _alarms(aws, settings).items():
+        target, key = re.fullmatch(rf"{settings.prefix}-([a-z]+)-([a-z_]+)", name).groups()
+        alert = catalog[key]
+        metrics, expression, period = _watched(properties)
+        if key in SUSTAINED:
+            expected_period, evaluations = 60, alert.duration_minutes
+        elif key in WINDOW:
+            expected_period, evaluations = 60 * alert.duration_minutes, 1
+        else:
+            assert key in DAILY
+            expected_period, evaluations = 86400, 1
+        topic = _topic_ref(template, settings, alert.severity)
+        assert properties["Threshold"] == alert.threshold, name
+        assert properties["ComparisonOperator"] == (
+            "GreaterThanThreshold" if alert.fires_above else "LessThanThreshold"
+        ), name
+        assert (period, properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (
+            expected_period,
+            evaluations,
+            evaluations,
+        ), name
+        assert properties["TreatMissingData"] == MISSING.get(key, "ignore"), name
+        assert metrics == _expected_metrics(settings, key, target), name
+        assert properties["ActionsEnabled"] is True
+        assert properties["AlarmActions"] == [topic], name
+        assert properties.get("OKActions") == ([topic] if settings.routes.notify_on_recovery else None), name
+        assert expression is None or "SEARCH" not in expression
+
+
+def test_expressions_compute_shares_from_settings(aws, settings):
+    alarms = _alarms(aws, settings)
+
+    def expression(target: str, key: str) -> str:
+        return _watched(alarms[f"{settings.prefix}-{target}-{key}"][0])[1]
+
+    database = settings.database
+    assert expression("postgres", "database_free_storage") == f"100 * free / {database.allocated_storage_gib * GIB}"
+    memory = RDS_CLASS_MEMORY_GIB[database.aws_instance_class] * GIB
+    assert expression("postgres", "database_memory") == f"100 - 100 * freeable / {memory}"
+    assert expression("backend", "error_rate") == "100 * FILL(backend_5xx, 0) / backend_requests"
+    assert expression("alb", "error_rate") == "100 * (FILL(alb_elb_5xx, 0) + FILL(alb_target_5xx, 0)) / alb_requests"
+    assert expression("frontend", "service_down") == "IF(frontend_running < frontend_desired, 0, frontend_healthy)"
+    for key, combine in (("cache_cpu", "MAX"), ("cache_memory", "MAX"), ("cache_evictions", "SUM")):
+        nodes = expression("redis", key).removeprefix(f"{combine}([").removesuffix("])").split(", ")
+        assert len(nodes) == settings.cache.aws_nodes
+
+
+def test_only_production_notifies_on_recovery():
+    assert [name for name in ENVIRONMENTS if load_settings(name).routes.notify_on_recovery] == ["production"]
+
+
+def test_topics_are_encrypted_with_a_key_cloudwatch_and_eventbridge_may_use(aws, settings):
+    for component, template in _templates(aws, settings).items():
+        keys = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key"}
+        assert len(keys) == 1, component
+        key_id, key = next(iter(keys.items()))
+        assert key["Properties"]["EnableKeyRotation"] is True
+        assert key["Properties"]["RotationPeriodInDays"] == settings.resilience.key_rotation_days
+        usable_by = set()
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+            actions = set(statement["Action"]) if isinstance(statement["Action"], list) else {statement["Action"]}
+            if {"kms:Decrypt", "kms:GenerateDataKey*"} <= actions:
+                services = statement["Principal"].get("Service", [])
+                usable_by |= {services} if isinstance(services, str) else set(services)
+        assert {"cloudwatch.amazonaws.com", "events.amazonaws.com"} <= usable_by, component
+        topics = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::SNS::Topic"]
+        assert len(topics) == len(Severity)
+        for topic in topics:
+            assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        policies = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::SNS::TopicPolicy"]
+        assert len(policies) == len(Severity)
+        for policy in policies:
+            assert {
+                "Action": "sns:Publish",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                "Effect": "Deny",
+                "Principal": "*",
+            }.items() <= policy["PolicyDocument"]["Statement"][0].items()
+
+
+def _plaintext_endpoints(template: dict) -> list[str]:
+    """HTTPS subscriptions whose endpoint carries no Secrets Manager dynamic reference: a key in the clear."""
+    found = []
+    for resource in template.get("Resources", {}).values():
+        properties = resource.get("Properties", {})
+        endpoint = json.dumps(properties.get("Endpoint"))
+        https = resource["Type"] == "AWS::SNS::Subscription" and properties.get("Protocol") == "https"
+        if https and "{{resolve:secretsmanager:" not in endpoint:
+            found.append(endpoint)
+    return found
+
+
+def test_pagerduty_key_comes_from_secrets_manager(aws, settings):
+    reference = f"{{{{resolve:secretsmanager:{settings.routes.pagerduty_secret_name}:SecretString:::}}}}"
+    for component, template in _templates(aws, settings).items():
+        subscriptions = resources(aws, settings, component, "AWS::SNS::Subscription")
+        by_protocol: dict[str, list] = {}
+        for subscription in subscriptions.values():
+            by_protocol.setdefault(subscription["Properties"]["Protocol"], []).append(subscription["Properties"])
+        assert [s["Endpoint"] for s in by_protocol["https"]] == [
+            f"https://events.pagerduty.com/integration/{reference}/enqueue"
+        ]
+        assert sorted(s["Endpoint"] for s in by_protocol["email"]) == sorted(settings.routes.warning_emails)
+        assert _plaintext_endpoints(template) == []
+
+
+def test_plaintext_endpoint_check_catches_a_key_in_the_clear():
+    bad = {
+        "Resources": {
+            "Page": {
+                "Type": "AWS::SNS::Subscription",
+                "Properties": {
+                    "Protocol": "https",
+                    "Endpoint": "https://events.pagerduty.com/integration/0123456789abcdef/enqueue",
+                },
+            }
+        }
+    }
+    assert _plaintext_endpoints(bad) != []
+
+
+def test_every_pagerduty_url_in_any_template_resolves_its_key_at_deploy_time(aws):
+    """The integration key reaches CloudFormation as a dynamic reference, never as its value."""
+    for name, template in aws.templates.items():
+        for path, value in walk(template):
+            if isinstance(value, str) and "events.pagerduty.com" in value:
+                assert "{{resolve:secretsmanager:" in value, (name, path)
+
+
+def test_no_chatbot_without_slack_ids(aws, settings):
+    assert settings.routes.slack_workspace_id is None
+    for component in COMPONENTS:
+        assert resources(aws, settings, component, "AWS::Chatbot::SlackChannelConfiguration") == {}
+
+
+def test_services_roll_back_on_their_error_and_health_alarms(aws, settings):
+    alarm_names = set(_alarms(aws, settings))
+    services = {
+        s["Properties"]["ServiceName"]: s["Properties"]
+        for s in resources(aws, settings, "compute", "AWS::ECS::Service").values()
+    }
+    for service in ("backend", "frontend"):
+        configuration = services[settings.name(service)]["DeploymentConfiguration"]
+        expected = [f"{settings.prefix}-{service}-error_rate", f"{settings.prefix}-{service}-service_down"]
+        assert configuration["Alarms"] == {"AlarmNames": expected, "Enable": True, "Rollback": True}
+        assert configuration["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+        assert set(expected) <= alarm_names  # the names point at alarms that exist
+
+
+def _rules(aws, settings, component: str) -> dict[str, dict]:
+    found = resources(aws, settings, component, "AWS::Events::Rule")
+    return {
+        rule["Properties"]["Name"].removeprefix(settings.prefix + "-"): rule["Properties"] for rule in found.values()
+    }
+
+
+def test_event_rules_route_info_events_and_security_findings(aws, settings):
+    template = aws.templates[settings.name("observability")]
+    info = _topic_ref(template, settings, Severity.INFO)
+    critical = _topic_ref(template, settings, Severity.CRITICAL)
+    rules = _rules(aws, settings, "observability")
+    expected = {
+        "deployments": ("aws.ecs", ["ECS Deployment State Change"], info),
+        "scaling": ("aws.application-autoscaling", ["Application Auto Scaling Scaling Activity State Change"], info),
+        "backups": ("aws.backup", ["Backup Job State Change", "Copy Job State Change"], info),
+        "certificates": ("aws.acm", None, info),
+        "guardduty-findings": ("aws.guardduty", ["GuardDuty Finding"], critical),
+        "securityhub-findings": ("aws.securityhub", ["Security Hub Findings - Imported"], critical),
+    }
+    assert set(rules) == set(expected)
+    for name, (source, detail_types, topic) in expected.items():
+        pattern = rules[name]["EventPattern"]
+        assert pattern["source"] == [source], name
+        if detail_types:
+            assert pattern["detail-type"] == detail_types, name
+        assert [target["Arn"] for target in rules[name]["Targets"]] == [topic], name
+    assert "ACM Certificate Approaching Expiration" in rules["certificates"]["EventPattern"]["detail-type"]
+    assert rules["guardduty-findings"]["EventPattern"]["detail"] == {"severity": [{"numeric": [">=", 7]}]}
+    findings = rules["securityhub-findings"]["EventPattern"]["detail"]["findings"]
+    assert findings["Severity"] == {"Label": ["HIGH", "CRITICAL"]}
+    assert rules["scaling"]["EventPattern"]["detail"]["serviceNamespace"] == ["ecs"]
+    assert len(rules["deployments"]["EventPattern"]["resources"]) == 2  # both services
+    edge = _rules(aws, settings, "edge-observability")
+    assert set(edge) == {"edge-certificates"}
+    assert edge["edge-certificates"]["EventPattern"]["source"] == ["aws.acm"]
+
+
+def test_dashboard_per_environment(aws, settings):
+    dashboards = resources(aws, settings, "observability", "AWS::CloudWatch::Dashboard")
+    assert [d["Properties"]["DashboardName"] for d in dashboards.values()] == [settings.name("operations")]
+    body = json.dumps(next(iter(dashboards.values()))["Properties"]["DashboardBody"])
+    for metric in ("RequestCount", "TargetResponseTime", "HTTPCode_Target_5XX_Count", "RunningTaskCount"):
+        assert metric in body
+    for metric in ("FreeableMemory", "DatabaseConnections", "EngineCPUUtilization", "Evictions"):
+        assert metric in body
+
+
+def test_readme_lists_the_alarms_of_every_environment(aws):
+    readme = (ROOT / "README.md").read_text()
+    for environment in ENVIRONMENTS:
+        assert section(aws.templates, load_settings(environment)) in readme, environment
+
+
+def _probe(tmp_path, settings) -> tuple[dict, dict]:
+    """AlertTopics with Slack ids and one catalog alarm, under all three nag packs: (template, report)."""
+    app = cdk.App(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), PCIDSS321Checks(app))
+    stack = cdk.Stack(app, "AlertProbe", env=cdk.Environment(account=settings.aws.account_id, region="us-east-1"))
+    topics = AlertTopics(stack, "AlertTopics", settings=settings, label="alerts").topics
+    metric = cloudwatch.Metric(namespace="AWS/ECS", metric_name="CPUUtilization", dimensions_map={"ServiceName": "x"})
+    CatalogAlarms(
+        stack,
+        "Alarms",
+        settings=settings,
+        watches={"cpu": [Watch("probe", lambda period: metric.with_(period=period))]},
+        topics=topics,
+    )
+    assembly = app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    return assembly.get_stack_by_name("AlertProbe").template, report
+
+
+@pytest.mark.parametrize("environment", ["staging"])
+def test_chatbot_is_read_only_and_passes_all_three_packs(tmp_path, environment):
+    settings = replace_fields(
+        load_settings(environment),
+        {"routes.slack_workspace_id": "T0ABCDEF12", "routes.slack_channel_id": "C0ABCDEF12"},
+    )
+    template, report = _probe(tmp_path, settings)
+    found = template["Resources"]
+    configurations = [r["Properties"] for r in found.values() if r["Type"] == "AWS::Chatbot::SlackChannelConfiguration"]
+    assert len(configurations) == 1
+    configuration = configurations[0]
+    assert (configuration["SlackWorkspaceId"], configuration["SlackChannelId"]) == ("T0ABCDEF12", "C0ABCDEF12")
+    policies = {k: r["Properties"] for k, r in found.items() if r["Type"] == "AWS::IAM::ManagedPolicy"}
+    assert len(policies) == 1
+    policy_id, policy = next(iter(policies.items()))
+    assert configuration["GuardrailPolicies"] == [{"Ref": policy_id}]
+    actions = {a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"]}
+    assert actions and all(
+        a.startswith("cloudwatch:") and a.split(":")[1].startswith(("Describe", "Get")) for a in actions
+    )
+    roles = [r["Properties"] for r in found.values() if r["Type"] == "AWS::IAM::Role"]
+    assert [role["ManagedPolicyArns"] for role in roles] == [[{"Ref": policy_id}]]
+    assert not [r for r in found.values() if r["Type"] == "AWS::IAM::Policy"]  # no inline policies (NIST, PCI)
+    violations = [v for plugin in report["pluginReports"] for v in plugin["violations"]]
+    assert violations == []
+    suppressed = {
+        (v["ruleName"], c["constructPath"])
+        for plugin in report["pluginReports"]
+        for v in plugin["suppressedViolations"]
+        for c in v["violatingConstructs"]
+    }
+    assert suppressed == {("AwsSolutions-IAM5[Resource::*]", "AlertProbe/AlertTopics/ChatbotGuardrail/Resource")}
