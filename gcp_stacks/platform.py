@@ -1,6 +1,6 @@
 """Builds the GCP platform: three stacks per environment, all from shared settings.
 
-network -> data -> app, deployed in that order. Stacks refer to each other through names and ids
+network -> data -> app -> observability, deployed in that order. Stacks refer to each other through names and ids
 derived from settings (`NetworkRefs`, `Identity`, `sql_connection_name`, ...) or data sources, not
 cdktf cross-stack references, so no stack reads another's Terraform state.
 
@@ -16,16 +16,18 @@ from constructs import Construct
 
 from gcp_stacks.base import GcpStack
 from gcp_stacks.compute import Registry, Services
+from gcp_stacks.dashboard import Dashboard
 from gcp_stacks.data import Buckets, Database, SessionCache
 from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.network import NetworkStack
+from gcp_stacks.observability import AlertPolicies, InfoEvents, LogMetrics, NotificationChannels, UptimeChecks
 from gcp_stacks.project import ServiceAgents
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
 from shared import Settings, load_all, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
-COMPONENTS = ("network", "data", "app")
+COMPONENTS = ("network", "data", "app", "observability")
 
 
 class DataStack(GcpStack):
@@ -55,6 +57,22 @@ class AppStack(GcpStack):
         LoadBalancer(self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service)
 
 
+class ObservabilityStack(GcpStack):
+    """Alerting and the dashboard. Last: its policies watch the services, database and cache by their names,
+    and its channels read tokens the operator stored in Secret Manager (docs/gcp.md)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id, settings=settings, component="observability")
+        channels = NotificationChannels(self, "Channels", settings=settings)
+        uptime = UptimeChecks(self, "UptimeChecks", settings=settings)
+        log_metrics = LogMetrics(self, "LogMetrics", settings=settings)
+        AlertPolicies(
+            self, "AlertPolicies", settings=settings, channels=channels, uptime=uptime, log_metrics=log_metrics
+        )
+        InfoEvents(self, "InfoEvents", settings=settings, channels=channels)
+        Dashboard(self, "Dashboard", settings=settings)
+
+
 def stack_name(settings: Settings, component: str) -> str:
     """`bookedbarber-<env>-gcp-<component>`: the `gcp-` keeps GCP state apart from same-named AWS stacks."""
     return settings.name(f"gcp-{component}")
@@ -71,7 +89,9 @@ def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
     data.add_dependency(network)
     application = AppStack(app, stack_name(settings, "app"), settings=settings)
     application.add_dependency(data)
-    return [network, data, application]
+    observability = ObservabilityStack(app, stack_name(settings, "observability"), settings=settings)
+    observability.add_dependency(application)
+    return [network, data, application, observability]
 
 
 def build_platform(app: App, all_settings: Iterable[Settings] | None = None) -> list[TerraformStack]:

@@ -22,6 +22,10 @@ PROJECT_APIS = (
     "artifactregistry.googleapis.com",
     "storage.googleapis.com",
     "run.googleapis.com",
+    "monitoring.googleapis.com",
+    "logging.googleapis.com",
+    "clouderrorreporting.googleapis.com",
+    "cloudtrace.googleapis.com",
 )
 
 
