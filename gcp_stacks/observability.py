@@ -153,9 +153,12 @@ class LogMetrics(Construct):
         super().__init__(scope, construct_id)
         services = " OR ".join(f'"{settings.name(workload)}"' for workload in WORKLOADS)
         database = f"{settings.gcp.project_id}:{sql_instance_name(settings)}"
+        requests_log = f"projects/{settings.gcp.project_id}/logs/run.googleapis.com%2Frequests"
         filters = {
+            # What the containers log, not the request log: 5xx responses are the error_rate alert's.
             rendering.APP_ERRORS_METRIC: (
-                f'resource.type="cloud_run_revision" AND resource.labels.service_name=({services}) AND severity>=ERROR'
+                f'resource.type="cloud_run_revision" AND resource.labels.service_name=({services}) '
+                f'AND severity>=ERROR AND NOT logName="{requests_log}"'
             ),
             # PostgreSQL logs a refused connection as FATAL: bad credentials, no slot left, no matching rule.
             rendering.DATABASE_CONNECTION_FAILURES_METRIC: (

@@ -26,6 +26,8 @@ from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
 from shared import Settings, load_all, load_settings
 
+# Ephemeral resources (1.10) and write-only arguments (1.11) keep channel tokens out of the state.
+OBSERVABILITY_TERRAFORM_VERSION = ">= 1.11"
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
 COMPONENTS = ("network", "data", "app", "observability")
 
@@ -63,6 +65,7 @@ class ObservabilityStack(GcpStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="observability")
+        self.add_override("terraform.required_version", OBSERVABILITY_TERRAFORM_VERSION)
         channels = NotificationChannels(self, "Channels", settings=settings)
         uptime = UptimeChecks(self, "UptimeChecks", settings=settings)
         log_metrics = LogMetrics(self, "LogMetrics", settings=settings)

@@ -16,6 +16,7 @@ from shared import load_settings, replace_field
 from shared.alerts import INFO_EVENTS, Scope, Severity, alerts, application_errors
 from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
 from tests.gcp.tf import ALL, one, reference, resources, stack
+from tests.synth import ROOT
 
 FILTER_CONDITIONS = {"condition_threshold", "condition_absent", "condition_matched_log"}
 QUERY_LANGUAGE_KEYS = {
@@ -25,6 +26,7 @@ QUERY_LANGUAGE_KEYS = {
     "timeSeriesQueryLanguage",
     "prometheusQuery",
 }
+CHANNEL_NAMES = {Severity.CRITICAL: "critical: PagerDuty", Severity.WARNING: "warning: e-mail"}
 CHANNEL_TYPES = {Severity.CRITICAL: "pagerduty", Severity.WARNING: "email", Severity.INFO: "slack"}
 
 
@@ -447,6 +449,13 @@ def test_runtimes_may_write_traces_and_errors_and_the_apis_are_on(gcp_stacks, en
         stack(gcp_stacks, environment, "observability"), "google_logging_metric", name=settings.name("app-errors")
     )
     assert "severity>=ERROR" in metric["filter"] and 'resource.type="cloud_run_revision"' in metric["filter"]
+    assert 'NOT logName="projects/' in metric["filter"] and "%2Frequests" in metric["filter"]
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_observability_needs_a_terraform_that_keeps_write_only_values_out_of_state(gcp_stacks, environment):
+    terraform = stack(gcp_stacks, environment, "observability")
+    assert terraform["terraform"]["required_version"] == ">= 1.11"
 
 
 @pytest.mark.parametrize("environment", ALL)
@@ -466,3 +475,18 @@ def test_dashboard_is_deterministic_and_covers_the_stack(gcp_stacks, environment
     ):
         assert metric in text
     assert "${" not in text  # Terraform would try to interpolate it
+
+
+def test_readme_lists_every_policy_with_its_threshold_and_window():
+    """The README's table is what operators read: a changed threshold must change it too."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### GCP alert policies", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    settings = load_settings("production")
+    for alert in (*alerts(settings), application_errors(settings)):
+        (row,) = [line for line in rows if line.startswith(f"| `{alert.key}`")]
+        assert f"{alert.threshold:g}" in row and f"{alert.duration_minutes} min" in row, alert.key
+        assert CHANNEL_NAMES[alert.severity] in row, alert.key
+    (info,) = [line for line in rows if "info: Slack" in line]
+    assert all(f"`{event.key}`" in info for event in INFO_EVENTS)
+    assert f"{settings.routes.info_notification_interval_minutes} min" in info
