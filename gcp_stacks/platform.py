@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from cdktn import App, TerraformStack
 from constructs import Construct
 
-from gcp_stacks.base import GcpStack
+from gcp_stacks.base import REQUIRED_TERRAFORM, TARGET_VERSIONS, GcpStack
 from gcp_stacks.compute import Registry, Services
 from gcp_stacks.dashboard import Dashboard
 from gcp_stacks.data import Buckets, Database, SessionCache
@@ -26,8 +26,6 @@ from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
 from shared import Settings, load_all, load_settings
 
-# Ephemeral resources (1.10) and write-only arguments (1.11) keep channel tokens out of the state.
-OBSERVABILITY_TERRAFORM_VERSION = ">= 1.11"
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
 COMPONENTS = ("network", "data", "app", "observability")
 
@@ -65,7 +63,8 @@ class ObservabilityStack(GcpStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="observability")
-        self.add_override("terraform.required_version", OBSERVABILITY_TERRAFORM_VERSION)
+        # An older Terraform would fail on the write-only arguments with a less helpful message.
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
         channels = NotificationChannels(self, "Channels", settings=settings)
         uptime = UptimeChecks(self, "UptimeChecks", settings=settings)
         log_metrics = LogMetrics(self, "LogMetrics", settings=settings)
@@ -100,4 +99,5 @@ def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
 def build_platform(app: App, all_settings: Iterable[Settings] | None = None) -> list[TerraformStack]:
     """Every environment's stacks; `all_settings` defaults to `load_all()` (environment-variable overrides)."""
     chosen = load_all().values() if all_settings is None else all_settings
+    app.node.set_context("targetVersions", TARGET_VERSIONS)
     return [stack for settings in chosen for stack in add_environment(app, settings)]
