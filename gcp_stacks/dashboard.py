@@ -16,9 +16,8 @@ COLUMNS = 2
 
 
 def series(filter_: str, aligner: str, reducer: str, group_by: list[str], legend: str = "") -> dict:
-    return {
+    data_set = {
         "plotType": "LINE",
-        "legendTemplate": legend,
         "timeSeriesQuery": {
             "timeSeriesFilter": {
                 "filter": filter_,
@@ -31,6 +30,9 @@ def series(filter_: str, aligner: str, reducer: str, group_by: list[str], legend
             }
         },
     }
+    if legend:
+        data_set["legendTemplate"] = legend
+    return data_set
 
 
 def chart(title: str, unit_label: str, *data_sets: dict) -> dict:
