@@ -8,6 +8,11 @@ from constructs import Construct
 
 from shared import Settings
 
+# The Terraform releases the platform supports: ephemeral resources (1.10) and write-only arguments (1.11) keep
+# alert channel tokens out of the state. cdktn checks each feature used against this at synth.
+TARGET_VERSIONS = {"terraform": ">=1.11.0"}
+REQUIRED_TERRAFORM = ">= 1.11"
+
 
 class GcpStack(TerraformStack):
     """A stack for one environment; state goes to GCS when settings name a bucket, else stays local."""

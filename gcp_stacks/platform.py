@@ -1,7 +1,7 @@
-"""Builds the GCP platform: four stacks per environment, all from shared settings.
+"""Builds the GCP platform: five stacks per environment, all from shared settings.
 
-network -> data -> compliance -> app, deployed in that order. Stacks refer to each other through names and ids
-derived from settings (`NetworkRefs`, `Identity`, `sql_connection_name`, ...) or data sources, not
+network -> data -> compliance -> app -> observability, deployed in that order. Stacks refer to each other
+through names and ids derived from settings (`NetworkRefs`, `Identity`, `sql_connection_name`, ...) or data sources, not
 cdktf cross-stack references, so no stack reads another's Terraform state.
 
 The first deployment of an environment needs a few manual steps between the stacks: see docs/gcp.md.
@@ -14,19 +14,21 @@ from collections.abc import Iterable
 from cdktn import App, TerraformStack
 from constructs import Construct
 
-from gcp_stacks.base import GcpStack
+from gcp_stacks.base import REQUIRED_TERRAFORM, TARGET_VERSIONS, GcpStack
 from gcp_stacks.compliance import AuditLogArchive, DataAccessAuditLogs, LogRetention, MonthlyBudget
 from gcp_stacks.compute import Registry, Services
+from gcp_stacks.dashboard import Dashboard
 from gcp_stacks.data import Buckets, Database, SessionCache
 from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.network import NetworkStack
+from gcp_stacks.observability import AlertPolicies, InfoEvents, LogMetrics, NotificationChannels, UptimeChecks
 from gcp_stacks.project import ServiceAgents
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
 from shared import Settings, load_all, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
-COMPONENTS = ("network", "data", "compliance", "app")
+COMPONENTS = ("network", "data", "compliance", "app", "observability")
 
 
 class DataStack(GcpStack):
@@ -76,6 +78,24 @@ class AppStack(GcpStack):
         LoadBalancer(self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service)
 
 
+class ObservabilityStack(GcpStack):
+    """Alerting and the dashboard. Last: its policies watch the services, database and cache by their names,
+    and its channels read tokens the operator stored in Secret Manager (docs/gcp.md)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id, settings=settings, component="observability")
+        # An older Terraform would fail on the write-only arguments with a less helpful message.
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
+        channels = NotificationChannels(self, "Channels", settings=settings)
+        uptime = UptimeChecks(self, "UptimeChecks", settings=settings)
+        log_metrics = LogMetrics(self, "LogMetrics", settings=settings)
+        AlertPolicies(
+            self, "AlertPolicies", settings=settings, channels=channels, uptime=uptime, log_metrics=log_metrics
+        )
+        InfoEvents(self, "InfoEvents", settings=settings, channels=channels)
+        Dashboard(self, "Dashboard", settings=settings)
+
+
 def stack_name(settings: Settings, component: str) -> str:
     """`bookedbarber-<env>-gcp-<component>`: the `gcp-` keeps GCP state apart from same-named AWS stacks."""
     return settings.name(f"gcp-{component}")
@@ -94,10 +114,13 @@ def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
     compliance.add_dependency(data)
     application = AppStack(app, stack_name(settings, "app"), settings=settings)
     application.add_dependency(data)
-    return [network, data, compliance, application]
+    observability = ObservabilityStack(app, stack_name(settings, "observability"), settings=settings)
+    observability.add_dependency(application)
+    return [network, data, compliance, application, observability]
 
 
 def build_platform(app: App, all_settings: Iterable[Settings] | None = None) -> list[TerraformStack]:
     """Every environment's stacks; `all_settings` defaults to `load_all()` (environment-variable overrides)."""
     chosen = load_all().values() if all_settings is None else all_settings
+    app.node.set_context("targetVersions", TARGET_VERSIONS)
     return [stack for settings in chosen for stack in add_environment(app, settings)]

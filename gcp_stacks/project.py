@@ -25,6 +25,9 @@ PROJECT_APIS = (
     "dns.googleapis.com",
     "logging.googleapis.com",
     "billingbudgets.googleapis.com",
+    "monitoring.googleapis.com",
+    "clouderrorreporting.googleapis.com",
+    "cloudtrace.googleapis.com",
 )
 
 

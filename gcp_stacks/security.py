@@ -107,16 +107,17 @@ class Identity:
         return cls(account_id, f"{account_id}@{settings.gcp.project_id}.iam.gserviceaccount.com")
 
 
+# What every runtime writes: logs, metrics, traces (Cloud Trace) and exceptions (Error Reporting); write-only roles.
+TELEMETRY_ROLES = (
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/cloudtrace.agent",
+    "roles/errorreporting.writer",
+)
 # Project-level roles per workload. Cloud SQL has no instance-level IAM, so its roles are project-wide.
 WORKLOAD_ROLES = {
-    "api": (
-        "roles/cloudsql.client",
-        "roles/cloudsql.instanceUser",
-        "roles/logging.logWriter",
-        "roles/monitoring.metricWriter",
-        "roles/cloudtrace.agent",
-    ),
-    "web": ("roles/logging.logWriter", "roles/monitoring.metricWriter"),
+    "api": ("roles/cloudsql.client", "roles/cloudsql.instanceUser", *TELEMETRY_ROLES),
+    "web": TELEMETRY_ROLES,
 }
 
 

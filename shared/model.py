@@ -71,6 +71,8 @@ CLOUD_RUN_CPUS = frozenset({1, 2, 4, 6, 8})
 CLOUD_ARMOR_INTERVALS_SECONDS = frozenset({10, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 2700, 3600})
 AWS_WAF_WINDOWS_SECONDS = frozenset({60, 120, 300, 600})
 RATE_LIMIT_WINDOWS_SECONDS = CLOUD_ARMOR_INTERVALS_SECONDS & AWS_WAF_WINDOWS_SECONDS
+# Latency percentiles Cloud Monitoring can align on (ALIGN_PERCENTILE_nn); CloudWatch takes any pNN.
+CLOUD_MONITORING_PERCENTILES = frozenset({50.0, 95.0, 99.0})
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -423,6 +425,7 @@ class AlertThresholds:
     warning_window_minutes: int = 10  # a warning condition must hold this long before anyone is told
     cache_memory_percent: float = 80.0  # warning: Redis memory in use
     cache_evictions: int = 100  # warning: keys evicted per `warning_window_minutes` (sessions being lost)
+    application_errors: int = 10  # warning: ERROR log entries of one service per `warning_window_minutes`
 
     def problems(self) -> Problems:
         for name in (
@@ -441,10 +444,17 @@ class AlertThresholds:
             "critical_window_minutes",
             "warning_window_minutes",
             "cache_evictions",
+            "application_errors",
         ):
             yield from _check(name, positive_problem(getattr(self, name)))
         if not 50 <= self.response_time_percentile < 100:
             yield "response_time_percentile", f"{self.response_time_percentile} is outside 50-99.9"
+        elif self.response_time_percentile not in CLOUD_MONITORING_PERCENTILES:
+            yield (
+                "response_time_percentile",
+                f"{self.response_time_percentile} is not a percentile Cloud Monitoring alerts on "
+                f"{sorted(CLOUD_MONITORING_PERCENTILES)}",
+            )
         # CloudWatch alarm periods and Cloud Monitoring durations are whole minutes; 1 day keeps both in range.
         for name in ("service_down_minutes", "critical_window_minutes", "warning_window_minutes"):
             if not 1 <= getattr(self, name) <= 1440:
@@ -464,6 +474,8 @@ class AlertRoutes:
     slack_workspace_id: str | None = None
     slack_channel_id: str | None = None
     notify_on_recovery: bool = False  # alarms also notify their route when they return to OK
+    # info on GCP: log-match alert policies need a rate limit; at most one message per event kind this often.
+    info_notification_interval_minutes: int = 60
 
     def problems(self) -> Problems:
         if not self.warning_emails:
@@ -481,6 +493,9 @@ class AlertRoutes:
         for name in ("pagerduty_secret_name", "slack_webhook_secret_name"):
             if not _SECRET_NAME.match(getattr(self, name)):
                 yield name, f"'{getattr(self, name)}' is not a valid secret name"
+        # Cloud Monitoring closes log-match incidents after at least 30 minutes; a day keeps info timely.
+        if not 30 <= self.info_notification_interval_minutes <= 1440:
+            yield "info_notification_interval_minutes", f"{self.info_notification_interval_minutes} is outside 30-1440"
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,14 @@ def synth_aws(outdir: Path, extra_context: dict | None = None) -> AwsSynth:
 
 
 def synth_gcp() -> dict[str, dict]:
-    """Stack name -> Terraform JSON, through cdktf's `Testing` helpers (metadata stripped, keys sorted)."""
+    """Stack name -> Terraform JSON, through cdktf's `Testing` helpers (metadata stripped, keys sorted).
+
+    Validations run as in `cdktf synth` (e.g. a feature the targeted Terraform lacks), which `Testing` skips by default.
+    """
     from cdktn import Testing
 
     from gcp_stacks.platform import build_platform
 
     app = Testing.app()
     stacks = build_platform(app)
-    return {stack.node.id: json.loads(Testing.synth(stack)) for stack in stacks}
+    return {stack.node.id: json.loads(Testing.synth(stack, run_validations=True)) for stack in stacks}

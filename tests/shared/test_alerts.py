@@ -54,6 +54,9 @@ def test_thresholds_and_durations_follow_settings():
     ("field", "value"),
     [
         ("thresholds.response_time_percentile", 100.0),
+        ("thresholds.response_time_percentile", 90.0),  # Cloud Monitoring aligns on p50, p95 and p99 only
+        ("thresholds.application_errors", 0),
+        ("routes.info_notification_interval_minutes", 10),  # below the 30-minute auto-close minimum
         ("thresholds.warning_window_minutes", 0),
         ("thresholds.critical_window_minutes", 2000),
         ("thresholds.cache_memory_percent", 120.0),
@@ -63,6 +66,18 @@ def test_thresholds_and_durations_follow_settings():
 def test_bad_alert_settings_are_refused(field, value):
     with pytest.raises(SettingsError, match=field.split(".")[1]):
         replace_field(load_settings("dev"), field, value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("thresholds.response_time_percentile", 99.0),
+        ("thresholds.application_errors", 1),
+        ("routes.info_notification_interval_minutes", 30),
+    ],
+)
+def test_good_alert_settings_are_accepted(field, value):
+    assert replace_field(load_settings("dev"), field, value)
 
 
 def test_slack_ids_are_accepted_together():
