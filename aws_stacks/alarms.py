@@ -66,6 +66,7 @@ RENDERINGS: dict[str, Rendering] = {
     "cache_cpu": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
     "cache_memory": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
     "cache_evictions": Rendering(Shape.WINDOW, Missing.NOT_BREACHING, _EVENTS),
+    "application_errors": Rendering(Shape.WINDOW, Missing.NOT_BREACHING, _EVENTS),
 }
 
 # The alarms an ECS deployment watches to roll itself back (beside the circuit breaker).

@@ -82,7 +82,7 @@ class ContainerService(Construct):
         super().__init__(scope, construct_id)
         self.name = name
         self.sizing = sizing
-        log_group = encrypted_log_group(
+        self.log_group = log_group = encrypted_log_group(
             self, "LogGroup", settings=settings, key=logs_key, log_group_name=f"/{settings.prefix}/ecs/{name}"
         )
         self.task_definition = ecs.FargateTaskDefinition(

@@ -7,12 +7,13 @@ certificate, because a CloudWatch alarm can only notify an SNS topic in its own 
 
 from __future__ import annotations
 
-from aws_cdk import SecretValue, Stack
+from aws_cdk import Duration, SecretValue, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -25,6 +26,7 @@ from aws_stacks.security import customer_managed_key
 from aws_stacks.signals import CacheSignals, DatabaseSignals, LoadBalancerSignals, ServiceSignals, days_to_expiry
 from shared import Settings
 from shared.alerts import Severity
+from shared.contract import ERROR_LOG_SEVERITIES
 
 # PagerDuty's Amazon CloudWatch integration: SNS posts to this URL with the service's integration key in it.
 PAGERDUTY_URL = "https://events.pagerduty.com/integration/{key}/enqueue"
@@ -257,6 +259,27 @@ def certificate_events(
     )
 
 
+def error_log_entries(scope: Construct, *, settings: Settings, service: ContainerService) -> Watch:
+    """The service's error log entries as a metric: the same `severity` field Cloud Logging counts on GCP."""
+    errors = logs.MetricFilter(
+        scope,
+        f"{service.name.title()}ErrorLogEntries",
+        log_group=service.log_group,
+        filter_pattern=logs.FilterPattern.any(
+            *(logs.FilterPattern.string_value("$.severity", "=", level) for level in ERROR_LOG_SEVERITIES)
+        ),
+        # The environment in the namespace keeps two environments apart even in one account.
+        metric_namespace=f"BookedBarber/{settings.environment}",
+        metric_name=f"{service.name}-error-log-entries",
+        metric_value="1",
+    )
+
+    def metric(period: Duration) -> logs.Metric:
+        return errors.metric(statistic="Sum", period=period)
+
+    return Watch(service.name, metric)
+
+
 class ObservabilityStack(Stack):
     def __init__(
         self,
@@ -309,6 +332,7 @@ class ObservabilityStack(Stack):
             "cache_memory": [Watch("redis", redis.memory)],
             "cache_evictions": [Watch("redis", redis.evictions)],
             "certificate_expiry": [Watch("origin", lambda period: days_to_expiry(certificate_arn, period))],
+            "application_errors": [error_log_entries(self, settings=settings, service=service) for service in services],
         }
         alarms = CatalogAlarms(self, "Alarms", settings=settings, watches=watches, topics=topics)
         AlertEvents(

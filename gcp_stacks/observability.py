@@ -42,7 +42,7 @@ from gcp_stacks.alert_conditions import WORKLOADS, Condition, Target
 from gcp_stacks.data import sql_instance_name
 from gcp_stacks.info_events import info_event_filter
 from shared import Settings
-from shared.alerts import INFO_EVENTS, Alert, Scope, Severity, alerts, application_errors
+from shared.alerts import INFO_EVENTS, Alert, Scope, Severity, alerts
 
 HTTPS_PORT = 443
 UPTIME_TIMEOUT_SECONDS = 10
@@ -251,7 +251,7 @@ class AlertPolicies(Construct):
         log_metrics: LogMetrics,
     ) -> None:
         super().__init__(scope, construct_id)
-        for alert in (*alerts(settings), application_errors(settings)):
+        for alert in alerts(settings):
             if alert.scope is Scope.SERVICE:
                 targets = [Target(workload, uptime.check_ids[workload]) for workload in WORKLOADS]
             else:

@@ -216,24 +216,15 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             warning,
             "Memory use and keys without TTL; size the cache up.",
         ),
-    )
-
-
-def application_errors(settings: Settings) -> Alert:
-    """ERROR-level log entries of one service, rendered on GCP through a log-based metric.
-
-    Kept out of `alerts()` until AWS renders it too (a metric filter on the services' log groups),
-    so that the catalog both clouds promise stays what both deliver.
-    """
-    t = settings.thresholds
-    return Alert(
-        "application_errors",
-        Severity.WARNING,
-        Scope.SERVICE,
-        "The service logs errors",
-        t.application_errors,
-        "count",
-        "above",
-        t.warning_window_minutes,
-        "Error Reporting groups for the service (new since the last deployment?), then its request logs.",
+        Alert(
+            "application_errors",
+            Severity.WARNING,
+            Scope.SERVICE,
+            "The service logs errors",
+            t.application_errors,
+            "count",
+            "above",
+            warning,
+            "The service's error log entries (new since the last deployment?), then its request logs.",
+        ),
     )

@@ -13,3 +13,6 @@ FRONTEND_HEALTH_PATH = "/"
 # The tag the release pipeline pushes once before the first deploy; later deploys pass their own tag.
 BOOTSTRAP_IMAGE_TAG = "bootstrap"
 DATABASE_NAME = "bookedbarber"
+# Both apps log one JSON object per line with a Cloud Logging `severity` field; these levels count as errors
+# (Cloud Logging's `severity>=ERROR`, and the CloudWatch metric filter on the same field).
+ERROR_LOG_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")

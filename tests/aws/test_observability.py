@@ -16,6 +16,7 @@ from aws_stacks.observability import AlertTopics
 from scripts.alarm_table import section
 from shared import ENVIRONMENTS, load_settings, replace_fields
 from shared.alerts import Scope, Severity, alerts
+from shared.contract import ERROR_LOG_SEVERITIES
 from shared.model import RDS_CLASS_MEMORY_GIB
 from tests.aws.helpers import resources, walk
 from tests.synth import REPORT_INSTEAD_OF_FAILING, ROOT, cdk_json_context
@@ -47,7 +48,7 @@ SUSTAINED = {"service_down", "cpu", "memory", "response_time"} | {
     "cache_cpu",
     "cache_memory",
 }
-WINDOW = {"error_rate", "database_connections", "cache_evictions"}
+WINDOW = {"error_rate", "database_connections", "cache_evictions", "application_errors"}
 DAILY = {"certificate_expiry"}
 MISSING = {
     "service_down": "breaching",
@@ -55,6 +56,7 @@ MISSING = {
     "response_time": "notBreaching",
     "database_connections": "notBreaching",
     "cache_evictions": "notBreaching",
+    "application_errors": "notBreaching",
 }  # every other alert: "ignore"
 
 
@@ -77,6 +79,7 @@ def _expected_metrics(settings, key: str, target: str) -> set[tuple[str, str, st
         "cache_memory": {(CACHE, "DatabaseMemoryUsagePercentage", "Maximum")},
         "cache_evictions": {(CACHE, "Evictions", "Sum")},
         "certificate_expiry": {("AWS/CertificateManager", "DaysToExpiry", "Minimum")},
+        "application_errors": {(f"BookedBarber/{settings.environment}", f"{target}-error-log-entries", "Sum")},
     }
     return by_key[key]
 
@@ -385,3 +388,19 @@ def test_chatbot_is_read_only_and_passes_all_three_packs(tmp_path, environment):
         for c in v["violatingConstructs"]
     }
     assert suppressed == {("AwsSolutions-IAM5[Resource::*]", "AlertProbe/AlertTopics/ChatbotGuardrail/Resource")}
+
+
+def test_error_log_entries_count_the_same_severities_as_cloud_logging(aws, settings):
+    """One metric filter per service log group, on the JSON `severity` field GCP's `severity>=ERROR` reads."""
+    filters = {
+        key: value["Properties"]
+        for key, value in resources(aws, settings, "observability", "AWS::Logs::MetricFilter").items()
+    }
+    assert len(filters) == 2
+    for properties in filters.values():
+        pattern = properties["FilterPattern"]
+        for level in ERROR_LOG_SEVERITIES:
+            assert f'$.severity = "{level}"' in pattern
+        (transformation,) = properties["MetricTransformations"]
+        assert transformation["MetricValue"] == "1"
+        assert transformation["MetricNamespace"] == f"BookedBarber/{settings.environment}"

@@ -13,7 +13,7 @@ from gcp_stacks.dashboard import dashboard_json
 from gcp_stacks.observability import WORKLOADS, secret_manager_id
 from gcp_stacks.platform import COMPONENTS
 from shared import load_settings, replace_field
-from shared.alerts import INFO_EVENTS, Scope, Severity, alerts, application_errors
+from shared.alerts import INFO_EVENTS, Scope, Severity, alerts
 from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
 from tests.gcp.tf import ALL, one, reference, resources, stack
 from tests.synth import ROOT
@@ -222,7 +222,7 @@ def channel(terraform: dict, severity: Severity) -> list[str]:
 def catalog(settings) -> list[tuple[str, object, str | None]]:
     """(policy display name, alert, workload) for every threshold policy the settings promise."""
     rows = []
-    for alert in (*alerts(settings), application_errors(settings)):
+    for alert in alerts(settings):
         workloads = list(WORKLOADS) if alert.scope is Scope.SERVICE else [None]
         for workload in workloads:
             suffix = f" {workload}" if workload else ""
@@ -483,7 +483,7 @@ def test_readme_lists_every_policy_with_its_threshold_and_window():
     section = readme.split("### GCP alert policies", 1)[1].split("\n### ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     settings = load_settings("production")
-    for alert in (*alerts(settings), application_errors(settings)):
+    for alert in alerts(settings):
         (row,) = [line for line in rows if line.startswith(f"| `{alert.key}`")]
         assert f"{alert.threshold:g}" in row and f"{alert.duration_minutes} min" in row, alert.key
         assert CHANNEL_NAMES[alert.severity] in row, alert.key

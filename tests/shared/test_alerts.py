@@ -22,6 +22,7 @@ EXPECTED = {
     "cache_cpu": Severity.WARNING,
     "cache_memory": Severity.WARNING,
     "cache_evictions": Severity.WARNING,
+    "application_errors": Severity.WARNING,
 }
 
 
