@@ -3,18 +3,22 @@
 
 import sys
 
-import aws_cdk as cdk
-
-from aws_stacks.platform import build_platform
+from aws_stacks.selection import APP_CONTEXT, cli_context, select
 from shared import SettingsError
 
 
 def main() -> None:
-    app = cdk.App()
     try:
-        build_platform(app)
+        all_settings = select(cli_context())
     except SettingsError as error:
         sys.exit(f"error: {error}")
+    # Imported only once the settings are valid: starting jsii and aws-cdk-lib takes seconds.
+    import aws_cdk as cdk
+
+    from aws_stacks.platform import build_platform
+
+    app = cdk.App(context=APP_CONTEXT)
+    build_platform(app, all_settings)
     app.synth()
 
 

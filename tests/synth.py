@@ -40,8 +40,9 @@ def synth_aws(outdir: Path, extra_context: dict | None = None) -> AwsSynth:
     import aws_cdk as cdk
 
     from aws_stacks.platform import build_platform
+    from aws_stacks.selection import APP_CONTEXT
 
-    context = {**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING, **(extra_context or {})}
+    context = {**cdk_json_context(), **APP_CONTEXT, **REPORT_INSTEAD_OF_FAILING, **(extra_context or {})}
     app = cdk.App(context=context, outdir=str(outdir))
     stacks = build_platform(app)
     assembly = app.synth()
