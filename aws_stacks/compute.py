@@ -24,6 +24,7 @@ from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
 from aws_stacks.network import APP, PUBLIC
+from aws_stacks.outputs import compute_outputs
 from aws_stacks.registry import IMAGE_NAMES
 from aws_stacks.secrets import APP_SECRET_KEY_FIELD, CACHE_AUTH_FIELD, ApplicationSecrets, FeatureFlags
 from aws_stacks.security import (
@@ -395,6 +396,7 @@ class ComputeStack(Stack):
         )
         for service in (self.backend, self.frontend):
             service.scale(compute=settings.compute)
+        compute_outputs(self, settings=settings, load_balancer=self.load_balancer.alb)
         firewall = WebAcl(
             self,
             "Firewall",

@@ -201,7 +201,7 @@ class LoadBalancer(Construct):
                 )
             ],
         )
-        address = ComputeGlobalAddress(
+        self.address = ComputeGlobalAddress(
             self, "Address", name=settings.name("lb"), address_type="EXTERNAL", ip_version="IPV4"
         )
         certificate = ComputeManagedSslCertificate(
@@ -227,7 +227,7 @@ class LoadBalancer(Construct):
             name=settings.name("https"),
             load_balancing_scheme="EXTERNAL_MANAGED",
             ip_protocol="TCP",
-            ip_address=address.id,
+            ip_address=self.address.id,
             port_range="443",
             target=https_proxy.id,
         )
@@ -246,7 +246,7 @@ class LoadBalancer(Construct):
             name=settings.name("http"),
             load_balancing_scheme="EXTERNAL_MANAGED",
             ip_protocol="TCP",
-            ip_address=address.id,
+            ip_address=self.address.id,
             port_range="80",
             target=http_proxy.id,
         )
