@@ -52,12 +52,18 @@ def synth_aws(outdir: Path, extra_context: dict | None = None) -> AwsSynth:
     return AwsSynth(Path(assembly.directory), templates, report)
 
 
-def synth_gcp() -> dict[str, dict]:
-    """Stack name -> Terraform JSON, through cdktf's `Testing` helpers (metadata stripped, keys sorted)."""
+def synth_gcp(outdir: Path | None = None) -> dict[str, dict]:
+    """Stack name -> Terraform JSON, through cdktf's `Testing` helpers (metadata stripped, keys sorted).
+
+    With `outdir`, the app's files (manifest, `stacks/*/cdk.tf.json`) are written there too (~0.1 s).
+    """
     from cdktn import Testing
 
     from gcp_stacks.platform import build_platform
 
-    app = Testing.app()
+    app = Testing.app(outdir=str(outdir)) if outdir else Testing.app()
     stacks = build_platform(app)
-    return {stack.node.id: json.loads(Testing.synth(stack)) for stack in stacks}
+    documents = {stack.node.id: json.loads(Testing.synth(stack)) for stack in stacks}
+    if outdir:
+        app.synth()
+    return documents

@@ -43,6 +43,13 @@ def test_every_file_of_the_cloud_assembly_is_portable(aws):
     assert _unportable_files(aws.directory) == []
 
 
+def test_every_file_of_the_terraform_output_is_portable(gcp_stacks, gcp_outdir):
+    files = [path for path in gcp_outdir.rglob("*") if path.is_file()]
+    assert "manifest.json" in {path.name for path in files}
+    assert len([path for path in files if path.name == "cdk.tf.json"]) == len(gcp_stacks)
+    assert _unportable_files(gcp_outdir) == []
+
+
 def test_the_portability_check_catches_a_stack_trace(tmp_path):
     (tmp_path / "x.metadata.json").write_text(
         '{"/S/R": [{"type": "aws:cdk:creationStack", "data": ["new R (/tmp/jsii-kernel-abc/lib/r.js:1)"]}]}'

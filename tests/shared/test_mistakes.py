@@ -28,6 +28,16 @@ def test_another_environments_variables_and_other_namespaces_are_left_alone():
     assert load_settings("dev", environ=environ).environment == "dev"
 
 
+def test_override_for_a_misspelt_environment_is_refused_with_a_suggestion():
+    with pytest.raises(SettingsError) as caught:
+        load_settings("dev", environ={"BB_PROD_AWS_ACCOUNT_ID": "123456789012"})
+    assert "BB_PROD_AWS_ACCOUNT_ID" in {name for name, _ in caught.value.problems}
+    assert "did you mean 'BB_PRODUCTION_AWS_ACCOUNT_ID'?" in str(caught.value)
+    # The same key for a real environment is fine, and so is an unrelated BB_ variable.
+    environ = {"BB_PRODUCTION_AWS_ACCOUNT_ID": "123456789012", "BB_CACHE_DIR": "/tmp/x"}
+    assert load_settings("dev", environ=environ).environment == "dev"
+
+
 def test_misspelt_explicit_override_is_refused_with_a_suggestion():
     with pytest.raises(SettingsError, match=r"aws_acount_id: .*did you mean 'aws_account_id'\?"):
         load_settings("dev", overrides={"aws_acount_id": "123456789012"}, environ={})
