@@ -102,6 +102,8 @@ def _type_matches(value: object, hint: typing.Any) -> bool:
         return isinstance(value, Mapping) and all(
             _type_matches(key, args[0]) and _type_matches(item, args[1]) for key, item in value.items()
         )
+    if origin is not None:  # another generic (list[...], Literal[...]): its container type at least
+        return isinstance(value, origin) if isinstance(origin, type) else True
     if hint is float:  # an int is a fine number; a bool is not
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is int:
