@@ -4,7 +4,8 @@
 
 AWS: checks the tag exists in ECR, writes it to the image's Parameter Store parameter
 (`/bookedbarber/<env>/release/<image>/image-tag`), then redeploys the compute stack, whose task definitions
-read that parameter on every deploy; an infrastructure deploy therefore keeps whatever was released.
+read that parameter on every deploy; an infrastructure deploy therefore keeps whatever was released. If that
+deploy fails, the previous tags are written back.
 GCP: `gcloud run services update --image`; the Cloud Run services ignore image changes in Terraform.
 The image must already be pushed with that tag (docs/aws.md, docs/gcp.md). Overrides (BB_<ENV>_*) apply as
 for a deploy, so account, project and region are the deployment's own.
@@ -16,31 +17,72 @@ import argparse
 import shlex
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
 from shared.release import IMAGES, aws_repository_name, check_tag, gcp_image, tag_parameter_name
 
+# Runs a command (capturing its standard output when asked, else streaming it); raises CalledProcessError.
+Runner = Callable[..., str]
+
+
+def run_command(command: list[str], capture: bool = False) -> str:
+    print("+ " + shlex.join(command), flush=True)
+    result = subprocess.run(command, check=True, stdout=subprocess.PIPE if capture else None, text=True)
+    return result.stdout or ""
+
+
+def aws_check_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
+    return [
+        ["aws", "ecr", "describe-images", "--region", settings.aws.region, "--repository-name",
+         aws_repository_name(settings, image), "--image-ids", f"imageTag={tag}", "--output", "text"]
+        for image in images
+    ]  # fmt: skip
+
+
+def aws_read_command(settings: Settings, image: str) -> list[str]:
+    return ["aws", "ssm", "get-parameter", "--region", settings.aws.region, "--name",
+            tag_parameter_name(settings, image), "--query", "Parameter.Value", "--output", "text"]  # fmt: skip
+
+
+def aws_write_command(settings: Settings, image: str, tag: str) -> list[str]:
+    return ["aws", "ssm", "put-parameter", "--region", settings.aws.region, "--name",
+            tag_parameter_name(settings, image), "--type", "String", "--value", tag, "--overwrite"]  # fmt: skip
+
+
+def aws_deploy_command(settings: Settings) -> list[str]:
+    # --force: the template is unchanged; CloudFormation re-reads the parameters and updates the task definitions.
+    return ["npx", "--no-install", "cdk", "deploy", settings.name("compute"), "-c", f"env={settings.environment}",
+            "--exclusively", "--force", "--require-approval", "broadening"]  # fmt: skip
+
 
 def aws_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
-    region = settings.aws.region
-    commands = []
+    """The commands of a successful release, in order (what --dry-run prints)."""
+    return [
+        *aws_check_commands(settings, tag, images),
+        *(aws_read_command(settings, image) for image in images),
+        *(aws_write_command(settings, image, tag) for image in images),
+        aws_deploy_command(settings),
+    ]
+
+
+def release_aws(settings: Settings, tag: str, images: Sequence[str], run: Runner) -> None:
+    """Write the new tags and deploy; if the deploy fails, write the previous tags back.
+
+    A failed rollout is rolled back by ECS and CloudFormation, but the parameters would still name the bad tag
+    and the next infrastructure deploy would try it again.
+    """
+    for command in aws_check_commands(settings, tag, images):
+        run(command)
+    previous = {image: run(aws_read_command(settings, image), capture=True).strip() for image in images}
     for image in images:
-        commands.append(
-            ["aws", "ecr", "describe-images", "--region", region, "--repository-name",
-             aws_repository_name(settings, image), "--image-ids", f"imageTag={tag}"]
-        )  # fmt: skip
-    for image in images:
-        commands.append(
-            ["aws", "ssm", "put-parameter", "--region", region, "--name", tag_parameter_name(settings, image),
-             "--type", "String", "--value", tag, "--overwrite"]
-        )  # fmt: skip
-    # --force: the template is unchanged; CloudFormation re-reads the parameter and updates the task definitions.
-    commands.append(
-        ["npx", "--no-install", "cdk", "deploy", settings.name("compute"), "-c", f"env={settings.environment}",
-         "--exclusively", "--force", "--require-approval", "broadening"]
-    )  # fmt: skip
-    return commands
+        run(aws_write_command(settings, image, tag))
+    try:
+        run(aws_deploy_command(settings))
+    except subprocess.CalledProcessError:
+        for image, old_tag in previous.items():
+            run(aws_write_command(settings, image, old_tag))
+        raise
 
 
 def gcp_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
@@ -61,7 +103,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, run: Runner = run_command) -> int:
     args = parse(argv)
     try:
         tag = check_tag(args.tag, args.env)
@@ -70,11 +112,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     images = tuple(dict.fromkeys(args.image or IMAGES))
-    build = aws_commands if args.cloud == "aws" else gcp_commands
-    for command in build(settings, tag, images):
-        print("+ " + shlex.join(command), flush=True)
-        if not args.dry_run:
-            subprocess.run(command, check=True)
+    if args.dry_run:
+        build = aws_commands if args.cloud == "aws" else gcp_commands
+        for command in build(settings, tag, images):
+            print("+ " + shlex.join(command))
+        return 0
+    try:
+        if args.cloud == "aws":
+            release_aws(settings, tag, images, run)
+        else:
+            for command in gcp_commands(settings, tag, images):
+                run(command)
+    except subprocess.CalledProcessError as error:
+        print(f"error: release of {tag} to {args.env} failed at: {shlex.join(error.cmd)}", file=sys.stderr)
+        return 1
     return 0
 
 

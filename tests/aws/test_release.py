@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from scripts import release
@@ -110,3 +112,35 @@ def test_release_script_refuses_a_bad_tag_before_running_anything(tag, capsys):
 def test_release_script_accepts_docker_tags(tag, capsys):
     assert release.main(["--cloud", "aws", "--env", "dev", "--tag", tag, "--dry-run"]) == 0
     assert f"--value {tag} " in capsys.readouterr().out
+
+
+class FakeShell:
+    """Records commands; answers reads with the current tag; fails the deploy when asked to."""
+
+    def __init__(self, *, deploy_fails: bool):
+        self.deploy_fails = deploy_fails
+        self.commands: list[list[str]] = []
+
+    def __call__(self, command: list[str], capture: bool = False) -> str:
+        self.commands.append(command)
+        if command[:3] == ["npx", "--no-install", "cdk"] and self.deploy_fails:
+            raise subprocess.CalledProcessError(1, command)
+        return "v1.4.1\n" if "get-parameter" in command else ""
+
+    def written_tags(self) -> list[str]:
+        return [command[command.index("--value") + 1] for command in self.commands if "put-parameter" in command]
+
+
+def test_a_successful_release_writes_the_new_tags_then_deploys():
+    shell = FakeShell(deploy_fails=False)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 0
+    assert shell.written_tags() == ["v1.4.2", "v1.4.2"]
+    assert shell.commands[-1][3] == "deploy"
+
+
+def test_a_failed_deploy_writes_the_previous_tags_back(capsys):
+    """Otherwise the next infrastructure deploy would roll the failed tag out again."""
+    shell = FakeShell(deploy_fails=True)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 1
+    assert shell.written_tags() == ["v1.4.2", "v1.4.2", "v1.4.1", "v1.4.1"]
+    assert "failed at: npx --no-install cdk deploy bookedbarber-staging-compute" in capsys.readouterr().err
