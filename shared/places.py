@@ -3,11 +3,11 @@
 A typo in a region or zone then fails at synth with a suggestion, not at apply time. Update these lists when a
 provider opens a region; a region missing here is refused until it is added.
 
-Sources, compiled 2025-11 and checked 2026-11-25: AWS "Regions and Availability Zones"
-(https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html; zone letters as
-`aws ec2 describe-availability-zones --all-availability-zones` names them; some accounts see only a subset) and
-Google Cloud "Geography and regions" (https://cloud.google.com/compute/docs/regions-zones,
-`gcloud compute regions list`).
+Sources (compiled 2025-11; cross-checked 2026-11-25 against Google Cloud location pages and published AWS region lists):
+AWS "Regions and Availability Zones" (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html);
+zone letters as `aws ec2 describe-availability-zones --all-availability-zones` names them (an account may see a
+subset, and letters map to different physical zones per account). Google Cloud "Geography and regions"
+(https://cloud.google.com/compute/docs/regions-zones; `gcloud compute regions list`).
 """
 
 from __future__ import annotations
