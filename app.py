@@ -4,6 +4,7 @@
 import os
 import sys
 
+from aws_stacks.selection import APP_CONTEXT, cli_context, select
 from shared import SettingsError
 
 # Direct `npx cdk` runs too: jsii's Node 20 end-of-life banner is noise on these machines.
@@ -12,16 +13,17 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 def main() -> None:
-    # Imported here so the banner setting above is in place before jsii starts Node.
+    try:
+        all_settings = select(cli_context())
+    except SettingsError as error:
+        sys.exit(f"error: {error}")
+    # Imported only once the settings are valid: starting jsii and aws-cdk-lib takes seconds.
     import aws_cdk as cdk
 
     from aws_stacks.platform import build_platform
 
-    app = cdk.App()
-    try:
-        build_platform(app)
-    except SettingsError as error:
-        sys.exit(f"error: {error}")
+    app = cdk.App(context=APP_CONTEXT)
+    build_platform(app, all_settings)
     app.synth()
 
 

@@ -25,6 +25,7 @@ from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
 from aws_stacks.network import APP, PUBLIC
+from aws_stacks.outputs import compute_outputs
 from aws_stacks.registry import IMAGE_NAMES
 from aws_stacks.secrets import APP_SECRET_KEY_FIELD, CACHE_AUTH_FIELD, ApplicationSecrets, FeatureFlags
 from aws_stacks.security import (
@@ -38,11 +39,11 @@ from shared import Settings
 from shared.contract import (
     API_PATH_PATTERNS,
     BACKEND_HEALTH_PATH,
-    BOOTSTRAP_IMAGE_TAG,
     DATABASE_NAME,
     FRONTEND_HEALTH_PATH,
 )
 from shared.model import ComputeSettings, ServiceSizing
+from shared.release import aws_repository_name, tag_parameter_name
 
 SCALE_IN_COOLDOWN = Duration.seconds(300)
 SCALE_OUT_COOLDOWN = Duration.seconds(60)
@@ -280,14 +281,23 @@ class ComputeStack(Stack):
         secrets: ApplicationSecrets,
         secrets_key: kms.IKey,
         feature_flags: FeatureFlags,
-        image_tag: str = BOOTSTRAP_IMAGE_TAG,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         # By name, not by reference: the data stack creates them (see registry.py), and a name from settings
         # keeps the image URI a plain string in this template.
         repositories = {
-            name: ecr.Repository.from_repository_name(self, f"{name.title()}Repository", settings.name(name))
+            name: ecr.Repository.from_repository_name(
+                self, f"{name.title()}Repository", aws_repository_name(settings, name)
+            )
+            for name in IMAGE_NAMES
+        }
+        # The released tags, as template parameters of type AWS::SSM::Parameter::Value<String>: CloudFormation
+        # reads them on every create and update of this stack, so an infrastructure deploy keeps the running
+        # release and a release's deploy rolls out the new tag. (A `{{resolve:ssm:...}}` reference would not do:
+        # CloudFormation does not re-read it when only the parameter's value changed.)
+        released_tags = {
+            name: ssm.StringParameter.value_for_string_parameter(self, tag_parameter_name(settings, name))
             for name in IMAGE_NAMES
         }
         cluster = ecs.Cluster(
@@ -336,7 +346,7 @@ class ComputeStack(Stack):
             sizing=settings.compute.backend,
             cluster=cluster,
             repository=repositories["backend"],
-            image_tag=image_tag,
+            image_tag=released_tags["backend"],
             security_group=frozen(self, "BackendSecurityGroup", security_groups.backend),
             logs_key=logs_key,
             environment=backend_environment,
@@ -364,7 +374,7 @@ class ComputeStack(Stack):
             sizing=settings.compute.frontend,
             cluster=cluster,
             repository=repositories["frontend"],
-            image_tag=image_tag,
+            image_tag=released_tags["frontend"],
             security_group=frozen(self, "FrontendSecurityGroup", security_groups.frontend),
             logs_key=logs_key,
             environment={
@@ -392,6 +402,7 @@ class ComputeStack(Stack):
         )
         for service in (self.backend, self.frontend):
             service.scale(compute=settings.compute)
+        compute_outputs(self, settings=settings, load_balancer=self.load_balancer.alb)
         firewall = WebAcl(
             self,
             "Firewall",

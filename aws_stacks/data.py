@@ -13,6 +13,7 @@ from constructs import Construct
 
 from aws_stacks.nag import acknowledge
 from aws_stacks.network import APP, DATABASE
+from aws_stacks.outputs import data_outputs
 from aws_stacks.registry import ImageRepositories
 from aws_stacks.secrets import CACHE_AUTH_FIELD, ApplicationSecrets, FeatureFlags
 from aws_stacks.security import (
@@ -349,3 +350,4 @@ class DataStack(Stack):
             logs_key=logs_key,
             security_groups=security_groups,
         )
+        data_outputs(self, settings=settings, database=self.database, cache=self.cache, repositories=self.repositories)

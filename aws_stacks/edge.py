@@ -19,6 +19,7 @@ from constructs import Construct
 from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
+from aws_stacks.outputs import edge_outputs
 from aws_stacks.security import customer_managed_key, log_bucket, logs_key, stateful_removal_policy
 from shared import Settings
 from shared.contract import STATIC_PATH_PATTERNS
@@ -195,6 +196,7 @@ class EdgeStack(Stack):
         )
         zone = hosted_zone(self, "Zone", settings=settings)
         self.cdn = Cdn(self, "Cdn", settings=settings, assets=assets, zone=zone, web_acl_arn=firewall.web_acl.attr_arn)
+        edge_outputs(self, settings=settings, distribution=self.cdn.distribution)
         # CDK files this warning on the stack itself, so the stack is the narrowest place to acknowledge it.
         Annotations.of(self).acknowledge_warning(
             "@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",

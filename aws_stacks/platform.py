@@ -14,8 +14,8 @@ from aws_stacks.edge import EDGE_REGION, EdgeStack
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
 from aws_stacks.observability import EdgeObservabilityStack, ObservabilityStack
-from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_settings
-from shared.contract import BOOTSTRAP_IMAGE_TAG
+from aws_stacks.selection import select
+from shared import Settings, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
 COMPONENTS = ("network", "data", "compute", "edge", "observability", "edge-observability")
@@ -27,34 +27,6 @@ UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
 def stack_names(environment: str) -> list[str]:
     settings = load_settings(environment)
     return [settings.name(component) for component in COMPONENTS]
-
-
-def selected_environments(app: cdk.App) -> tuple[str, ...]:
-    """`-c env=production` (or a comma list) picks environments; default: all."""
-    chosen = app.node.try_get_context("env")
-    if chosen in (None, "", "all"):
-        return ENVIRONMENTS
-    names = tuple(name.strip() for name in str(chosen).split(","))
-    for name in names:
-        if name not in ENVIRONMENTS:
-            raise SettingsError(name, [("environment", f"unknown (from -c env); choose from {list(ENVIRONMENTS)}")])
-    return names
-
-
-def context_overrides(app: cdk.App, environments: tuple[str, ...]) -> dict[str, str]:
-    overrides = {key: str(app.node.try_get_context(key)) for key in OVERRIDES if app.node.try_get_context(key)}
-    if overrides and len(environments) != 1:
-        raise SettingsError(
-            ",".join(environments),
-            [(key, "a context override applies to one environment; add -c env=<name>") for key in overrides],
-        )
-    return overrides
-
-
-def load_selected(app: cdk.App) -> list[Settings]:
-    environments = selected_environments(app)
-    overrides = context_overrides(app, environments)
-    return [load_settings(name, overrides=overrides) for name in environments]
 
 
 def _pin_availability_zones(app: cdk.App, settings: Settings) -> None:
@@ -94,7 +66,6 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         secrets=data.secrets,
         secrets_key=data.secrets_key,
         feature_flags=data.feature_flags,
-        image_tag=str(app.node.try_get_context("image_tag") or BOOTSTRAP_IMAGE_TAG),
         env=env,
         description=f"BookedBarber {settings.environment}: ECS Fargate services, ALB, regional WAF",
     )
@@ -131,8 +102,10 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
     return stacks
 
 
-def build_platform(app: cdk.App) -> list[cdk.Stack]:
-    all_settings = load_selected(app)
+def build_platform(app: cdk.App, all_settings: list[Settings] | None = None) -> list[cdk.Stack]:
+    """Every selected environment's stacks; `all_settings` defaults to what the app's context selects."""
+    if all_settings is None:
+        all_settings = select(app.node.get_all_context())
     for settings in all_settings:
         _pin_availability_zones(app, settings)
     register_checks(app)

@@ -1,4 +1,4 @@
-"""Container registry: the ECR repositories the Fargate services pull from.
+"""Container registry: the ECR repositories the Fargate services pull from, and the released tag of each.
 
 They live in the data stack, deployed before compute: the release pipeline pushes
 the bootstrap images between the two, so the services' first tasks can start.
@@ -6,15 +6,17 @@ the bootstrap images between the two, so the services' first tasks can start.
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import CfnResource, Duration
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from aws_stacks.security import customer_managed_key, stateful_removal_policy
 from shared import Settings
+from shared.contract import BOOTSTRAP_IMAGE_TAG
+from shared.release import IMAGES, aws_repository_name, tag_parameter_name
 
-IMAGE_NAMES = ("backend", "frontend")
+IMAGE_NAMES = tuple(IMAGES)
 
 
 class ImageRepositories(Construct):
@@ -27,6 +29,33 @@ class ImageRepositories(Construct):
             name: image_repository(self, f"{name.title()}Repository", settings=settings, name=name, key=key)
             for name in IMAGE_NAMES
         }
+        self.released_tags = {
+            name: released_tag_parameter(self, f"{name.title()}ReleasedTag", settings=settings, name=name)
+            for name in IMAGE_NAMES
+        }
+
+
+def released_tag_parameter(scope: Construct, construct_id: str, *, settings: Settings, name: str) -> CfnResource:
+    """The image tag the service runs: the bootstrap tag at creation, then whatever scripts/release.py wrote.
+
+    CloudFormation writes a resource only when its properties in the template change; it never reverts a
+    value changed out of band. So these properties must never change: a raw CfnResource, which CDK's Tags
+    cannot reach (a new tag would make CloudFormation write the bootstrap tag back), and a fixed description.
+    tests/aws/test_release.py pins them.
+    """
+    parameter = CfnResource(
+        scope,
+        construct_id,
+        type="AWS::SSM::Parameter",
+        properties={
+            "Name": tag_parameter_name(settings, name),
+            "Type": "String",
+            "Value": BOOTSTRAP_IMAGE_TAG,
+            "Description": "Released image tag; initial value only, written by scripts/release.py",
+        },
+    )
+    parameter.apply_removal_policy(stateful_removal_policy(settings))
+    return parameter
 
 
 def image_repository(
@@ -35,7 +64,7 @@ def image_repository(
     return ecr.Repository(
         scope,
         construct_id,
-        repository_name=settings.name(name),
+        repository_name=aws_repository_name(settings, name),
         image_scan_on_push=True,
         image_tag_mutability=ecr.TagMutability.IMMUTABLE,
         encryption=ecr.RepositoryEncryption.KMS,

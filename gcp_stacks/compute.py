@@ -38,18 +38,9 @@ from gcp_stacks.network import NetworkRefs
 from gcp_stacks.secrets import secret_id
 from gcp_stacks.security import SECONDS_PER_DAY, Identity, ServiceKey
 from shared import Settings
-from shared.contract import BACKEND_HEALTH_PATH, BOOTSTRAP_IMAGE_TAG, DATABASE_NAME, FRONTEND_HEALTH_PATH
+from shared.contract import BACKEND_HEALTH_PATH, DATABASE_NAME, FRONTEND_HEALTH_PATH
 from shared.model import ServiceSizing
-
-
-def repository_id(settings: Settings) -> str:
-    return settings.name("containers")
-
-
-def image(settings: Settings, name: str) -> str:
-    """The image at the bootstrap tag Terraform deploys first; CI rolls out releases with `gcloud run deploy`."""
-    host = f"{settings.gcp.region}-docker.pkg.dev"
-    return f"{host}/{settings.gcp.project_id}/{repository_id(settings)}/{name}:{BOOTSTRAP_IMAGE_TAG}"
+from shared.release import gcp_image, gcp_repository_id
 
 
 class Registry(Construct):
@@ -71,7 +62,7 @@ class Registry(Construct):
         self.repository = ArtifactRegistryRepository(
             self,
             "Repository",
-            repository_id=repository_id(settings),
+            repository_id=gcp_repository_id(settings),
             location=settings.gcp.region,
             format="DOCKER",
             kms_key_name=key.id,
@@ -165,7 +156,7 @@ class CloudRunService(Construct):
                 ),
                 containers=[
                     CloudRunV2ServiceTemplateContainers(
-                        image=image(settings, spec.image_name),
+                        image=gcp_image(settings, spec.image_name),  # the first apply; releases own it after
                         ports=CloudRunV2ServiceTemplateContainersPorts(container_port=sizing.container_port),
                         resources=CloudRunV2ServiceTemplateContainersResources(
                             limits={"cpu": str(sizing.cloud_run_cpus), "memory": f"{sizing.cloud_run_memory_mib}Mi"},

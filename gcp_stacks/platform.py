@@ -22,6 +22,7 @@ from gcp_stacks.data import Buckets, Database, SessionCache
 from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.network import NetworkStack
 from gcp_stacks.observability import AlertPolicies, InfoEvents, LogMetrics, NotificationChannels, UptimeChecks
+from gcp_stacks.outputs import app_outputs, data_outputs
 from gcp_stacks.project import ServiceAgents
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
@@ -51,10 +52,11 @@ class DataStack(GcpStack):
             agents=agents,
             accounts=accounts,
         )
-        Database(self, "Database", settings=settings, key=keys.keys["database"], accounts=accounts)
-        SessionCache(self, "SessionCache", settings=settings, key=keys.keys["cache"])
+        database = Database(self, "Database", settings=settings, key=keys.keys["database"], accounts=accounts)
+        cache = SessionCache(self, "SessionCache", settings=settings, key=keys.keys["cache"])
         Buckets(self, "Buckets", settings=settings, key=keys.keys["storage"], accounts=accounts)
         Registry(self, "Registry", settings=settings, key=keys.keys["registry"])
+        data_outputs(self, settings=settings, database=database, cache=cache)
 
 
 class ComplianceStack(GcpStack):
@@ -75,7 +77,10 @@ class AppStack(GcpStack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="app")
         services = Services(self, "Services", settings=settings)
-        LoadBalancer(self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service)
+        load_balancer = LoadBalancer(
+            self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service
+        )
+        app_outputs(self, settings=settings, services=services, load_balancer=load_balancer)
 
 
 class ObservabilityStack(GcpStack):

@@ -6,8 +6,10 @@ report every bad field at once instead of stopping at the first.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
+from collections.abc import Iterable
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -54,3 +56,14 @@ def range_problem(low: float, high: float) -> str | None:
     if low > high:
         return f"minimum {low} is above maximum {high}"
     return None
+
+
+def closest(value: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(str(value), sorted(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the closest choice, or an empty string: appended to a problem."""
+    match = closest(value, choices)
+    return f" (did you mean '{match}'?)" if match else ""

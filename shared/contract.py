@@ -10,7 +10,7 @@ API_PATH_PATTERNS = ("/api", "/api/*")
 STATIC_PATH_PATTERNS = ("/_next/static/*", "/static/*")
 BACKEND_HEALTH_PATH = "/api/health"
 FRONTEND_HEALTH_PATH = "/"
-# The tag the release pipeline pushes once before the first deploy; later deploys pass their own tag.
+# The tag pushed once before the first deploy and run until the first release (see shared/release.py).
 BOOTSTRAP_IMAGE_TAG = "bootstrap"
 DATABASE_NAME = "bookedbarber"
 # Both apps log one JSON object per line with a Cloud Logging `severity` field; these levels count as errors

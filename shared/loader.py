@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from shared import overrides as _overrides
+from shared.checks import parse_cidr
 from shared.environments import DEFINITIONS
 from shared.errors import SettingsError
 from shared.model import ENVIRONMENTS, Settings
@@ -30,4 +32,24 @@ def load_settings(
 
 
 def load_all(environ: Mapping[str, str] | None = None) -> dict[str, Settings]:
-    return {name: load_settings(name, environ=environ) for name in ENVIRONMENTS}
+    """Every environment, validated on its own and against the others."""
+    loaded = {name: load_settings(name, environ=environ) for name in ENVIRONMENTS}
+    problems = list(cross_environment_problems(loaded))
+    if problems:
+        raise SettingsError(",".join(loaded), problems)
+    return loaded
+
+
+# Networks that must not overlap between environments: any two could be peered or joined by VPN later.
+_NETWORKS = ("aws_vpc_cidr", "gcp_app_subnet_cidr", "gcp_private_services_cidr")
+
+
+def cross_environment_problems(loaded: Mapping[str, Settings]) -> Iterator[tuple[str, str]]:
+    ranges = [
+        (name, field, parse_cidr(getattr(settings.network, field))[0])
+        for name, settings in loaded.items()
+        for field in _NETWORKS
+    ]
+    for (name, field, network), (other_name, other_field, other) in itertools.combinations(ranges, 2):
+        if name != other_name and network.overlaps(other):
+            yield f"{other_name}.network.{other_field}", f"{other} overlaps {network} ({name}.network.{field})"

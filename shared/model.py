@@ -8,13 +8,17 @@ that span sections, and raises one `SettingsError` naming the environment.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import types
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
 
 from shared.checks import (
+    did_you_mean,
     domain_problem,
     email_problem,
     parse_cidr,
@@ -23,6 +27,7 @@ from shared.checks import (
     range_problem,
 )
 from shared.errors import SettingsError
+from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
 
 Problems = Iterator[tuple[str, str]]
 
@@ -67,6 +72,9 @@ RDS_CLASS_MEMORY_GIB = {
     "db.r7g.2xlarge": 64,
 }
 
+# Secrets Manager rotates at most every 1000 days (AutomaticallyAfterDays / ScheduleExpression).
+SECRET_ROTATION_MAX_DAYS = 1000
+
 CLOUD_RUN_CPUS = frozenset({1, 2, 4, 6, 8})
 CLOUD_ARMOR_INTERVALS_SECONDS = frozenset({10, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 2700, 3600})
 AWS_WAF_WINDOWS_SECONDS = frozenset({60, 120, 300, 600})
@@ -75,9 +83,7 @@ RATE_LIMIT_WINDOWS_SECONDS = CLOUD_ARMOR_INTERVALS_SECONDS & AWS_WAF_WINDOWS_SEC
 CLOUD_MONITORING_PERCENTILES = frozenset({50.0, 95.0, 99.0})
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-_GCP_REGION = re.compile(r"^[a-z]+-[a-z]+\d$")
 _HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]{8,17}$")
 _GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
@@ -120,6 +126,61 @@ def _prefixed(prefix: str, problems: Problems) -> Problems:
 def _check(name: str, problem: str | None) -> Problems:
     if problem:
         yield name, problem
+
+
+_TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "text", type(None): "none"}
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, typing.Any]:
+    return typing.get_type_hints(cls)
+
+
+def _type_matches(value: object, hint: typing.Any) -> bool:
+    """Whether `value` fits the annotation `hint` (the subset of typing the settings use)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        return any(_type_matches(value, option) for option in args)
+    if origin is tuple:
+        return isinstance(value, tuple) and all(_type_matches(item, args[0]) for item in value)
+    if origin is Mapping:
+        return isinstance(value, Mapping) and all(
+            _type_matches(key, args[0]) and _type_matches(item, args[1]) for key, item in value.items()
+        )
+    if origin is not None:  # another generic (list[...], Literal[...]): its container type at least
+        return isinstance(value, origin) if isinstance(origin, type) else True
+    if hint is float:  # an int is a fine number; a bool is not
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is type(None):
+        return value is None
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _type_name(hint: typing.Any) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        return " or ".join(_type_name(option) for option in args)
+    if origin is tuple:
+        return f"a list of {_type_name(args[0])}"
+    if origin is Mapping:
+        return f"a mapping of {_type_name(args[0])} to {_type_name(args[1])}"
+    return _TYPE_NAMES.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def type_problems(obj: object, prefix: str = "") -> Problems:
+    """Every field whose value does not match its annotation, checked from the dataclasses themselves."""
+    hints = _hints(type(obj))
+    for item in fields(obj):
+        hint, value, name = hints[item.name], getattr(obj, item.name), prefix + item.name
+        if is_dataclass(hint):
+            if isinstance(value, hint):
+                yield from type_problems(value, f"{name}.")
+            else:
+                yield name, f"expected {hint.__name__} settings, got {type(value).__name__}"
+        elif not _type_matches(value, hint):
+            yield name, f"expected {_type_name(hint)}, got {value!r} ({type(value).__name__})"
 
 
 @dataclass(frozen=True)
@@ -169,13 +230,17 @@ class AwsSettings:
     def problems(self) -> Problems:
         if not _ACCOUNT_ID.match(self.account_id):
             yield "account_id", f"'{self.account_id}' is not a 12-digit AWS account id"
-        if not _AWS_REGION.match(self.region):
-            yield "region", f"'{self.region}' is not an AWS region name"
+        if self.region not in AWS_REGIONS:
+            yield "region", f"'{self.region}' is not an AWS region{did_you_mean(self.region, AWS_REGIONS)}"
         if len(set(self.availability_zones)) != len(self.availability_zones):
             yield "availability_zones", f"{list(self.availability_zones)} repeats an availability zone"
+        zones = aws_availability_zones(self.region)
         for zone in self.availability_zones:
-            if not (zone.startswith(self.region) and len(zone) == len(self.region) + 1 and zone[-1].isalpha()):
-                yield "availability_zones", f"'{zone}' is not an availability zone of region '{self.region}'"
+            if self.region in AWS_REGIONS and zone not in zones:
+                yield (
+                    "availability_zones",
+                    f"'{zone}' is not an availability zone of region '{self.region}' ({', '.join(zones)})",
+                )
         if not _HOSTED_ZONE_ID.match(self.hosted_zone_id):
             yield "hosted_zone_id", f"'{self.hosted_zone_id}' is not a Route 53 hosted zone id"
         if self.cloudfront_prefix_list_id is not None and not _PREFIX_LIST_ID.match(self.cloudfront_prefix_list_id):
@@ -208,8 +273,8 @@ class GcpSettings:
         if not _DNS_MANAGED_ZONE.match(self.dns_managed_zone):
             yield "dns_managed_zone", f"'{self.dns_managed_zone}' is not a Cloud DNS managed zone name"
         yield from _check("dns_record_ttl_seconds", positive_problem(self.dns_record_ttl_seconds))
-        if not _GCP_REGION.match(self.region):
-            yield "region", f"'{self.region}' is not a GCP region name"
+        if self.region not in GCP_REGIONS:
+            yield "region", f"'{self.region}' is not a GCP region{did_you_mean(self.region, GCP_REGIONS)}"
         if self.state_bucket is not None and not _GCS_BUCKET.match(self.state_bucket):
             yield "state_bucket", f"'{self.state_bucket}' is not a valid GCS bucket name"
 
@@ -520,6 +585,11 @@ class ResilienceSettings:
             yield "key_rotation_days", f"{self.key_rotation_days} is outside the 90-2560 days both KMS services accept"
         if self.secret_rotation_days < 1:
             yield "secret_rotation_days", f"{self.secret_rotation_days} must be at least 1 day"
+        if self.secret_rotation_days > SECRET_ROTATION_MAX_DAYS:
+            yield (
+                "secret_rotation_days",
+                f"{self.secret_rotation_days} is above Secrets Manager's maximum of {SECRET_ROTATION_MAX_DAYS} days",
+            )
         for name in ("rpo_minutes", "rto_minutes"):
             yield from _check(name, positive_problem(getattr(self, name)))
         if self.rpo_minutes < RDS_LOG_UPLOAD_MINUTES:
@@ -624,7 +694,8 @@ class Settings:
         object.__setattr__(self, "feature_flags", MappingProxyType(dict(self.feature_flags)))
         if self.environment not in ENVIRONMENTS:
             raise SettingsError(self.environment, [("environment", f"must be one of {list(ENVIRONMENTS)}")])
-        problems = list(self._problems())
+        # Wrong types first: the range checks below would otherwise fail with a raw TypeError.
+        problems = list(type_problems(self)) or list(self._problems())
         if problems:
             raise SettingsError(self.environment, problems)
 

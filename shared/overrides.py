@@ -12,8 +12,9 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shared.checks import closest, did_you_mean
 from shared.errors import SettingsError
-from shared.model import Settings
+from shared.model import ENVIRONMENTS, Settings
 
 
 def _text(value: str) -> str:
@@ -76,13 +77,45 @@ def replace_field(settings: Settings, dotted: str, value: Any) -> Settings:
     return replace_fields(settings, {dotted: value})
 
 
+def unknown_key_problem(key: str) -> str:
+    """A misspelt override is an error, never silently ignored: name the closest real key."""
+    return f"is not an overridable setting{did_you_mean(key, OVERRIDES)}; choose from {sorted(OVERRIDES)}"
+
+
+def unknown_variables(environment: str, environ: Mapping[str, str]) -> list[str]:
+    """`BB_<ENV>_*` variables that name no override: the project's namespace, so a typo there is a mistake."""
+    prefix = environment_variable(environment, "")
+    return sorted(name for name in environ if name.startswith(prefix) and name[len(prefix) :].lower() not in OVERRIDES)
+
+
+def misaddressed_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """`BB_<X>_<KEY>` with a real override key but no environment X (`BB_PROD_AWS_ACCOUNT_ID`): (name, problem)."""
+    found = []
+    for name in sorted(environ):
+        if not name.startswith("BB_") or any(name.startswith(environment_variable(e, "")) for e in ENVIRONMENTS):
+            continue
+        for key in OVERRIDES:
+            suffix = "_" + key.upper()
+            if name.endswith(suffix) and len(name) > len("BB_") + len(suffix):
+                named = name[len("BB_") : -len(suffix)].lower()
+                match = next((e for e in ENVIRONMENTS if e.startswith(named)), None) or closest(named, ENVIRONMENTS)
+                hint = f" (did you mean '{environment_variable(match, key)}'?)" if match else ""
+                found.append((name, f"'{named}' is not an environment{hint}; choose from {list(ENVIRONMENTS)}"))
+                break
+    return found
+
+
 def collect(environment: str, environ: Mapping[str, str], explicit: Mapping[str, str]) -> dict[str, str]:
     """The overrides that apply to `environment`: environment variables, then explicit ones."""
-    unknown = sorted(set(explicit) - set(OVERRIDES))
-    if unknown:
-        raise SettingsError(
-            environment, [(key, f"is not an overridable setting; choose from {sorted(OVERRIDES)}") for key in unknown]
-        )
+    problems = [(key, unknown_key_problem(key)) for key in sorted(set(explicit) - set(OVERRIDES))]
+    prefix = environment_variable(environment, "")
+    for name in unknown_variables(environment, environ):
+        match = closest(name[len(prefix) :].lower(), OVERRIDES)
+        hint = f" (did you mean '{environment_variable(environment, match)}'?)" if match else ""
+        problems.append((name, f"is not an overridable setting{hint}; the README lists the keys"))
+    problems += misaddressed_variables(environ)
+    if problems:
+        raise SettingsError(environment, problems)
     chosen = {
         key: environ[environment_variable(environment, key)]
         for key in OVERRIDES

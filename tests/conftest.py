@@ -20,9 +20,15 @@ def aws(tmp_path_factory) -> AwsSynth:
 
 
 @pytest.fixture(scope="session")
-def gcp_stacks() -> dict[str, dict]:
+def gcp_outdir(tmp_path_factory):
+    """Where `gcp_stacks` writes the app's files, as `cdktf synth` writes cdktf.out/."""
+    return tmp_path_factory.mktemp("cdktf.out")
+
+
+@pytest.fixture(scope="session")
+def gcp_stacks(gcp_outdir) -> dict[str, dict]:
     """Every GCP stack of every environment, as Terraform JSON."""
-    return synth_gcp()
+    return synth_gcp(gcp_outdir)
 
 
 @pytest.fixture

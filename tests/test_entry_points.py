@@ -13,10 +13,18 @@ from tests.synth import ROOT
 
 
 def run_aws_app(context: dict) -> subprocess.CompletedProcess:
-    """`python app.py` the way `cdk synth -c key=value` runs it: context arrives in CDK_CONTEXT_JSON."""
+    """`python app.py` the way `cdk synth -c key=value` runs it: context arrives in CDK_CONTEXT_JSON.
+
+    `-X importtime` lists every module imported on stderr, so a test can tell that aws_cdk never loaded.
+    """
     environ = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(ROOT / "cdk.out.test")}
     return subprocess.run(
-        [sys.executable, "app.py"], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120
+        [sys.executable, "-X", "importtime", "app.py"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -27,6 +35,9 @@ def run_aws_app(context: dict) -> subprocess.CompletedProcess:
         ({"env": "production", "aws_account_id": "12"}, ["'production'", "aws.account_id", "12-digit"]),
         ({"env": "staging", "app_domain": "staging..bookedbarber.com"}, ["'staging'", "domain.app_domain"]),
         ({"aws_account_id": "111122223333"}, ["aws_account_id", "add -c env=<name>"]),
+        ({"env": "dev", "aws_acount_id": "111122223333"}, ["aws_acount_id", "did you mean 'aws_account_id'?"]),
+        ({"env": "dev", "image_tag": "v1.2.3"}, ["image_tag", "scripts/release.py"]),
+        ({"env": "dev", "aws_region": "xx-yyyy-9"}, ["aws.region", "'xx-yyyy-9' is not an AWS region"]),
     ],
 )
 def test_aws_app_rejects_bad_input_with_a_clear_message(context, expected):
@@ -38,6 +49,8 @@ def test_aws_app_rejects_bad_input_with_a_clear_message(context, expected):
     for words in expected:
         assert words in message
     assert "Traceback" not in result.stderr and "jsii.errors" not in result.stderr
+    # Validated before aws_cdk (and jsii's Node process) start: the error comes in well under a second.
+    assert " aws_cdk" not in result.stderr and " jsii" not in result.stderr
 
 
 def test_gcp_app_rejects_bad_environment_variables_before_importing_the_provider():

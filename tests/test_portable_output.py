@@ -23,5 +23,39 @@ def test_cloudformation_templates_are_portable(aws):
     assert _machine_specific_strings(aws.templates) == []
 
 
+# CDK records where each construct was created: a stack trace through jsii's random temporary folder.
+CREATION_STACK = "aws:cdk:creationStack"
+
+
+def _unportable_files(directory) -> list[str]:
+    """Every file of a cloud assembly that holds a machine path or a creation stack trace."""
+    found = []
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        text = path.read_text(errors="replace")
+        found += [f"{path.relative_to(directory)}: {m}" for m in (*MACHINE_SPECIFIC, CREATION_STACK) if m in text]
+    return found
+
+
+def test_every_file_of_the_cloud_assembly_is_portable(aws):
+    """Templates, `*.metadata.json`, `validation-report.json`, manifest and assets: the same bytes on any run."""
+    files = {path.name for path in aws.directory.rglob("*") if path.is_file()}
+    assert "validation-report.json" in files and any(name.endswith(".metadata.json") for name in files)
+    assert _unportable_files(aws.directory) == []
+
+
+def test_every_file_of_the_terraform_output_is_portable(gcp_stacks, gcp_outdir):
+    files = [path for path in gcp_outdir.rglob("*") if path.is_file()]
+    assert "manifest.json" in {path.name for path in files}
+    assert len([path for path in files if path.name == "cdk.tf.json"]) == len(gcp_stacks)
+    assert _unportable_files(gcp_outdir) == []
+
+
+def test_the_portability_check_catches_a_stack_trace(tmp_path):
+    (tmp_path / "x.metadata.json").write_text(
+        '{"/S/R": [{"type": "aws:cdk:creationStack", "data": ["new R (/tmp/jsii-kernel-abc/lib/r.js:1)"]}]}'
+    )
+    assert len(_unportable_files(tmp_path)) == 3
+
+
 def test_terraform_configurations_are_portable(gcp_stacks):
     assert _machine_specific_strings(gcp_stacks) == []

@@ -1,0 +1,72 @@
+"""Stack outputs for people: where the app, its entry points, images and data endpoints are.
+
+`npx cdk deploy --all -c env=<env> --outputs-file outputs.json` writes them; the CloudFormation console shows
+them per stack. Never a secret: endpoints and names only (tests/aws/test_outputs.py checks).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+
+from shared import Settings
+from shared.release import tag_parameter_name
+
+if TYPE_CHECKING:  # data.py imports this module
+    from aws_stacks.data import Database, SessionCache
+
+
+def _output(stack: Stack, output_id: str, value: str, description: str) -> None:
+    CfnOutput(stack, output_id, value=value, description=description)
+
+
+def data_outputs(
+    stack: Stack,
+    *,
+    settings: Settings,
+    database: Database,
+    cache: SessionCache,
+    repositories: dict[str, ecr.IRepository],
+) -> None:
+    _output(stack, "DatabaseEndpoint", database.proxy.endpoint, "PostgreSQL endpoint for the app (RDS Proxy, TLS)")
+    if database.replicas:
+        _output(
+            stack,
+            "DatabaseReadEndpoint",
+            database.replicas[0].db_instance_endpoint_address,
+            "PostgreSQL read replica endpoint",
+        )
+    _output(
+        stack,
+        "CacheEndpoint",
+        cache.replication_group.attr_primary_end_point_address,
+        f"Redis primary endpoint (TLS, port {settings.cache.port}); the AUTH token stays in Secrets Manager",
+    )
+    for name, repository in repositories.items():
+        _output(stack, f"{name.title()}RepositoryUri", repository.repository_uri, f"ECR repository of the {name} image")
+        _output(
+            stack,
+            f"{name.title()}ReleasedTagParameter",
+            tag_parameter_name(settings, name),
+            f"Parameter Store name of the {name} tag the service runs (scripts/release.py writes it)",
+        )
+
+
+def compute_outputs(stack: Stack, *, settings: Settings, load_balancer: elbv2.IApplicationLoadBalancer) -> None:
+    _output(
+        stack,
+        "LoadBalancerDnsName",
+        load_balancer.load_balancer_dns_name,
+        "DNS name of the application load balancer (CloudFront's origin)",
+    )
+    _output(stack, "OriginUrl", f"https://{settings.domain.origin_domain}", "Origin URL: the load balancer's own name")
+
+
+def edge_outputs(stack: Stack, *, settings: Settings, distribution: cloudfront.IDistribution) -> None:
+    _output(stack, "AppUrl", f"https://{settings.domain.app_domain}", "The app, as users reach it")
+    _output(stack, "CloudFrontDomainName", distribution.distribution_domain_name, "CloudFront distribution domain")
+    _output(stack, "CloudFrontDistributionId", distribution.distribution_id, "For cache invalidations")

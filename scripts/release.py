@@ -1,0 +1,133 @@
+"""Release an application image: the one step that changes which image the services run.
+
+    .venv/bin/python -m scripts.release --cloud aws --env production --tag v1.4.2 [--image backend] [--dry-run]
+
+AWS: checks the tag exists in ECR, writes it to the image's Parameter Store parameter
+(`/bookedbarber/<env>/release/<image>/image-tag`), then redeploys the compute stack, whose task definitions
+read that parameter on every deploy; an infrastructure deploy therefore keeps whatever was released. If that
+deploy fails, the previous tags are written back.
+GCP: `gcloud run services update --image`; the Cloud Run services ignore image changes in Terraform.
+The image must already be pushed with that tag (docs/aws.md, docs/gcp.md). Overrides (BB_<ENV>_*) apply as
+for a deploy, so account, project and region are the deployment's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+
+from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
+from shared.release import IMAGES, aws_repository_name, check_tag, gcp_image, tag_parameter_name
+
+# Runs a command (capturing its standard output when asked, else streaming it); raises CalledProcessError.
+Runner = Callable[..., str]
+
+
+def run_command(command: list[str], capture: bool = False) -> str:
+    print("+ " + shlex.join(command), flush=True)
+    result = subprocess.run(command, check=True, stdout=subprocess.PIPE if capture else None, text=True)
+    return result.stdout or ""
+
+
+def aws_check_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
+    return [
+        ["aws", "ecr", "describe-images", "--region", settings.aws.region, "--repository-name",
+         aws_repository_name(settings, image), "--image-ids", f"imageTag={tag}", "--output", "text"]
+        for image in images
+    ]  # fmt: skip
+
+
+def aws_read_command(settings: Settings, image: str) -> list[str]:
+    return ["aws", "ssm", "get-parameter", "--region", settings.aws.region, "--name",
+            tag_parameter_name(settings, image), "--query", "Parameter.Value", "--output", "text"]  # fmt: skip
+
+
+def aws_write_command(settings: Settings, image: str, tag: str) -> list[str]:
+    return ["aws", "ssm", "put-parameter", "--region", settings.aws.region, "--name",
+            tag_parameter_name(settings, image), "--type", "String", "--value", tag, "--overwrite"]  # fmt: skip
+
+
+def aws_deploy_command(settings: Settings) -> list[str]:
+    # --force: the template is unchanged; CloudFormation re-reads the parameters and updates the task definitions.
+    return ["npx", "--no-install", "cdk", "deploy", settings.name("compute"), "-c", f"env={settings.environment}",
+            "--exclusively", "--force", "--require-approval", "broadening"]  # fmt: skip
+
+
+def aws_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
+    """The commands of a successful release, in order (what --dry-run prints)."""
+    return [
+        *aws_check_commands(settings, tag, images),
+        *(aws_read_command(settings, image) for image in images),
+        *(aws_write_command(settings, image, tag) for image in images),
+        aws_deploy_command(settings),
+    ]
+
+
+def release_aws(settings: Settings, tag: str, images: Sequence[str], run: Runner) -> None:
+    """Write the new tags and deploy; if the deploy fails, write the previous tags back.
+
+    A failed rollout is rolled back by ECS and CloudFormation, but the parameters would still name the bad tag
+    and the next infrastructure deploy would try it again.
+    """
+    for command in aws_check_commands(settings, tag, images):
+        run(command)
+    previous = {image: run(aws_read_command(settings, image), capture=True).strip() for image in images}
+    for image in images:
+        run(aws_write_command(settings, image, tag))
+    try:
+        run(aws_deploy_command(settings))
+    except subprocess.CalledProcessError:
+        for image, old_tag in previous.items():
+            run(aws_write_command(settings, image, old_tag))
+        raise
+
+
+def gcp_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
+    return [
+        ["gcloud", "run", "services", "update", settings.name(IMAGES[image][1]), "--project",
+         settings.gcp.project_id, "--region", settings.gcp.region, "--image", gcp_image(settings, image, tag)]
+        for image in images
+    ]  # fmt: skip
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scripts.release", description=__doc__.splitlines()[0])
+    parser.add_argument("--cloud", choices=("aws", "gcp"), required=True)
+    parser.add_argument("--env", choices=ENVIRONMENTS, required=True)
+    parser.add_argument("--tag", required=True, help="image tag already pushed, e.g. v1.4.2 or a git sha")
+    parser.add_argument("--image", choices=tuple(IMAGES), action="append", help="default: both images")
+    parser.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None, run: Runner = run_command) -> int:
+    args = parse(argv)
+    try:
+        tag = check_tag(args.tag, args.env)
+        settings = load_settings(args.env)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    images = tuple(dict.fromkeys(args.image or IMAGES))
+    if args.dry_run:
+        build = aws_commands if args.cloud == "aws" else gcp_commands
+        for command in build(settings, tag, images):
+            print("+ " + shlex.join(command))
+        return 0
+    try:
+        if args.cloud == "aws":
+            release_aws(settings, tag, images, run)
+        else:
+            for command in gcp_commands(settings, tag, images):
+                run(command)
+    except subprocess.CalledProcessError as error:
+        print(f"error: release of {tag} to {args.env} failed at: {shlex.join(error.cmd)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

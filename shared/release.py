@@ -1,0 +1,44 @@
+"""What a release is: an image tag per service, validated here once for the stacks and scripts/release.py.
+
+An infrastructure deploy never chooses the image. On AWS the released tag lives in one Parameter Store
+parameter per image, created with the bootstrap tag and written afterwards only by a release; on GCP the
+Cloud Run services ignore image changes, which `gcloud run services update --image` makes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shared.contract import BOOTSTRAP_IMAGE_TAG
+from shared.errors import SettingsError
+from shared.model import Settings
+
+# Image name -> the service it runs on each cloud (ECS service / Cloud Run service suffix).
+IMAGES = {"backend": ("backend", "api"), "frontend": ("frontend", "web")}
+
+# Docker's tag grammar: a word character first, then up to 127 word characters, '.' or '-'.
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def check_tag(tag: str, environment: str = "release") -> str:
+    if not isinstance(tag, str) or not _TAG.match(tag):
+        raise SettingsError(environment, [("image_tag", f"{tag!r} is not a Docker image tag ([A-Za-z0-9_.-], 1-128)")])
+    return tag
+
+
+def tag_parameter_name(settings: Settings, image: str) -> str:
+    """`/bookedbarber/<env>/release/<image>/image-tag`: the Parameter Store parameter a release writes."""
+    return "/" + settings.path("release", image, "image-tag")
+
+
+def aws_repository_name(settings: Settings, image: str) -> str:
+    return settings.name(image)
+
+
+def gcp_repository_id(settings: Settings) -> str:
+    return settings.name("containers")
+
+
+def gcp_image(settings: Settings, image: str, tag: str = BOOTSTRAP_IMAGE_TAG) -> str:
+    host = f"{settings.gcp.region}-docker.pkg.dev"
+    return f"{host}/{settings.gcp.project_id}/{gcp_repository_id(settings)}/{image}:{check_tag(tag)}"

@@ -1,0 +1,146 @@
+"""Releases own the image: infrastructure creates the released-tag parameters once and reads them on every deploy."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from scripts import release
+from shared.contract import BOOTSTRAP_IMAGE_TAG
+from shared.release import IMAGES, tag_parameter_name
+from tests.aws.helpers import resources
+
+SSM_VALUE_PARAMETER = "AWS::SSM::Parameter::Value<String>"
+
+
+def _released_tag_parameters(template: dict) -> dict[str, str]:
+    """Template parameter id -> Parameter Store name, for parameters CloudFormation resolves on each deploy."""
+    return {
+        logical_id: parameter["Default"]
+        for logical_id, parameter in template.get("Parameters", {}).items()
+        if parameter["Type"] == SSM_VALUE_PARAMETER and "/release/" in parameter["Default"]
+    }
+
+
+def literal_image_tags(template: dict) -> list[str]:
+    """Application images whose tag is written into the template: an infrastructure deploy would set it."""
+    found = []
+    for resource in template["Resources"].values():
+        if resource["Type"] != "AWS::ECS::TaskDefinition":
+            continue
+        for container in resource["Properties"]["ContainerDefinitions"]:
+            image = container["Image"]
+            if isinstance(image, dict) and "Fn::Join" in image:
+                tag = image["Fn::Join"][1][-1]
+                if not (isinstance(tag, dict) and "Ref" in tag):
+                    found.append(str(image))
+            elif "dkr.ecr" in str(image) or ":bootstrap" in str(image):
+                found.append(str(image))
+    return found
+
+
+def test_data_stack_creates_each_released_tag_with_the_bootstrap_tag_only(aws, settings):
+    created = {
+        resource["Properties"]["Name"]: resource
+        for resource in resources(aws, settings, "data", "AWS::SSM::Parameter").values()
+        if "/release/" in resource["Properties"]["Name"]
+    }
+    assert set(created) == {tag_parameter_name(settings, image) for image in IMAGES}
+    for name, resource in created.items():
+        # Exactly these, forever: any change would make CloudFormation write the bootstrap tag over a release.
+        assert resource["Properties"] == {
+            "Name": name,
+            "Type": "String",
+            "Value": BOOTSTRAP_IMAGE_TAG,
+            "Description": "Released image tag; initial value only, written by scripts/release.py",
+        }
+        retained = settings.resilience.retain_stateful_resources
+        assert resource["DeletionPolicy"] == ("Retain" if retained else "Delete")
+
+
+def test_task_definitions_read_the_released_tags_at_deploy_time(aws, settings):
+    template = aws.templates[settings.name("compute")]
+    parameters = _released_tag_parameters(template)
+    assert sorted(parameters.values()) == sorted(tag_parameter_name(settings, image) for image in IMAGES)
+    assert literal_image_tags(template) == []
+    referenced = {
+        container["Image"]["Fn::Join"][1][-1]["Ref"]
+        for resource in resources(aws, settings, "compute", "AWS::ECS::TaskDefinition").values()
+        for container in resource["Properties"]["ContainerDefinitions"]
+        if isinstance(container["Image"], dict)
+    }
+    assert referenced == set(parameters)
+
+
+def test_literal_image_tag_check_catches_a_hard_coded_tag():
+    image = {
+        "Fn::Join": ["", ["111.dkr.ecr.us-east-1.", {"Ref": "AWS::URLSuffix"}, "/bookedbarber-dev-backend:bootstrap"]]
+    }
+    template = {
+        "Resources": {
+            "Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"Image": image}]}}
+        }
+    }
+    assert literal_image_tags(template) != []
+
+
+def test_release_script_writes_the_parameters_the_stacks_use_then_redeploys_compute(aws, settings, capsys):
+    assert release.main(["--cloud", "aws", "--env", settings.environment, "--tag", "v1.4.2", "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    compute = aws.templates[settings.name("compute")]
+    for name in _released_tag_parameters(compute).values():
+        put = f"+ aws ssm put-parameter --region {settings.aws.region} --name {name} --type String --value v1.4.2"
+        assert f"{put} --overwrite" in lines
+    assert lines[-1].startswith(
+        f"+ npx --no-install cdk deploy {settings.name('compute')} -c env={settings.environment}"
+    )
+    assert "--force" in lines[-1]
+    # The tag must exist before anything is written.
+    assert all("describe-images" in line for line in lines[: len(IMAGES)])
+
+
+@pytest.mark.parametrize("tag", ["bad tag!", "", "-dash-first", "x" * 129, "v1;rm -rf /"])
+def test_release_script_refuses_a_bad_tag_before_running_anything(tag, capsys):
+    assert release.main(["--cloud", "aws", "--env", "dev", f"--tag={tag}", "--dry-run"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "image_tag" in captured.err and "not a Docker image tag" in captured.err
+
+
+@pytest.mark.parametrize("tag", ["v1.4.2", "3f9c2ab", "release_2026-11-25"])
+def test_release_script_accepts_docker_tags(tag, capsys):
+    assert release.main(["--cloud", "aws", "--env", "dev", "--tag", tag, "--dry-run"]) == 0
+    assert f"--value {tag} " in capsys.readouterr().out
+
+
+class FakeShell:
+    """Records commands; answers reads with the current tag; fails the deploy when asked to."""
+
+    def __init__(self, *, deploy_fails: bool):
+        self.deploy_fails = deploy_fails
+        self.commands: list[list[str]] = []
+
+    def __call__(self, command: list[str], capture: bool = False) -> str:
+        self.commands.append(command)
+        if command[:3] == ["npx", "--no-install", "cdk"] and self.deploy_fails:
+            raise subprocess.CalledProcessError(1, command)
+        return "v1.4.1\n" if "get-parameter" in command else ""
+
+    def written_tags(self) -> list[str]:
+        return [command[command.index("--value") + 1] for command in self.commands if "put-parameter" in command]
+
+
+def test_a_successful_release_writes_the_new_tags_then_deploys():
+    shell = FakeShell(deploy_fails=False)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 0
+    assert shell.written_tags() == ["v1.4.2", "v1.4.2"]
+    assert shell.commands[-1][3] == "deploy"
+
+
+def test_a_failed_deploy_writes_the_previous_tags_back(capsys):
+    """Otherwise the next infrastructure deploy would roll the failed tag out again."""
+    shell = FakeShell(deploy_fails=True)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 1
+    assert shell.written_tags() == ["v1.4.2", "v1.4.2", "v1.4.1", "v1.4.1"]
+    assert "failed at: npx --no-install cdk deploy bookedbarber-staging-compute" in capsys.readouterr().err

@@ -1,0 +1,46 @@
+"""Releases own the Cloud Run image: Terraform starts from the bootstrap tag and ignores image changes after."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts import release
+from shared import load_settings
+from shared.contract import BOOTSTRAP_IMAGE_TAG
+from shared.release import IMAGES, gcp_image
+from tests.gcp.tf import ALL, by_name, resources, stack
+
+IMAGE_PATH = "template[0].containers[0].image"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_first_apply_uses_the_bootstrap_images_and_later_applies_ignore_the_image(gcp_stacks, environment):
+    settings = load_settings(environment)
+    services = by_name(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service")
+    assert len(services) == len(IMAGES)
+    for image, (_, workload) in IMAGES.items():
+        service = services[settings.name(workload)]
+        (container,) = service["template"]["containers"]
+        assert container["image"] == gcp_image(settings, image)
+        assert container["image"].endswith(f":{BOOTSTRAP_IMAGE_TAG}")
+        assert IMAGE_PATH in service["lifecycle"]["ignore_changes"]
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_release_script_updates_the_services_to_an_image_of_the_stacks_repository(gcp_stacks, environment, capsys):
+    settings = load_settings(environment)
+    assert release.main(["--cloud", "gcp", "--env", environment, "--tag", "v1.4.2", "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (repository,) = resources(stack(gcp_stacks, environment, "data"), "google_artifact_registry_repository")
+    services = by_name(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service")
+    assert len(lines) == len(services)
+    for line in lines:
+        words = line.split()
+        assert words[1:5] == ["gcloud", "run", "services", "update"] and words[5] in services
+        image = words[words.index("--image") + 1]
+        assert f"/{settings.gcp.project_id}/{repository['repository_id']}/" in image and image.endswith(":v1.4.2")
+
+
+def test_release_script_refuses_a_bad_tag(capsys):
+    assert release.main(["--cloud", "gcp", "--env", "dev", "--tag", "bad tag!", "--dry-run"]) == 2
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,152 @@
+"""Mistakes that used to pass in silence: each check as a pass/fail pair."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import SettingsError, load_all, load_settings, loader, replace_field, replace_fields
+from shared.model import SECRET_ROTATION_MAX_DAYS
+from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
+
+# --- misspelt overrides -----------------------------------------------------------------------
+
+
+def test_misspelt_environment_variable_is_refused_with_a_suggestion():
+    with pytest.raises(SettingsError) as caught:
+        load_settings("dev", environ={"BB_DEV_AWS_ACOUNT_ID": "123456789012"})
+    assert caught.value.environment == "dev"
+    assert "BB_DEV_AWS_ACOUNT_ID" in {name for name, _ in caught.value.problems}
+    assert "did you mean 'BB_DEV_AWS_ACCOUNT_ID'?" in str(caught.value)
+
+
+def test_correctly_spelt_environment_variable_applies():
+    assert load_settings("dev", environ={"BB_DEV_AWS_ACCOUNT_ID": "123456789012"}).aws.account_id == "123456789012"
+
+
+def test_another_environments_variables_and_other_namespaces_are_left_alone():
+    environ = {"BB_STAGING_AWS_ACOUNT_ID": "x", "BBX_DEV_FOO": "x", "AWS_PROFILE": "x"}
+    assert load_settings("dev", environ=environ).environment == "dev"
+
+
+def test_override_for_a_misspelt_environment_is_refused_with_a_suggestion():
+    with pytest.raises(SettingsError) as caught:
+        load_settings("dev", environ={"BB_PROD_AWS_ACCOUNT_ID": "123456789012"})
+    assert "BB_PROD_AWS_ACCOUNT_ID" in {name for name, _ in caught.value.problems}
+    assert "did you mean 'BB_PRODUCTION_AWS_ACCOUNT_ID'?" in str(caught.value)
+    # The same key for a real environment is fine, and so is an unrelated BB_ variable.
+    environ = {"BB_PRODUCTION_AWS_ACCOUNT_ID": "123456789012", "BB_CACHE_DIR": "/tmp/x"}
+    assert load_settings("dev", environ=environ).environment == "dev"
+
+
+def test_misspelt_explicit_override_is_refused_with_a_suggestion():
+    with pytest.raises(SettingsError, match=r"aws_acount_id: .*did you mean 'aws_account_id'\?"):
+        load_settings("dev", overrides={"aws_acount_id": "123456789012"}, environ={})
+
+
+# --- real places ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "good"),
+    [
+        ("aws.region", "xx-yyyy-9", "eu-west-1"),
+        ("gcp.region", "mars-central1", "europe-west1"),
+    ],
+)
+def test_regions_must_exist(field, bad, good):
+    settings = load_settings("dev", environ={})
+    with pytest.raises(SettingsError, match=rf"'dev'[\s\S]*{field}: '{bad}' is not"):
+        replace_fields(settings, {field: bad})
+    changes = {field: good}
+    if field == "aws.region":
+        changes["aws.availability_zones"] = aws_availability_zones(good)[:2]
+    assert replace_fields(settings, changes).environment == "dev"
+
+
+def test_region_typo_gets_a_suggestion():
+    with pytest.raises(SettingsError, match=r"did you mean 'europe-west1'\?"):
+        replace_field(load_settings("dev", environ={}), "gcp.region", "europe-wset1")
+
+
+def test_availability_zones_must_exist_in_the_region():
+    settings = load_settings("dev", environ={})
+    with pytest.raises(SettingsError, match=r"aws.availability_zones: 'us-east-1z' is not an availability zone"):
+        replace_field(settings, "aws.availability_zones", ("us-east-1a", "us-east-1z"))
+    assert replace_field(settings, "aws.availability_zones", ("us-east-1a", "us-east-1f")).environment == "dev"
+
+
+def test_every_environment_uses_listed_places():
+    for settings in load_all(environ={}).values():
+        assert settings.aws.region in AWS_REGIONS and settings.gcp.region in GCP_REGIONS
+        assert set(settings.aws.availability_zones) <= set(aws_availability_zones(settings.aws.region))
+
+
+# --- wrong types ------------------------------------------------------------------------------
+
+WRONG_TYPES = [
+    ("database.port", "5432", "expected a whole number"),
+    ("database.multi_az", "no", "expected true or false"),
+    ("cache.aws_nodes", 2.5, "expected a whole number"),
+    ("thresholds.cpu_percent", "80", "expected a number"),
+    ("resilience.deletion_protection", 0, "expected true or false"),
+    ("routes.warning_emails", "ops@example.com", "expected a list of text"),
+    ("aws.cloudfront_prefix_list_id", 42, "expected text or none"),
+    ("compute.backend", 3, "expected ServiceSizing settings"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "words"), WRONG_TYPES, ids=[case[0] for case in WRONG_TYPES])
+def test_wrong_type_is_a_settings_error_naming_environment_and_field(field, value, words):
+    with pytest.raises(SettingsError) as caught:
+        replace_field(load_settings("staging", environ={}), field, value)
+    assert caught.value.environment == "staging"
+    assert field in {name for name, _ in caught.value.problems}
+    assert words in str(caught.value)
+
+
+def test_an_integer_is_a_fine_number_and_none_a_fine_optional():
+    settings = load_settings("staging", environ={})
+    assert replace_field(settings, "thresholds.cpu_percent", 81).thresholds.cpu_percent == 81
+    assert replace_field(settings, "aws.cloudfront_prefix_list_id", None).aws.cloudfront_prefix_list_id is None
+
+
+# --- across environments ----------------------------------------------------------------------
+
+
+def test_load_all_refuses_two_environments_on_the_same_network(monkeypatch):
+    staging_subnet = load_settings("staging", environ={}).network.gcp_app_subnet_cidr
+    original = loader.DEFINITIONS["dev"]
+    monkeypatch.setitem(
+        loader.DEFINITIONS, "dev", lambda: replace_field(original(), "network.gcp_app_subnet_cidr", staging_subnet)
+    )
+    load_settings("dev", environ={})  # fine on its own
+    with pytest.raises(SettingsError) as caught:
+        load_all(environ={})
+    assert caught.value.environment == "dev,staging,production"
+    assert any(
+        "overlaps" in problem and "dev.network.gcp_app_subnet_cidr" in problem for _, problem in caught.value.problems
+    )
+
+
+def test_load_all_accepts_the_defined_environments():
+    assert list(load_all(environ={})) == ["dev", "staging", "production"]
+    assert list(loader.cross_environment_problems(load_all(environ={}))) == []
+
+
+# --- ports and rotation -----------------------------------------------------------------------
+
+
+def test_cache_port_cannot_be_the_database_port():
+    """Both ports are fixed by the managed services (Cloud SQL 5432, Memorystore 6379), which keeps them apart."""
+    settings = load_settings("production", environ={})
+    with pytest.raises(SettingsError, match=r"'production'[\s\S]*cache.port: 5432: Memorystore listens only on 6379"):
+        replace_field(settings, "cache.port", settings.database.port)
+    assert replace_field(settings, "cache.port", 6379).cache.port != settings.database.port
+
+
+def test_secret_rotation_period_is_within_what_secrets_manager_accepts():
+    settings = load_settings("dev", environ={})
+    with pytest.raises(SettingsError, match=r"resilience.secret_rotation_days: 1001 is above"):
+        replace_field(settings, "resilience.secret_rotation_days", SECRET_ROTATION_MAX_DAYS + 1)
+    rotated = replace_field(settings, "resilience.secret_rotation_days", SECRET_ROTATION_MAX_DAYS)
+    assert rotated.resilience.secret_rotation_days == 1000
