@@ -8,24 +8,34 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
+from aws_stacks.backup import RecoveryVaultStack
+from aws_stacks.compliance import ComplianceStack
 from aws_stacks.compute import ComputeStack
 from aws_stacks.data import DataStack
 from aws_stacks.edge import EDGE_REGION, EdgeStack
+from aws_stacks.guardrails import acknowledge_inline_policies, keep_function_logs
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
 from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
-COMPONENTS = ("network", "data", "compute", "edge")
+COMPONENTS = ("network", "data", "compute", "edge", "compliance")
+# In `aws.recovery_region`, only where settings copy backups there; deployed before the data stack.
+RECOVERY_COMPONENT = "recovery"
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
 UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
 
 
+def components(settings: Settings) -> tuple[str, ...]:
+    recovery = (RECOVERY_COMPONENT,) if settings.resilience.copy_backups_to_recovery_region else ()
+    return (*recovery, *COMPONENTS)
+
+
 def stack_names(environment: str) -> list[str]:
     settings = load_settings(environment)
-    return [settings.name(component) for component in COMPONENTS]
+    return [settings.name(component) for component in components(settings)]
 
 
 def selected_environments(app: cdk.App) -> tuple[str, ...]:
@@ -64,12 +74,27 @@ def _pin_availability_zones(app: cdk.App, settings: Settings) -> None:
 
 def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
     env = cdk.Environment(account=settings.aws.account_id, region=settings.aws.region)
+    # Production's stacks refuse `cdk destroy` / DeleteStack until someone turns protection off on purpose.
+    protection = dict(termination_protection=settings.resilience.deletion_protection)
+    stacks: list[cdk.Stack] = []
+    if settings.resilience.copy_backups_to_recovery_region:
+        stacks.append(
+            RecoveryVaultStack(
+                app,
+                settings.name(RECOVERY_COMPONENT),
+                settings=settings,
+                env=cdk.Environment(account=settings.aws.account_id, region=settings.aws.recovery_region),
+                description=f"BookedBarber {settings.environment}: backup vault receiving cross-region copies",
+                **protection,
+            )
+        )
     network = NetworkStack(
         app,
         settings.name("network"),
         settings=settings,
         env=env,
         description=f"BookedBarber {settings.environment}: logs key, VPC, endpoints, flow logs, NACLs, security groups",
+        **protection,
     )
     data = DataStack(
         app,
@@ -78,8 +103,12 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         vpc=network.vpc,
         logs_key=network.logs_key,
         security_groups=network.security_groups,
+        edge_region=EDGE_REGION,
         env=env,
-        description=f"BookedBarber {settings.environment}: PostgreSQL, RDS Proxy, Redis, ECR, secrets, feature flags",
+        description=(
+            f"BookedBarber {settings.environment}: PostgreSQL, RDS Proxy, Redis, ECR, secrets, feature flags, backup"
+        ),
+        **protection,
     )
     compute = ComputeStack(
         app,
@@ -96,6 +125,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         image_tag=str(app.node.try_get_context("image_tag") or BOOTSTRAP_IMAGE_TAG),
         env=env,
         description=f"BookedBarber {settings.environment}: ECS Fargate services, ALB, regional WAF",
+        **protection,
     )
     edge = EdgeStack(
         app,
@@ -103,9 +133,26 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         settings=settings,
         env=cdk.Environment(account=settings.aws.account_id, region=EDGE_REGION),
         description=f"BookedBarber {settings.environment}: CloudFront, static assets, CloudFront WAF (us-east-1)",
+        **protection,
     )
-    stacks = [network, data, compute, edge]
+    compliance = ComplianceStack(
+        app,
+        settings.name("compliance"),
+        settings=settings,
+        env=env,
+        description=f"BookedBarber {settings.environment}: GuardDuty, Security Hub, CloudTrail, Config, budget",
+        **protection,
+    )
+    # Ordering only, no references: the copy target and the origin-verify secret (and its replica) exist first,
+    # and CloudFront sends the header only once the ALB accepts it.
     for stack in stacks:
+        data.node.add_dependency(stack)
+    edge.node.add_dependency(compute)
+    stacks += [network, data, compute, edge, compliance]
+    for stack in (network, data, compute):
+        keep_function_logs(stack, settings=settings, key=network.logs_key)
+    for stack in stacks:
+        acknowledge_inline_policies(stack)
         for key, value in settings.aws_tags.items():
             cdk.Tags.of(stack).add(key, value, exclude_resource_types=list(UNTAGGABLE))
     return stacks

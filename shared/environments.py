@@ -139,6 +139,8 @@ def production() -> Settings:
             log_retention_days=365,
             deletion_protection=True,
             retain_stateful_resources=True,
+            copy_backups_to_recovery_region=True,
+            backup_vault_lock=True,
         ),
         edge=EdgeSettings(
             rate_limit_requests=2000,

@@ -65,6 +65,10 @@ _SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,12}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,255}$")
 _POSTGRES_VERSION = re.compile(r"^1[4-8]\.\d+$")
 _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_VERSION_ID = re.compile(r"^[A-Za-z0-9-]{32,64}$")
+
+# RDS uploads transaction logs every 5 minutes: point-in-time recovery cannot promise a smaller RPO.
+MIN_RPO_MINUTES = 5
 
 
 def _prefixed(prefix: str, problems: Problems) -> Problems:
@@ -120,12 +124,23 @@ class AwsSettings:
     # AWS-managed prefix list `com.amazonaws.global.cloudfront.origin-facing` of `region` (its id differs per
     # region): when set, only CloudFront can reach the load balancer; None leaves it open behind the regional WAF.
     cloudfront_prefix_list_id: str | None = None
+    # Region that holds the cross-region copies of backups (and the rebuilt environment after a regional loss).
+    recovery_region: str = "us-west-2"
+    # Secrets Manager version id of the origin-verify header value CloudFront sends; None sends AWSCURRENT.
+    # Set after a rotation (docs/aws.md): the ALB then accepts this version and AWSPREVIOUS during the switch.
+    origin_verify_version_id: str | None = None
 
     def problems(self) -> Problems:
         if not _ACCOUNT_ID.match(self.account_id):
             yield "account_id", f"'{self.account_id}' is not a 12-digit AWS account id"
         if not _AWS_REGION.match(self.region):
             yield "region", f"'{self.region}' is not an AWS region name"
+        if not _AWS_REGION.match(self.recovery_region):
+            yield "recovery_region", f"'{self.recovery_region}' is not an AWS region name"
+        elif self.recovery_region == self.region:
+            yield "recovery_region", f"'{self.recovery_region}' must differ from the primary region"
+        if self.origin_verify_version_id is not None and not _VERSION_ID.match(self.origin_verify_version_id):
+            yield "origin_verify_version_id", f"'{self.origin_verify_version_id}' is not a secret version id"
         if len(set(self.availability_zones)) != len(self.availability_zones):
             yield "availability_zones", f"{list(self.availability_zones)} repeats an availability zone"
         for zone in self.availability_zones:
@@ -415,10 +430,17 @@ class ResilienceSettings:
     retain_stateful_resources: bool  # databases, caches, buckets, keys and secrets survive stack deletion
     key_rotation_days: int = 90  # automatic rotation of customer-managed encryption keys
     secret_rotation_days: int = 30  # rotation period of credentials (RDS rotation, Secret Manager notifications)
+    copy_backups_to_recovery_region: bool = False  # daily backups also copied to `aws.recovery_region`
+    backup_vault_lock: bool = False  # compliance-mode vault lock: no one can delete recovery points early
 
     def problems(self) -> Problems:
         if not 1 <= self.backup_retention_days <= 35:
             yield "backup_retention_days", f"{self.backup_retention_days} is outside RDS's 1-35 days"
+        if self.rpo_minutes < MIN_RPO_MINUTES:
+            yield (
+                "rpo_minutes",
+                f"{self.rpo_minutes} is below the {MIN_RPO_MINUTES} minutes point-in-time recovery can restore to",
+            )
         if not 90 <= self.key_rotation_days <= 2560:
             yield "key_rotation_days", f"{self.key_rotation_days} is outside the 90-2560 days both KMS services accept"
         if self.secret_rotation_days < 1:
@@ -587,6 +609,8 @@ class Settings:
             "resilience.deletion_protection": self.resilience.deletion_protection,
             "resilience.retain_stateful_resources": self.resilience.retain_stateful_resources,
             "storage.versioning": self.storage.versioning,
+            "resilience.copy_backups_to_recovery_region": self.resilience.copy_backups_to_recovery_region,
+            "resilience.backup_vault_lock": self.resilience.backup_vault_lock,
         }
         for name, enabled in required.items():
             if not enabled:

@@ -31,6 +31,8 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "aws_availability_zones": ("aws.availability_zones", _items),
     "aws_hosted_zone_id": ("aws.hosted_zone_id", _text),
     "aws_cloudfront_prefix_list_id": ("aws.cloudfront_prefix_list_id", lambda value: value.strip() or None),
+    "aws_recovery_region": ("aws.recovery_region", _text),
+    "aws_origin_verify_version_id": ("aws.origin_verify_version_id", lambda value: value.strip() or None),
     "gcp_project_id": ("gcp.project_id", _text),
     "gcp_region": ("gcp.region", _text),
     "gcp_state_bucket": ("gcp.state_bucket", lambda value: value.strip() or None),
