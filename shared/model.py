@@ -67,6 +67,10 @@ _POSTGRES_VERSION = re.compile(r"^1[4-8]\.\d+$")
 _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERSION_ID = re.compile(r"^[A-Za-z0-9-]{32,64}$")
 
+# AWS Budgets: notifications per budget, and email subscribers per notification.
+MAX_BUDGET_NOTIFICATIONS = 10
+MAX_BUDGET_EMAILS = 10
+
 # RDS uploads transaction logs every 5 minutes: point-in-time recovery cannot promise a smaller RPO.
 MIN_RPO_MINUTES = 5
 
@@ -403,6 +407,8 @@ class AlertRoutes:
     def problems(self) -> Problems:
         if not self.warning_emails:
             yield "warning_emails", "at least one address is needed for warning alerts"
+        if len(self.warning_emails) > MAX_BUDGET_EMAILS:
+            yield "warning_emails", f"AWS Budgets notifies at most {MAX_BUDGET_EMAILS} addresses; use a list address"
         for address in self.warning_emails:
             yield from _check("warning_emails", email_problem(address))
         if not _SLACK_CHANNEL.match(self.slack_channel):
@@ -501,12 +507,18 @@ class StorageSettings:
 @dataclass(frozen=True)
 class BudgetSettings:
     monthly_limit_usd: int
-    alert_at_percent: tuple[float, ...]  # actual-spend shares of the limit that notify
+    alert_at_percent: tuple[float, ...]  # shares of the limit that notify, on actual and on forecast spend
 
     def problems(self) -> Problems:
         yield from _check("monthly_limit_usd", positive_problem(self.monthly_limit_usd))
         for value in self.alert_at_percent:
             yield from _check("alert_at_percent", percent_problem(value))
+        if len(self.alert_at_percent) * 2 > MAX_BUDGET_NOTIFICATIONS:
+            yield (
+                "alert_at_percent",
+                f"{len(self.alert_at_percent)} shares need {len(self.alert_at_percent) * 2} notifications (actual and "
+                f"forecast); AWS Budgets allows {MAX_BUDGET_NOTIFICATIONS} per budget",
+            )
 
 
 @dataclass(frozen=True)

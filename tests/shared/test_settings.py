@@ -252,6 +252,24 @@ INVALID = [
     ("staging", {"edge.rate_limit_window_seconds": 900}, "edge.rate_limit_window_seconds", "AWS WAF and Cloud Armor"),
     ("dev", {"tags.cost_centre": "CC 4200"}, "tags.cost_centre", "lower-case label"),
     ("dev", {"feature_flags": {"Dark Mode": True}}, "feature_flags", "snake_case"),
+    ("dev", {"aws.recovery_region": "us-west"}, "aws.recovery_region", "not an AWS region"),
+    ("production", {"aws.recovery_region": "us-east-1"}, "aws.recovery_region", "differ from the primary"),
+    ("staging", {"aws.origin_verify_version_id": "v1"}, "aws.origin_verify_version_id", "secret version id"),
+    ("dev", {"resilience.rpo_minutes": 1}, "resilience.rpo_minutes", "point-in-time recovery"),
+    (
+        "production",
+        {"resilience.copy_backups_to_recovery_region": False},
+        "resilience.copy_backups_to_recovery_region",
+        "production must enable",
+    ),
+    ("production", {"resilience.backup_vault_lock": False}, "resilience.backup_vault_lock", "production must"),
+    ("dev", {"budget.alert_at_percent": (10.0, 20.0, 30.0, 40.0, 50.0, 60.0)}, "budget.alert_at_percent", "10 per"),
+    (
+        "staging",
+        {"routes.warning_emails": tuple(f"ops{n}@bookedbarber.com" for n in range(11))},
+        "routes.warning_emails",
+        "at most 10",
+    ),
 ]
 
 
