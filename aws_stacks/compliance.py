@@ -69,7 +69,18 @@ class ThreatDetection(Construct):
             enable=True,
             finding_publishing_frequency="FIFTEEN_MINUTES",
             features=[
-                guardduty.CfnDetector.CFNFeatureConfigurationProperty(name=name, status="ENABLED")
+                guardduty.CfnDetector.CFNFeatureConfigurationProperty(
+                    name=name,
+                    status="ENABLED",
+                    # Fargate tasks have no host to install an agent on: GuardDuty manages it as a sidecar.
+                    additional_configuration=[
+                        guardduty.CfnDetector.CFNFeatureAdditionalConfigurationProperty(
+                            name="ECS_FARGATE_AGENT_MANAGEMENT", status="ENABLED"
+                        )
+                    ]
+                    if name == "RUNTIME_MONITORING"
+                    else None,
+                )
                 for name in GUARDDUTY_FEATURES
             ],
         )
@@ -223,7 +234,8 @@ class ConfigurationHistory(Construct):
                 delivery_frequency="TwentyFour_Hours"
             ),
         )
-        channel.node.add_dependency(trail.bucket)
+        # Config refuses a delivery channel before a recorder exists, and delivers only once the bucket admits it.
+        channel.node.add_dependency(recorder, trail.bucket)
         for identifier in CONFIG_RULES:
             name = identifier.lower().replace("_", "-")
             rule = config.ManagedRule(

@@ -201,10 +201,10 @@ class ContainerService(Construct):
 
 
 def accepted_origin_values(settings: Settings) -> list[str]:
-    """The origin-verify values the ALB accepts: the one CloudFront sends, and during a rotation (a version
-    pinned in settings) also the previous one, so the ALB can switch before CloudFront does."""
+    """The origin-verify values the ALB accepts: the one CloudFront sends, and while a rotation is under way
+    (`aws.origin_verify_accept_previous`) also the previous one, so the ALB can switch before CloudFront does."""
     values = [origin_verify_value(settings)]
-    if settings.aws.origin_verify_version_id:
+    if settings.aws.origin_verify_accept_previous:
         values.append(origin_verify_value(settings, version_stage="AWSPREVIOUS"))
     return values
 

@@ -61,6 +61,7 @@ def origin_verify_value(settings: Settings, *, version_stage: str | None = None)
     stack's own region (hence the replica in the edge region); never the value itself.
 
     Without `version_stage` it is the version settings pin (`aws.origin_verify_version_id`), else AWSCURRENT.
+    Rotation (docs/aws.md) pins each new version, so both templates change and CloudFormation re-reads it.
     """
     version_id = None if version_stage else settings.aws.origin_verify_version_id
     return SecretValue.secrets_manager(

@@ -130,9 +130,12 @@ class AwsSettings:
     cloudfront_prefix_list_id: str | None = None
     # Region that holds the cross-region copies of backups (and the rebuilt environment after a regional loss).
     recovery_region: str = "us-west-2"
-    # Secrets Manager version id of the origin-verify header value CloudFront sends; None sends AWSCURRENT.
-    # Set after a rotation (docs/aws.md): the ALB then accepts this version and AWSPREVIOUS during the switch.
+    # Secrets Manager version id of the origin-verify header value CloudFront sends and the ALB requires;
+    # None means AWSCURRENT. Pinned by each rotation (docs/aws.md), since CloudFormation re-reads a secret
+    # only when the template changes.
     origin_verify_version_id: str | None = None
+    # During a rotation only: the ALB also accepts the AWSPREVIOUS value, so it can switch before CloudFront.
+    origin_verify_accept_previous: bool = False
 
     def problems(self) -> Problems:
         if not _ACCOUNT_ID.match(self.account_id):
@@ -145,6 +148,8 @@ class AwsSettings:
             yield "recovery_region", f"'{self.recovery_region}' must differ from the primary region"
         if self.origin_verify_version_id is not None and not _VERSION_ID.match(self.origin_verify_version_id):
             yield "origin_verify_version_id", f"'{self.origin_verify_version_id}' is not a secret version id"
+        if self.origin_verify_accept_previous and self.origin_verify_version_id is None:
+            yield "origin_verify_accept_previous", "only during a rotation: set origin_verify_version_id with it"
         if len(set(self.availability_zones)) != len(self.availability_zones):
             yield "availability_zones", f"{list(self.availability_zones)} repeats an availability zone"
         for zone in self.availability_zones:

@@ -15,8 +15,8 @@ from aws_stacks.compute import accepted_origin_values
 from aws_stacks.edge import EDGE_REGION
 from aws_stacks.platform import stack_names
 from aws_stacks.secrets import ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_SECRET, ApplicationSecrets, origin_verify_value
-from shared import load_settings
-from shared.overrides import replace_field
+from shared import SettingsError, load_settings
+from shared.overrides import replace_field, replace_fields
 from tests.aws.helpers import only, resources, walk
 from tests.synth import cdk_json_context
 
@@ -100,17 +100,31 @@ def test_the_origin_header_is_a_dynamic_reference_in_both_templates(aws, setting
     assert required == {sent}
 
 
-@pytest.mark.parametrize("pinned", [None, "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"], ids=["current", "rotating"])
-def test_during_a_rotation_the_alb_also_accepts_the_previous_value(pinned):
-    settings = replace_field(load_settings("production"), "aws.origin_verify_version_id", pinned)
+@pytest.mark.parametrize(
+    ("pinned", "accept_previous"),
+    [(None, False), ("a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", True), ("a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", False)],
+    ids=["current", "rotating", "rotated"],
+)
+def test_during_a_rotation_and_only_then_the_alb_also_accepts_the_previous_value(pinned, accept_previous):
+    settings = replace_fields(
+        load_settings("production"),
+        {"aws.origin_verify_version_id": pinned, "aws.origin_verify_accept_previous": accept_previous},
+    )
     accepted = [_text(value) for value in accepted_origin_values(settings)]
-    assert accepted[0] == _text(origin_verify_value(settings))  # what CloudFront sends
-    if pinned:
-        assert accepted[0].endswith(f":SecretString:value::{pinned}}}}}")
-        assert accepted[1].endswith(":SecretString:value:AWSPREVIOUS:}}")
-    else:
-        assert accepted == [_text(origin_verify_value(settings))]
-        assert accepted[0].endswith(":SecretString:value::}}")
+    sent = _text(origin_verify_value(settings))
+    assert sent.endswith(f":SecretString:value::{pinned or ''}}}}}")
+    previous = sent.rsplit(":", 2)[0] + ":AWSPREVIOUS:}}"
+    assert accepted == ([sent, previous] if accept_previous else [sent])
+
+
+def test_accepting_the_previous_value_needs_a_pinned_version():
+    with pytest.raises(SettingsError, match="origin_verify_accept_previous"):
+        replace_field(load_settings("staging"), "aws.origin_verify_accept_previous", True)
+
+
+def test_a_bad_flag_override_names_its_key():
+    with pytest.raises(SettingsError, match="aws_origin_verify_accept_previous"):
+        load_settings("dev", overrides={"aws_origin_verify_accept_previous": "yes"}, environ={})
 
 
 @pytest.mark.parametrize("region", [EDGE_REGION, "eu-west-1"])
