@@ -25,25 +25,31 @@ BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServ
 
 
 def vault_name(settings: Settings) -> str:
-    """The same name in the primary and the recovery region, so each side finds the other without references."""
     return settings.name(VAULT_COMPONENT)
+
+
+def recovery_vault_name(settings: Settings) -> str:
+    """Deterministic, so the plan finds the copy target without a reference; distinct from `vault_name`, so an
+    environment rebuilt in the recovery region (docs/disaster-recovery.md) creates its own vault beside it."""
+    return settings.name(f"{VAULT_COMPONENT}-copies")
 
 
 def recovery_vault_arn(scope: Construct, settings: Settings) -> str:
     stack = Stack.of(scope)
     return (
         f"arn:{stack.partition}:backup:{settings.aws.recovery_region}:{stack.account}:"
-        f"backup-vault:{vault_name(settings)}"
+        f"backup-vault:{recovery_vault_name(settings)}"
     )
 
 
 class BackupVault(Construct):
     """A vault with its own customer-managed key, compliance-locked for the retention where settings ask."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, name: str) -> None:
         super().__init__(scope, construct_id)
         resilience = settings.resilience
-        self.key: kms.Key = customer_managed_key(self, "Key", settings=settings, purpose=VAULT_COMPONENT)
+        purpose = name.removeprefix(settings.prefix + "-")
+        self.key: kms.Key = customer_managed_key(self, "Key", settings=settings, purpose=purpose)
         lock = (
             backup.LockConfiguration(
                 min_retention=Duration.days(resilience.backup_retention_days), changeable_for=VAULT_LOCK_GRACE
@@ -54,7 +60,7 @@ class BackupVault(Construct):
         self.vault = backup.BackupVault(
             self,
             "Vault",
-            backup_vault_name=vault_name(settings),
+            backup_vault_name=name,
             encryption_key=self.key,
             lock_configuration=lock,
             removal_policy=stateful_removal_policy(settings),
@@ -69,7 +75,7 @@ class DatabaseBackup(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         retention = Duration.days(settings.resilience.backup_retention_days)
-        self.vault = BackupVault(self, "Vault", settings=settings).vault
+        self.vault = BackupVault(self, "Vault", settings=settings, name=vault_name(settings)).vault
         copies = []
         if settings.resilience.copy_backups_to_recovery_region:
             recovery = backup.BackupVault.from_backup_vault_arn(
@@ -108,4 +114,4 @@ class RecoveryVaultStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.vault = BackupVault(self, "RecoveryVault", settings=settings).vault
+        self.vault = BackupVault(self, "RecoveryVault", settings=settings, name=recovery_vault_name(settings)).vault

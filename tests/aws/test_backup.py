@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from aws_stacks.backup import VAULT_LOCK_GRACE, vault_name
+from aws_stacks.backup import VAULT_LOCK_GRACE, recovery_vault_name, vault_name
 from aws_stacks.platform import RECOVERY_COMPONENT, stack_names
 from shared.model import MIN_RPO_MINUTES
 from tests.aws.helpers import only, resources
@@ -47,7 +47,7 @@ def test_daily_snapshots_are_kept_and_copied_where_settings_ask(aws, settings):
     if settings.resilience.copy_backups_to_recovery_region:
         arn = (
             f"arn:aws:backup:{settings.aws.recovery_region}:{settings.aws.account_id}:"
-            f"backup-vault:{vault_name(settings)}"
+            f"backup-vault:{recovery_vault_name(settings)}"
         )
         assert copies == [{"DestinationBackupVaultArn": arn, "Lifecycle": retention}]
     else:
@@ -75,5 +75,5 @@ def test_the_recovery_vault_stands_alone_in_the_recovery_region(aws, settings):
     text = json.dumps(aws.templates[name])
     assert "Fn::ImportValue" not in text and "Fn::GetStackOutput" not in text
     vault = only(resources(aws, settings, RECOVERY_COMPONENT, "AWS::Backup::BackupVault"))["Properties"]
-    assert vault["BackupVaultName"] == vault_name(settings)
+    assert vault["BackupVaultName"] == recovery_vault_name(settings) != vault_name(settings)
     assert vault["LockConfiguration"]["MinRetentionDays"] == settings.resilience.backup_retention_days
