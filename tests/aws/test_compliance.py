@@ -86,3 +86,16 @@ def test_budget_notifies_the_warning_route_on_actual_and_forecast_spend(aws, set
         assert item["Subscribers"] == [
             {"SubscriptionType": "EMAIL", "Address": address} for address in settings.routes.warning_emails
         ]
+
+
+def test_only_cloudtrail_and_config_of_this_account_may_use_the_audit_key(aws, settings):
+    trail = only(resources(aws, settings, "compliance", "AWS::CloudTrail::Trail"))["Properties"]
+    key = resources(aws, settings, "compliance", "AWS::KMS::Key")[trail["KMSKeyId"]["Fn::GetAtt"][0]]
+    services = {
+        statement["Principal"]["Service"]: statement["Condition"]
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        if "Service" in statement["Principal"]
+    }
+    assert set(services) == {"cloudtrail.amazonaws.com", "config.amazonaws.com"}
+    for condition in services.values():
+        assert condition == {"StringEquals": {"aws:SourceAccount": settings.aws.account_id}}
