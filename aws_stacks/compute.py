@@ -23,11 +23,18 @@ from aws_stacks.alarms import rollback_alarm_names
 from aws_stacks.data import Database, SessionCache
 from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
-from aws_stacks.nag import acknowledge
+from aws_stacks.nag import NIST, PACK, PCI, acknowledge
 from aws_stacks.network import APP, PUBLIC
 from aws_stacks.outputs import compute_outputs
 from aws_stacks.registry import IMAGE_NAMES
-from aws_stacks.secrets import APP_SECRET_KEY_FIELD, CACHE_AUTH_FIELD, ApplicationSecrets, FeatureFlags
+from aws_stacks.secrets import (
+    APP_SECRET_KEY_FIELD,
+    CACHE_AUTH_FIELD,
+    ORIGIN_VERIFY_HEADER,
+    ApplicationSecrets,
+    FeatureFlags,
+    origin_verify_value,
+)
 from aws_stacks.security import (
     HTTPS,
     SecurityGroups,
@@ -200,8 +207,18 @@ class ContainerService(Construct):
         )
 
 
+def accepted_origin_values(settings: Settings) -> list[str]:
+    """The origin-verify values the ALB accepts: the one CloudFront sends, and while a rotation is under way
+    (`aws.origin_verify_accept_previous`) also the previous one, so the ALB can switch before CloudFront does."""
+    values = [origin_verify_value(settings)]
+    if settings.aws.origin_verify_accept_previous:
+        values.append(origin_verify_value(settings, version_stage="AWSPREVIOUS"))
+    return values
+
+
 class LoadBalancer(Construct):
-    """Internet-facing ALB: HTTPS (TLS 1.3) with a DNS-validated certificate, `/api/*` to the backend, access logs."""
+    """Internet-facing ALB, HTTPS only (TLS 1.3), DNS-validated certificate, access logs. It forwards only
+    requests that carry CloudFront's origin-verify header: `/api/*` to the backend, the rest to the frontend."""
 
     def __init__(
         self,
@@ -217,12 +234,14 @@ class LoadBalancer(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = log_bucket(self, "AccessLogsBucket", settings=settings, name="alb-logs")
-        acknowledge(
-            self.access_logs,
-            "S1",
-            "This bucket only receives ALB access logs; logging its own accesses would need yet another bucket, "
-            "and writes come solely from the ELB log delivery service.",
-        )
+        for rule, packs in (("S1", (PACK,)), ("S3BucketLoggingEnabled", (NIST, PCI))):
+            acknowledge(
+                self.access_logs,
+                rule,
+                "This bucket only receives ALB access logs; logging its own accesses would need yet another "
+                "bucket, and writes come solely from the ELB log delivery service.",
+                packs=packs,
+            )
         self.alb = elbv2.ApplicationLoadBalancer(
             self,
             "LoadBalancer",
@@ -235,6 +254,14 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
         )
         self.alb.log_access_logs(self.access_logs, prefix="alb")
+        if not settings.resilience.deletion_protection:
+            acknowledge(
+                self.alb,
+                "ELBDeletionProtectionEnabled",
+                f"settings.resilience.deletion_protection is off in {settings.environment} so the environment can "
+                "be torn down and rebuilt; production enables it (enforced by settings validation).",
+                packs=(NIST,),
+            )
         self.certificate = acm.Certificate(
             self,
             "Certificate",
@@ -248,15 +275,24 @@ class LoadBalancer(Construct):
             certificates=[self.certificate],
             ssl_policy=ALB_SSL_POLICY,
             open=False,
-            default_action=elbv2.ListenerAction.forward([frontend]),
+            # Only CloudFront knows the origin-verify value: anything else reaching the ALB is refused.
+            default_action=elbv2.ListenerAction.fixed_response(
+                403, content_type="text/plain", message_body="Forbidden"
+            ),
         )
+        from_cloudfront = elbv2.ListenerCondition.http_header(ORIGIN_VERIFY_HEADER, accepted_origin_values(settings))
         https.add_action(
             "Api",
             priority=10,
-            conditions=[elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))],
+            conditions=[from_cloudfront, elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))],
             action=elbv2.ListenerAction.forward([backend]),
         )
-        self.alb.add_redirect(source_port=80, target_port=HTTPS, open=False)
+        https.add_action(
+            "Web",
+            priority=20,
+            conditions=[from_cloudfront],
+            action=elbv2.ListenerAction.forward([frontend]),
+        )
         route53.ARecord(
             self,
             "OriginAlias",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
@@ -11,7 +12,8 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from aws_stacks.nag import acknowledge
+from aws_stacks.backup import DatabaseBackup
+from aws_stacks.nag import NIST, PACK, acknowledge
 from aws_stacks.network import APP, DATABASE
 from aws_stacks.outputs import data_outputs
 from aws_stacks.registry import ImageRepositories
@@ -33,6 +35,7 @@ ENHANCED_MONITORING_INTERVAL = Duration.seconds(60)
 # ElastiCache's newest Redis OSS minor and parameter family per `cache.redis_major_version` (Memorystore runs
 # its own newest minor, 7.2: see gcp_stacks/data.py).
 REDIS_ENGINES = {6: ("6.2", "redis6.x"), 7: ("7.1", "redis7")}
+ENHANCED_MONITORING_LOG_GROUP = "RDSOSMetrics"  # fixed by RDS, one per account and region
 # Sessions and API responses all carry a TTL: evict the least recently used of those first.
 REDIS_MAXMEMORY_POLICY = "volatile-lru"
 
@@ -124,6 +127,14 @@ class Database(Construct):
             deletion_protection=resilience.deletion_protection,
         )
         self._log_groups(instance_id, settings=settings, logs_key=logs_key)
+        # Enhanced Monitoring writes to this account-wide group; created here so it has a retention.
+        os_metrics = encrypted_log_group(
+            self,
+            "EnhancedMonitoringLogs",
+            settings=settings,
+            key=logs_key,
+            log_group_name=ENHANCED_MONITORING_LOG_GROUP,
+        )
         self.instance = rds.DatabaseInstance(
             self,
             "Primary",
@@ -143,6 +154,7 @@ class Database(Construct):
             removal_policy=stateful_removal_policy(settings, snapshot=True),
             **common,
         )
+        self.instance.node.add_dependency(os_metrics)
         self._set_performance_insights_retention(self.instance, settings)
         self.secret: secretsmanager.ISecret = self.instance.secret
         # `secret` is the attachment; the generated secret itself is the instance's `Secret` child.
@@ -180,11 +192,20 @@ class Database(Construct):
             # A replica inherits encryption from its source; CloudFormation rejects the flag next to the source.
             replica.node.default_child.add_property_deletion_override("StorageEncrypted")
             self._acknowledge_settings_choices(replica, settings)
+            for rule, packs in (("RDS3", (PACK,)), ("RDSMultiAZSupport", (NIST,))):
+                acknowledge(
+                    replica,
+                    rule,
+                    "A read replica spreads read load across AZs (it is itself placed in another AZ); durability "
+                    "and failover come from the Multi-AZ primary.",
+                    packs=packs,
+                )
             acknowledge(
                 replica,
-                "RDS3",
-                "A read replica spreads read load across AZs (it is itself placed in another AZ); durability and "
-                "failover come from the Multi-AZ primary.",
+                "RDSInBackupPlan",
+                "A read replica holds a copy of the primary's data; the primary is in the AWS Backup plan "
+                "(continuous point-in-time and daily snapshots), which is what a restore starts from.",
+                packs=(NIST,),
             )
             self.replicas.append(replica)
 
@@ -209,19 +230,23 @@ class Database(Construct):
     def _acknowledge_settings_choices(instance: Construct, settings: Settings) -> None:
         acknowledge(instance, "RDS11", _DEFAULT_PORT_REASON.format(port=settings.database.port))
         if not settings.resilience.deletion_protection:
-            acknowledge(
-                instance,
-                "RDS10",
-                f"settings.resilience.deletion_protection is off in {settings.environment} so the environment can "
-                "be torn down and rebuilt; production enables it (enforced by settings validation).",
-            )
+            for rule, packs in (("RDS10", (PACK,)), ("RDSInstanceDeletionProtectionEnabled", (NIST,))):
+                acknowledge(
+                    instance,
+                    rule,
+                    f"settings.resilience.deletion_protection is off in {settings.environment} so the environment "
+                    "can be torn down and rebuilt; production enables it (enforced by settings validation).",
+                    packs=packs,
+                )
         if not settings.database.multi_az:
-            acknowledge(
-                instance,
-                "RDS3",
-                f"settings.database.multi_az is off in {settings.environment} for cost; staging and production "
-                "run Multi-AZ (production enforced by settings validation).",
-            )
+            for rule, packs in (("RDS3", (PACK,)), ("RDSMultiAZSupport", (NIST,))):
+                acknowledge(
+                    instance,
+                    rule,
+                    f"settings.database.multi_az is off in {settings.environment} for cost; staging and production "
+                    "run Multi-AZ (production enforced by settings validation).",
+                    packs=packs,
+                )
 
 
 class SessionCache(Construct):
@@ -302,6 +327,14 @@ class SessionCache(Construct):
             f"The port comes from settings ({cache.port}, the Redis default clients expect); only the backend's "
             "security group and the app subnets (NACL) can reach it, and AUTH plus TLS are required.",
         )
+        acknowledge(
+            self.replication_group,
+            "ElastiCacheRedisClusterAutomaticBackup",
+            f"Redis holds sessions and cached API responses only, all with a TTL and all rebuilt from PostgreSQL or "
+            f"by signing in again; daily snapshots are kept {cache.snapshot_retention_days} day(s) (settings), and "
+            "the system of record is in the AWS Backup plan.",
+            packs=(NIST,),
+        )
         if not cache.high_availability:
             acknowledge(
                 self.replication_group,
@@ -321,13 +354,16 @@ class DataStack(Stack):
         vpc: ec2.IVpc,
         logs_key: kms.IKey,
         security_groups: SecurityGroups,
+        edge_region: str,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.secrets_key = customer_managed_key(self, "SecretsKey", settings=settings, purpose="secrets")
         database_key = customer_managed_key(self, "DatabaseKey", settings=settings, purpose="database")
         cache_key = customer_managed_key(self, "CacheKey", settings=settings, purpose="cache")
-        self.secrets = ApplicationSecrets(self, "ApplicationSecrets", settings=settings, key=self.secrets_key)
+        self.secrets = ApplicationSecrets(
+            self, "ApplicationSecrets", settings=settings, key=self.secrets_key, edge_region=edge_region
+        )
         self.feature_flags = FeatureFlags(self, "FeatureFlags", settings=settings)
         self.repositories = ImageRepositories(self, "ImageRepositories", settings=settings).repositories
         self.database = Database(
@@ -349,5 +385,11 @@ class DataStack(Stack):
             auth_secret=self.secrets.cache_auth,
             logs_key=logs_key,
             security_groups=security_groups,
+        )
+        self.backup = DatabaseBackup(
+            self,
+            "Backup",
+            settings=settings,
+            resources=[backup.BackupResource.from_rds_database_instance(self.database.instance)],
         )
         data_outputs(self, settings=settings, database=self.database, cache=self.cache, repositories=self.repositories)

@@ -18,8 +18,9 @@ from constructs import Construct
 
 from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
-from aws_stacks.nag import acknowledge
+from aws_stacks.nag import NIST, PCI, acknowledge
 from aws_stacks.outputs import edge_outputs
+from aws_stacks.secrets import ORIGIN_VERIFY_HEADER, origin_verify_value
 from aws_stacks.security import customer_managed_key, log_bucket, logs_key, stateful_removal_policy
 from shared import Settings
 from shared.contract import STATIC_PATH_PATTERNS
@@ -80,6 +81,21 @@ class StaticAssets(Construct):
                 )
             ],
         )
+        acknowledge(
+            self.bucket,
+            "S3BucketReplicationEnabled",
+            "Static assets are build output: every deploy re-publishes them from the frontend image built in CI, "
+            "so a second copy in another region would add no recovery the pipeline does not already give.",
+            packs=(NIST, PCI),
+        )
+        if not storage.versioning:
+            acknowledge(
+                self.bucket,
+                "S3BucketVersioningEnabled",
+                f"settings.storage.versioning is off in {settings.environment} for cost; the assets are rebuilt "
+                "by every deploy, and staging and production version them (production enforced by settings).",
+                packs=(NIST, PCI),
+            )
 
 
 class Cdn(Construct):
@@ -135,6 +151,9 @@ class Cdn(Construct):
                 settings.domain.origin_domain,
                 protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
                 origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                # The ALB forwards only requests carrying this value: a dynamic reference to the secret's replica
+                # in this region, so the value is resolved at deploy time and never written to the template.
+                custom_headers={ORIGIN_VERIFY_HEADER: origin_verify_value(settings)},
             ),
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
@@ -184,7 +203,7 @@ class EdgeStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         assets_key = customer_managed_key(self, "StaticAssetsKey", settings=settings, purpose="static-assets")
-        edge_logs_key = logs_key(self, "EdgeLogsKey", settings=settings)
+        edge_logs_key = logs_key(self, "EdgeLogsKey", settings=settings, purpose="edge-logs")
         assets = StaticAssets(self, "StaticAssets", settings=settings, key=assets_key)
         firewall = WebAcl(
             self,

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, App, Validations
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks
 from constructs import IConstruct
 
 PACK = "AwsSolutions"
+NIST = "NIST.800.53.R5"
+PCI = "PCI.DSS.321"
+# Every pack that runs on each synth, in the order findings are reported.
+PACKS = (PACK, NIST, PCI)
 _MIN_REASON_LENGTH = 40
 
 
 def register_checks(app: App) -> None:
-    """Run the AwsSolutions pack on every synth; unacknowledged findings fail it."""
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    """Run the AwsSolutions, NIST 800-53 rev 5 and PCI DSS 3.2.1 packs on every synth; open findings fail it."""
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), PCIDSS321Checks(app))
 
 
-def rule_id(rule: str) -> str:
+def rule_id(rule: str, pack: str = PACK) -> str:
     """The id exactly as synth prints it: a bare `AwsSolutions-VPC7` suppresses nothing."""
-    return f"{PACK}::{PACK}-{rule}"
+    return f"{pack}::{pack}-{rule}"
 
 
-def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
-    """Acknowledge one rule (e.g. `RDS11`, or `IAM5[Resource::*]`) on the narrowest construct it concerns."""
+def acknowledge(construct: IConstruct, rule: str, reason: str, *, packs: tuple[str, ...] = (PACK,)) -> None:
+    """Acknowledge one rule (e.g. `RDS11`, or `IAM5[Resource::*]`) on the narrowest construct it concerns,
+    in each of `packs` that reports it (NIST and PCI share many rule names)."""
     if len(reason) < _MIN_REASON_LENGTH:
         raise ValueError(f"acknowledgement of {rule} on {construct.node.path} needs a specific reason")
-    Validations.of(construct).acknowledge(Acknowledgment(id=rule_id(rule), reason=reason))
+    for pack in packs:
+        Validations.of(construct).acknowledge(Acknowledgment(id=rule_id(rule, pack), reason=reason))

@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from aws_stacks.addressing import SettingsIpAddresses
-from aws_stacks.nag import acknowledge
+from aws_stacks.nag import NIST, PCI, acknowledge
 from aws_stacks.security import SecurityGroups, encrypted_log_group, logs_key
 from shared import Settings
 
@@ -42,7 +42,10 @@ class Network(Construct):
             nat_gateways=network.aws_nat_gateways,
             nat_gateway_subnets=PUBLIC,
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+                # Nothing launched here needs a public IP of its own: the ALB and NAT gateways bring theirs.
+                ec2.SubnetConfiguration(
+                    name="Public", subnet_type=ec2.SubnetType.PUBLIC, map_public_ip_on_launch=False
+                ),
                 ec2.SubnetConfiguration(name="App", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
                 ec2.SubnetConfiguration(name="Database", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             ],
@@ -60,6 +63,14 @@ class Network(Construct):
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
         self._fence_database_subnets(settings)
+        for subnet in self.vpc.public_subnets:
+            acknowledge(
+                subnet.node.find_child("DefaultRoute"),
+                "VPCNoUnrestrictedRouteToIGW",
+                "The public tier's route to the internet gateway: the internet-facing ALB and the NAT gateways live "
+                "here; app and database subnets route only through NAT or nowhere, and no instance runs here.",
+                packs=(NIST, PCI),
+            )
 
     def _fence_database_subnets(self, settings: Settings) -> None:
         """Database subnets admit only the app subnets, on the database and cache ports, and answer them;

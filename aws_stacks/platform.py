@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
+from aws_stacks.backup import RecoveryVaultStack
+from aws_stacks.compliance import ComplianceStack
 from aws_stacks.compute import ComputeStack
 from aws_stacks.data import DataStack
 from aws_stacks.edge import EDGE_REGION, EdgeStack
+from aws_stacks.guardrails import acknowledge_inline_policies, keep_function_logs
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
 from aws_stacks.observability import EdgeObservabilityStack, ObservabilityStack
@@ -18,15 +21,22 @@ from aws_stacks.selection import select
 from shared import Settings, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
-COMPONENTS = ("network", "data", "compute", "edge", "observability", "edge-observability")
+COMPONENTS = ("network", "data", "compute", "edge", "compliance", "observability", "edge-observability")
+# In `aws.recovery_region`, only where settings copy backups there; deployed before the data stack.
+RECOVERY_COMPONENT = "recovery"
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
 UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
 
 
+def components(settings: Settings) -> tuple[str, ...]:
+    recovery = (RECOVERY_COMPONENT,) if settings.resilience.copy_backups_to_recovery_region else ()
+    return (*recovery, *COMPONENTS)
+
+
 def stack_names(environment: str) -> list[str]:
     settings = load_settings(environment)
-    return [settings.name(component) for component in COMPONENTS]
+    return [settings.name(component) for component in components(settings)]
 
 
 def _pin_availability_zones(app: cdk.App, settings: Settings) -> None:
@@ -37,12 +47,27 @@ def _pin_availability_zones(app: cdk.App, settings: Settings) -> None:
 
 def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
     env = cdk.Environment(account=settings.aws.account_id, region=settings.aws.region)
+    # Production's stacks refuse `cdk destroy` / DeleteStack until someone turns protection off on purpose.
+    protection = dict(termination_protection=settings.resilience.deletion_protection)
+    stacks: list[cdk.Stack] = []
+    if settings.resilience.copy_backups_to_recovery_region:
+        stacks.append(
+            RecoveryVaultStack(
+                app,
+                settings.name(RECOVERY_COMPONENT),
+                settings=settings,
+                env=cdk.Environment(account=settings.aws.account_id, region=settings.aws.recovery_region),
+                description=f"BookedBarber {settings.environment}: backup vault receiving cross-region copies",
+                **protection,
+            )
+        )
     network = NetworkStack(
         app,
         settings.name("network"),
         settings=settings,
         env=env,
         description=f"BookedBarber {settings.environment}: logs key, VPC, endpoints, flow logs, NACLs, security groups",
+        **protection,
     )
     data = DataStack(
         app,
@@ -51,8 +76,12 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         vpc=network.vpc,
         logs_key=network.logs_key,
         security_groups=network.security_groups,
+        edge_region=EDGE_REGION,
         env=env,
-        description=f"BookedBarber {settings.environment}: PostgreSQL, RDS Proxy, Redis, ECR, secrets, feature flags",
+        description=(
+            f"BookedBarber {settings.environment}: PostgreSQL, RDS Proxy, Redis, ECR, secrets, feature flags, backup"
+        ),
+        **protection,
     )
     compute = ComputeStack(
         app,
@@ -68,6 +97,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         feature_flags=data.feature_flags,
         env=env,
         description=f"BookedBarber {settings.environment}: ECS Fargate services, ALB, regional WAF",
+        **protection,
     )
     edge = EdgeStack(
         app,
@@ -75,6 +105,15 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         settings=settings,
         env=cdk.Environment(account=settings.aws.account_id, region=EDGE_REGION),
         description=f"BookedBarber {settings.environment}: CloudFront, static assets, CloudFront WAF (us-east-1)",
+        **protection,
+    )
+    compliance = ComplianceStack(
+        app,
+        settings.name("compliance"),
+        settings=settings,
+        env=env,
+        description=f"BookedBarber {settings.environment}: GuardDuty, Security Hub, CloudTrail, Config, budget",
+        **protection,
     )
     observability = ObservabilityStack(
         app,
@@ -86,6 +125,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         cache=data.cache,
         env=env,
         description=f"BookedBarber {settings.environment}: alert topics, alarms, info and security events, dashboard",
+        **protection,
     )
     edge_observability = EdgeObservabilityStack(
         app,
@@ -94,9 +134,18 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         certificate=edge.cdn.certificate,
         env=cdk.Environment(account=settings.aws.account_id, region=EDGE_REGION),
         description=f"BookedBarber {settings.environment}: CloudFront certificate alarm and events (us-east-1)",
+        **protection,
     )
-    stacks = [network, data, compute, edge, observability, edge_observability]
+    # Ordering only, no references: the copy target and the origin-verify secret (and its replica) exist first,
+    # and CloudFront sends the header only once the ALB accepts it.
     for stack in stacks:
+        data.node.add_dependency(stack)
+    edge.node.add_dependency(compute)
+    stacks += [network, data, compute, edge, compliance, observability, edge_observability]
+    for stack in (network, data, compute, observability):
+        keep_function_logs(stack, settings=settings, key=network.logs_key)
+    for stack in stacks:
+        acknowledge_inline_policies(stack)
         for key, value in settings.aws_tags.items():
             cdk.Tags.of(stack).add(key, value, exclude_resource_types=list(UNTAGGABLE))
     return stacks

@@ -15,11 +15,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from aws_stacks.nag import acknowledge
+from aws_stacks.nag import NIST, PCI, acknowledge
 from shared import Settings
 
 HTTPS = 443
-HTTP = 80
 
 
 def stateful_removal_policy(settings: Settings, *, snapshot: bool = False) -> RemovalPolicy:
@@ -73,9 +72,10 @@ def log_bucket(
 ) -> s3.Bucket:
     """A private bucket for service-delivered logs (ALB, CloudFront, S3 access logs), kept for the log retention.
 
-    SSE-S3, because the log delivery services cannot write with a customer-managed key.
+    SSE-S3, because the log delivery services cannot write with a customer-managed key. Versioned, so a
+    deleted or overwritten log stays as a noncurrent version for `storage.noncurrent_version_expiry_days`.
     """
-    return s3.Bucket(
+    bucket = s3.Bucket(
         scope,
         construct_id,
         bucket_name=f"{settings.name(name)}-{Stack.of(scope).account}",
@@ -83,14 +83,38 @@ def log_bucket(
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         object_ownership=object_ownership,
         enforce_ssl=True,
+        versioned=True,
         removal_policy=stateful_removal_policy(settings),
-        lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(settings.resilience.log_retention_days))],
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                expiration=Duration.days(settings.resilience.log_retention_days),
+                noncurrent_version_expiration=Duration.days(settings.storage.noncurrent_version_expiry_days),
+            )
+        ],
     )
+    acknowledge(
+        bucket,
+        "S3DefaultEncryptionKMS",
+        "ELB access logs and S3 server access logs can only be delivered to SSE-S3 (AES256) buckets; the bucket "
+        "is private, TLS-only, versioned, and written solely by the log delivery services.",
+        packs=(NIST, PCI),
+    )
+    acknowledge(
+        bucket,
+        "S3BucketReplicationEnabled",
+        "Service-delivered access logs kept for the log retention; versioning keeps deleted or overwritten logs "
+        "as noncurrent versions, and the audit trail of who touched them lives in CloudTrail's own bucket.",
+        packs=(NIST, PCI),
+    )
+    return bucket
 
 
-def logs_key(scope: Construct, construct_id: str, *, settings: Settings) -> kms.Key:
-    """The key of every log group in the region; CloudWatch Logs may use it for this account's groups only."""
-    key = customer_managed_key(scope, construct_id, settings=settings, purpose="logs")
+def logs_key(scope: Construct, construct_id: str, *, settings: Settings, purpose: str = "logs") -> kms.Key:
+    """A key for log groups; CloudWatch Logs may use it for this account's groups only.
+
+    `purpose` names its alias: two stacks in one region each need their own (`logs`, `edge-logs`, ...).
+    """
+    key = customer_managed_key(scope, construct_id, settings=settings, purpose=purpose)
     stack = Stack.of(key)
     key.add_to_resource_policy(
         iam.PolicyStatement(
@@ -172,10 +196,11 @@ class SecurityGroups(Construct):
             self.endpoints.add_ingress_rule(client, ec2.Port.tcp(HTTPS), f"{name} to AWS APIs over PrivateLink")
 
     def _admit_load_balancer_clients(self, settings: Settings) -> None:
-        """CloudFront's origin-facing addresses only, where settings name their prefix list; else anyone."""
+        """HTTPS only (CloudFront speaks HTTPS to the origin, so port 80 stays closed to everyone): from
+        CloudFront's origin-facing addresses where settings name their prefix list, else from anywhere, where
+        the listener still forwards only requests carrying CloudFront's secret origin-verify header."""
         prefix_list = settings.aws.cloudfront_prefix_list_id
         if prefix_list:
-            # CloudFront reaches the origin over HTTPS only, so port 80 needs no opening at all.
             self.load_balancer.add_ingress_rule(
                 ec2.Peer.prefix_list(prefix_list), ec2.Port.tcp(HTTPS), "HTTPS from CloudFront only"
             )
@@ -183,13 +208,13 @@ class SecurityGroups(Construct):
         acknowledge(
             self.load_balancer,
             "EC23",
-            "The internet-facing ALB is CloudFront's HTTPS origin and must accept any source on 443 (and 80 only "
-            "to redirect) until settings name CloudFront's origin-facing prefix list for the region "
-            "(aws.cloudfront_prefix_list_id); the regional WAF web ACL filters requests meanwhile.",
+            "The internet-facing ALB is CloudFront's HTTPS origin and accepts any source on 443 until settings name "
+            "CloudFront's origin-facing prefix list (aws.cloudfront_prefix_list_id); meanwhile the listener answers "
+            "403 to any request without CloudFront's secret origin-verify header, and the regional WAF filters.",
         )
-        anywhere = ec2.Peer.any_ipv4()
-        self.load_balancer.add_ingress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS from CloudFront and clients")
-        self.load_balancer.add_ingress_rule(anywhere, ec2.Port.tcp(HTTP), "HTTP, redirected to HTTPS")
+        self.load_balancer.add_ingress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS), "HTTPS; forwarded only with CloudFront's origin header"
+        )
 
     @staticmethod
     def _allow(source: ec2.SecurityGroup, target: ec2.SecurityGroup, port: int, description: str) -> None:

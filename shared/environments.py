@@ -155,6 +155,8 @@ def production() -> Settings:
             deletion_protection=True,
             retain_stateful_resources=True,
             lock_log_retention=True,
+            copy_backups_to_recovery_region=True,
+            backup_vault_lock=True,
         ),
         edge=EdgeSettings(
             rate_limit_requests=2000,

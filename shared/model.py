@@ -111,11 +111,17 @@ REDIS_MAJOR_VERSIONS = frozenset({6, 7})
 MEMORYSTORE_SNAPSHOT_HOURS = frozenset({1, 6, 12, 24})
 # Cloud SQL Enterprise edition keeps at most 7 days of write-ahead logs for point-in-time recovery.
 CLOUD_SQL_MAX_LOG_RETENTION_DAYS = 7
-# RDS archives transaction logs every 5 minutes: point-in-time recovery cannot promise a smaller RPO.
-RDS_LOG_UPLOAD_MINUTES = 5
 # Cloud Run's autoscaler keeps each instance's concurrency near this share of its maximum.
 CLOUD_RUN_TARGET_CONCURRENCY_SHARE = 0.6
 CLOUD_RUN_MAX_CONCURRENCY = 1000
+_VERSION_ID = re.compile(r"^[A-Za-z0-9-]{32,64}$")
+
+# AWS Budgets: notifications per budget, and email subscribers per notification.
+MAX_BUDGET_NOTIFICATIONS = 10
+MAX_BUDGET_EMAILS = 10
+
+# RDS uploads transaction logs every 5 minutes: point-in-time recovery cannot promise a smaller RPO.
+MIN_RPO_MINUTES = 5
 
 
 def _prefixed(prefix: str, problems: Problems) -> Problems:
@@ -226,12 +232,31 @@ class AwsSettings:
     # AWS-managed prefix list `com.amazonaws.global.cloudfront.origin-facing` of `region` (its id differs per
     # region): when set, only CloudFront can reach the load balancer; None leaves it open behind the regional WAF.
     cloudfront_prefix_list_id: str | None = None
+    # Region that holds the cross-region copies of backups (and the rebuilt environment after a regional loss).
+    recovery_region: str = "us-west-2"
+    # Secrets Manager version id of the origin-verify header value CloudFront sends and the ALB requires;
+    # None means AWSCURRENT. Pinned by each rotation (docs/aws.md), since CloudFormation re-reads a secret
+    # only when the template changes.
+    origin_verify_version_id: str | None = None
+    # During a rotation only: the ALB also accepts the AWSPREVIOUS value, so it can switch before CloudFront.
+    origin_verify_accept_previous: bool = False
 
     def problems(self) -> Problems:
         if not _ACCOUNT_ID.match(self.account_id):
             yield "account_id", f"'{self.account_id}' is not a 12-digit AWS account id"
         if self.region not in AWS_REGIONS:
             yield "region", f"'{self.region}' is not an AWS region{did_you_mean(self.region, AWS_REGIONS)}"
+        if self.recovery_region not in AWS_REGIONS:
+            yield (
+                "recovery_region",
+                f"'{self.recovery_region}' is not an AWS region{did_you_mean(self.recovery_region, AWS_REGIONS)}",
+            )
+        elif self.recovery_region == self.region:
+            yield "recovery_region", f"'{self.recovery_region}' must differ from the primary region"
+        if self.origin_verify_version_id is not None and not _VERSION_ID.match(self.origin_verify_version_id):
+            yield "origin_verify_version_id", f"'{self.origin_verify_version_id}' is not a secret version id"
+        if self.origin_verify_accept_previous and self.origin_verify_version_id is None:
+            yield "origin_verify_accept_previous", "only during a rotation: set origin_verify_version_id with it"
         if len(set(self.availability_zones)) != len(self.availability_zones):
             yield "availability_zones", f"{list(self.availability_zones)} repeats an availability zone"
         zones = aws_availability_zones(self.region)
@@ -545,6 +570,8 @@ class AlertRoutes:
     def problems(self) -> Problems:
         if not self.warning_emails:
             yield "warning_emails", "at least one address is needed for warning alerts"
+        if len(self.warning_emails) > MAX_BUDGET_EMAILS:
+            yield "warning_emails", f"AWS Budgets notifies at most {MAX_BUDGET_EMAILS} addresses; use a list address"
         for address in self.warning_emails:
             yield from _check("warning_emails", email_problem(address))
         if not _SLACK_CHANNEL.match(self.slack_channel):
@@ -577,6 +604,8 @@ class ResilienceSettings:
     secret_rotation_days: int = 30  # rotation period of credentials (RDS rotation, Secret Manager notifications)
     point_in_time_recovery_days: int = 7  # how far back the database restores to any second (Cloud SQL log retention)
     lock_log_retention: bool = False  # lock audit and access-log bucket retention: it can never be shortened again
+    copy_backups_to_recovery_region: bool = False  # daily backups also copied to `aws.recovery_region`
+    backup_vault_lock: bool = False  # compliance-mode vault lock: no one can delete recovery points early
 
     def problems(self) -> Problems:
         if not 1 <= self.backup_retention_days <= 35:
@@ -592,10 +621,10 @@ class ResilienceSettings:
             )
         for name in ("rpo_minutes", "rto_minutes"):
             yield from _check(name, positive_problem(getattr(self, name)))
-        if self.rpo_minutes < RDS_LOG_UPLOAD_MINUTES:
+        if self.rpo_minutes < MIN_RPO_MINUTES:
             yield (
                 "rpo_minutes",
-                f"{self.rpo_minutes} is below the {RDS_LOG_UPLOAD_MINUTES} minutes point-in-time recovery can promise "
+                f"{self.rpo_minutes} is below the {MIN_RPO_MINUTES} minutes point-in-time recovery can promise "
                 "(RDS archives transaction logs every 5 minutes)",
             )
         pitr = self.point_in_time_recovery_days
@@ -666,6 +695,12 @@ class BudgetSettings:
         yield from _check("monthly_limit_usd", positive_problem(self.monthly_limit_usd))
         for value in self.alert_at_percent:
             yield from _check("alert_at_percent", percent_problem(value))
+        if len(self.alert_at_percent) * 2 > MAX_BUDGET_NOTIFICATIONS:
+            yield (
+                "alert_at_percent",
+                f"{len(self.alert_at_percent)} shares need {len(self.alert_at_percent) * 2} notifications (actual and "
+                f"forecast); AWS Budgets allows {MAX_BUDGET_NOTIFICATIONS} per budget",
+            )
 
 
 @dataclass(frozen=True)
@@ -788,6 +823,8 @@ class Settings:
             "storage.versioning": self.storage.versioning,
             "resilience.lock_log_retention": self.resilience.lock_log_retention,
             "routes.notify_on_recovery": self.routes.notify_on_recovery,
+            "resilience.copy_backups_to_recovery_region": self.resilience.copy_backups_to_recovery_region,
+            "resilience.backup_vault_lock": self.resilience.backup_vault_lock,
         }
         for name, enabled in required.items():
             if not enabled:

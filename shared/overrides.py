@@ -25,6 +25,12 @@ def _items(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+def _flag(value: str) -> bool:
+    if value.strip().lower() not in ("true", "false"):
+        raise ValueError(f"'{value}' is not true or false")
+    return value.strip().lower() == "true"
+
+
 # key -> (dotted settings field, parser)
 OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "aws_account_id": ("aws.account_id", _text),
@@ -32,6 +38,9 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "aws_availability_zones": ("aws.availability_zones", _items),
     "aws_hosted_zone_id": ("aws.hosted_zone_id", _text),
     "aws_cloudfront_prefix_list_id": ("aws.cloudfront_prefix_list_id", lambda value: value.strip() or None),
+    "aws_recovery_region": ("aws.recovery_region", _text),
+    "aws_origin_verify_version_id": ("aws.origin_verify_version_id", lambda value: value.strip() or None),
+    "aws_origin_verify_accept_previous": ("aws.origin_verify_accept_previous", _flag),
     "gcp_project_id": ("gcp.project_id", _text),
     "gcp_region": ("gcp.region", _text),
     "gcp_state_bucket": ("gcp.state_bucket", lambda value: value.strip() or None),
@@ -129,7 +138,13 @@ def apply(settings: Settings, overrides: Mapping[str, str]) -> Settings:
     if not overrides:
         return settings
     changes = {}
+    problems = []
     for key, raw in overrides.items():
         dotted, parse = OVERRIDES[key]
-        changes[dotted] = parse(str(raw))
+        try:
+            changes[dotted] = parse(str(raw))
+        except ValueError as error:
+            problems.append((key, str(error)))
+    if problems:
+        raise SettingsError(settings.environment, problems)
     return replace_fields(settings, changes)

@@ -7,8 +7,11 @@ import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 
-from aws_stacks.nag import PACK, acknowledge, register_checks, rule_id
+from aws_stacks.guardrails import acknowledge_inline_policies
+from aws_stacks.nag import NIST, PACK, PACKS, PCI, acknowledge, register_checks
 from shared import ENVIRONMENTS, load_settings
 from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context
 
@@ -37,54 +40,113 @@ def test_every_environment_has_zero_unacknowledged_findings(aws):
     assert _violations(aws.validation_report) == []
 
 
-def test_the_aws_solutions_pack_ran_on_every_stack(aws):
+@pytest.mark.parametrize("pack", PACKS)
+def test_every_pack_ran_and_passed(aws, pack):
     plugins = {plugin["pluginName"]: plugin for plugin in aws.validation_report["pluginReports"]}
-    assert plugins[PACK]["conclusion"] == "success"
-    stacks_with_acknowledgements = {path.split("/")[0] for _, path in _suppressed(aws.validation_report, PACK)}
-    # Every data and compute stack carries acknowledged findings, so the pack looked at them.
-    assert {name for name in aws.templates if name.endswith(("-data", "-compute"))} <= stacks_with_acknowledgements
+    assert plugins[pack]["conclusion"] == "success"
+    assert plugins[pack]["violations"] == []
 
 
-def test_acknowledgements_sit_on_resources_not_stacks(aws):
-    for rule, path in _suppressed(aws.validation_report, PACK):
+def test_the_packs_looked_at_every_stack(aws):
+    stacks_with_acknowledgements = {
+        path.split("/")[0] for pack in PACKS for _, path in _suppressed(aws.validation_report, pack)
+    }
+    # Stacks with no finding at all leave no trace in the report: the recovery vault, and the observability stacks
+    # (tests/aws/test_observability.py runs all three packs over their constructs and shows them clean). Every
+    # other stack carries acknowledged findings, so the packs looked at them.
+    clean = ("-recovery", "-observability")
+    assert {name for name in aws.templates if not name.endswith(clean)} <= stacks_with_acknowledgements
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_acknowledgements_sit_on_resources_not_stacks(aws, pack):
+    for rule, path in _suppressed(aws.validation_report, pack):
         assert path.count("/") >= 2, f"{rule} acknowledged too broadly at {path}"
 
 
-# Every acknowledged finding, as (rule, component/construct): adding one must be a visible change here.
+_INLINE_POLICY_ROLES = (
+    "compliance/AuditTrail/Trail/LogsRole",
+    "compute/ApiService/TaskDefinition/ExecutionRole",
+    "compute/ApiService/TaskDefinition/TaskRole",
+    "compute/WebService/TaskDefinition/ExecutionRole",
+    "compute/WebService/TaskDefinition/TaskRole",
+    "data/Database/Primary/Proxy/IAMRole",
+    "network/Network/Vpc/FlowLog/IAMRole",
+)
+# Log buckets (SSE-S3 by necessity) and buckets whose second copy lives elsewhere.
+_SSE_S3_LOG_BUCKETS = (
+    "compliance/AuditTrail/AccessLogsBucket",
+    "compute/LoadBalancer/AccessLogsBucket",
+    "edge/StaticAssets/EdgeLogsBucket",
+)
+_UNREPLICATED_BUCKETS = (*_SSE_S3_LOG_BUCKETS, "compliance/AuditTrail/Bucket", "edge/StaticAssets/StaticAssetsBucket")
+_UNROTATED_SECRETS = (
+    "data/ApplicationSecrets/AppSecretKey",
+    "data/ApplicationSecrets/CacheAuthToken",
+    "data/ApplicationSecrets/OriginVerify",
+)
+_BOTH = (NIST, PCI)
+
+# Every acknowledged finding, as (pack, rule, component/construct): adding one must be a visible change here.
 ACKNOWLEDGED_EVERYWHERE = {
-    ("AEC5", "data/SessionCache/ReplicationGroup"),
-    ("CFR1", "edge/Cdn/Distribution"),
-    ("ECS2", "compute/ApiService/TaskDefinition"),
-    ("ECS2", "compute/WebService/TaskDefinition"),
-    (
-        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
-        "data/Database/MonitoringRole",
+    (PACK, "AEC5", "data/SessionCache/ReplicationGroup"),
+    (PACK, "CFR1", "edge/Cdn/Distribution"),
+    (PACK, "ECS2", "compute/ApiService/TaskDefinition"),
+    (PACK, "ECS2", "compute/WebService/TaskDefinition"),
+    *(
+        (PACK, f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]", role)
+        for policy, role in (
+            ("AmazonRDSEnhancedMonitoringRole", "data/Database/MonitoringRole"),
+            ("AWSBackupServiceRolePolicyForBackup", "data/Backup/Plan/Selection/Role"),
+            ("AWSBackupServiceRolePolicyForRestores", "data/Backup/Plan/Selection/Role"),
+            ("AWS_ConfigRole", "compliance/ConfigurationHistory/Role"),
+        )
     ),
-    ("IAM5[Resource::*]", "compute/ApiService/TaskDefinition/ExecutionRole"),
-    ("IAM5[Resource::*]", "compute/ApiService/TaskDefinition/TaskRole"),
-    ("IAM5[Resource::*]", "compute/WebService/TaskDefinition/ExecutionRole"),
-    ("IAM5[Resource::*]", "compute/WebService/TaskDefinition/TaskRole"),
-    ("RDS11", "data/Database/Primary"),
-    ("S1", "compute/LoadBalancer/AccessLogsBucket"),
-    ("SMG4", "data/ApplicationSecrets/AppSecretKey"),
-    ("SMG4", "data/ApplicationSecrets/CacheAuthToken"),
-    ("VPC3", "network/Network/DatabaseNetworkAcl"),
+    (PACK, "IAM5[Resource::*]", "compute/ApiService/TaskDefinition/ExecutionRole"),
+    (PACK, "IAM5[Resource::*]", "compute/ApiService/TaskDefinition/TaskRole"),
+    (PACK, "IAM5[Resource::*]", "compute/WebService/TaskDefinition/ExecutionRole"),
+    (PACK, "IAM5[Resource::*]", "compute/WebService/TaskDefinition/TaskRole"),
+    (PACK, "RDS11", "data/Database/Primary"),
+    (PACK, "S1", "compute/LoadBalancer/AccessLogsBucket"),
+    *((PACK, "SMG4", secret) for secret in _UNROTATED_SECRETS),
+    *((NIST, "SecretsManagerRotationEnabled", secret) for secret in _UNROTATED_SECRETS),
+    (PACK, "VPC3", "network/Network/DatabaseNetworkAcl"),
+    (NIST, "ElastiCacheRedisClusterAutomaticBackup", "data/SessionCache/ReplicationGroup"),
+    *((pack, "IAMNoInlinePolicy", f"{role}/DefaultPolicy") for pack in _BOTH for role in _INLINE_POLICY_ROLES),
+    *((pack, "S3BucketLoggingEnabled", "compute/LoadBalancer/AccessLogsBucket") for pack in _BOTH),
+    *((pack, "S3DefaultEncryptionKMS", bucket) for pack in _BOTH for bucket in _SSE_S3_LOG_BUCKETS),
+    *((pack, "S3BucketReplicationEnabled", bucket) for pack in _BOTH for bucket in _UNREPLICATED_BUCKETS),
 }
 
 
-def _expected_acknowledgements(settings) -> set[tuple[str, str]]:
+def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
     """What settings turn off is acknowledged where it is off, and nowhere else."""
     expected = set(ACKNOWLEDGED_EVERYWHERE)
+    for zone in range(1, len(settings.aws.availability_zones) + 1):
+        route = f"network/Network/Vpc/PublicSubnet{zone}/DefaultRoute"
+        expected |= {(pack, "VPCNoUnrestrictedRouteToIGW", route) for pack in _BOTH}
     if not settings.aws.cloudfront_prefix_list_id:
-        expected.add(("EC23", "network/SecurityGroups/LoadBalancerSecurityGroup"))
+        expected.add((PACK, "EC23", "network/SecurityGroups/LoadBalancerSecurityGroup"))
     if not settings.resilience.deletion_protection:
-        expected.add(("RDS10", "data/Database/Primary"))
+        expected |= {
+            (PACK, "RDS10", "data/Database/Primary"),
+            (NIST, "RDSInstanceDeletionProtectionEnabled", "data/Database/Primary"),
+            (NIST, "ELBDeletionProtectionEnabled", "compute/LoadBalancer/LoadBalancer"),
+        }
     if not settings.database.multi_az:
-        expected.add(("RDS3", "data/Database/Primary"))
+        expected |= {(PACK, "RDS3", "data/Database/Primary"), (NIST, "RDSMultiAZSupport", "data/Database/Primary")}
     if not settings.cache.high_availability:
-        expected.add(("AEC4", "data/SessionCache/ReplicationGroup"))
+        expected.add((PACK, "AEC4", "data/SessionCache/ReplicationGroup"))
+    if not settings.storage.versioning:
+        expected |= {(pack, "S3BucketVersioningEnabled", "edge/StaticAssets/StaticAssetsBucket") for pack in _BOTH}
     for number in range(1, settings.database.read_replicas + 1):
-        expected |= {("RDS11", f"data/Database/ReadReplica{number}"), ("RDS3", f"data/Database/ReadReplica{number}")}
+        replica = f"data/Database/ReadReplica{number}"
+        expected |= {
+            (PACK, "RDS11", replica),
+            (PACK, "RDS3", replica),
+            (NIST, "RDSMultiAZSupport", replica),
+            (NIST, "RDSInBackupPlan", replica),
+        }
     return expected
 
 
@@ -93,18 +155,20 @@ def test_acknowledgements_are_exactly_the_reviewed_ones(aws, environment):
     settings = load_settings(environment)
     found = set()
     for plugin in aws.validation_report["pluginReports"]:
-        if plugin["pluginName"] != PACK:
+        pack = plugin["pluginName"]
+        if pack not in PACKS:
             continue
         for violation in plugin["suppressedViolations"]:
             stack, _, construct = violation["acknowledgedAt"].partition("/")
             if stack.startswith(settings.prefix + "-"):
                 component = stack.removeprefix(settings.prefix + "-")
-                found.add((violation["ruleName"].removeprefix(f"{PACK}-"), f"{component}/{construct}"))
+                found.add((pack, violation["ruleName"].removeprefix(f"{pack}-"), f"{component}/{construct}"))
     assert found == _expected_acknowledgements(settings)
 
 
 def _tiny_app_report(tmp_path, *, acknowledged: bool) -> dict:
-    """One security group open to the internet on SSH: AwsSolutions-EC23."""
+    """One security group open to the internet on SSH (AwsSolutions-EC23), one unversioned bucket (NIST and
+    PCI S3BucketVersioningEnabled), one role with a CDK default policy (NIST and PCI IAMNoInlinePolicy)."""
     app = cdk.App(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
     register_checks(app)
     stack = cdk.Stack(app, "NagProbe", env=cdk.Environment(account="123456789012", region="us-east-1"))
@@ -117,21 +181,45 @@ def _tiny_app_report(tmp_path, *, acknowledged: bool) -> dict:
             ec2.CfnSecurityGroup.IngressProperty(ip_protocol="tcp", from_port=22, to_port=22, cidr_ip="0.0.0.0/0")
         ],
     )
+    bucket = s3.CfnBucket(stack, "UnversionedBucket")
+    role = iam.Role(stack, "ProbeRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::probe/*"]))
     if acknowledged:
         acknowledge(group, "EC23", "probe: this group exists only to prove that an acknowledgement works")
+        # NIST only: the same rule stays open in the PCI pack.
+        acknowledge(bucket, "S3BucketVersioningEnabled", "probe: proves a per-pack acknowledgement", packs=(NIST,))
+        acknowledge_inline_policies(stack)
     app.synth()
     return json.loads((tmp_path / "validation-report.json").read_text())
 
 
-@pytest.mark.parametrize("acknowledged", [False, True], ids=["without-acknowledgement", "with-acknowledgement"])
-def test_acknowledgement_removes_exactly_its_finding(tmp_path, acknowledged):
-    report = _tiny_app_report(tmp_path, acknowledged=acknowledged)
-    finding = (rule_id("EC23").split("::")[1], "NagProbe/OpenGroup")
+@pytest.fixture(scope="module", params=[False, True], ids=["without-acknowledgement", "with-acknowledgement"])
+def probe(request, tmp_path_factory):
+    return request.param, _tiny_app_report(tmp_path_factory.mktemp("nag-probe"), acknowledged=request.param)
+
+
+@pytest.mark.parametrize(
+    ("pack", "rule", "path"),
+    [
+        (PACK, "EC23", "NagProbe/OpenGroup"),
+        (NIST, "S3BucketVersioningEnabled", "NagProbe/UnversionedBucket"),
+        (NIST, "IAMNoInlinePolicy", "NagProbe/ProbeRole/DefaultPolicy/Resource"),
+        (PCI, "IAMNoInlinePolicy", "NagProbe/ProbeRole/DefaultPolicy/Resource"),
+    ],
+)
+def test_acknowledgement_removes_exactly_its_finding(probe, pack, rule, path):
+    acknowledged, report = probe
+    finding = (f"{pack}-{rule}", path)
     if acknowledged:
         assert finding not in _violations(report)
-        assert finding in _suppressed(report, PACK)
+        assert finding in _suppressed(report, pack)
     else:
         assert finding in _violations(report)
+
+
+def test_an_acknowledgement_in_one_pack_leaves_the_others_open(probe):
+    _, report = probe
+    assert (f"{PCI}-S3BucketVersioningEnabled", "NagProbe/UnversionedBucket") in _violations(report)
 
 
 def test_acknowledgement_needs_a_specific_reason():

@@ -104,7 +104,6 @@ def test_security_group_ingress_is_exactly_as_specified(aws, settings):
     cache = settings.cache.port
     assert _ingress_rules(aws, settings) == {
         ("alb", "0.0.0.0/0", HTTPS, HTTPS),
-        ("alb", "0.0.0.0/0", HTTP, HTTP),
         ("backend", "alb", backend, backend),
         ("frontend", "alb", frontend, frontend),
         ("postgres-proxy", "backend", database, database),
@@ -116,6 +115,11 @@ def test_security_group_ingress_is_exactly_as_specified(aws, settings):
         ("endpoints", "frontend", HTTPS, HTTPS),
         ("endpoints", "secret-rotation", HTTPS, HTTPS),
     }
+
+
+def test_port_80_is_closed_to_everyone(aws, settings):
+    """CloudFront speaks HTTPS to the origin: nothing, from anywhere, reaches the ALB on plain HTTP."""
+    assert not [rule for rule in _ingress_rules(aws, settings) if HTTP in range(rule[2], rule[3] + 1)]
 
 
 def test_no_other_stack_adds_security_group_rules(aws, settings):

@@ -281,6 +281,23 @@ INVALID = [
     ),
     ("dev", {"compute.kept_images": 0}, "compute.kept_images", "greater than zero"),
     ("dev", {"compute.untagged_image_expiry_days": 0}, "compute.untagged_image_expiry_days", "greater than zero"),
+    ("dev", {"aws.recovery_region": "us-west"}, "aws.recovery_region", "not an AWS region"),
+    ("production", {"aws.recovery_region": "us-east-1"}, "aws.recovery_region", "differ from the primary"),
+    ("staging", {"aws.origin_verify_version_id": "v1"}, "aws.origin_verify_version_id", "secret version id"),
+    (
+        "production",
+        {"resilience.copy_backups_to_recovery_region": False},
+        "resilience.copy_backups_to_recovery_region",
+        "production must enable",
+    ),
+    ("production", {"resilience.backup_vault_lock": False}, "resilience.backup_vault_lock", "production must"),
+    ("dev", {"budget.alert_at_percent": (10.0, 20.0, 30.0, 40.0, 50.0, 60.0)}, "budget.alert_at_percent", "10 per"),
+    (
+        "staging",
+        {"routes.warning_emails": tuple(f"ops{n}@bookedbarber.com" for n in range(11))},
+        "routes.warning_emails",
+        "at most 10",
+    ),
 ]
 
 

@@ -1,0 +1,117 @@
+"""AWS Backup: a KMS-encrypted vault and a plan over the database, with copies to the recovery region.
+
+Point-in-time recovery comes from a continuous-backup rule (RDS ships transaction logs every 5 minutes,
+which settings validation holds the RPO to); a daily snapshot rule keeps restorable copies for the same
+retention and, where settings ask, copies them to a vault of the same name in `aws.recovery_region`.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from aws_stacks.nag import acknowledge
+from aws_stacks.security import customer_managed_key, stateful_removal_policy
+from shared import Settings
+
+VAULT_COMPONENT = "backup"
+# After this cooling-off period a compliance-mode lock can no longer be changed or removed, even by root.
+VAULT_LOCK_GRACE = Duration.days(3)
+DAILY_SCHEDULE = events.Schedule.cron(hour="5", minute="0")  # UTC, before the US business day
+BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
+
+
+def vault_name(settings: Settings) -> str:
+    return settings.name(VAULT_COMPONENT)
+
+
+def recovery_vault_name(settings: Settings) -> str:
+    """Deterministic, so the plan finds the copy target without a reference; distinct from `vault_name`, so an
+    environment rebuilt in the recovery region (docs/disaster-recovery.md) creates its own vault beside it."""
+    return settings.name(f"{VAULT_COMPONENT}-copies")
+
+
+def recovery_vault_arn(scope: Construct, settings: Settings) -> str:
+    stack = Stack.of(scope)
+    return (
+        f"arn:{stack.partition}:backup:{settings.aws.recovery_region}:{stack.account}:"
+        f"backup-vault:{recovery_vault_name(settings)}"
+    )
+
+
+class BackupVault(Construct):
+    """A vault with its own customer-managed key, compliance-locked for the retention where settings ask."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, name: str) -> None:
+        super().__init__(scope, construct_id)
+        resilience = settings.resilience
+        purpose = name.removeprefix(settings.prefix + "-")
+        self.key: kms.Key = customer_managed_key(self, "Key", settings=settings, purpose=purpose)
+        lock = (
+            backup.LockConfiguration(
+                min_retention=Duration.days(resilience.backup_retention_days), changeable_for=VAULT_LOCK_GRACE
+            )
+            if resilience.backup_vault_lock
+            else None
+        )
+        self.vault = backup.BackupVault(
+            self,
+            "Vault",
+            backup_vault_name=name,
+            encryption_key=self.key,
+            lock_configuration=lock,
+            removal_policy=stateful_removal_policy(settings),
+        )
+
+
+class DatabaseBackup(Construct):
+    """Vault, plan and selection; lives in the database's stack, where cdk-nag's RDSInBackupPlan looks."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: Settings, resources: list[backup.BackupResource]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        retention = Duration.days(settings.resilience.backup_retention_days)
+        self.vault = BackupVault(self, "Vault", settings=settings, name=vault_name(settings)).vault
+        copies = []
+        if settings.resilience.copy_backups_to_recovery_region:
+            recovery = backup.BackupVault.from_backup_vault_arn(
+                self, "RecoveryVault", recovery_vault_arn(self, settings)
+            )
+            copies.append(backup.BackupPlanCopyActionProps(destination_backup_vault=recovery, delete_after=retention))
+        self.plan = backup.BackupPlan(self, "Plan", backup_plan_name=settings.name("backup"), backup_vault=self.vault)
+        self.plan.add_rule(
+            backup.BackupPlanRule(
+                rule_name="ContinuousPointInTime", enable_continuous_backup=True, delete_after=retention
+            )
+        )
+        self.plan.add_rule(
+            backup.BackupPlanRule(
+                rule_name="DailySnapshot",
+                schedule_expression=DAILY_SCHEDULE,
+                delete_after=retention,
+                copy_actions=copies,
+            )
+        )
+        self.selection = self.plan.add_selection(
+            "Selection", backup_selection_name=settings.name("backup"), resources=resources, allow_restores=True
+        )
+        for policy in BACKUP_MANAGED_POLICIES:
+            acknowledge(
+                self.selection.node.find_child("Role"),
+                f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",
+                "AWS's own policy for the Backup service role, assumable only by backup.amazonaws.com; AWS keeps it "
+                "in step with every resource type Backup can snapshot and restore.",
+            )
+
+
+class RecoveryVaultStack(Stack):
+    """The vault that receives cross-region copies, alone in `aws.recovery_region`: deterministic names, no
+    references to or from the primary region's stacks."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.vault = BackupVault(self, "RecoveryVault", settings=settings, name=recovery_vault_name(settings)).vault

@@ -1,0 +1,69 @@
+"""Whole-stack passes over what CDK generates for us: one mechanism per concern, applied after composition.
+
+- Functions CDK adds (custom-resource handlers, the SAR rotation function) log to a group we own, kept for
+  `settings.resilience.log_retention_days`, instead of a group Lambda creates that never expires.
+- Default policies CDK writes for grants are inline by design; they are acknowledged where they are.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import CfnResource, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sam as sam
+from constructs import Construct
+
+from aws_stacks.nag import NIST, PCI, acknowledge
+from aws_stacks.security import encrypted_log_group
+from shared import Settings
+
+_NOT_IN_LOG_GROUP_NAME = re.compile(r"[^A-Za-z0-9_./#-]+")
+
+INLINE_POLICY_REASON = (
+    "A CDK grant policy: statements generated from the exact resources this one role uses, attached to that "
+    "role alone; a customer-managed policy would add a reusable document that no other principal should hold."
+)
+
+
+def acknowledge_inline_policies(scope: Construct) -> None:
+    """IAMNoInlinePolicy on each role's CDK-generated `DefaultPolicy`, and only there."""
+    for node in scope.node.find_all():
+        if isinstance(node, iam.Policy) and node.node.id == "DefaultPolicy" and isinstance(node.node.scope, iam.Role):
+            acknowledge(node, "IAMNoInlinePolicy", INLINE_POLICY_REASON, packs=(NIST, PCI))
+
+
+def _functions(scope: Construct) -> list[CfnResource]:
+    return [
+        node
+        for node in scope.node.find_all()
+        if isinstance(node, CfnResource) and node.cfn_resource_type == "AWS::Lambda::Function"
+    ]
+
+
+def _applications(scope: Construct) -> list[sam.CfnApplication]:
+    return [node for node in scope.node.find_all() if isinstance(node, sam.CfnApplication)]
+
+
+def keep_function_logs(stack: Stack, *, settings: Settings, key: kms.IKey) -> None:
+    """Give every function of `stack` an encrypted log group with the settings' retention."""
+    for function in _functions(stack):
+        owner = function.node.scope
+        if owner.node.try_find_child("LogGroup"):
+            continue
+        name = _NOT_IN_LOG_GROUP_NAME.sub("", owner.node.id)
+        group = encrypted_log_group(
+            owner, "LogGroup", settings=settings, key=key, log_group_name=f"/{settings.prefix}/lambda/{name}"
+        )
+        function.add_property_override("LoggingConfig.LogGroup", group.log_group_name)
+        function.node.add_dependency(group)
+    # A Serverless Application Repository function logs to `/aws/lambda/<functionName>`: create that group first.
+    for application in _applications(stack):
+        function_name = (application.parameters or {}).get("functionName")
+        if not function_name or application.node.try_find_child("LogGroup"):
+            continue
+        group = encrypted_log_group(
+            application, "LogGroup", settings=settings, key=key, log_group_name=f"/aws/lambda/{function_name}"
+        )
+        application.node.add_dependency(group)
