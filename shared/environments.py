@@ -19,6 +19,7 @@ from shared.model import (
     DomainSettings,
     EdgeSettings,
     GcpSettings,
+    GithubSettings,
     NetworkSettings,
     ResilienceSettings,
     ServiceSizing,
@@ -30,11 +31,14 @@ from shared.model import (
 PROJECT = "bookedbarber"
 ZONE = "bookedbarber.com"
 HOSTED_ZONE_ID = "Z0123456789EXAMPLE0AB"
+# Stands for GitHub's numeric id of the repository that deploys (`gh api repos/OWNER/NAME --jq .id`).
+GITHUB_REPOSITORY_ID = 100000001
 # Values in the definitions below that stand for a real deployment's own: override them before a deploy
 # (`scripts/preflight.py` refuses to deploy with them). Synth and tests use them as they are.
 PLACEHOLDERS = {
     "aws.account_id": frozenset({"111111111111", "222222222222", "333333333333"}),
     "aws.hosted_zone_id": frozenset({HOSTED_ZONE_ID}),
+    "github.repository_id": frozenset({GITHUB_REPOSITORY_ID}),
 }
 BACKEND_PORT = 8000
 FRONTEND_PORT = 3000
@@ -60,6 +64,13 @@ def _routes(environment: str) -> AlertRoutes:
         warning_emails=(f"platform-alerts+{environment}@{ZONE}",),
         slack_channel=f"#{PROJECT}-{environment}-alerts",
         slack_webhook_secret_name=f"{PROJECT}/{environment}/alerts/slack-webhook-url",
+    )
+
+
+def _github(environment: str) -> GithubSettings:
+    """Each environment deploys from the GitHub environment of the same name, which holds its reviewers."""
+    return GithubSettings(
+        owner=PROJECT, repository=f"{PROJECT}-infra", repository_id=GITHUB_REPOSITORY_ID, environment=environment
     )
 
 
@@ -154,6 +165,7 @@ def production() -> Settings:
         ),
         storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=15000, alert_at_percent=(50.0, 80.0, 100.0)),
+        github=_github("production"),
         feature_flags={"online_payments": True, "sms_reminders": True, "maintenance_mode": False},
     )
 
@@ -218,6 +230,7 @@ def staging() -> Settings:
         ),
         storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=2500, alert_at_percent=(50.0, 80.0, 100.0)),
+        github=_github("staging"),
         feature_flags={"online_payments": True, "sms_reminders": False, "maintenance_mode": False},
     )
 
@@ -282,6 +295,7 @@ def dev() -> Settings:
         ),
         storage=StorageSettings(versioning=False, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=500, alert_at_percent=(50.0, 80.0, 100.0)),
+        github=_github("dev"),
         feature_flags={"online_payments": False, "sms_reminders": False, "maintenance_mode": False},
     )
 

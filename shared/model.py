@@ -65,6 +65,10 @@ _SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,12}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,255}$")
 _POSTGRES_VERSION = re.compile(r"^1[4-8]\.\d+$")
 _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# Environment names go into the OIDC subject claim `repo:<owner>/<name>:environment:<env>`: no ':' or spaces.
+_GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
 
 
 def _prefixed(prefix: str, problems: Problems) -> Problems:
@@ -488,6 +492,32 @@ class BudgetSettings:
 
 
 @dataclass(frozen=True)
+class GithubSettings:
+    """The repository whose workflows may deploy this environment, through OIDC federation (no stored keys)."""
+
+    owner: str  # organisation or user that owns the repository
+    repository: str  # repository name, without the owner
+    # GitHub's numeric repository id: unlike the name, it survives renames and is never reused, so the GCP
+    # workload identity provider trusts it (`assertion.repository_id`), not a name someone could re-register.
+    repository_id: int
+    environment: str  # GitHub environment (with required reviewers) whose jobs may deploy and release
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repository}"
+
+    def problems(self) -> Problems:
+        if not _GITHUB_OWNER.match(self.owner):
+            yield "owner", f"'{self.owner}' is not a GitHub user or organisation name"
+        if not _GITHUB_REPOSITORY.match(self.repository) or self.repository in {".", ".."}:
+            yield "repository", f"'{self.repository}' is not a GitHub repository name"
+        if isinstance(self.repository_id, bool) or not isinstance(self.repository_id, int) or self.repository_id < 1:
+            yield "repository_id", f"'{self.repository_id}' is not GitHub's numeric repository id (a positive integer)"
+        if not _GITHUB_ENVIRONMENT.match(self.environment):
+            yield "environment", f"'{self.environment}' must be letters, digits, '.', '_' or '-' (no ':' or spaces)"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything both clouds need for one environment."""
 
@@ -506,6 +536,7 @@ class Settings:
     edge: EdgeSettings
     storage: StorageSettings
     budget: BudgetSettings
+    github: GithubSettings
     # Non-secret runtime switches published to Parameter Store / the services' environment.
     feature_flags: Mapping[str, bool] = field(default_factory=dict)
 

@@ -50,7 +50,14 @@ def test_preflight_refuses_placeholders_until_overridden(monkeypatch):
     assert any("BB_PRODUCTION_AWS_ACCOUNT_ID" in problem for problem in found)
     monkeypatch.setenv("BB_PRODUCTION_AWS_ACCOUNT_ID", "123456789012")
     monkeypatch.setenv("BB_PRODUCTION_AWS_HOSTED_ZONE_ID", "Z0ABCDEF12345")
+    assert preflight.problems("production", "aws") == [
+        "production: github.repository_id is the placeholder '100000001'; set "
+        "BB_PRODUCTION_GITHUB_REPOSITORY_ID=<yours> before a diff or deploy"
+    ]
+    assert preflight.problems("production", "gcp") == preflight.problems("production", "aws")
+    monkeypatch.setenv("BB_PRODUCTION_GITHUB_REPOSITORY_ID", "987654321")
     assert preflight.problems("production", "aws") == []
+    assert preflight.problems("production", "gcp") == []
 
 
 @pytest.mark.parametrize(

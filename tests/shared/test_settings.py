@@ -252,6 +252,11 @@ INVALID = [
     ("staging", {"edge.rate_limit_window_seconds": 900}, "edge.rate_limit_window_seconds", "AWS WAF and Cloud Armor"),
     ("dev", {"tags.cost_centre": "CC 4200"}, "tags.cost_centre", "lower-case label"),
     ("dev", {"feature_flags": {"Dark Mode": True}}, "feature_flags", "snake_case"),
+    ("dev", {"github.owner": "-bookedbarber"}, "github.owner", "not a GitHub user or organisation"),
+    ("staging", {"github.repository": "infra/extra"}, "github.repository", "not a GitHub repository name"),
+    ("production", {"github.repository_id": 0}, "github.repository_id", "numeric repository id"),
+    ("production", {"github.repository_id": "bookedbarber-infra"}, "github.repository_id", "numeric repository id"),
+    ("production", {"github.environment": "prod:*"}, "github.environment", "no ':' or spaces"),
 ]
 
 
@@ -278,6 +283,26 @@ def test_invalid_settings_fail_naming_environment_and_field(environment, changes
 def test_the_smallest_accepted_rotation_periods_pass(field, value):
     section, name = field.split(".")
     assert getattr(getattr(replace_field(load_settings("dev"), field, value), section), name) == value
+
+
+def test_github_repository_overrides_parse_the_numeric_id():
+    settings = load_settings(
+        "staging",
+        environ={
+            "BB_STAGING_GITHUB_OWNER": "acme",
+            "BB_STAGING_GITHUB_REPOSITORY": "barber-infra",
+            "BB_STAGING_GITHUB_REPOSITORY_ID": "123456789",
+            "BB_STAGING_GITHUB_ENVIRONMENT": "staging-us",
+        },
+    )
+    assert settings.github.full_name == "acme/barber-infra"
+    assert settings.github.repository_id == 123456789
+    assert settings.github.environment == "staging-us"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_environment_deploys_from_the_github_environment_of_its_name(environment):
+    assert load_settings(environment, environ={}).github.environment == environment
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
