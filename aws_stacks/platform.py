@@ -10,6 +10,7 @@ import aws_cdk as cdk
 
 from aws_stacks.compute import ComputeStack
 from aws_stacks.data import DataStack
+from aws_stacks.delivery import DeliveryStack
 from aws_stacks.edge import EDGE_REGION, EdgeStack
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
@@ -17,7 +18,7 @@ from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_settin
 from shared.contract import BOOTSTRAP_IMAGE_TAG
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
-COMPONENTS = ("network", "data", "compute", "edge")
+COMPONENTS = ("network", "data", "compute", "edge", "delivery")
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
 UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
@@ -104,7 +105,14 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         env=cdk.Environment(account=settings.aws.account_id, region=EDGE_REGION),
         description=f"BookedBarber {settings.environment}: CloudFront, static assets, CloudFront WAF (us-east-1)",
     )
-    stacks = [network, data, compute, edge]
+    delivery = DeliveryStack(
+        app,
+        settings.name("delivery"),
+        settings=settings,
+        env=env,
+        description=f"BookedBarber {settings.environment}: GitHub Actions OIDC trust (diff, deploy, release roles)",
+    )
+    stacks = [network, data, compute, edge, delivery]
     for stack in stacks:
         for key, value in settings.aws_tags.items():
             cdk.Tags.of(stack).add(key, value, exclude_resource_types=list(UNTAGGABLE))

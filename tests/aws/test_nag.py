@@ -8,6 +8,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 
+from aws_stacks.delivery import release_parameter_prefix
 from aws_stacks.nag import PACK, acknowledge, register_checks, rule_id
 from shared import ENVIRONMENTS, load_settings
 from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context
@@ -83,6 +84,17 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str]]:
         expected.add(("RDS3", "data/Database/Primary"))
     if not settings.cache.high_availability:
         expected.add(("AEC4", "data/SessionCache/ReplicationGroup"))
+    release_policy = "delivery/GithubTrust/ReleasePermissions/Policy"
+    account = settings.aws.account_id
+    expected |= {
+        ("IAM5[Resource::*]", release_policy),
+        (
+            f"IAM5[Resource::arn:<AWS::Partition>:ssm:{settings.aws.region}:{account}:parameter"
+            f"{release_parameter_prefix(settings)}/*]",
+            release_policy,
+        ),
+        (f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{settings.name('compute')}-*]", release_policy),
+    }
     for number in range(1, settings.database.read_replicas + 1):
         expected |= {("RDS11", f"data/Database/ReadReplica{number}"), ("RDS3", f"data/Database/ReadReplica{number}")}
     return expected
