@@ -17,6 +17,7 @@ from constructs import Construct
 from gcp_stacks.base import GcpStack
 from gcp_stacks.compute import Registry, Services
 from gcp_stacks.data import Buckets, Database, SessionCache
+from gcp_stacks.delivery import DeliveryStack
 from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.network import NetworkStack
 from gcp_stacks.project import ServiceAgents
@@ -25,7 +26,7 @@ from gcp_stacks.security import Keys, ServiceAccounts
 from shared import Settings, load_all, load_settings
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
-COMPONENTS = ("network", "data", "app")
+COMPONENTS = ("network", "data", "app", "delivery")
 
 
 class DataStack(GcpStack):
@@ -71,7 +72,10 @@ def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
     data.add_dependency(network)
     application = AppStack(app, stack_name(settings, "app"), settings=settings)
     application.add_dependency(data)
-    return [network, data, application]
+    # The GitHub Actions trust: applied by an operator (README "Deploying"), never by the workflows it trusts.
+    delivery = DeliveryStack(app, stack_name(settings, "delivery"), settings=settings)
+    delivery.add_dependency(data)
+    return [network, data, application, delivery]
 
 
 def build_platform(app: App, all_settings: Iterable[Settings] | None = None) -> list[TerraformStack]:
