@@ -67,10 +67,14 @@ def _routes(environment: str) -> AlertRoutes:
     )
 
 
-def _github(environment: str) -> GithubSettings:
+def _github(environment: str, *, deploy_confirmation: bool = False) -> GithubSettings:
     """Each environment deploys from the GitHub environment of the same name, which holds its reviewers."""
     return GithubSettings(
-        owner=PROJECT, repository=f"{PROJECT}-infra", repository_id=GITHUB_REPOSITORY_ID, environment=environment
+        owner=PROJECT,
+        repository=f"{PROJECT}-infra",
+        repository_id=GITHUB_REPOSITORY_ID,
+        environment=environment,
+        deploy_confirmation=deploy_confirmation,
     )
 
 
@@ -165,7 +169,7 @@ def production() -> Settings:
         ),
         storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=15000, alert_at_percent=(50.0, 80.0, 100.0)),
-        github=_github("production"),
+        github=_github("production", deploy_confirmation=True),
         feature_flags={"online_payments": True, "sms_reminders": True, "maintenance_mode": False},
     )
 

@@ -501,6 +501,9 @@ class GithubSettings:
     # workload identity provider trusts it (`assertion.repository_id`), not a name someone could re-register.
     repository_id: int
     environment: str  # GitHub environment (with required reviewers) whose jobs may deploy and release
+    # The local counterpart of required reviewers: `make deploy` asks for the environment's name to be typed
+    # (or CONFIRM=<environment> in automation) before changing anything.
+    deploy_confirmation: bool = False
 
     @property
     def full_name(self) -> str:
@@ -618,6 +621,7 @@ class Settings:
             "resilience.deletion_protection": self.resilience.deletion_protection,
             "resilience.retain_stateful_resources": self.resilience.retain_stateful_resources,
             "storage.versioning": self.storage.versioning,
+            "github.deploy_confirmation": self.github.deploy_confirmation,
         }
         for name, enabled in required.items():
             if not enabled:

@@ -257,6 +257,7 @@ INVALID = [
     ("production", {"github.repository_id": 0}, "github.repository_id", "numeric repository id"),
     ("production", {"github.repository_id": "bookedbarber-infra"}, "github.repository_id", "numeric repository id"),
     ("production", {"github.environment": "prod:*"}, "github.environment", "no ':' or spaces"),
+    ("production", {"github.deploy_confirmation": False}, "github.deploy_confirmation", "production must enable"),
 ]
 
 
