@@ -17,9 +17,8 @@ from aws_stacks.edge import EDGE_REGION
 from aws_stacks.nag import acknowledge
 from aws_stacks.registry import IMAGE_NAMES
 from shared import Settings
+from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, aws_role_name, subject
 
-GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
-GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
 # The audience aws-actions/configure-aws-credentials asks GitHub to put in the token.
 AWS_AUDIENCE = "sts.amazonaws.com"
 # `cdk bootstrap`'s default qualifier: the bootstrap roles are cdk-<qualifier>-<kind>-role-<account>-<region>.
@@ -29,14 +28,6 @@ DIFF_BOOTSTRAP_ROLES = ("lookup",)
 # The ECS services releases roll; their names come from settings.name(<service>) in compute.py.
 RELEASED_SERVICES = ("api", "web")
 SESSION_DURATION = Duration.hours(1)
-
-
-def subject(settings: Settings, kind: str) -> str:
-    """The `sub` claim of a GitHub job: `environment` jobs of this deployment's environment, or pull requests."""
-    github = settings.github
-    if kind == "environment":
-        return f"repo:{github.full_name}:environment:{github.environment}"
-    return f"repo:{github.full_name}:{kind}"
 
 
 def bootstrap_role_arns(settings: Settings, kinds: tuple[str, ...]) -> list[str]:
@@ -61,7 +52,7 @@ def managed_policy(
 ) -> iam.ManagedPolicy:
     """A customer-managed policy rather than an inline one, so it can be reviewed and reused (NIST/PCI IAM rules)."""
     return iam.ManagedPolicy(
-        scope, construct_id, managed_policy_name=settings.name(f"github-{kind}"), roles=[role], statements=statements
+        scope, construct_id, managed_policy_name=aws_role_name(settings, kind), roles=[role], statements=statements
     )
 
 
@@ -77,7 +68,7 @@ class GithubTrust(Construct):
         super().__init__(scope, construct_id)
         # One provider per account and URL: environments sharing an account must deploy only one of these stacks.
         self.provider = iam.OidcProviderNative(self, "GithubProvider", url=GITHUB_OIDC_URL, client_ids=[AWS_AUDIENCE])
-        self.diff_role = self._role(settings, "DiffRole", "diff", subject(settings, "pull_request"))
+        self.diff_role = self._role(settings, "DiffRole", "diff")
         managed_policy(
             self,
             "DiffPolicy",
@@ -90,7 +81,7 @@ class GithubTrust(Construct):
                 )
             ],
         )
-        self.deploy_role = self._role(settings, "DeployRole", "deploy", subject(settings, "environment"))
+        self.deploy_role = self._role(settings, "DeployRole", "deploy")
         managed_policy(
             self,
             "DeployPolicy",
@@ -104,14 +95,15 @@ class GithubTrust(Construct):
                 )
             ],
         )
-        self.release_role = self._role(settings, "ReleaseRole", "release", subject(settings, "environment"))
+        self.release_role = self._role(settings, "ReleaseRole", "release")
         ReleasePermissions(self, "ReleasePermissions", settings=settings, role=self.release_role)
 
-    def _role(self, settings: Settings, construct_id: str, kind: str, sub: str) -> iam.Role:
+    def _role(self, settings: Settings, construct_id: str, kind: str) -> iam.Role:
+        sub = subject(settings, kind)
         return iam.Role(
             self,
             construct_id,
-            role_name=settings.name(f"github-{kind}"),
+            role_name=aws_role_name(settings, kind),
             description=f"GitHub Actions {kind} for {settings.github.full_name} ({sub})",
             max_session_duration=SESSION_DURATION,
             assumed_by=iam.WebIdentityPrincipal(

@@ -8,8 +8,6 @@ account is impersonable by exactly one OIDC subject (`repo:<owner>/<name>:pull_r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktn_provider_google.artifact_registry_repository_iam_member import ArtifactRegistryRepositoryIamMember
 from cdktn_provider_google.iam_workload_identity_pool import IamWorkloadIdentityPool
 from cdktn_provider_google.iam_workload_identity_pool_provider import (
@@ -27,11 +25,10 @@ from gcp_stacks.compute import repository_id
 from gcp_stacks.project import enable_services
 from gcp_stacks.security import WORKLOAD_ROLES, Identity
 from shared import Settings
+from shared.delivery import GCP_PROVIDER_ID, GITHUB_OIDC_URL, gcp_account_id, gcp_pool_id, subject
 
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 # Token exchange and short-lived service account tokens, beside the platform's own APIs.
 FEDERATION_APIS = ("sts.googleapis.com", "iamcredentials.googleapis.com")
-PROVIDER_ID = "github"
 
 # Project-level roles per job. `terraform apply` of the platform's stacks needs admin of each service they use;
 # plans read only (and run with -lock=false, so they never write state). This stack itself is applied by an
@@ -64,24 +61,8 @@ GRANTABLE_ROLES = tuple(sorted({role for roles in WORKLOAD_ROLES.values() for ro
 RUNTIME_WORKLOADS = ("api", "web")
 
 
-@dataclass(frozen=True)
-class Job:
-    """One kind of GitHub job and the service account it may impersonate."""
-
-    kind: str  # deploy, plan or release
-    account_suffix: str  # service account ids are 6-30 characters: `bookedbarber-production-` leaves 6
-    subject: str  # the OIDC `sub` claim allowed to impersonate it
-    roles: tuple[str, ...]
-
-
-def jobs(settings: Settings) -> tuple[Job, ...]:
-    repository = f"repo:{settings.github.full_name}"
-    environment = f"{repository}:environment:{settings.github.environment}"
-    return (
-        Job("deploy", "deploy", environment, DEPLOY_ROLES),
-        Job("plan", "plan", f"{repository}:pull_request", PLAN_ROLES),
-        Job("release", "ship", environment, RELEASE_ROLES),
-    )
+# Project-level roles per kind of job.
+JOB_ROLES = {"deploy": DEPLOY_ROLES, "plan": PLAN_ROLES, "release": RELEASE_ROLES}
 
 
 def grantable_roles_condition() -> str:
@@ -103,7 +84,7 @@ class GithubFederation(Construct):
         self.pool = IamWorkloadIdentityPool(
             self,
             "Pool",
-            workload_identity_pool_id=settings.name("github"),
+            workload_identity_pool_id=gcp_pool_id(settings),
             display_name=f"GitHub Actions {settings.environment}",
             description=f"Workflows of {settings.github.full_name}",
             depends_on=apis,
@@ -112,32 +93,32 @@ class GithubFederation(Construct):
             self,
             "Provider",
             workload_identity_pool_id=self.pool.workload_identity_pool_id,
-            workload_identity_pool_provider_id=PROVIDER_ID,
+            workload_identity_pool_provider_id=GCP_PROVIDER_ID,
             display_name="GitHub",
             attribute_mapping={
                 "google.subject": "assertion.sub",
                 "attribute.repository_id": "assertion.repository_id",
             },
             attribute_condition=attribute_condition(settings),
-            oidc=IamWorkloadIdentityPoolProviderOidc(issuer_uri=GITHUB_ISSUER),
+            oidc=IamWorkloadIdentityPoolProviderOidc(issuer_uri=GITHUB_OIDC_URL),
         )
         self.accounts: dict[str, ServiceAccount] = {}
-        for job in jobs(settings):
-            title = job.kind.capitalize()
+        for kind, roles in JOB_ROLES.items():
+            title = kind.capitalize()
             account = ServiceAccount(
                 self,
                 f"{title}ServiceAccount",
-                account_id=settings.name(job.account_suffix),
-                display_name=f"{settings.prefix} GitHub Actions {job.kind}",
+                account_id=gcp_account_id(settings, kind),
+                display_name=f"{settings.prefix} GitHub Actions {kind}",
             )
             ServiceAccountIamMember(
                 self,
                 f"{title}WorkloadIdentityUser",
                 service_account_id=account.name,
                 role="roles/iam.workloadIdentityUser",
-                member=f"principal://iam.googleapis.com/{self.pool.name}/subject/{job.subject}",
+                member=f"principal://iam.googleapis.com/{self.pool.name}/subject/{subject(settings, kind)}",
             )
-            for role in job.roles:
+            for role in roles:
                 ProjectIamMember(
                     self,
                     f"{title}{''.join(p.capitalize() for p in role.removeprefix('roles/').split('.'))}",
@@ -145,7 +126,7 @@ class GithubFederation(Construct):
                     role=role,
                     member=account.member,
                 )
-            self.accounts[job.kind] = account
+            self.accounts[kind] = account
         ProjectIamMember(
             self,
             "DeployProjectIamAdminForRuntimeRoles",

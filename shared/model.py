@@ -148,6 +148,8 @@ class GcpSettings:
     project_id: str  # GCP project id
     region: str  # region of every regional resource
     state_bucket: str | None = None  # GCS bucket for Terraform state; None keeps the local backend
+    # The project's number (workload identity provider names use it); only the workflows need it.
+    project_number: str | None = None
 
     def problems(self) -> Problems:
         if not _GCP_PROJECT.match(self.project_id):
@@ -156,6 +158,8 @@ class GcpSettings:
             yield "region", f"'{self.region}' is not a GCP region name"
         if self.state_bucket is not None and not _GCS_BUCKET.match(self.state_bucket):
             yield "state_bucket", f"'{self.state_bucket}' is not a valid GCS bucket name"
+        if self.project_number is not None and not (self.project_number.isdigit() and len(self.project_number) <= 20):
+            yield "project_number", f"'{self.project_number}' is not a GCP project number (digits only)"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "gcp_project_id": ("gcp.project_id", _text),
     "gcp_region": ("gcp.region", _text),
     "gcp_state_bucket": ("gcp.state_bucket", lambda value: value.strip() or None),
+    "gcp_project_number": ("gcp.project_number", lambda value: value.strip() or None),
     "domain_zone_name": ("domain.zone_name", _text),
     "app_domain": ("domain.app_domain", _text),
     "origin_domain": ("domain.origin_domain", _text),

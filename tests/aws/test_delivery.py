@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from aws_stacks.delivery import (
-    AWS_AUDIENCE,
-    CDK_QUALIFIER,
-    GITHUB_OIDC_HOST,
-    GITHUB_OIDC_URL,
-    release_parameter_prefix,
-)
+from aws_stacks.delivery import AWS_AUDIENCE, CDK_QUALIFIER, release_parameter_prefix
 from aws_stacks.edge import EDGE_REGION
+from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL
 from tests.aws.helpers import only, resources
 
 

@@ -7,9 +7,10 @@ import json
 import pytest
 from cdktn import Testing
 
-from gcp_stacks.delivery import DEPLOY_ROLES, GITHUB_ISSUER, GRANTABLE_ROLES, PLAN_ROLES, RELEASE_ROLES, DeliveryStack
+from gcp_stacks.delivery import DEPLOY_ROLES, GRANTABLE_ROLES, PLAN_ROLES, RELEASE_ROLES, DeliveryStack
 from gcp_stacks.platform import COMPONENTS
 from shared import load_settings, replace_field
+from shared.delivery import GITHUB_OIDC_URL
 from tests.gcp.tf import ALL, reference, resources, stack
 
 
@@ -22,7 +23,7 @@ def test_the_provider_trusts_only_the_repositorys_numeric_id(gcp_stacks, environ
     settings = load_settings(environment)
     (provider,) = resources(_delivery(gcp_stacks, environment), "google_iam_workload_identity_pool_provider")
     assert provider["attribute_condition"] == f"assertion.repository_id == '{settings.github.repository_id}'"
-    assert provider["oidc"]["issuer_uri"] == GITHUB_ISSUER
+    assert provider["oidc"]["issuer_uri"] == GITHUB_OIDC_URL
     assert provider["attribute_mapping"]["google.subject"] == "assertion.sub"
     (pool,) = resources(_delivery(gcp_stacks, environment), "google_iam_workload_identity_pool")
     assert pool["workload_identity_pool_id"] == settings.name("github")

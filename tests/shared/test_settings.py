@@ -247,6 +247,7 @@ INVALID = [
     ("production", {"aws.cloudfront_prefix_list_id": "cloudfront"}, "aws.cloudfront_prefix_list_id", "prefix list"),
     ("dev", {"gcp.project_id": "Bad_Project"}, "gcp.project_id", "not a GCP project id"),
     ("dev", {"gcp.state_bucket": "UPPER"}, "gcp.state_bucket", "GCS bucket"),
+    ("dev", {"gcp.project_number": "bookedbarber-dev"}, "gcp.project_number", "not a GCP project number"),
     ("staging", {"edge.rate_limit_requests": 5}, "edge.rate_limit_requests", "minimum of 10"),
     ("staging", {"edge.rate_limit_window_seconds": 45}, "edge.rate_limit_window_seconds", "window"),
     ("staging", {"edge.rate_limit_window_seconds": 900}, "edge.rate_limit_window_seconds", "AWS WAF and Cloud Armor"),
