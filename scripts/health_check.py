@@ -3,7 +3,7 @@
 Exit 0 when every check passes, 1 otherwise (CI gates on it), 2 on bad arguments.
 
     python -m scripts.health_check --env staging
-    python -m scripts.health_check --env production --url https://<tag>---<service>.run.app --attempts 10
+    python -m scripts.health_check --env production --url https://<tag>---<service>.run.app --only api
 """
 
 from __future__ import annotations
@@ -80,7 +80,16 @@ def check_endpoint(
     return Result(f"{name} {path}", not problems, detail + (f" - {', '.join(problems)}" if problems else ""))
 
 
-def run_checks(settings: Settings, url: str, ca_file: str | None, now: float | None = None) -> list[Result]:
+ENDPOINTS = {"frontend": FRONTEND_HEALTH_PATH, "api": BACKEND_HEALTH_PATH}
+
+
+def run_checks(
+    settings: Settings,
+    url: str,
+    ca_file: str | None,
+    now: float | None = None,
+    endpoints: tuple[str, ...] = tuple(ENDPOINTS),
+) -> list[Result]:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError(f"{url} is not an https:// URL")
@@ -89,8 +98,8 @@ def run_checks(settings: Settings, url: str, ca_file: str | None, now: float | N
     context = tls_context(ca_file)
     limit = settings.thresholds.response_time_seconds
     results = [check_certificate(host, port, context, settings.thresholds.certificate_expiry_days, now or time.time())]
-    for name, path in (("frontend", FRONTEND_HEALTH_PATH), ("api", BACKEND_HEALTH_PATH)):
-        results.append(check_endpoint(name, host, port, path, context, limit, host_header))
+    for name in endpoints:
+        results.append(check_endpoint(name, host, port, ENDPOINTS[name], context, limit, host_header))
     return results
 
 
@@ -99,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", required=True, help="dev, staging or production: thresholds and default URL")
     parser.add_argument("--url", help="base URL to check; default https://<settings.domain.app_domain>")
     parser.add_argument("--ca-file", help="trust this CA bundle instead of the system's (tests, private CAs)")
+    parser.add_argument(
+        "--only", choices=tuple(ENDPOINTS), help="check one service (e.g. a Cloud Run revision's tag URL)"
+    )
     parser.add_argument("--attempts", type=int, default=1, help="retry the whole check this many times")
     parser.add_argument("--interval", type=float, default=15.0, help="seconds between attempts")
     args = parser.parse_args(argv)
@@ -110,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     url = args.url or f"https://{settings.domain.app_domain}"
     for attempt in range(1, max(args.attempts, 1) + 1):
         try:
-            results = run_checks(settings, url, args.ca_file)
+            endpoints = (args.only,) if args.only else tuple(ENDPOINTS)
+            results = run_checks(settings, url, args.ca_file, endpoints=endpoints)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

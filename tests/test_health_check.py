@@ -124,3 +124,13 @@ def test_response_time_is_held_to_the_settings_threshold(certificates, limit_sec
 def test_plain_http_is_refused(capsys):
     code, report = _check("http://127.0.0.1:9", None, capsys)
     assert code == 2 and "not an https:// URL" in report
+
+
+def test_one_service_can_be_checked_alone(certificates, capsys):
+    """A Cloud Run revision's tag URL serves one service: the frontend's `/` is not the API's business."""
+    cert, key = certificates["valid"]
+    with https_server(cert, key, {BACKEND_HEALTH_PATH: 200}) as url:
+        assert _check(url, cert, capsys)[0] == 1
+        code = health_check.main(["--env", "staging", "--url", url, "--ca-file", str(cert), "--only", "api"])
+    assert code == 0
+    assert "frontend" not in capsys.readouterr().out
