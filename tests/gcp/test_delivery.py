@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktn import Testing
+from cdktn import Testing as CdktnTesting
 
 from gcp_stacks.delivery import DEPLOY_ROLES, GRANTABLE_ROLES, PLAN_ROLES, RELEASE_ROLES, DeliveryStack
 from gcp_stacks.platform import COMPONENTS
@@ -116,8 +116,8 @@ def test_plans_may_read_the_state_bucket_only_when_there_is_one(gcp_stacks):
     # The committed settings keep local state: no bucket to grant on.
     assert resources(_delivery(gcp_stacks, "dev"), "google_storage_bucket_iam_member") == []
     settings = replace_field(load_settings("dev"), "gcp.state_bucket", "bookedbarber-dev-tfstate")
-    app = Testing.app()
-    terraform = json.loads(Testing.synth(DeliveryStack(app, "probe", settings=settings)))
+    app = CdktnTesting.app()
+    terraform = json.loads(CdktnTesting.synth(DeliveryStack(app, "probe", settings=settings)))
     (grant,) = resources(terraform, "google_storage_bucket_iam_member")
     assert (grant["bucket"], grant["role"]) == (settings.gcp.state_bucket, "roles/storage.objectViewer")
     assert grant["member"] == reference(terraform, "google_service_account", "member", account_id=settings.name("plan"))
