@@ -25,6 +25,8 @@ AWS_AUDIENCE = "sts.amazonaws.com"
 CDK_QUALIFIER = "hnb659fds"
 DEPLOY_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
 DIFF_BOOTSTRAP_ROLES = ("lookup",)
+# The bootstrap roles' trust policies allow session tags, and the CDK CLI may pass them when it assumes one.
+BOOTSTRAP_ASSUME_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
 # The ECS services releases roll; their names come from settings.name(<service>) in compute.py.
 RELEASED_SERVICES = ("api", "web")
 SESSION_DURATION = Duration.hours(1)
@@ -77,7 +79,7 @@ class GithubTrust(Construct):
             role=self.diff_role,
             statements=[
                 iam.PolicyStatement(
-                    actions=["sts:AssumeRole"], resources=bootstrap_role_arns(settings, DIFF_BOOTSTRAP_ROLES)
+                    actions=BOOTSTRAP_ASSUME_ACTIONS, resources=bootstrap_role_arns(settings, DIFF_BOOTSTRAP_ROLES)
                 )
             ],
         )
@@ -90,7 +92,7 @@ class GithubTrust(Construct):
             role=self.deploy_role,
             statements=[
                 iam.PolicyStatement(
-                    actions=["sts:AssumeRole", "sts:TagSession"],
+                    actions=BOOTSTRAP_ASSUME_ACTIONS,
                     resources=bootstrap_role_arns(settings, DEPLOY_BOOTSTRAP_ROLES),
                 )
             ],

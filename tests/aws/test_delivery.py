@@ -107,7 +107,7 @@ def test_trust_check_rejects_wildcard_subjects_and_other_repositories():
 def test_the_diff_role_may_only_assume_the_read_only_lookup_roles(aws, settings):
     account = settings.aws.account_id
     (statement,) = _policy_statements(aws, settings, "diff")
-    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
     assert sorted(_arns(statement["Resource"])) == sorted(
         f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-lookup-role-{account}-{region}"
         for region in {settings.aws.region, EDGE_REGION}
