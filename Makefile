@@ -25,7 +25,7 @@ PY_STAMP := .venv/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help deps settings synth synth-aws synth-gcp test lint snapshot-update bench clean \
-	diff-aws deploy-aws diff-gcp deploy-gcp check-env
+	diff deploy diff-aws deploy-aws diff-gcp deploy-gcp check-env
 
 help:
 	@echo "make synth            validate settings, then synthesize every environment: AWS (cdk.out/) and GCP"
@@ -37,8 +37,9 @@ help:
 	@echo "make synth-aws        synthesize AWS only      | make synth-gcp   GCP only"
 	@echo "make snapshot-update  re-record snapshots after an intended infrastructure change"
 	@echo "make bench            time 'make synth' and 'make test' against the anchor toolchain (ratios, memory)"
-	@echo "make diff-aws ENV=…   cdk diff of one environment    | make diff-gcp ENV=…    cdktf diff"
-	@echo "make deploy-aws ENV=… cdk deploy of one environment  | make deploy-gcp ENV=…  cdktf deploy"
+	@echo "make diff CLOUD=aws|gcp ENV=…    diff one environment (checks settings and credentials first)"
+	@echo "make deploy CLOUD=aws|gcp ENV=…  deploy one environment; production asks you to type its name"
+	@echo "                      (CONFIRM=production in automation); diff-aws, deploy-gcp, ... are aliases"
 	@echo "make clean            remove outputs and installs (cdk.out, cdktf.out, .venv, node_modules, .deps)"
 
 deps: $(PY_STAMP) $(NODE_STAMP)
@@ -97,21 +98,28 @@ ENV ?=
 check-env: $(PY_STAMP)
 	@$(VENV_BIN)/python -m scripts.preflight "$(ENV)" $(CLOUD)
 
-diff-aws: CLOUD := aws
-diff-aws: deps check-env
-	npx --no-install cdk diff -c env=$(ENV)
+# scripts/deploy.py checks environment, settings and credentials, and asks production for confirmation
+# (CONFIRM=production in automation); TRUST=1 selects only the delivery stack (one-time trust setup).
+CLOUD ?=
+CONFIRM ?=
+TRUST ?=
+diff: deps
+	@$(VENV_BIN)/python -m scripts.deploy diff --cloud "$(CLOUD)" --env "$(ENV)" $(if $(TRUST),--trust)
 
-deploy-aws: CLOUD := aws
-deploy-aws: deps check-env
-	npx --no-install cdk deploy --all -c env=$(ENV) --require-approval broadening
+deploy: deps
+	@$(VENV_BIN)/python -m scripts.deploy deploy --cloud "$(CLOUD)" --env "$(ENV)" --confirm "$(CONFIRM)" $(if $(TRUST),--trust)
 
-diff-gcp: CLOUD := gcp
-diff-gcp: deps check-env
-	npx --no-install cdktf diff 'bookedbarber-$(ENV)-gcp-*'
+diff-aws:
+	@$(MAKE) --no-print-directory diff CLOUD=aws
 
-deploy-gcp: CLOUD := gcp
-deploy-gcp: deps check-env
-	npx --no-install cdktf deploy 'bookedbarber-$(ENV)-gcp-*'
+deploy-aws:
+	@$(MAKE) --no-print-directory deploy CLOUD=aws
+
+diff-gcp:
+	@$(MAKE) --no-print-directory diff CLOUD=gcp
+
+deploy-gcp:
+	@$(MAKE) --no-print-directory deploy CLOUD=gcp
 
 clean:
 	rm -rf cdk.out cdktf.out .venv node_modules .deps

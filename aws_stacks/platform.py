@@ -12,6 +12,7 @@ from aws_stacks.backup import RecoveryVaultStack
 from aws_stacks.compliance import ComplianceStack
 from aws_stacks.compute import ComputeStack
 from aws_stacks.data import DataStack
+from aws_stacks.delivery import DeliveryStack
 from aws_stacks.edge import EDGE_REGION, EdgeStack
 from aws_stacks.guardrails import acknowledge_inline_policies, keep_function_logs
 from aws_stacks.nag import register_checks
@@ -19,24 +20,15 @@ from aws_stacks.network import NetworkStack
 from aws_stacks.observability import EdgeObservabilityStack, ObservabilityStack
 from aws_stacks.selection import select
 from shared import Settings, load_settings
-
-# Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-<component>`.
-COMPONENTS = ("network", "data", "compute", "edge", "compliance", "observability", "edge-observability")
-# In `aws.recovery_region`, only where settings copy backups there; deployed before the data stack.
-RECOVERY_COMPONENT = "recovery"
+from shared.stacks import AWS_RECOVERY_COMPONENT as RECOVERY_COMPONENT
+from shared.stacks import aws_stack_names
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
 UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
 
 
-def components(settings: Settings) -> tuple[str, ...]:
-    recovery = (RECOVERY_COMPONENT,) if settings.resilience.copy_backups_to_recovery_region else ()
-    return (*recovery, *COMPONENTS)
-
-
 def stack_names(environment: str) -> list[str]:
-    settings = load_settings(environment)
-    return [settings.name(component) for component in components(settings)]
+    return aws_stack_names(load_settings(environment))
 
 
 def _pin_availability_zones(app: cdk.App, settings: Settings) -> None:
@@ -136,12 +128,20 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         description=f"BookedBarber {settings.environment}: CloudFront certificate alarm and events (us-east-1)",
         **protection,
     )
+    delivery = DeliveryStack(
+        app,
+        settings.name("delivery"),
+        settings=settings,
+        env=env,
+        description=f"BookedBarber {settings.environment}: GitHub Actions OIDC trust (diff, deploy, release roles)",
+        **protection,
+    )
     # Ordering only, no references: the copy target and the origin-verify secret (and its replica) exist first,
     # and CloudFront sends the header only once the ALB accepts it.
     for stack in stacks:
         data.node.add_dependency(stack)
     edge.node.add_dependency(compute)
-    stacks += [network, data, compute, edge, compliance, observability, edge_observability]
+    stacks += [network, data, compute, edge, compliance, observability, edge_observability, delivery]
     for stack in (network, data, compute, observability):
         keep_function_logs(stack, settings=settings, key=network.logs_key)
     for stack in stacks:

@@ -19,6 +19,7 @@ from gcp_stacks.compliance import AuditLogArchive, DataAccessAuditLogs, LogReten
 from gcp_stacks.compute import Registry, Services
 from gcp_stacks.dashboard import Dashboard
 from gcp_stacks.data import Buckets, Database, SessionCache
+from gcp_stacks.delivery import DeliveryStack
 from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.network import NetworkStack
 from gcp_stacks.observability import AlertPolicies, InfoEvents, LogMetrics, NotificationChannels, UptimeChecks
@@ -27,9 +28,10 @@ from gcp_stacks.project import ServiceAgents
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
 from shared import Settings, load_all, load_settings
+from shared.stacks import gcp_stack_name as stack_name
+from shared.stacks import gcp_stack_names
 
 # Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
-COMPONENTS = ("network", "data", "compliance", "app", "observability")
 
 
 class DataStack(GcpStack):
@@ -101,14 +103,8 @@ class ObservabilityStack(GcpStack):
         Dashboard(self, "Dashboard", settings=settings)
 
 
-def stack_name(settings: Settings, component: str) -> str:
-    """`bookedbarber-<env>-gcp-<component>`: the `gcp-` keeps GCP state apart from same-named AWS stacks."""
-    return settings.name(f"gcp-{component}")
-
-
 def stack_names(environment: str) -> list[str]:
-    settings = load_settings(environment)
-    return [stack_name(settings, component) for component in COMPONENTS]
+    return gcp_stack_names(load_settings(environment))
 
 
 def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
@@ -121,7 +117,10 @@ def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
     application.add_dependency(data)
     observability = ObservabilityStack(app, stack_name(settings, "observability"), settings=settings)
     observability.add_dependency(application)
-    return [network, data, compliance, application, observability]
+    # The GitHub Actions trust: applied by an operator (README "Deploying"), never by the workflows it trusts.
+    delivery = DeliveryStack(app, stack_name(settings, "delivery"), settings=settings)
+    delivery.add_dependency(data)
+    return [network, data, compliance, application, observability, delivery]
 
 
 def build_platform(app: App, all_settings: Iterable[Settings] | None = None) -> list[TerraformStack]:

@@ -13,7 +13,10 @@ from shared.environments import PLACEHOLDERS
 from shared.overrides import OVERRIDES
 
 # Which placeholders matter to which cloud's deploy.
-CLOUD_FIELDS = {"aws": ("aws.account_id", "aws.hosted_zone_id"), "gcp": ("gcp.billing_account_id",)}
+CLOUD_FIELDS = {
+    "aws": ("aws.account_id", "aws.hosted_zone_id", "github.repository_id"),
+    "gcp": ("gcp.billing_account_id", "github.repository_id"),
+}
 
 
 def _override_key(dotted: str) -> str:

@@ -19,6 +19,7 @@ from shared.model import (
     DomainSettings,
     EdgeSettings,
     GcpSettings,
+    GithubSettings,
     NetworkSettings,
     ResilienceSettings,
     ServiceSizing,
@@ -31,12 +32,15 @@ PROJECT = "bookedbarber"
 ZONE = "bookedbarber.com"
 HOSTED_ZONE_ID = "Z0123456789EXAMPLE0AB"
 DNS_MANAGED_ZONE = "bookedbarber-com"  # Cloud DNS managed zone of ZONE
+# Stands for GitHub's numeric id of the repository that deploys (`gh api repos/OWNER/NAME --jq .id`).
+GITHUB_REPOSITORY_ID = 100000001
 # Values in the definitions below that stand for a real deployment's own: override them before a deploy
 # (`scripts/preflight.py` refuses to deploy with them). Synth and tests use them as they are.
 PLACEHOLDERS = {
     "aws.account_id": frozenset({"111111111111", "222222222222", "333333333333"}),
     "aws.hosted_zone_id": frozenset({HOSTED_ZONE_ID}),
     "gcp.billing_account_id": frozenset({"000000-000000-000001", "000000-000000-000002", "000000-000000-000003"}),
+    "github.repository_id": frozenset({GITHUB_REPOSITORY_ID}),
 }
 BACKEND_PORT = 8000
 FRONTEND_PORT = 3000
@@ -63,6 +67,17 @@ def _routes(environment: str, *, notify_on_recovery: bool = False) -> AlertRoute
         slack_channel=f"#{PROJECT}-{environment}-alerts",
         slack_webhook_secret_name=f"{PROJECT}/{environment}/alerts/slack-webhook-url",
         notify_on_recovery=notify_on_recovery,
+    )
+
+
+def _github(environment: str, *, deploy_confirmation: bool = False) -> GithubSettings:
+    """Each environment deploys from the GitHub environment of the same name, which holds its reviewers."""
+    return GithubSettings(
+        owner=PROJECT,
+        repository=f"{PROJECT}-infra",
+        repository_id=GITHUB_REPOSITORY_ID,
+        environment=environment,
+        deploy_confirmation=deploy_confirmation,
     )
 
 
@@ -166,6 +181,7 @@ def production() -> Settings:
         ),
         storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=15000, alert_at_percent=(50.0, 80.0, 100.0)),
+        github=_github("production", deploy_confirmation=True),
         feature_flags={"online_payments": True, "sms_reminders": True, "maintenance_mode": False},
     )
 
@@ -236,6 +252,7 @@ def staging() -> Settings:
         ),
         storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=2500, alert_at_percent=(50.0, 80.0, 100.0)),
+        github=_github("staging"),
         feature_flags={"online_payments": True, "sms_reminders": False, "maintenance_mode": False},
     )
 
@@ -305,6 +322,7 @@ def dev() -> Settings:
         ),
         storage=StorageSettings(versioning=False, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=500, alert_at_percent=(50.0, 80.0, 100.0)),
+        github=_github("dev"),
         feature_flags={"online_payments": False, "sms_reminders": False, "maintenance_mode": False},
     )
 

@@ -122,6 +122,10 @@ MAX_BUDGET_EMAILS = 10
 
 # RDS uploads transaction logs every 5 minutes: point-in-time recovery cannot promise a smaller RPO.
 MIN_RPO_MINUTES = 5
+_GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# Environment names go into the OIDC subject claim `repo:<owner>/<name>:environment:<env>`: no ':' or spaces.
+_GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
 
 
 def _prefixed(prefix: str, problems: Problems) -> Problems:
@@ -283,6 +287,8 @@ class GcpSettings:
     dns_project_id: str | None = None  # project holding that zone; None means `project_id`
     dns_record_ttl_seconds: int = 300  # TTL of the app domain's A/AAAA records
     state_bucket: str | None = None  # GCS bucket for Terraform state; None keeps the local backend
+    # The project's number (workload identity provider names use it); only the workflows need it.
+    project_number: str | None = None
 
     @property
     def dns_project(self) -> str:
@@ -302,6 +308,8 @@ class GcpSettings:
             yield "region", f"'{self.region}' is not a GCP region{did_you_mean(self.region, GCP_REGIONS)}"
         if self.state_bucket is not None and not _GCS_BUCKET.match(self.state_bucket):
             yield "state_bucket", f"'{self.state_bucket}' is not a valid GCS bucket name"
+        if self.project_number is not None and not (self.project_number.isdigit() and len(self.project_number) <= 20):
+            yield "project_number", f"'{self.project_number}' is not a GCP project number (digits only)"
 
 
 @dataclass(frozen=True)
@@ -704,6 +712,35 @@ class BudgetSettings:
 
 
 @dataclass(frozen=True)
+class GithubSettings:
+    """The repository whose workflows may deploy this environment, through OIDC federation (no stored keys)."""
+
+    owner: str  # organisation or user that owns the repository
+    repository: str  # repository name, without the owner
+    # GitHub's numeric repository id: unlike the name, it survives renames and is never reused, so the GCP
+    # workload identity provider trusts it (`assertion.repository_id`), not a name someone could re-register.
+    repository_id: int
+    environment: str  # GitHub environment (with required reviewers) whose jobs may deploy and release
+    # The local counterpart of required reviewers: `make deploy` asks for the environment's name to be typed
+    # (or CONFIRM=<environment> in automation) before changing anything.
+    deploy_confirmation: bool = False
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repository}"
+
+    def problems(self) -> Problems:
+        if not _GITHUB_OWNER.match(self.owner):
+            yield "owner", f"'{self.owner}' is not a GitHub user or organisation name"
+        if not _GITHUB_REPOSITORY.match(self.repository) or self.repository in {".", ".."}:
+            yield "repository", f"'{self.repository}' is not a GitHub repository name"
+        if isinstance(self.repository_id, bool) or not isinstance(self.repository_id, int) or self.repository_id < 1:
+            yield "repository_id", f"'{self.repository_id}' is not GitHub's numeric repository id (a positive integer)"
+        if not _GITHUB_ENVIRONMENT.match(self.environment):
+            yield "environment", f"'{self.environment}' must be letters, digits, '.', '_' or '-' (no ':' or spaces)"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything both clouds need for one environment."""
 
@@ -722,6 +759,7 @@ class Settings:
     edge: EdgeSettings
     storage: StorageSettings
     budget: BudgetSettings
+    github: GithubSettings
     # Non-secret runtime switches published to Parameter Store / the services' environment.
     feature_flags: Mapping[str, bool] = field(default_factory=dict)
 
@@ -825,6 +863,7 @@ class Settings:
             "routes.notify_on_recovery": self.routes.notify_on_recovery,
             "resilience.copy_backups_to_recovery_region": self.resilience.copy_backups_to_recovery_region,
             "resilience.backup_vault_lock": self.resilience.backup_vault_lock,
+            "github.deploy_confirmation": self.github.deploy_confirmation,
         }
         for name, enabled in required.items():
             if not enabled:

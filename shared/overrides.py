@@ -21,6 +21,12 @@ def _text(value: str) -> str:
     return value.strip()
 
 
+def _integer(value: str) -> int | str:
+    """An integer, or the text itself so that validation names the field instead of a ValueError."""
+    text = value.strip()
+    return int(text) if text.isdigit() else text
+
+
 def _items(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
@@ -47,6 +53,7 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "gcp_billing_account_id": ("gcp.billing_account_id", _text),
     "gcp_dns_managed_zone": ("gcp.dns_managed_zone", _text),
     "gcp_dns_project_id": ("gcp.dns_project_id", lambda value: value.strip() or None),
+    "gcp_project_number": ("gcp.project_number", lambda value: value.strip() or None),
     "domain_zone_name": ("domain.zone_name", _text),
     "app_domain": ("domain.app_domain", _text),
     "origin_domain": ("domain.origin_domain", _text),
@@ -56,6 +63,10 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "alert_slack_webhook_secret_name": ("routes.slack_webhook_secret_name", _text),
     "alert_slack_workspace_id": ("routes.slack_workspace_id", lambda value: value.strip() or None),
     "alert_slack_channel_id": ("routes.slack_channel_id", lambda value: value.strip() or None),
+    "github_owner": ("github.owner", _text),
+    "github_repository": ("github.repository", _text),
+    "github_repository_id": ("github.repository_id", _integer),
+    "github_environment": ("github.environment", _text),
 }
 
 

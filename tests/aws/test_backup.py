@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from aws_stacks.backup import VAULT_LOCK_GRACE, recovery_vault_name, vault_name
-from aws_stacks.platform import RECOVERY_COMPONENT, stack_names
+from aws_stacks.platform import stack_names
 from shared.model import MIN_RPO_MINUTES
+from shared.stacks import AWS_RECOVERY_COMPONENT as RECOVERY_COMPONENT
 from tests.aws.helpers import only, resources
 
 

@@ -10,6 +10,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
+from aws_stacks.delivery import release_parameter_prefix
 from aws_stacks.guardrails import acknowledge_inline_policies
 from aws_stacks.nag import NIST, PACK, PACKS, PCI, acknowledge, register_checks
 from shared import ENVIRONMENTS, load_settings
@@ -139,6 +140,22 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
         expected.add((PACK, "AEC4", "data/SessionCache/ReplicationGroup"))
     if not settings.storage.versioning:
         expected |= {(pack, "S3BucketVersioningEnabled", "edge/StaticAssets/StaticAssetsBucket") for pack in _BOTH}
+    release_policy = "delivery/GithubTrust/ReleasePermissions/Policy"
+    account = settings.aws.account_id
+    expected |= {
+        (PACK, "IAM5[Resource::*]", release_policy),
+        (
+            PACK,
+            f"IAM5[Resource::arn:<AWS::Partition>:ssm:{settings.aws.region}:{account}:parameter"
+            f"{release_parameter_prefix(settings)}/*]",
+            release_policy,
+        ),
+        (
+            PACK,
+            f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{settings.name('compute')}-*]",
+            release_policy,
+        ),
+    }
     for number in range(1, settings.database.read_replicas + 1):
         replica = f"data/Database/ReadReplica{number}"
         expected |= {

@@ -9,8 +9,8 @@ import pytest
 from cdktn import Testing as CdktnTesting
 
 from gcp_stacks.base import GcpStack
-from gcp_stacks.platform import COMPONENTS
 from shared import ENVIRONMENTS, load_settings, replace_field
+from shared.stacks import GCP_COMPONENTS as COMPONENTS
 from tests.gcp.tf import stack
 
 # Arguments that would carry a secret value into the JSON (and the state).
@@ -33,9 +33,25 @@ def secret_arguments(terraform: dict) -> set[str]:
     return set(_keys(terraform.get("resource", {}))) & SECRET_ARGUMENTS
 
 
+def _limited_to_narrow_roles(grant: dict) -> bool:
+    """A project IAM admin grant whose IAM condition lets it grant only listed roles, none of them broad."""
+    expression = grant.get("condition", {}).get("expression", "")
+    listed = re.fullmatch(
+        r"api\.getAttribute\('iam\.googleapis\.com/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[([^\]]*)\]\)", expression
+    )
+    if grant["role"] != "roles/resourcemanager.projectIamAdmin" or not listed:
+        return False
+    roles = {role.strip().strip("'") for role in listed.group(1).split(",")}
+    return bool(roles) and not roles & BROAD_ROLES and all(role.startswith("roles/") for role in roles)
+
+
 def broad_grants(terraform: dict) -> list[dict]:
     resources = terraform.get("resource", {})
-    found = [g for g in resources.get("google_project_iam_member", {}).values() if g["role"] in BROAD_ROLES]
+    found = [
+        g
+        for g in resources.get("google_project_iam_member", {}).values()
+        if g["role"] in BROAD_ROLES and not _limited_to_narrow_roles(g)
+    ]
     for resource_type, grants in resources.items():
         if resource_type.endswith("_iam_member") and resource_type != "google_cloud_run_v2_service_iam_member":
             found += [g for g in grants.values() if g["member"] in PUBLIC_MEMBERS]
@@ -69,6 +85,23 @@ def test_grant_check_catches_editor_and_public_buckets():
         }
     }
     assert len(broad_grants(bad)) == 2
+
+
+@pytest.mark.parametrize(
+    ("expression", "broad"),
+    [
+        ("api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/run.invoker'])", False),
+        ("api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/owner'])", True),
+        ("request.time < timestamp('2999-01-01T00:00:00Z')", True),
+        ("", True),
+    ],
+    ids=["narrow-roles-only", "lists-owner", "unrelated-condition", "no-condition"],
+)
+def test_project_iam_admin_passes_only_when_conditioned_to_narrow_roles(expression, broad):
+    grant = {"role": "roles/resourcemanager.projectIamAdmin", "member": "serviceAccount:x@y.iam.gserviceaccount.com"}
+    if expression:
+        grant["condition"] = {"title": "t", "expression": expression}
+    assert (broad_grants({"resource": {"google_project_iam_member": {"A": grant}}}) != []) is broad
 
 
 def test_only_cloud_run_invocation_is_public(gcp_stacks):

@@ -249,6 +249,7 @@ INVALID = [
     ("production", {"aws.cloudfront_prefix_list_id": "cloudfront"}, "aws.cloudfront_prefix_list_id", "prefix list"),
     ("dev", {"gcp.project_id": "Bad_Project"}, "gcp.project_id", "not a GCP project id"),
     ("dev", {"gcp.state_bucket": "UPPER"}, "gcp.state_bucket", "GCS bucket"),
+    ("dev", {"gcp.project_number": "bookedbarber-dev"}, "gcp.project_number", "not a GCP project number"),
     ("staging", {"edge.rate_limit_requests": 5}, "edge.rate_limit_requests", "minimum of 10"),
     ("staging", {"edge.rate_limit_window_seconds": 45}, "edge.rate_limit_window_seconds", "window"),
     ("staging", {"edge.rate_limit_window_seconds": 900}, "edge.rate_limit_window_seconds", "AWS WAF and Cloud Armor"),
@@ -298,6 +299,12 @@ INVALID = [
         "routes.warning_emails",
         "at most 10",
     ),
+    ("dev", {"github.owner": "-bookedbarber"}, "github.owner", "not a GitHub user or organisation"),
+    ("staging", {"github.repository": "infra/extra"}, "github.repository", "not a GitHub repository name"),
+    ("production", {"github.repository_id": 0}, "github.repository_id", "numeric repository id"),
+    ("production", {"github.repository_id": "bookedbarber-infra"}, "github.repository_id", "expected a whole number"),
+    ("production", {"github.environment": "prod:*"}, "github.environment", "no ':' or spaces"),
+    ("production", {"github.deploy_confirmation": False}, "github.deploy_confirmation", "production must enable"),
 ]
 
 
@@ -324,6 +331,26 @@ def test_invalid_settings_fail_naming_environment_and_field(environment, changes
 def test_the_smallest_accepted_rotation_periods_pass(field, value):
     section, name = field.split(".")
     assert getattr(getattr(replace_field(load_settings("dev"), field, value), section), name) == value
+
+
+def test_github_repository_overrides_parse_the_numeric_id():
+    settings = load_settings(
+        "staging",
+        environ={
+            "BB_STAGING_GITHUB_OWNER": "acme",
+            "BB_STAGING_GITHUB_REPOSITORY": "barber-infra",
+            "BB_STAGING_GITHUB_REPOSITORY_ID": "123456789",
+            "BB_STAGING_GITHUB_ENVIRONMENT": "staging-us",
+        },
+    )
+    assert settings.github.full_name == "acme/barber-infra"
+    assert settings.github.repository_id == 123456789
+    assert settings.github.environment == "staging-us"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_environment_deploys_from_the_github_environment_of_its_name(environment):
+    assert load_settings(environment, environ={}).github.environment == environment
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

@@ -1,0 +1,194 @@
+"""Delivery: the trust GitHub Actions deploys through (OIDC federation, no stored keys).
+
+Three roles, each trusting one kind of GitHub job of one repository:
+- diff (pull requests): may only assume the CDK lookup roles, which are read-only, for `cdk diff --method template`;
+- deploy (jobs of the environment's GitHub environment, which has required reviewers): may only assume the CDK
+  bootstrap roles, which CloudFormation acts through;
+- release (same GitHub environment): pushes the two images, writes the released tags and rolls the ECS services.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from aws_stacks.edge import EDGE_REGION
+from aws_stacks.nag import acknowledge
+from aws_stacks.registry import IMAGE_NAMES
+from shared import Settings
+from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, aws_role_name, subject
+
+# The audience aws-actions/configure-aws-credentials asks GitHub to put in the token.
+AWS_AUDIENCE = "sts.amazonaws.com"
+# `cdk bootstrap`'s default qualifier: the bootstrap roles are cdk-<qualifier>-<kind>-role-<account>-<region>.
+CDK_QUALIFIER = "hnb659fds"
+DEPLOY_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
+DIFF_BOOTSTRAP_ROLES = ("lookup",)
+# The bootstrap roles' trust policies allow session tags, and the CDK CLI may pass them when it assumes one.
+BOOTSTRAP_ASSUME_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
+# The ECS services releases roll; their names come from settings.name(<service>) in compute.py.
+RELEASED_SERVICES = ("api", "web")
+SESSION_DURATION = Duration.hours(1)
+
+
+def bootstrap_role_arns(settings: Settings, kinds: tuple[str, ...]) -> list[str]:
+    """The bootstrap roles of the main region and of us-east-1, where the edge stack deploys."""
+    account = settings.aws.account_id
+    regions = dict.fromkeys((settings.aws.region, EDGE_REGION))
+    return [
+        f"arn:{Aws.PARTITION}:iam::{account}:role/cdk-{CDK_QUALIFIER}-{kind}-role-{account}-{region}"
+        for region in regions
+        for kind in kinds
+    ]
+
+
+def managed_policy(
+    scope: Construct,
+    construct_id: str,
+    *,
+    settings: Settings,
+    kind: str,
+    role: iam.IRole,
+    statements: list[iam.PolicyStatement],
+) -> iam.ManagedPolicy:
+    """A customer-managed policy rather than an inline one, so it can be reviewed and reused (NIST/PCI IAM rules)."""
+    return iam.ManagedPolicy(
+        scope, construct_id, managed_policy_name=aws_role_name(settings, kind), roles=[role], statements=statements
+    )
+
+
+def release_parameter_prefix(settings: Settings) -> str:
+    """Parameter Store path under which the release mechanism keeps each service's released image tag."""
+    return "/" + settings.path("release")
+
+
+class GithubTrust(Construct):
+    """The GitHub OIDC provider and one role per kind of job; each role's trust names repository and job kind."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        # One provider per account and URL: environments sharing an account must deploy only one of these stacks.
+        self.provider = iam.OidcProviderNative(self, "GithubProvider", url=GITHUB_OIDC_URL, client_ids=[AWS_AUDIENCE])
+        self.diff_role = self._role(settings, "DiffRole", "diff")
+        managed_policy(
+            self,
+            "DiffPolicy",
+            settings=settings,
+            kind="diff",
+            role=self.diff_role,
+            statements=[
+                iam.PolicyStatement(
+                    actions=BOOTSTRAP_ASSUME_ACTIONS, resources=bootstrap_role_arns(settings, DIFF_BOOTSTRAP_ROLES)
+                )
+            ],
+        )
+        self.deploy_role = self._role(settings, "DeployRole", "deploy")
+        managed_policy(
+            self,
+            "DeployPolicy",
+            settings=settings,
+            kind="deploy",
+            role=self.deploy_role,
+            statements=[
+                iam.PolicyStatement(
+                    actions=BOOTSTRAP_ASSUME_ACTIONS,
+                    resources=bootstrap_role_arns(settings, DEPLOY_BOOTSTRAP_ROLES),
+                )
+            ],
+        )
+        self.release_role = self._role(settings, "ReleaseRole", "release")
+        ReleasePermissions(self, "ReleasePermissions", settings=settings, role=self.release_role)
+
+    def _role(self, settings: Settings, construct_id: str, kind: str) -> iam.Role:
+        sub = subject(settings, kind)
+        return iam.Role(
+            self,
+            construct_id,
+            role_name=aws_role_name(settings, kind),
+            description=f"GitHub Actions {kind} for {settings.github.full_name} ({sub})",
+            max_session_duration=SESSION_DURATION,
+            assumed_by=iam.WebIdentityPrincipal(
+                self.provider.oidc_provider_arn,
+                conditions={"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": AWS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": sub}},
+            ),
+        )
+
+
+class ReleasePermissions(Construct):
+    """Push the images, record the released tags, roll the services to a task definition with the new image."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, role: iam.Role) -> None:
+        super().__init__(scope, construct_id)
+        account, region = settings.aws.account_id, settings.aws.region
+        repositories = [
+            f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{settings.name(name)}" for name in IMAGE_NAMES
+        ]
+        cluster = settings.name("cluster")
+        services = [
+            f"arn:{Aws.PARTITION}:ecs:{region}:{account}:service/{cluster}/{settings.name(name)}"
+            for name in RELEASED_SERVICES
+        ]
+        self.policy = managed_policy(
+            self,
+            "Policy",
+            settings=settings,
+            kind="release",
+            role=role,
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:CompleteLayerUpload",
+                        "ecr:DescribeImages",
+                        "ecr:InitiateLayerUpload",
+                        "ecr:PutImage",
+                        "ecr:UploadLayerPart",
+                    ],
+                    resources=repositories,
+                ),
+                iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+                iam.PolicyStatement(
+                    actions=["ssm:GetParameter", "ssm:PutParameter"],
+                    resources=[
+                        f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{release_parameter_prefix(settings)}/*"
+                    ],
+                ),
+                iam.PolicyStatement(actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=services),
+                iam.PolicyStatement(
+                    actions=["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"], resources=["*"]
+                ),
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{settings.name('compute')}-*"],
+                    conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+            ],
+        )
+        acknowledge(
+            self.policy,
+            "IAM5[Resource::*]",
+            "ecr:GetAuthorizationToken and the ECS task-definition actions support no resource-level scoping; "
+            "pushes and service updates are limited to this environment's repositories and services",
+        )
+        acknowledge(
+            self.policy,
+            f"IAM5[Resource::arn:<AWS::Partition>:ssm:{region}:{account}:parameter{release_parameter_prefix(settings)}/*]",
+            "one released-image-tag parameter per service under this environment's release path, written by "
+            "scripts/release.py; nothing outside that path",
+        )
+        acknowledge(
+            self.policy,
+            f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{settings.name('compute')}-*]",
+            "the compute stack's task and execution roles have generated names under the stack's prefix; PassRole "
+            "is further limited to ecs-tasks.amazonaws.com, so a new task definition keeps the same roles",
+        )
+
+
+class DeliveryStack(Stack):
+    """The GitHub Actions trust for one environment's account."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.trust = GithubTrust(self, "GithubTrust", settings=settings)

@@ -1,0 +1,154 @@
+"""`make diff` / `make deploy`: one environment of one cloud, checked before any CLI starts.
+
+In order: the environment and its settings (scripts/preflight.py), credentials (a clear message instead of the
+CLI's stack trace minutes later), the confirmation the settings ask for (production), then the CLI.
+
+The platform's stacks are selected by name; the delivery stack (the GitHub Actions trust) only with `--trust`,
+so the workflows it trusts never change it.
+
+    python -m scripts.deploy diff --cloud aws --env staging
+    python -m scripts.deploy deploy --cloud gcp --env production --confirm production
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from scripts import preflight
+from shared import load_settings
+from shared.stacks import TRUST_COMPONENT, aws_stack_names, gcp_stack_names
+
+CLOUDS = ("aws", "gcp")
+STACK_NAMES = {"aws": aws_stack_names, "gcp": gcp_stack_names}
+
+
+def stacks(cloud: str, environment: str, *, trust: bool) -> list[str]:
+    """The environment's stacks in deployment order: the platform's, or with `trust` only the delivery stack."""
+    names = STACK_NAMES[cloud](load_settings(environment))
+    return [name for name in names if name.endswith(f"-{TRUST_COMPONENT}") == trust]
+
+
+def aws_credentials(environ: Mapping[str, str], home: Path) -> str | None:
+    """Where the AWS SDK would find credentials, or None. Instance roles are not probed (no network here)."""
+    if environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
+        return "environment variables"
+    if environ.get("AWS_WEB_IDENTITY_TOKEN_FILE") and environ.get("AWS_ROLE_ARN"):
+        return "web identity (OIDC)"
+    if environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") or environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+        return "container credentials"
+    if environ.get("AWS_PROFILE"):
+        return f"profile {environ['AWS_PROFILE']}"
+    for variable, default in (("AWS_SHARED_CREDENTIALS_FILE", "credentials"), ("AWS_CONFIG_FILE", "config")):
+        path = Path(environ.get(variable) or home / ".aws" / default)
+        if path.is_file() and "[" in path.read_text(errors="replace"):
+            return str(path)
+    return None
+
+
+def gcp_credentials(environ: Mapping[str, str], home: Path) -> str | None:
+    """Where Terraform's google provider would find credentials (application default credentials), or None."""
+    if environ.get("GOOGLE_OAUTH_ACCESS_TOKEN"):
+        return "access token"
+    for variable in ("GOOGLE_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS"):
+        value = environ.get(variable, "")
+        if value and (value.lstrip().startswith("{") or Path(value).is_file()):
+            return variable
+    config = Path(environ.get("CLOUDSDK_CONFIG") or home / ".config" / "gcloud")
+    well_known = config / "application_default_credentials.json"
+    return str(well_known) if well_known.is_file() else None
+
+
+CREDENTIALS: dict[str, tuple[Callable[[Mapping[str, str], Path], str | None], str]] = {
+    "aws": (
+        aws_credentials,
+        "no AWS credentials: run `aws sso login --profile <name>` and set AWS_PROFILE, or export "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (CI: aws-actions/configure-aws-credentials with role-to-assume)",
+    ),
+    "gcp": (
+        gcp_credentials,
+        "no GCP credentials: run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS "
+        "(CI: google-github-actions/auth with workload identity federation)",
+    ),
+}
+
+
+def commands(action: str, cloud: str, environment: str, names: list[str], *, template_only: bool) -> list[list[str]]:
+    if cloud == "aws":
+        argv = ["npx", "--no-install", "cdk", action, *names, "-c", f"env={environment}"]
+        if action == "diff" and template_only:
+            # Reads deployed templates through the read-only lookup role: all the pull-request role may assume.
+            argv += ["--method", "template"]
+        if action == "deploy":
+            # Reviewers approved this change already (pull request + GitHub environment, or the typed confirmation).
+            argv += ["--require-approval", "never"]
+        return [argv]
+    if action == "diff":
+        # `cdktf diff` takes one stack at a time.
+        return [["npx", "--no-install", "cdktf", "diff", name] for name in names]
+    return [["npx", "--no-install", "cdktf", "deploy", *names, "--auto-approve"]]
+
+
+def confirmed(environment: str, given: str, ask: Callable[[str], str], interactive: bool) -> bool:
+    if given:
+        return given == environment
+    if not interactive:
+        return False
+    return ask(f"Type the environment name ({environment}) to deploy it: ").strip() == environment
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    run: Callable[[list[str]], int] | None = None,
+    ask: Callable[[str], str] = input,
+    interactive: bool | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("diff", "deploy"))
+    parser.add_argument("--cloud", default="", help="aws or gcp")
+    parser.add_argument("--env", default="", help="dev, staging or production")
+    parser.add_argument("--confirm", default="", help="the environment's name, for automation (or CONFIRM=...)")
+    parser.add_argument("--trust", action="store_true", help="only the delivery stack (one-time trust setup)")
+    parser.add_argument("--template-only", action="store_true", help="AWS diff through the read-only lookup role")
+    args = parser.parse_args(argv)
+    environ = os.environ if environ is None else environ
+
+    if args.cloud not in CLOUDS:
+        return _fail([f"CLOUD={args.cloud or '(empty)'} is not a cloud; set CLOUD={'|'.join(CLOUDS)}"])
+    problems = preflight.problems(args.env, args.cloud)
+    if problems:
+        return _fail(problems)
+    settings = load_settings(args.env)
+    found, hint = CREDENTIALS[args.cloud]
+    source = found(environ, Path(environ.get("HOME") or Path.home()))
+    if source is None:
+        return _fail([hint])
+    if args.action == "deploy" and settings.github.deploy_confirmation:
+        interactive = sys.stdin.isatty() if interactive is None else interactive
+        given = args.confirm or environ.get("CONFIRM", "")
+        if not confirmed(args.env, given, ask, interactive):
+            return _fail([f"{args.env} needs confirmation: type its name when asked, or set CONFIRM={args.env}"])
+    names = stacks(args.cloud, args.env, trust=args.trust)
+    print(f"{args.action} {args.cloud} {args.env} (credentials: {source}): {' '.join(names)}", flush=True)
+    runner = run or (lambda cmd: subprocess.run(cmd, check=False).returncode)
+    for argv in commands(args.action, args.cloud, args.env, names, template_only=args.template_only):
+        code = runner(argv)
+        if code:
+            return code
+    return 0
+
+
+def _fail(problems: list[str]) -> int:
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Which stacks each cloud has per environment, in deployment order, without importing jsii.
+
+The platforms (`aws_stacks/platform.py`, `gcp_stacks/platform.py`) build exactly these, and
+`scripts/deploy.py` selects them by name; a test compares both lists with the synthesized apps.
+"""
+
+from __future__ import annotations
+
+from shared.model import Settings
+
+# AWS: every stack is `bookedbarber-<env>-<component>`.
+AWS_COMPONENTS = (
+    "network",
+    "data",
+    "compute",
+    "edge",
+    "compliance",
+    "observability",
+    "edge-observability",
+    "delivery",
+)
+# In `aws.recovery_region`, only where settings copy backups there; deployed before the data stack.
+AWS_RECOVERY_COMPONENT = "recovery"
+# GCP: every stack is `bookedbarber-<env>-gcp-<component>`; the `gcp-` keeps its state apart from AWS stacks.
+GCP_COMPONENTS = ("network", "data", "compliance", "app", "observability", "delivery")
+# The GitHub Actions trust: deployed by an operator on request, never by the workflows it trusts.
+TRUST_COMPONENT = "delivery"
+
+
+def aws_components(settings: Settings) -> tuple[str, ...]:
+    recovery = (AWS_RECOVERY_COMPONENT,) if settings.resilience.copy_backups_to_recovery_region else ()
+    return (*recovery, *AWS_COMPONENTS)
+
+
+def aws_stack_names(settings: Settings) -> list[str]:
+    return [settings.name(component) for component in aws_components(settings)]
+
+
+def gcp_stack_name(settings: Settings, component: str) -> str:
+    return settings.name(f"gcp-{component}")
+
+
+def gcp_stack_names(settings: Settings) -> list[str]:
+    return [gcp_stack_name(settings, component) for component in GCP_COMPONENTS]

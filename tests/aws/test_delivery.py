@@ -1,0 +1,153 @@
+"""The GitHub Actions trust: each role answers one repository and one kind of job, and may do only its part."""
+
+from __future__ import annotations
+
+import pytest
+
+from aws_stacks.delivery import AWS_AUDIENCE, CDK_QUALIFIER, release_parameter_prefix
+from aws_stacks.edge import EDGE_REGION
+from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL
+from tests.aws.helpers import only, resources
+
+
+def _role(aws, settings, kind: str) -> dict:
+    roles = resources(aws, settings, "delivery", "AWS::IAM::Role")
+    return only(
+        {key: role for key, role in roles.items() if role["Properties"]["RoleName"] == settings.name(f"github-{kind}")}
+    )
+
+
+def _policy_statements(aws, settings, kind: str) -> list[dict]:
+    policies = resources(aws, settings, "delivery", "AWS::IAM::ManagedPolicy")
+    policy = only(
+        {
+            key: p
+            for key, p in policies.items()
+            if p["Properties"]["ManagedPolicyName"] == settings.name(f"github-{kind}")
+        }
+    )
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def _arns(resource) -> list[str]:
+    """Resource ARNs with CDK's `arn:${AWS::Partition}:` join flattened to `arn:aws:`."""
+    items = resource if isinstance(resource, list) else [resource]
+    flat = []
+    for item in items:
+        if isinstance(item, dict):
+            parts = item["Fn::Join"][1]
+            flat.append("".join("aws" if isinstance(part, dict) else part for part in parts))
+        else:
+            flat.append(item)
+    return flat
+
+
+def _actions(statement: dict) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
+
+
+def trust_problems(role: dict, expected_subject: str) -> list[str]:
+    """What makes a role's trust wider than one repository's one kind of job."""
+    found = []
+    for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
+        if statement["Action"] != "sts:AssumeRoleWithWebIdentity":
+            found.append(f"action {statement['Action']}")
+        conditions = statement.get("Condition", {})
+        if set(conditions) != {"StringEquals"}:
+            found.append(f"condition operators {sorted(conditions)}: only exact matches")
+        exact = conditions.get("StringEquals", {})
+        if exact.get(f"{GITHUB_OIDC_HOST}:sub") != expected_subject:
+            found.append(f"subject {exact.get(f'{GITHUB_OIDC_HOST}:sub')!r}")
+        if exact.get(f"{GITHUB_OIDC_HOST}:aud") != AWS_AUDIENCE:
+            found.append("audience not pinned")
+    return found
+
+
+def test_the_provider_is_github_actions_for_sts_only(aws, settings):
+    provider = only(resources(aws, settings, "delivery", "AWS::IAM::OIDCProvider"))["Properties"]
+    assert provider["Url"] == GITHUB_OIDC_URL
+    assert provider["ClientIdList"] == [AWS_AUDIENCE]
+
+
+@pytest.mark.parametrize(
+    ("kind", "job"), [("diff", "pull_request"), ("deploy", "environment"), ("release", "environment")]
+)
+def test_each_role_trusts_only_its_repository_and_job(aws, settings, kind, job):
+    github = settings.github
+    expected = (
+        f"repo:{github.owner}/{github.repository}:environment:{github.environment}"
+        if job == "environment"
+        else f"repo:{github.owner}/{github.repository}:pull_request"
+    )
+    assert trust_problems(_role(aws, settings, kind), expected) == []
+
+
+def test_trust_check_rejects_wildcard_subjects_and_other_repositories():
+    role = {
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": "sts:AssumeRoleWithWebIdentity",
+                        "Condition": {
+                            "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": AWS_AUDIENCE},
+                            "StringLike": {f"{GITHUB_OIDC_HOST}:sub": "repo:bookedbarber/*"},
+                        },
+                    }
+                ]
+            }
+        }
+    }
+    found = trust_problems(role, "repo:bookedbarber/bookedbarber-infra:pull_request")
+    assert any("only exact matches" in problem for problem in found)
+    assert any("subject None" in problem for problem in found)
+
+
+def test_the_diff_role_may_only_assume_the_read_only_lookup_roles(aws, settings):
+    account = settings.aws.account_id
+    (statement,) = _policy_statements(aws, settings, "diff")
+    assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    assert sorted(_arns(statement["Resource"])) == sorted(
+        f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-lookup-role-{account}-{region}"
+        for region in {settings.aws.region, EDGE_REGION}
+    )
+
+
+def test_the_deploy_role_may_only_assume_the_cdk_bootstrap_roles(aws, settings):
+    account = settings.aws.account_id
+    (statement,) = _policy_statements(aws, settings, "deploy")
+    assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    for arn in _arns(statement["Resource"]):
+        assert arn.startswith(f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-")
+        assert arn.endswith((f"-{account}-{settings.aws.region}", f"-{account}-{EDGE_REGION}"))
+
+
+def test_the_release_role_pushes_to_this_environments_repositories_and_parameters_only(aws, settings):
+    statements = _policy_statements(aws, settings, "release")
+    actions = {action for statement in statements for action in _actions(statement)}
+    assert not any(action.endswith("*") for action in actions)
+    assert not {"ecr:DeleteRepository", "ssm:DeleteParameter", "iam:CreateRole"} & actions
+    by_action = {action: statement for statement in statements for action in _actions(statement)}
+    assert sorted(_arns(by_action["ecr:PutImage"]["Resource"])) == sorted(
+        f"arn:aws:ecr:{settings.aws.region}:{settings.aws.account_id}:repository/{settings.name(image)}"
+        for image in ("backend", "frontend")
+    )
+    assert _arns(by_action["ssm:PutParameter"]["Resource"]) == [
+        f"arn:aws:ssm:{settings.aws.region}:{settings.aws.account_id}:parameter{release_parameter_prefix(settings)}/*"
+    ]
+    assert by_action["iam:PassRole"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }
+    cluster = settings.name("cluster")
+    assert sorted(arn.rsplit("/", 2)[-2:][1] for arn in _arns(by_action["ecs:UpdateService"]["Resource"])) == [
+        settings.name("api"),
+        settings.name("web"),
+    ]
+    assert all(f"service/{cluster}/" in arn for arn in _arns(by_action["ecs:UpdateService"]["Resource"]))
+
+
+def test_no_delivery_policy_is_inline(aws, settings):
+    assert resources(aws, settings, "delivery", "AWS::IAM::Policy") == {}
+    for role in resources(aws, settings, "delivery", "AWS::IAM::Role").values():
+        assert "Policies" not in role["Properties"]

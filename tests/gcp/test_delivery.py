@@ -1,0 +1,131 @@
+"""The GitHub Actions trust on GCP: one repository by numeric id, one subject per service account."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cdktn import Testing as CdktnTesting
+
+from gcp_stacks.delivery import DEPLOY_ROLES, GRANTABLE_ROLES, PLAN_ROLES, RELEASE_ROLES, DeliveryStack
+from shared import load_settings, replace_field
+from shared.delivery import GITHUB_OIDC_URL
+from shared.stacks import GCP_COMPONENTS as COMPONENTS
+from tests.gcp.tf import ALL, reference, resources, stack
+
+
+def _delivery(gcp_stacks, environment):
+    return stack(gcp_stacks, environment, "delivery")
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_the_provider_trusts_only_the_repositorys_numeric_id(gcp_stacks, environment):
+    settings = load_settings(environment)
+    (provider,) = resources(_delivery(gcp_stacks, environment), "google_iam_workload_identity_pool_provider")
+    assert provider["attribute_condition"] == f"assertion.repository_id == '{settings.github.repository_id}'"
+    assert provider["oidc"]["issuer_uri"] == GITHUB_OIDC_URL
+    assert provider["attribute_mapping"]["google.subject"] == "assertion.sub"
+    (pool,) = resources(_delivery(gcp_stacks, environment), "google_iam_workload_identity_pool")
+    assert pool["workload_identity_pool_id"] == settings.name("github")
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_each_service_account_is_impersonable_by_exactly_one_subject(gcp_stacks, environment):
+    settings = load_settings(environment)
+    terraform = _delivery(gcp_stacks, environment)
+    github = settings.github
+    environment_subject = f"repo:{github.owner}/{github.repository}:environment:{github.environment}"
+    expected = {
+        settings.name("deploy"): environment_subject,
+        settings.name("plan"): f"repo:{github.owner}/{github.repository}:pull_request",
+        settings.name("ship"): environment_subject,
+    }
+    pool = reference(terraform, "google_iam_workload_identity_pool", "name")
+    users = [
+        grant
+        for grant in resources(terraform, "google_service_account_iam_member")
+        if grant["role"] == "roles/iam.workloadIdentityUser"
+    ]
+    assert len(users) == len(expected)
+    for account_id, subject in expected.items():
+        account = reference(terraform, "google_service_account", "name", account_id=account_id)
+        (grant,) = [user for user in users if user["service_account_id"] == account]
+        assert grant["member"] == f"principal://iam.googleapis.com/{pool}/subject/{subject}"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_service_account_ids_fit_googles_30_characters(gcp_stacks, environment):
+    for account in resources(_delivery(gcp_stacks, environment), "google_service_account"):
+        assert 6 <= len(account["account_id"]) <= 30, account["account_id"]
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_project_roles_per_job(gcp_stacks, environment):
+    settings = load_settings(environment)
+    terraform = _delivery(gcp_stacks, environment)
+    granted: dict[str, set[str]] = {}
+    for grant in resources(terraform, "google_project_iam_member"):
+        granted.setdefault(grant["member"], set()).add(grant["role"])
+    members = {
+        suffix: "${google_service_account." + logical + ".member}"
+        for suffix in ("deploy", "plan", "ship")
+        for logical, body in terraform["resource"]["google_service_account"].items()
+        if body["account_id"] == settings.name(suffix)
+    }
+    assert granted[members["plan"]] == set(PLAN_ROLES)
+    assert granted[members["ship"]] == set(RELEASE_ROLES)
+    assert granted[members["deploy"]] == {*DEPLOY_ROLES, "roles/resourcemanager.projectIamAdmin"}
+    assert not {"roles/owner", "roles/editor"} & {role for roles in granted.values() for role in roles}
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_the_deploy_identity_may_grant_every_project_role_the_platform_grants_and_no_other(gcp_stacks, environment):
+    """If a stack starts granting a new project role, CI cannot apply it until GRANTABLE_ROLES lists it."""
+    granted_by_platform = {
+        grant["role"]
+        for component in COMPONENTS
+        if component != "delivery"
+        for grant in resources(stack(gcp_stacks, environment, component), "google_project_iam_member")
+    }
+    assert granted_by_platform == set(GRANTABLE_ROLES)
+    (admin,) = [
+        grant
+        for grant in resources(_delivery(gcp_stacks, environment), "google_project_iam_member")
+        if grant["role"] == "roles/resourcemanager.projectIamAdmin"
+    ]
+    for role in GRANTABLE_ROLES:
+        assert f"'{role}'" in admin["condition"]["expression"]
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_releases_write_to_the_registry_and_act_as_the_runtime_identities_only(gcp_stacks, environment):
+    settings = load_settings(environment)
+    terraform = _delivery(gcp_stacks, environment)
+    (writer,) = resources(terraform, "google_artifact_registry_repository_iam_member")
+    assert (writer["repository"], writer["role"]) == (settings.name("containers"), "roles/artifactregistry.writer")
+    acts_as = sorted(
+        grant["service_account_id"].rpartition("/")[2]
+        for grant in resources(terraform, "google_service_account_iam_member")
+        if grant["role"] == "roles/iam.serviceAccountUser"
+    )
+    project = settings.gcp.project_id
+    assert acts_as == [f"{settings.name(name)}@{project}.iam.gserviceaccount.com" for name in ("api", "web")]
+
+
+def test_plans_may_read_the_state_bucket_only_when_there_is_one(gcp_stacks):
+    # The committed settings keep local state: no bucket to grant on.
+    assert resources(_delivery(gcp_stacks, "dev"), "google_storage_bucket_iam_member") == []
+    settings = replace_field(load_settings("dev"), "gcp.state_bucket", "bookedbarber-dev-tfstate")
+    app = CdktnTesting.app()
+    terraform = json.loads(CdktnTesting.synth(DeliveryStack(app, "probe", settings=settings)))
+    (grant,) = resources(terraform, "google_storage_bucket_iam_member")
+    assert (grant["bucket"], grant["role"]) == (settings.gcp.state_bucket, "roles/storage.objectViewer")
+    assert grant["member"] == reference(terraform, "google_service_account", "member", account_id=settings.name("plan"))
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_token_exchange_apis_are_enabled(gcp_stacks, environment):
+    enabled = {
+        service["service"] for service in resources(_delivery(gcp_stacks, environment), "google_project_service")
+    }
+    assert {"sts.googleapis.com", "iamcredentials.googleapis.com"} <= enabled

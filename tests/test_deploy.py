@@ -1,0 +1,186 @@
+"""`make diff` / `make deploy` (scripts/deploy.py): refusals come at once, with a message, and nothing runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from scripts import deploy
+from shared import ENVIRONMENTS, environment_variable, load_settings
+from shared.stacks import aws_stack_names
+from tests.synth import ROOT
+
+REAL_VALUES = {
+    "aws_account_id": "123456789012",
+    "aws_hosted_zone_id": "Z0ABCDEF12345",
+    "github_repository_id": "42",
+    "gcp_billing_account_id": "01A2B3-C4D5E6-F7A8B9",
+}
+
+
+@pytest.fixture
+def overridden(monkeypatch):
+    """Every environment's placeholders replaced, as an operator's shell would."""
+    for environment in ENVIRONMENTS:
+        for key, value in REAL_VALUES.items():
+            monkeypatch.setenv(environment_variable(environment, key), value)
+
+
+class Recorder:
+    def __init__(self, code: int = 0) -> None:
+        self.calls: list[list[str]] = []
+        self.code = code
+
+    def __call__(self, argv: list[str]) -> int:
+        self.calls.append(argv)
+        return self.code
+
+
+def _main(args: str, environ: dict, *, answer: str = "", interactive: bool = False) -> tuple[int, Recorder]:
+    run = Recorder()
+    code = deploy.main(args.split(), environ=environ, run=run, ask=lambda _: answer, interactive=interactive)
+    return code, run
+
+
+AWS_KEYS = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example"}
+
+
+def test_without_credentials_the_script_fails_at_once_without_a_traceback(tmp_path):
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "GOOGLE_", "CLOUDSDK_"))}
+    environ |= {"HOME": str(tmp_path), **{environment_variable("dev", k): v for k, v in REAL_VALUES.items()}}
+    for cloud, words in (("aws", "no AWS credentials"), ("gcp", "no GCP credentials")):
+        result = subprocess.run(
+            [sys.executable, "-m", "scripts.deploy", "diff", "--cloud", cloud, "--env", "dev"],
+            cwd=ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 2
+        assert f"error: {words}" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environ", "found"),
+    [
+        ({}, False),
+        (AWS_KEYS, True),
+        ({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"}, False),
+        ({"AWS_WEB_IDENTITY_TOKEN_FILE": "/t", "AWS_ROLE_ARN": "arn:aws:iam::1:role/r"}, True),
+        ({"AWS_PROFILE": "bookedbarber-dev"}, True),
+    ],
+)
+def test_aws_credentials_are_found_where_the_sdk_looks(tmp_path, environ, found):
+    assert (deploy.aws_credentials(environ, tmp_path) is not None) is found
+
+
+def test_aws_shared_credentials_file_counts_once_it_has_a_profile(tmp_path):
+    (tmp_path / ".aws").mkdir()
+    assert deploy.aws_credentials({}, tmp_path) is None
+    (tmp_path / ".aws" / "config").write_text("[profile bookedbarber-dev]\nsso_session = x\n")
+    assert deploy.aws_credentials({}, tmp_path) is not None
+
+
+def test_gcp_credentials_are_application_default_credentials(tmp_path):
+    assert deploy.gcp_credentials({}, tmp_path) is None
+    assert deploy.gcp_credentials({"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "missing.json")}, tmp_path) is None
+    adc = tmp_path / ".config" / "gcloud" / "application_default_credentials.json"
+    adc.parent.mkdir(parents=True)
+    adc.write_text("{}")
+    assert deploy.gcp_credentials({}, tmp_path) == str(adc)
+
+
+def test_a_bad_cloud_or_environment_is_refused(overridden, capsys):
+    assert _main("diff --cloud azure --env dev", AWS_KEYS)[0] == 2
+    assert "CLOUD=azure is not a cloud" in capsys.readouterr().err
+    code, run = _main("deploy --cloud aws --env prod", AWS_KEYS)
+    assert (code, run.calls) == (2, [])
+    assert "ENV=prod is not an environment" in capsys.readouterr().err
+
+
+def test_placeholders_are_refused_before_credentials_are_looked_at(capsys):
+    code, run = _main("diff --cloud aws --env staging", AWS_KEYS)
+    assert (code, run.calls) == (2, [])
+    assert "BB_STAGING_AWS_ACCOUNT_ID" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("confirm", "answer", "interactive", "runs"),
+    [
+        ("", "", False, False),
+        ("staging", "", False, False),
+        ("production", "", False, True),
+        ("", "prod", True, False),
+        ("", "production", True, True),
+    ],
+    ids=["none", "wrong-name", "confirm-flag", "typed-wrong", "typed-right"],
+)
+def test_production_deploys_only_after_its_name_is_confirmed(overridden, confirm, answer, interactive, runs):
+    assert load_settings("production").github.deploy_confirmation
+    args = "deploy --cloud aws --env production" + (f" --confirm {confirm}" if confirm else "")
+    code, run = _main(args, AWS_KEYS, answer=answer, interactive=interactive)
+    assert (code == 0, bool(run.calls)) == (runs, runs)
+
+
+def test_confirm_can_come_from_the_environment_and_diffs_need_none(overridden):
+    assert _main("deploy --cloud aws --env production", {**AWS_KEYS, "CONFIRM": "production"})[1].calls
+    assert _main("diff --cloud aws --env production", AWS_KEYS)[1].calls
+
+
+def test_environments_without_confirmation_deploy_directly(overridden):
+    assert not load_settings("dev").github.deploy_confirmation
+    code, run = _main("deploy --cloud aws --env dev", AWS_KEYS)
+    assert code == 0
+    (argv,) = run.calls
+    settings = load_settings("dev")
+    assert argv[:3] == ["npx", "--no-install", "cdk"]
+    platform = [name for name in aws_stack_names(settings) if not name.endswith("-delivery")]
+    assert argv[3 : 4 + len(platform)] == ["deploy", *platform]
+    assert settings.name("delivery") not in argv
+    assert argv[4 + len(platform) : 6 + len(platform)] == ["-c", "env=dev"]
+
+
+def test_the_trust_is_deployed_only_on_request(overridden):
+    settings = load_settings("staging")
+    google = {"GOOGLE_OAUTH_ACCESS_TOKEN": "token"}
+    assert _main("deploy --cloud gcp --env staging", google)[1].calls == [
+        ["npx", "--no-install", "cdktf", "deploy", *deploy.stacks("gcp", "staging", trust=False), "--auto-approve"]
+    ]
+    assert settings.name("gcp-delivery") not in deploy.stacks("gcp", "staging", trust=False)
+    assert deploy.stacks("gcp", "staging", trust=True) == [settings.name("gcp-delivery")]
+    assert deploy.stacks("aws", "staging", trust=True) == [settings.name("delivery")]
+
+
+def test_gcp_diffs_one_stack_at_a_time_and_aws_pull_requests_diff_read_only(overridden):
+    runs = _main("diff --cloud gcp --env dev", {"GOOGLE_OAUTH_ACCESS_TOKEN": "token"})[1].calls
+    assert [argv[-1] for argv in runs] == deploy.stacks("gcp", "dev", trust=False)
+    (argv,) = _main("diff --cloud aws --env dev --template-only", AWS_KEYS)[1].calls
+    assert argv[-2:] == ["--method", "template"]
+
+
+def test_a_failing_cli_stops_the_sequence(overridden):
+    run = Recorder(code=1)
+    code = deploy.main(["diff", "--cloud", "gcp", "--env", "dev"], environ={"GOOGLE_OAUTH_ACCESS_TOKEN": "t"}, run=run)
+    assert (code, len(run.calls)) == (1, 1)
+
+
+def _listed(cloud: str) -> list[str]:
+    return [
+        name
+        for environment in ENVIRONMENTS
+        for name in deploy.stacks(cloud, environment, trust=False) + deploy.stacks(cloud, environment, trust=True)
+    ]
+
+
+def test_aws_stack_list_matches_the_synthesized_platform(aws):
+    """deploy.py lists stacks without importing jsii; the synthesized apps are the reference."""
+    assert sorted(_listed("aws")) == sorted(aws.templates)
+
+
+def test_gcp_stack_list_matches_the_synthesized_platform(gcp_stacks):
+    assert sorted(_listed("gcp")) == sorted(gcp_stacks)

@@ -1,0 +1,150 @@
+"""GitHub Actions workflows, checked offline: GitHub's schema, zizmor's audits, and the house rules for them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.synth import ROOT
+
+GITHUB = ROOT / ".github"
+WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
+ACTIONS = sorted((GITHUB / "actions").glob("*/action.yml"))
+BIN = Path(sys.executable).parent
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+
+
+def _tool(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / argv[0]), *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def _uses(path: Path) -> list[tuple[str, str]]:
+    """(action reference, the rest of its line) for every `uses:` in a workflow or action file."""
+    found = []
+    for line in path.read_text().splitlines():
+        match = re.match(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", line)
+        if match:
+            found.append((match.group(1), match.group(2)))
+    return found
+
+
+def _load(path: Path) -> dict:
+    document = yaml.safe_load(path.read_text())
+    # PyYAML reads the `on:` key as the boolean True.
+    if True in document:
+        document["on"] = document.pop(True)
+    return document
+
+
+def test_the_three_workflows_exist():
+    assert {path.name for path in WORKFLOWS} >= {"pull-request.yml", "deploy.yml", "release.yml"}
+
+
+def test_workflows_match_githubs_schema():
+    result = _tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS))
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = _tool("check-jsonschema", "--builtin-schema", "vendor.github-actions", *map(str, ACTIONS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing():
+    result = _tool("zizmor", "--offline", "--no-progress", ".github/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+BAD_WORKFLOW = """\
+name: bad
+on: pull_request_target
+permissions: write-all
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{ github.event.pull_request.head.sha }}
+      - run: echo "${{ github.event.pull_request.title }}"
+"""
+
+
+def test_the_checks_catch_a_bad_workflow(tmp_path):
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "bad.yml").write_text(BAD_WORKFLOW)
+    result = _tool("zizmor", "--offline", "--no-progress", ".github/", cwd=tmp_path)
+    assert result.returncode != 0
+    for audit in ("dangerous-triggers", "template-injection", "unpinned-uses", "artipacked"):
+        assert audit in result.stdout, audit
+    (workflows / "bad.yml").write_text("name: bad\non: push\njobs:\n  build:\n    steps: []\n")
+    result = _tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflows / "bad.yml"))
+    assert result.returncode != 0
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda path: path.name)
+def test_actions_are_pinned_to_commits_with_their_version_beside(path):
+    for reference, rest in _uses(path):
+        if reference.startswith("./"):
+            continue
+        assert PINNED.match(reference), f"{path.name}: {reference} is not pinned to a full commit SHA"
+        assert re.match(r"^\s+#\s+v\d+\.\d+\.\d+$", rest), f"{path.name}: {reference} needs a `# vX.Y.Z` comment"
+
+
+def test_one_version_per_action_across_files():
+    versions: dict[str, set[str]] = {}
+    for path in WORKFLOWS + ACTIONS:
+        for reference, _ in _uses(path):
+            name, _, sha = reference.partition("@")
+            versions.setdefault(name, set()).add(sha)
+    assert {name: shas for name, shas in versions.items() if len(shas) > 1} == {}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_workflows_grant_nothing_by_default_and_jobs_only_what_they_use(path):
+    workflow = _load(path)
+    assert "pull_request_target" not in workflow["on"]
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        permissions = job.get("permissions", {})
+        assert permissions.get("contents", "read") == "read", f"{path.name}:{name}"
+        assert set(permissions.values()) <= {"read", "write"}
+        assert {key for key, value in permissions.items() if value == "write"} <= {"id-token"}, f"{path.name}:{name}"
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml", "release.yml"])
+def test_top_level_workflows_have_a_concurrency_group(name):
+    assert _load(GITHUB / "workflows" / name)["concurrency"]["group"]
+
+
+def test_jobs_that_touch_an_environment_wait_for_its_reviewers():
+    """Every job with a deploy or release identity runs in the GitHub environment its trust names."""
+    for path in (GITHUB / "workflows" / "deploy-environment.yml", GITHUB / "workflows" / "release.yml"):
+        for name, job in _load(path)["jobs"].items():
+            assert job["environment"] == "${{ inputs.environment }}", f"{path.name}:{name}"
+    pull_request = _load(GITHUB / "workflows" / "pull-request.yml")
+    assert all("environment" not in job for job in pull_request["jobs"].values())
+
+
+def test_credentials_come_only_from_oidc():
+    text = "\n".join(path.read_text() for path in WORKFLOWS + ACTIONS)
+    for forbidden in ("aws-access-key-id", "aws-secret-access-key", "credentials_json", "secrets."):
+        assert forbidden not in text
+    for path in WORKFLOWS:
+        for reference, _ in _uses(path):
+            if reference.startswith(("aws-actions/configure-aws-credentials", "google-github-actions/auth")):
+                assert "id-token: write" in path.read_text()
+
+
+def test_production_is_deployed_only_after_staging_and_staging_after_dev():
+    jobs = _load(GITHUB / "workflows" / "deploy.yml")["jobs"]
+    assert (jobs["dev"]["needs"], jobs["staging"]["needs"], jobs["production"]["needs"]) == ("test", "dev", "staging")
+    assert [jobs[name]["with"]["environment"] for name in ("dev", "staging", "production")] == [
+        "dev",
+        "staging",
+        "production",
+    ]
