@@ -4,7 +4,7 @@ Three roles, each trusting one kind of GitHub job of one repository:
 - diff (pull requests): may only assume the CDK lookup roles, which are read-only, for `cdk diff --method template`;
 - deploy (jobs of the environment's GitHub environment, which has required reviewers): may only assume the CDK
   bootstrap roles, which CloudFormation acts through;
-- release (same GitHub environment): pushes the two images, writes the released tags and rolls the ECS services.
+- release (same GitHub environment): pushes the two images, writes the released tags and redeploys compute.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from aws_stacks.bootstrap import CDK_QUALIFIER, bootstrap_role_name  # noqa: F401 (CDK_QUALIFIER: tests)
 from aws_stacks.edge import EDGE_REGION
 from aws_stacks.nag import acknowledge
 from aws_stacks.registry import IMAGE_NAMES
@@ -21,23 +22,23 @@ from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, aws_role_name, su
 
 # The audience aws-actions/configure-aws-credentials asks GitHub to put in the token.
 AWS_AUDIENCE = "sts.amazonaws.com"
-# `cdk bootstrap`'s default qualifier: the bootstrap roles are cdk-<qualifier>-<kind>-role-<account>-<region>.
-CDK_QUALIFIER = "hnb659fds"
 DEPLOY_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
 DIFF_BOOTSTRAP_ROLES = ("lookup",)
+# A release redeploys only the compute stack, in the main region.
+RELEASE_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "lookup")
 # The bootstrap roles' trust policies allow session tags, and the CDK CLI may pass them when it assumes one.
 BOOTSTRAP_ASSUME_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
-# The ECS services releases roll; their names come from settings.name(<service>) in compute.py.
-RELEASED_SERVICES = ("api", "web")
 SESSION_DURATION = Duration.hours(1)
 
 
-def bootstrap_role_arns(settings: Settings, kinds: tuple[str, ...]) -> list[str]:
-    """The bootstrap roles of the main region and of us-east-1, where the edge stack deploys."""
+def bootstrap_role_arns(
+    settings: Settings, kinds: tuple[str, ...], *, regions: tuple[str, ...] | None = None
+) -> list[str]:
+    """The bootstrap roles of the main region and of us-east-1 (where the edge stack deploys), or of `regions`."""
     account = settings.aws.account_id
-    regions = dict.fromkeys((settings.aws.region, EDGE_REGION))
+    regions = dict.fromkeys(regions or (settings.aws.region, EDGE_REGION))
     return [
-        f"arn:{Aws.PARTITION}:iam::{account}:role/cdk-{CDK_QUALIFIER}-{kind}-role-{account}-{region}"
+        f"arn:{Aws.PARTITION}:iam::{account}:role/{bootstrap_role_name(settings, kind, region)}"
         for region in regions
         for kind in kinds
     ]
@@ -116,18 +117,17 @@ class GithubTrust(Construct):
 
 
 class ReleasePermissions(Construct):
-    """Push the images, record the released tags, roll the services to a task definition with the new image."""
+    """Push the images, record the released tags, and redeploy the compute stack through the CDK bootstrap roles.
+
+    scripts/release.py writes the tags and runs `cdk deploy <env>-compute --exclusively`: CloudFormation's
+    execution role rolls the services, so this role needs no ECS, task-definition or PassRole permission.
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, role: iam.Role) -> None:
         super().__init__(scope, construct_id)
         account, region = settings.aws.account_id, settings.aws.region
         repositories = [
             f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{settings.name(name)}" for name in IMAGE_NAMES
-        ]
-        cluster = settings.name("cluster")
-        services = [
-            f"arn:{Aws.PARTITION}:ecs:{region}:{account}:service/{cluster}/{settings.name(name)}"
-            for name in RELEASED_SERVICES
         ]
         self.policy = managed_policy(
             self,
@@ -155,34 +155,23 @@ class ReleasePermissions(Construct):
                         f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{release_parameter_prefix(settings)}/*"
                     ],
                 ),
-                iam.PolicyStatement(actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=services),
                 iam.PolicyStatement(
-                    actions=["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"], resources=["*"]
-                ),
-                iam.PolicyStatement(
-                    actions=["iam:PassRole"],
-                    resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{settings.name('compute')}-*"],
-                    conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                    actions=BOOTSTRAP_ASSUME_ACTIONS,
+                    resources=bootstrap_role_arns(settings, RELEASE_BOOTSTRAP_ROLES, regions=(region,)),
                 ),
             ],
         )
         acknowledge(
             self.policy,
             "IAM5[Resource::*]",
-            "ecr:GetAuthorizationToken and the ECS task-definition actions support no resource-level scoping; "
-            "pushes and service updates are limited to this environment's repositories and services",
+            "ecr:GetAuthorizationToken supports no resource-level scoping; pushes are limited to this "
+            "environment's two repositories",
         )
         acknowledge(
             self.policy,
             f"IAM5[Resource::arn:<AWS::Partition>:ssm:{region}:{account}:parameter{release_parameter_prefix(settings)}/*]",
-            "one released-image-tag parameter per service under this environment's release path, written by "
+            "one released-image-tag parameter per image under this environment's release path, written by "
             "scripts/release.py; nothing outside that path",
-        )
-        acknowledge(
-            self.policy,
-            f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{settings.name('compute')}-*]",
-            "the compute stack's task and execution roles have generated names under the stack's prefix; PassRole "
-            "is further limited to ecs-tasks.amazonaws.com, so a new task definition keeps the same roles",
         )
 
 

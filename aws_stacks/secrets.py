@@ -11,13 +11,12 @@ from constructs import Construct
 from aws_stacks.nag import NIST, acknowledge
 from aws_stacks.security import stateful_removal_policy
 from shared import Settings
+from shared.contract import ORIGIN_VERIFY_FIELD, ORIGIN_VERIFY_SECRET
 
 CACHE_AUTH_FIELD = "token"
 APP_SECRET_KEY_FIELD = "secret_key"
 # CloudFront sends this header to the ALB; the ALB forwards only requests that carry the secret's value.
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
-ORIGIN_VERIFY_FIELD = "value"
-ORIGIN_VERIFY_SECRET = "edge/origin-verify"
 
 
 def generated_secret(

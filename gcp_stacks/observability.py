@@ -43,16 +43,12 @@ from gcp_stacks.data import sql_instance_name
 from gcp_stacks.info_events import info_event_filter
 from shared import Settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, Severity, alerts
+from shared.contract import secret_manager_id
 
 HTTPS_PORT = 443
 UPTIME_TIMEOUT_SECONDS = 10
 # Cloud Monitoring has no info level: info policies carry no severity, and a `severity` user label.
 POLICY_SEVERITY = {Severity.CRITICAL: "CRITICAL", Severity.WARNING: "WARNING"}
-
-
-def secret_manager_id(name: str) -> str:
-    """Secret Manager ids allow letters, digits, - and _: `bookedbarber/dev/alerts/x` -> `bookedbarber-dev-alerts-x`."""
-    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
 def pascal(text: str) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shared import Settings, SettingsError, load_settings
+from shared.contract import ORIGIN_VERIFY_FIELD, ORIGIN_VERIFY_SECRET, secret_manager_id
 
 ENV_PREFIX = "BB_SECRET_"
 
@@ -30,12 +31,12 @@ class SecretSpec:
     description: str
     aws_name: str  # Secrets Manager name
     aws_field: str | None  # JSON field inside the secret string; None for a plain string
-    gcp_id: str  # Secret Manager secret id (no '/')
-    prompt: bool  # False: written only when the operator exports it (Redis AUTH is generated otherwise)
+    gcp_id: str | None  # Secret Manager secret id (no '/'); None: the secret exists on AWS only
+    prompt: bool  # False: written only when the operator exports it (the stack generates it otherwise)
 
 
 def _gcp_id(name: str) -> str:
-    return name.replace("/", "-")
+    return secret_manager_id(name)
 
 
 def catalog(settings: Settings) -> list[SecretSpec]:
@@ -55,8 +56,8 @@ def catalog(settings: Settings) -> list[SecretSpec]:
             routes.slack_webhook_secret_name, None, _gcp_id(routes.slack_webhook_secret_name), True,
         ),
         SecretSpec(
-            "ORIGIN_VERIFY_HEADER", "header value the CDN sends and the origin requires",
-            settings.path("edge/origin-verify-header"), None, settings.name("origin-verify-header"), True,
+            "ORIGIN_VERIFY_HEADER", "header value CloudFront sends and the load balancer requires (AWS only)",
+            settings.path(ORIGIN_VERIFY_SECRET), ORIGIN_VERIFY_FIELD, None, False,
         ),
         SecretSpec(
             "REDIS_AUTH_TOKEN", "Redis AUTH token", settings.path("cache/auth-token"), "token",
@@ -156,6 +157,8 @@ def main(
     store = (AwsStore if args.cloud == "aws" else GcpStore)(settings, run)
     failed = False
     for spec in catalog(settings):
+        if args.cloud == "gcp" and spec.gcp_id is None:
+            continue
         name = spec.aws_name if args.cloud == "aws" else spec.gcp_id
         if args.dry_run:
             source = ENV_PREFIX + spec.key

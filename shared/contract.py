@@ -4,6 +4,8 @@ The same container images run on AWS and GCP, so routes, health checks and
 names they rely on are fixed here once rather than per cloud or per environment.
 """
 
+import re
+
 # Requests the load balancer sends to the FastAPI backend; everything else goes to Next.js.
 API_PATH_PATTERNS = ("/api", "/api/*")
 # Immutable build output served from object storage through the CDN.
@@ -16,3 +18,16 @@ DATABASE_NAME = "bookedbarber"
 # Both apps log one JSON object per line with a Cloud Logging `severity` field; these levels count as errors
 # (Cloud Logging's `severity>=ERROR`, and the CloudWatch metric filter on the same field).
 ERROR_LOG_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")
+# AWS only: the Secrets Manager secret (under `Settings.path`) and JSON field CloudFront's origin-verify header
+# value lives in; the data stack generates it, scripts/setup_secrets.py can replace it.
+ORIGIN_VERIFY_SECRET = "edge/origin-verify"
+ORIGIN_VERIFY_FIELD = "value"
+
+
+def secret_manager_id(name: str) -> str:
+    """GCP Secret Manager ids allow letters, digits, - and _: `bookedbarber/dev/x` -> `bookedbarber-dev-x`.
+
+    The settings name secrets the AWS way (hierarchical); both the GCP stacks and scripts/setup_secrets.py derive
+    the GCP id through this one function.
+    """
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)

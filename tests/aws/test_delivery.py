@@ -7,6 +7,7 @@ import pytest
 from aws_stacks.delivery import AWS_AUDIENCE, CDK_QUALIFIER, release_parameter_prefix
 from aws_stacks.edge import EDGE_REGION
 from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL
+from shared.release import tag_parameter_name
 from tests.aws.helpers import only, resources
 
 
@@ -136,15 +137,31 @@ def test_the_release_role_pushes_to_this_environments_repositories_and_parameter
     assert _arns(by_action["ssm:PutParameter"]["Resource"]) == [
         f"arn:aws:ssm:{settings.aws.region}:{settings.aws.account_id}:parameter{release_parameter_prefix(settings)}/*"
     ]
-    assert by_action["iam:PassRole"]["Condition"] == {
-        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
-    }
-    cluster = settings.name("cluster")
-    assert sorted(arn.rsplit("/", 2)[-2:][1] for arn in _arns(by_action["ecs:UpdateService"]["Resource"])) == [
-        settings.name("api"),
-        settings.name("web"),
+    # A release redeploys the compute stack through the main region's CDK bootstrap roles; CloudFormation's
+    # execution role rolls the services, so the release role itself touches no ECS service or IAM role.
+    assert not {action for action in actions if action.startswith(("ecs:", "iam:"))}
+    account, region = settings.aws.account_id, settings.aws.region
+    assert sorted(_arns(by_action["sts:AssumeRole"]["Resource"])) == sorted(
+        f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-{kind}-role-{account}-{region}"
+        for kind in ("deploy", "file-publishing", "lookup")
+    )
+
+
+def test_deploys_may_read_the_released_tags_they_resolve(aws, settings):
+    """CloudFormation resolves the compute stack's SSM-typed parameters with the deploying role's permissions."""
+    (policy,) = [
+        resource["Properties"]
+        for resource in resources(aws, settings, "data", "AWS::IAM::ManagedPolicy").values()
+        if resource["Properties"].get("ManagedPolicyName") == settings.name("released-tags-read")
     ]
-    assert all(f"service/{cluster}/" in arn for arn in _arns(by_action["ecs:UpdateService"]["Resource"]))
+    region, account = settings.aws.region, settings.aws.account_id
+    assert policy["Roles"] == [f"cdk-{CDK_QUALIFIER}-deploy-role-{account}-{region}"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "ssm:GetParameters"
+    assert sorted(_arns(statement["Resource"])) == sorted(
+        f"arn:aws:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}"
+        for image in ("backend", "frontend")
+    )
 
 
 def test_no_delivery_policy_is_inline(aws, settings):

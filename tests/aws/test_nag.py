@@ -150,11 +150,6 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
             f"{release_parameter_prefix(settings)}/*]",
             release_policy,
         ),
-        (
-            PACK,
-            f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{settings.name('compute')}-*]",
-            release_policy,
-        ),
     }
     for number in range(1, settings.database.read_replicas + 1):
         replica = f"data/Database/ReadReplica{number}"

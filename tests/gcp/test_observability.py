@@ -10,10 +10,10 @@ import pytest
 
 from gcp_stacks.alert_conditions import Target, conditions
 from gcp_stacks.dashboard import dashboard_json
-from gcp_stacks.observability import WORKLOADS, secret_manager_id
+from gcp_stacks.observability import WORKLOADS
 from shared import load_settings, replace_field
 from shared.alerts import INFO_EVENTS, Scope, Severity, alerts
-from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
+from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH, secret_manager_id
 from shared.stacks import GCP_COMPONENTS as COMPONENTS
 from tests.gcp.tf import ALL, one, reference, resources, stack
 from tests.synth import ROOT
