@@ -12,6 +12,7 @@ from scripts.outputs import of_environment
 from shared import ENVIRONMENTS, SettingsError, load_settings
 from shared.prices import AWS_FREE, AWS_PRICES, GCP_FREE, GCP_PRICES
 from shared.usage import USAGE, UsageAssumptions, usage
+from tests.synth import ROOT
 
 ALL = list(ENVIRONMENTS)
 # What an environment cannot run without: an estimate missing one of these has lost a resource.
@@ -79,3 +80,28 @@ def test_bad_usage_is_refused_naming_the_field(monkeypatch):
     monkeypatch.setitem(USAGE, "dev", replace(USAGE["dev"], static_egress_share=1.5))
     with pytest.raises(SettingsError, match="static_egress_share"):
         usage("dev")
+
+
+def _readme_estimates() -> dict[str, tuple[str, str]]:
+    """environment -> (AWS, GCP) as the README's Cost table shows them."""
+    section = (ROOT / "README.md").read_text().split("\n## Cost\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[0] in ENVIRONMENTS:
+            rows[cells[0]] = (cells[1], cells[2])
+    return rows
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_readme_shows_the_aws_estimate(aws, environment):
+    settings = load_settings(environment)
+    total = sum(totals(aws_lines(of_environment(aws.templates, settings), settings, usage(environment))).values())
+    assert _readme_estimates()[environment][0] == f"${total:,.0f}", "update the README's Cost section (make cost)"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_readme_shows_the_gcp_estimate(gcp_stacks, environment):
+    settings = load_settings(environment)
+    total = sum(totals(gcp_lines(of_environment(gcp_stacks, settings), settings, usage(environment))).values())
+    assert _readme_estimates()[environment][1] == f"${total:,.0f}", "update the README's Cost section (make cost)"
