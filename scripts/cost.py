@@ -228,6 +228,15 @@ def _config_rule(ctx: Context, logical_id: str, p: dict) -> list[Line]:
     return [Line("security", "Config rule (1,000 evaluations)", 1000 * _aws("config_rule_evaluation"))]
 
 
+def _conformance_pack(ctx: Context, logical_id: str, p: dict) -> list[Line]:
+    # A pack's rules are evaluated like single rules: about a thousand evaluations a month each, 20 rules assumed.
+    return [Line("security", "Config conformance pack (20,000 evaluations)", 20000 * _aws("config_rule_evaluation"))]
+
+
+def _composite_alarm(ctx: Context, logical_id: str, p: dict) -> list[Line]:
+    return [Line("monitoring", "composite alarm", _aws("composite_alarm_month"))]
+
+
 def _trail(ctx: Context, logical_id: str, p: dict) -> list[Line]:
     return [Line("security", "CloudTrail (first trail)", _aws("cloudtrail_first_trail"))]
 
@@ -255,6 +264,8 @@ AWS_RULES: dict[str, Callable[[Context, str, dict], list[Line]]] = {
     "AWS::Config::ConfigurationRecorder": _config_recorder,
     "AWS::Config::ConfigRule": _config_rule,
     "AWS::CloudTrail::Trail": _trail,
+    "AWS::Config::ConformancePack": _conformance_pack,
+    "AWS::CloudWatch::CompositeAlarm": _composite_alarm,
 }
 
 

@@ -93,6 +93,7 @@ AWS_PRICES: dict[str, Price] = {
     "cloudtrail_first_trail": Price(0.0, "management events of the first trail are free", _CLOUDTRAIL),
     "config_item": Price(0.003, "configuration item recorded", _CONFIG),
     "config_rule_evaluation": Price(0.001, "rule evaluation (first 100,000)", _CONFIG),
+    "composite_alarm_month": Price(0.50, "composite alarm-month", _CLOUDWATCH),
     "backup_gb_month": Price(0.05, "GB-month of RDS snapshot in a backup vault (warm)", _BACKUP),
 }
 
@@ -208,6 +209,13 @@ AWS_FREE: dict[str, str] = {
     "AWS::Backup::BackupVault": "priced as the backup storage it holds",
     "AWS::Backup::BackupSelection": "priced as the backup storage it holds",
     "AWS::Backup::BackupPlan": "priced as the backup storage it holds",
+    "AWS::SecurityHub::Standard": "priced per security check on the hub",
+    "AWS::Config::DeliveryChannel": "configuration; its bucket is priced",
+    "AWS::Lambda::Permission": "configuration",
+    "AWS::Lambda::EventInvokeConfig": "configuration",
+    "AWS::IAM::InstanceProfile": "IAM is free",
+    "AWS::CloudFormation::WaitConditionHandle": "not a billable resource",
+    "AWS::GuardDuty::Filter": "part of the detector",
 }
 
 GCP_FREE: dict[str, str] = {

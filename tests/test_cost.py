@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.cost import AWS_RULES, COMPONENTS, GCP_RULES, aws_lines, gcp_lines, totals, unpriced
+from scripts.cost import AWS_RULES, COMPONENTS, GCP_RULES, Context, aws_lines, gcp_lines, totals, unpriced
 from scripts.outputs import of_environment
 from shared import ENVIRONMENTS, SettingsError, load_settings
 from shared.prices import AWS_FREE, AWS_PRICES, GCP_FREE, GCP_PRICES
@@ -105,3 +105,22 @@ def test_readme_shows_the_gcp_estimate(gcp_stacks, environment):
     settings = load_settings(environment)
     total = sum(totals(gcp_lines(of_environment(gcp_stacks, settings), settings, usage(environment))).values())
     assert _readme_estimates()[environment][1] == f"${total:,.0f}", "update the README's Cost section (make cost)"
+
+
+@pytest.mark.parametrize(
+    "resource_type",
+    [
+        "AWS::GuardDuty::Detector",
+        "AWS::SecurityHub::Hub",
+        "AWS::Config::ConfigurationRecorder",
+        "AWS::Config::ConfigRule",
+        "AWS::Config::ConformancePack",
+        "AWS::CloudTrail::Trail",
+        "AWS::CloudWatch::CompositeAlarm",
+    ],
+)
+def test_rules_ready_for_the_operations_stacks_price_without_error(resource_type):
+    """Rules for types the compliance work brings: they read no property, so an empty one must price."""
+    settings = load_settings("production")
+    lines = AWS_RULES[resource_type](Context(settings, usage("production"), {}), "Resource", {})
+    assert lines and all(line.usd >= 0 and line.component in COMPONENTS for line in lines)
