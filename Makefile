@@ -123,3 +123,16 @@ deploy-gcp:
 
 clean:
 	rm -rf cdk.out cdktf.out .venv node_modules .deps
+
+# Views of the synthesized outputs. Each runs `make synth` first (about a minute), so they never read stale outputs;
+# `make parity cost diagram` synthesizes once.
+.PHONY: parity cost diagram
+
+parity: synth
+	@$(VENV_BIN)/python -m scripts.parity
+
+cost: synth
+	@$(VENV_BIN)/python -m scripts.cost
+
+diagram: synth
+	@$(VENV_BIN)/python -m scripts.diagram

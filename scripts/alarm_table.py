@@ -10,18 +10,13 @@ import json
 import sys
 from pathlib import Path
 
+from scripts.outputs import alarm_period_seconds
 from shared import ENVIRONMENTS, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTES = {"critical": "PagerDuty", "warning": "email", "info": "Slack (AWS Chatbot)"}
 OPERATORS = {"GreaterThanThreshold": ">", "LessThanThreshold": "<"}
 HEADER = "| alarm | severity -> route | fires when | for | missing data |\n| --- | --- | --- | --- | --- |"
-
-
-def _period_seconds(properties: dict) -> int:
-    if "Period" in properties:
-        return properties["Period"]
-    return next(query["MetricStat"]["Period"] for query in properties["Metrics"] if "MetricStat" in query)
 
 
 def _watched(properties: dict) -> str:
@@ -32,7 +27,7 @@ def _watched(properties: dict) -> str:
 
 
 def _duration(properties: dict) -> str:
-    period = _period_seconds(properties)
+    period = alarm_period_seconds(properties)
     evaluations = properties["EvaluationPeriods"]
     if period % 86400 == 0:
         return f"{evaluations * period // 86400} d (daily datapoint)"

@@ -1,0 +1,453 @@
+"""Parity from the outputs: what each cloud will deploy, read back from its synthesized templates, set beside the
+settings value and beside the other cloud.
+
+`extract_aws` and `extract_gcp` read every value this check knows about from one environment's stacks; `CONCEPTS`
+says, for each, the settings value it must equal and whether the two clouds must agree. A concept that exists on one
+cloud only is listed by name in `AWS_ONLY` / `GCP_ONLY`; tests/test_parity.py fails when an extractor returns a value
+no concept compares, so a new value cannot slip in unnoticed.
+
+`make parity` (after `make synth`): one table per environment, exit 1 on any disagreement.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from scripts.outputs import (
+    alarm_period_seconds,
+    aws_alarms,
+    aws_resources,
+    gcp_alert_policies,
+    gcp_resources,
+    load_aws,
+    load_gcp,
+    of_environment,
+)
+from shared import ENVIRONMENTS, Settings, load_settings
+from shared.alerts import Alert, Severity, alerts
+
+SECONDS_PER_DAY = 86400
+# The same application service under each cloud's name: ECS service `<prefix>-backend`, Cloud Run `<prefix>-api`.
+SERVICES = {"backend": "api", "frontend": "web"}
+
+# Concepts that exist on one cloud only, named so that a new one is a deliberate choice (tests check these lists).
+AWS_ONLY = (
+    # ElastiCache keeps this many daily snapshots; Memorystore keeps only its latest RDB snapshot.
+    "cache snapshot retention (days)",
+    "AWS address ranges",
+)
+GCP_ONLY = (
+    # Memorystore's RDB snapshot interval; ElastiCache snapshots once a day, not configurable.
+    "cache snapshot period (hours)",
+    "GCP address ranges",
+)
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    setting: str  # the settings field(s) it comes from
+    aws: Callable[[Settings], object] | None  # the value AWS must show; None: not on AWS
+    gcp: Callable[[Settings], object] | None  # the value GCP must show; None: not on GCP
+    across: bool = True  # both clouds must show the same value (False: each cloud has its own settings field)
+
+
+@dataclass(frozen=True)
+class Row:
+    concept: Concept
+    expected_aws: object
+    expected_gcp: object
+    aws: object
+    gcp: object
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        for cloud, expected, actual, wanted in (
+            ("AWS", self.expected_aws, self.aws, self.concept.aws),
+            ("GCP", self.expected_gcp, self.gcp, self.concept.gcp),
+        ):
+            if wanted is not None and actual != expected:
+                found.append(f"{cloud} shows {actual!r}, settings say {expected!r}")
+        if self.concept.across and self.concept.aws and self.concept.gcp and self.aws != self.gcp:
+            found.append(f"AWS {self.aws!r} differs from GCP {self.gcp!r}")
+        return found
+
+    @property
+    def agrees(self) -> bool:
+        return not self.problems
+
+
+def _one(values: Iterable) -> object:
+    """One value when every resource shows the same; otherwise all of them, which then disagrees."""
+    distinct = sorted(set(values), key=repr)
+    if not distinct:
+        return None
+    return distinct[0] if len(distinct) == 1 else tuple(distinct)
+
+
+def _days(seconds: str | int) -> int:
+    return int(str(seconds).removesuffix("s")) // SECONDS_PER_DAY
+
+
+def concepts(settings: Settings) -> list[Concept]:
+    r = lambda name: lambda s: getattr(s.resilience, name)  # noqa: E731
+    rows = []
+    for alert in alerts(settings):
+        key = alert.key
+        threshold = lambda s, key=key: _catalog(s)[key].threshold  # noqa: E731
+        minutes = lambda s, key=key: _catalog(s)[key].duration_minutes  # noqa: E731
+        rows.append(Concept(f"alert {key}: threshold", f"alerts.{key} ({alert.unit})", threshold, threshold))
+        rows.append(Concept(f"alert {key}: minutes", f"alerts.{key} duration", minutes, minutes))
+    rows += [
+        Concept(
+            "backup retention (days)",
+            "resilience.backup_retention_days",
+            r("backup_retention_days"),
+            r("backup_retention_days"),
+        ),
+        Concept(
+            "log retention (days)", "resilience.log_retention_days", r("log_retention_days"), r("log_retention_days")
+        ),
+        # RDS restores to any second of its backup retention; Cloud SQL of its transaction-log retention.
+        Concept(
+            "point-in-time window (days)",
+            "resilience.backup_retention_days / point_in_time_recovery_days",
+            r("backup_retention_days"),
+            r("point_in_time_recovery_days"),
+            across=False,
+        ),
+        Concept("rate limit (requests, seconds)", "edge.rate_limit_requests, rate_limit_window_seconds", _rate, _rate),
+        Concept("key rotation (days)", "resilience.key_rotation_days", r("key_rotation_days"), r("key_rotation_days")),
+        Concept(
+            "secret rotation (days)",
+            "resilience.secret_rotation_days",
+            r("secret_rotation_days"),
+            r("secret_rotation_days"),
+        ),
+        Concept("PostgreSQL major", "database.postgres_version", _postgres, _postgres),
+        Concept("Redis major", "cache.redis_major_version", _redis, _redis),
+        Concept(
+            "deletion protection", "resilience.deletion_protection", r("deletion_protection"), r("deletion_protection")
+        ),
+        Concept(
+            "cache snapshot retention (days)",
+            "cache.snapshot_retention_days",
+            lambda s: s.cache.snapshot_retention_days,
+            None,
+        ),
+        Concept(
+            "cache snapshot period (hours)",
+            "cache.gcp_snapshot_period_hours",
+            None,
+            lambda s: s.cache.gcp_snapshot_period_hours,
+        ),
+        Concept("AWS address ranges", "network.aws_*", _aws_ranges, None),
+        Concept("GCP address ranges", "network.gcp_*", None, _gcp_ranges),
+    ]
+    for service in SERVICES:
+        rows.append(
+            Concept(
+                f"{service} scaling (min, max)",
+                f"compute.{service}.fargate_min/max_tasks / cloud_run_min/max_instances",
+                lambda s, service=service: _bounds(s, service, "fargate", "tasks"),
+                lambda s, service=service: _bounds(s, service, "cloud_run", "instances"),
+                across=False,
+            )
+        )
+    return rows
+
+
+def _catalog(settings: Settings) -> dict[str, Alert]:
+    return {alert.key: alert for alert in alerts(settings)}
+
+
+def _rate(settings: Settings) -> tuple[int, int]:
+    return settings.edge.rate_limit_requests, settings.edge.rate_limit_window_seconds
+
+
+def _postgres(settings: Settings) -> int:
+    return int(settings.database.postgres_major_version)
+
+
+def _redis(settings: Settings) -> int:
+    return settings.cache.redis_major_version
+
+
+def _bounds(settings: Settings, service: str, platform: str, unit: str) -> tuple[int, int]:
+    sizing = getattr(settings.compute, service)
+    return getattr(sizing, f"{platform}_min_{unit}"), getattr(sizing, f"{platform}_max_{unit}")
+
+
+def _aws_ranges(settings: Settings) -> tuple[str, ...]:
+    n = settings.network
+    return tuple(
+        sorted({n.aws_vpc_cidr, *n.aws_public_subnet_cidrs, *n.aws_app_subnet_cidrs, *n.aws_database_subnet_cidrs})
+    )
+
+
+def _gcp_ranges(settings: Settings) -> tuple[str, ...]:
+    return tuple(sorted({settings.network.gcp_app_subnet_cidr, settings.network.gcp_private_services_cidr}))
+
+
+# --- AWS ---------------------------------------------------------------------------------------------------
+
+
+def extract_aws(templates: dict[str, dict], settings: Settings) -> dict[str, object]:
+    """Every compared value of one environment's CloudFormation templates."""
+    found: dict[str, list] = {}
+
+    def add(name: str, value: object) -> None:
+        found.setdefault(name, []).append(value)
+
+    for (_, key), properties in aws_alarms(templates, settings).items():
+        period, evaluations = alarm_period_seconds(properties), properties["EvaluationPeriods"]
+        add(f"alert {key}: threshold", properties["Threshold"])
+        # A daily datapoint (certificate expiry) fires on the first check under the threshold: count checks.
+        add(f"alert {key}: minutes", evaluations if period >= SECONDS_PER_DAY else period * evaluations // 60)
+    services = {}
+    for _, logical_id, resource in aws_resources(templates):
+        kind, p = resource["Type"], resource.get("Properties", {})
+        if kind == "AWS::RDS::DBInstance":
+            if "EngineVersion" in p:  # a read replica inherits its source's version
+                add("PostgreSQL major", int(str(p["EngineVersion"]).partition(".")[0]))
+            add("deletion protection", bool(p.get("DeletionProtection", False)))
+            if "SourceDBInstanceIdentifier" not in p:
+                add("backup retention (days)", p.get("BackupRetentionPeriod"))
+                add("point-in-time window (days)", p.get("BackupRetentionPeriod"))
+        elif kind == "AWS::ElastiCache::ReplicationGroup":
+            add("Redis major", int(str(p["EngineVersion"]).partition(".")[0]))
+            add("cache snapshot retention (days)", p.get("SnapshotRetentionLimit", 0))
+        elif kind == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+            attributes = {a["Key"]: a["Value"] for a in p.get("LoadBalancerAttributes", [])}
+            add("deletion protection", attributes.get("deletion_protection.enabled") == "true")
+        elif kind == "AWS::Logs::LogGroup":
+            add("log retention (days)", p.get("RetentionInDays"))
+        elif kind == "AWS::KMS::Key":
+            add("key rotation (days)", p.get("RotationPeriodInDays") if p.get("EnableKeyRotation") else None)
+        elif kind == "AWS::SecretsManager::RotationSchedule":
+            rules = p.get("RotationRules", {})
+            rate = re.fullmatch(r"rate\((\d+) days?\)", rules.get("ScheduleExpression", ""))
+            add("secret rotation (days)", int(rate.group(1)) if rate else rules.get("AutomaticallyAfterDays"))
+        elif kind == "AWS::WAFv2::WebACL":
+            for rule in p.get("Rules", []):
+                statement = rule["Statement"].get("RateBasedStatement")
+                if statement:
+                    add("rate limit (requests, seconds)", (statement["Limit"], statement["EvaluationWindowSec"]))
+        elif kind in ("AWS::EC2::VPC", "AWS::EC2::Subnet") and "CidrBlock" in p:
+            add("AWS address ranges", p["CidrBlock"])
+        elif kind == "AWS::ECS::Service":
+            services[logical_id] = p["ServiceName"]
+        elif kind == "AWS::ApplicationAutoScaling::ScalableTarget" and p.get("ScalableDimension", "").startswith(
+            "ecs:"
+        ):
+            add(("scaling", _service_of(p["ResourceId"])), (p["MinCapacity"], p["MaxCapacity"]))
+    values = {name: _one(items) for name, items in found.items() if not isinstance(name, tuple)}
+    if "AWS address ranges" in values:
+        values["AWS address ranges"] = tuple(sorted(set(found["AWS address ranges"])))
+    for (_, logical_id), bounds in ((name, items) for name, items in found.items() if isinstance(name, tuple)):
+        service = services.get(logical_id, logical_id).removeprefix(settings.prefix + "-")
+        values[f"{service} scaling (min, max)"] = _one(bounds)
+    return values
+
+
+def _service_of(resource_id: dict | str) -> str:
+    """The ECS service's logical id inside `service/<cluster>/<name>` (a Fn::Join with a GetAtt of the service)."""
+    for part in resource_id.get("Fn::Join", ["", []])[1] if isinstance(resource_id, dict) else []:
+        if isinstance(part, dict) and "Fn::GetAtt" in part:
+            return part["Fn::GetAtt"][0]
+    return str(resource_id)
+
+
+# --- GCP ---------------------------------------------------------------------------------------------------
+
+
+def _gcp_threshold(alert: Alert, conditions: list[dict]) -> tuple[float, int]:
+    """(threshold in the catalog's unit, minutes) of a policy: ratios become percent, milliseconds seconds.
+
+    A policy may hold a second condition in the other direction (the database's "is up" beside its failure
+    count): the one in the alert's direction carries the threshold. Free disk is watched as used disk, so a
+    lone condition in the other direction is the complement.
+    """
+    wanted = "COMPARISON_GT" if alert.fires_above else "COMPARISON_LT"
+    thresholds = [c["condition_threshold"] for c in conditions if "condition_threshold" in c]
+    same = [t for t in thresholds if t["comparison"] == wanted]
+    threshold = (same or thresholds)[0]
+    value = float(threshold["threshold_value"])
+    if alert.unit == "percent":
+        value = value * 100 if same else 100 - value * 100
+    elif alert.unit == "seconds":
+        value = value / 1000
+    (aggregation,) = threshold["aggregations"]
+    seconds = int(threshold.get("duration", "0s").removesuffix("s")) or int(
+        aggregation["alignment_period"].removesuffix("s")
+    )
+    return round(value, 6), seconds // 60
+
+
+def extract_gcp(stacks: dict[str, dict], settings: Settings) -> dict[str, object]:
+    """Every compared value of one environment's Terraform JSON."""
+    found: dict[str, list] = {}
+
+    def add(name: str, value: object) -> None:
+        found.setdefault(name, []).append(value)
+
+    catalog = _catalog(settings)
+    for policy in gcp_alert_policies(stacks):
+        key = policy["user_labels"]["alert"]
+        if policy["user_labels"]["severity"] == Severity.INFO.value or key not in catalog:
+            continue
+        threshold, minutes = _gcp_threshold(catalog[key], policy["conditions"])
+        add(f"alert {key}: threshold", threshold)
+        add(f"alert {key}: minutes", minutes)
+    for _, kind, _, body in gcp_resources(stacks):
+        if kind == "google_sql_database_instance":
+            add("PostgreSQL major", int(body["database_version"].removeprefix("POSTGRES_")))
+            add("deletion protection", bool(body.get("deletion_protection")))
+            add("deletion protection", bool(body["settings"].get("deletion_protection_enabled")))
+            backup = body["settings"].get("backup_configuration")
+            if backup and "master_instance_name" not in body:
+                retention = backup["backup_retention_settings"]
+                # One automated backup a day: a count of backups is a number of days.
+                add(
+                    "backup retention (days)",
+                    retention["retained_backups"] if retention["retention_unit"] == "COUNT" else None,
+                )
+                pitr = backup.get("point_in_time_recovery_enabled")
+                add("point-in-time window (days)", backup.get("transaction_log_retention_days") if pitr else 0)
+        elif kind == "google_redis_instance":
+            add("Redis major", int(body["redis_version"].split("_")[1]))
+            add("deletion protection", bool(body.get("deletion_protection")))
+            period = body.get("persistence_config", {}).get("rdb_snapshot_period")
+            add("cache snapshot period (hours)", _SNAPSHOT_HOURS.get(period))
+        elif kind == "google_cloud_run_v2_service":
+            add("deletion protection", bool(body.get("deletion_protection")))
+            scaling = body["template"].get("scaling", {})
+            workload = body["name"].removeprefix(settings.prefix + "-")
+            service = next((s for s, w in SERVICES.items() if w == workload), workload)
+            add(f"{service} scaling (min, max)", (scaling.get("min_instance_count"), scaling.get("max_instance_count")))
+        elif kind == "google_logging_project_bucket_config":
+            add("log retention (days)", body.get("retention_days"))
+        elif kind == "google_storage_bucket" and "retention_policy" in body:
+            add("log retention (days)", _days(body["retention_policy"]["retention_period"]))
+        elif kind == "google_kms_crypto_key":
+            add("key rotation (days)", _days(body["rotation_period"]) if "rotation_period" in body else None)
+        elif kind == "google_secret_manager_secret":
+            rotation = body.get("rotation", {}).get("rotation_period")
+            add("secret rotation (days)", _days(rotation) if rotation else None)
+        elif kind == "google_compute_security_policy":
+            for rule in body.get("rule", []):
+                limit = rule.get("rate_limit_options", {}).get("rate_limit_threshold")
+                if limit:
+                    add("rate limit (requests, seconds)", (limit["count"], limit["interval_sec"]))
+        elif kind == "google_compute_subnetwork":
+            add("GCP address ranges", body["ip_cidr_range"])
+        elif kind == "google_compute_global_address" and body.get("address_type") == "INTERNAL":
+            add("GCP address ranges", f"{body['address']}/{body['prefix_length']}")
+    values = {name: _one(items) for name, items in found.items()}
+    if "GCP address ranges" in values:
+        values["GCP address ranges"] = tuple(sorted(set(found["GCP address ranges"])))
+    return values
+
+
+_SNAPSHOT_HOURS = {"ONE_HOUR": 1, "SIX_HOURS": 6, "TWELVE_HOURS": 12, "TWENTY_FOUR_HOURS": 24}
+
+
+# --- comparing ---------------------------------------------------------------------------------------------
+
+
+def rows(settings: Settings, aws: dict[str, object] | None, gcp: dict[str, object] | None) -> list[Row]:
+    """One row per concept. A cloud given as None is not compared (its expected value stands in for it)."""
+    found = []
+    for concept in concepts(settings):
+        expected_aws = concept.aws(settings) if concept.aws else None
+        expected_gcp = concept.gcp(settings) if concept.gcp else None
+        found.append(
+            Row(
+                concept,
+                expected_aws,
+                expected_gcp,
+                expected_aws if aws is None else aws.get(concept.name),
+                expected_gcp if gcp is None else gcp.get(concept.name),
+            )
+        )
+    return found
+
+
+def unlisted(extracted: dict[str, object], settings: Settings, cloud: str) -> list[str]:
+    """Extracted values no concept compares on that cloud: each must be compared or named one-cloud-only."""
+    known = {c.name for c in concepts(settings) if getattr(c, cloud) is not None}
+    return sorted(set(extracted) - known)
+
+
+def overlaps(aws_ranges: Iterable[str], gcp_ranges: Iterable[str]) -> list[tuple[str, str]]:
+    """(AWS range, GCP range) pairs that overlap: the clouds may be peered, so none may."""
+    return [
+        (a, g)
+        for a in sorted(aws_ranges)
+        for g in sorted(gcp_ranges)
+        if ipaddress.ip_network(a).overlaps(ipaddress.ip_network(g))
+    ]
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def table(settings: Settings, found: list[Row], ranges_overlap: list[tuple[str, str]]) -> str:
+    lines = [
+        f"\n{settings.environment}",
+        "| setting | settings value | AWS | GCP | agrees |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in found:
+        if row.concept.across or not (row.concept.aws and row.concept.gcp):
+            expected = _show(row.expected_aws if row.concept.aws else row.expected_gcp)
+        else:
+            expected = f"AWS {_show(row.expected_aws)} / GCP {_show(row.expected_gcp)}"
+        verdict = "yes" if row.agrees else "NO: " + "; ".join(row.problems)
+        scope = "" if row.concept.aws and row.concept.gcp else (" (AWS only)" if row.concept.aws else " (GCP only)")
+        lines.append(
+            f"| {row.concept.name}{scope} | {expected} | {_show(row.aws) if row.concept.aws else 'n/a'} | "
+            f"{_show(row.gcp) if row.concept.gcp else 'n/a'} | {verdict} |"
+        )
+    verdict = "yes" if not ranges_overlap else "NO: " + "; ".join(f"{a} overlaps {g}" for a, g in ranges_overlap)
+    lines.append(f"| AWS and GCP ranges apart | no overlap | | | {verdict} |")
+    return "\n".join(lines)
+
+
+def check(settings: Settings, aws_templates: dict[str, dict], gcp_stacks: dict[str, dict]) -> tuple[str, bool]:
+    """The table of one environment and whether every row agrees."""
+    aws = extract_aws(of_environment(aws_templates, settings), settings)
+    gcp = extract_gcp(of_environment(gcp_stacks, settings), settings)
+    found = rows(settings, aws, gcp)
+    clash = overlaps(aws.get("AWS address ranges") or (), gcp.get("GCP address ranges") or ())
+    strays = [f"AWS {name}" for name in unlisted(aws, settings, "aws")]
+    strays += [f"GCP {name}" for name in unlisted(gcp, settings, "gcp")]
+    text = table(settings, found, clash)
+    if strays:
+        text += "\nvalues read but neither compared nor listed as one-cloud-only: " + ", ".join(strays)
+    return text, all(row.agrees for row in found) and not clash and not strays
+
+
+def main() -> int:
+    aws_templates, gcp_stacks = load_aws(), load_gcp()
+    ok = True
+    for environment in ENVIRONMENTS:
+        text, agrees = check(load_settings(environment), aws_templates, gcp_stacks)
+        print(text)
+        ok &= agrees
+    print("\nparity: every value agrees" if ok else "\nparity: DISAGREEMENT (rows marked NO)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
