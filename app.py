@@ -3,7 +3,9 @@
 
 import os
 import sys
+from pathlib import Path
 
+from aws_stacks.findings import open_findings
 from aws_stacks.selection import APP_CONTEXT, cli_context, select
 from shared import SettingsError
 
@@ -24,7 +26,13 @@ def main() -> None:
 
     app = cdk.App(context=APP_CONTEXT)
     build_platform(app, all_settings)
-    app.synth()
+    try:
+        app.synth()
+    except RuntimeError as error:
+        findings = open_findings(Path(app.outdir))
+        if "ValidationFailed" not in str(error) or not findings:
+            raise
+        sys.exit("error: cdk-nag findings are open:\n  " + "\n  ".join(findings))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,26 @@ RETIRED_KEYS = {
 }
 
 
+def cdk_json_context(cdk_json_path: str) -> dict:
+    """The context `cdk synth` hands the app from cdk.json: its `context`, plus the keys the CLI derives from its
+    own settings (as CLI 2.1148 does; tests/test_synth_context.py compares against the real CLI).
+
+    `make synth` and the tests run the app with this instead of through the CLI, which saves the CLI's start-up.
+    The one key left out is `@aws-cdk/core:failSynthOnValidationErrors: false`: the CLI sets it and then fails on
+    the report itself; run directly, the app fails on it.
+    """
+    with open(cdk_json_path, encoding="utf-8") as file:
+        cdk_json = json.load(file)
+    context = dict(cdk_json.get("context", {}))
+    context["aws:cdk:enable-asset-metadata"] = cdk_json.get("assetMetadata", True)
+    if cdk_json.get("pathMetadata", True):
+        context["aws:cdk:enable-path-metadata"] = True
+    if not cdk_json.get("versionReporting", True):
+        context["aws:cdk:disable-version-reporting"] = True
+    context["aws:cdk:bundling-stacks"] = ["**"]
+    return context
+
+
 def cli_context(environ: Mapping[str, str] | None = None) -> dict:
     """The context the CDK CLI hands the app: CDK_CONTEXT_JSON, or a file when it is too large for the env."""
     environ = os.environ if environ is None else environ

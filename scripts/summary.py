@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from aws_stacks.findings import plugin_reports
 from shared import ENVIRONMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,11 +42,11 @@ def gcp_rows(outdir: Path) -> list[tuple[str, str, str, int]]:
 
 def nag_tally(outdir: Path) -> str:
     """Counts of acknowledged and open findings per rule pack, from the cloud assembly's validation report."""
-    path = outdir / "validation-report.json"
-    if not path.exists():
+    reports = plugin_reports(outdir)
+    if not reports:
         return "cdk-nag: no validation report in cdk.out/"
     parts, open_total = [], 0
-    for report in json.loads(path.read_text()).get("pluginReports", []):
+    for report in reports:
         acknowledged = sum(len(item["violatingConstructs"]) for item in report.get("suppressedViolations", []))
         still_open = sum(len(item["violatingConstructs"]) for item in report.get("violations", []))
         open_total += still_open

@@ -1,4 +1,4 @@
-"""`make synth`: validate settings once, then run the two CLIs side by side, each into its own log.
+"""`make synth`: validate settings once, then synthesize both apps side by side, each into its own log.
 
 Bad settings stop here, in well under a second, before either jsii runtime starts. The two
 syntheses are independent, so on a 2-core machine they run at once; their output goes to
@@ -9,6 +9,7 @@ side's log, named. The table of stacks comes last.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from aws_stacks.selection import cdk_json_context
 from shared import SettingsError, load_all
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +34,24 @@ QUIET = {
 class Side:
     cloud: str
     command: tuple[str, ...]
-    output: str  # the folder the CLI writes, removed first so no stale stack survives
+    output: str  # the folder the app writes, removed first so no stale stack survives
+    environ: tuple[tuple[str, str], ...] = ()  # what the CLI would hand the app
 
 
-SIDES = {
-    "aws": Side("aws", ("node_modules/.bin/cdk", "synth", "--quiet"), "cdk.out"),
-    "gcp": Side("gcp", ("node_modules/.bin/cdktf", "synth"), "cdktf.out"),
-}
+def _sides() -> dict[str, Side]:
+    """Each app run the way its CLI runs it (`cdk synth`, `cdktf synth`): the same context and output folder, so
+    the same bytes (tests/test_synth_context.py), without the CLIs' own start-up on the critical path."""
+    aws_context = json.dumps(cdk_json_context(str(ROOT / "cdk.json")))
+    python = ".venv/bin/python"
+    return {
+        "aws": Side(
+            "aws", (python, "app.py"), "cdk.out", (("CDK_OUTDIR", "cdk.out"), ("CDK_CONTEXT_JSON", aws_context))
+        ),
+        "gcp": Side("gcp", (python, "gcp_app.py"), "cdktf.out", (("CDKTF_OUTDIR", "cdktf.out"),)),
+    }
+
+
+SIDES = _sides()
 
 
 def check_settings() -> bool:
@@ -64,7 +77,9 @@ def run(clouds: list[str]) -> int:
         log = LOGS / f"synth-{cloud}.log"
         handle = log.open("w")
         started = time.perf_counter()
-        process = subprocess.Popen(side.command, cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            side.command, cwd=ROOT, env={**environ, **dict(side.environ)}, stdout=handle, stderr=subprocess.STDOUT
+        )
         running.append((side, process, handle, log, started))
         print(f"{cloud}: synthesizing ({side.output}/, log: {log.relative_to(ROOT)})", flush=True)
     failed = []

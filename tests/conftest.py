@@ -7,7 +7,7 @@ import os
 import pytest
 
 from tests.snapshots import CloudFormationSnapshot, TerraformSnapshot
-from tests.synth import AwsSynth, synth_aws, synth_gcp
+from tests.synth import AwsSynth, synth_aws, synth_gcp, with_cfn_lint
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -16,7 +16,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 @pytest.fixture(scope="session")
 def aws(tmp_path_factory) -> AwsSynth:
     """Every AWS stack of every environment, with the cdk-nag report."""
-    return synth_aws(tmp_path_factory.mktemp("cdk.out"))
+    return with_cfn_lint(synth_aws(tmp_path_factory.mktemp("cdk.out")))
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,21 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT_INSTEAD_OF_FAILING = {"@aws-cdk/core:failSynthOnValidationErrors": False}
 
 
-# cdk.json settings the CLI turns into context keys of the same meaning.
-_CLI_SETTINGS_AS_CONTEXT = {
-    "versionReporting": "aws:cdk:version-reporting",
-    "pathMetadata": "aws:cdk:enable-path-metadata",
-}
-
-
 def cdk_json_context() -> dict:
     """A bare `App()` does not read cdk.json: pass its context so tests see what `cdk synth` sees."""
-    cdk_json = json.loads((ROOT / "cdk.json").read_text())
-    context = dict(cdk_json.get("context", {}))
-    for setting, key in _CLI_SETTINGS_AS_CONTEXT.items():
-        if setting in cdk_json:
-            context[key] = cdk_json[setting]
-    return context
+    from aws_stacks.selection import cdk_json_context as from_cdk_json
+
+    return from_cdk_json(str(ROOT / "cdk.json"))
 
 
 @dataclass(frozen=True)
@@ -34,6 +27,35 @@ class AwsSynth:
     directory: Path
     templates: dict[str, dict]  # stack name -> CloudFormation template
     validation_report: dict | None  # cdk-nag findings, None when the report is absent
+    cfn_lint: CfnLint | None = None  # started in the background once the templates exist
+
+
+class CfnLint:
+    """cfn-lint over the templates in a background process, with the committed `.cfnlintrc.yaml`.
+
+    It is the slowest check (pure Python, ~10 s here) and needs no jsii: started as soon as the templates are
+    written, it runs on the core the GCP worker has left idle while the AWS worker goes on with its tests.
+    """
+
+    def __init__(self, templates: list[Path], processes: int = 1) -> None:
+        executable = Path(sys.executable).parent / "cfn-lint"
+        chunks = [templates[index::processes] for index in range(processes)]
+        self._runs = [
+            subprocess.Popen(
+                [str(executable), "--format", "parseable", *map(str, chunk)],
+                cwd=ROOT,  # picks up .cfnlintrc.yaml
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for chunk in chunks
+            if chunk
+        ]
+
+    def result(self) -> tuple[int, str]:
+        """The worst exit code and every process's output, once all have finished."""
+        outputs = [run.communicate()[0] for run in self._runs]
+        return max(run.returncode for run in self._runs), "".join(outputs)
 
 
 def synth_aws(outdir: Path, extra_context: dict | None = None) -> AwsSynth:
@@ -50,6 +72,11 @@ def synth_aws(outdir: Path, extra_context: dict | None = None) -> AwsSynth:
     report_path = Path(assembly.directory) / "validation-report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else None
     return AwsSynth(Path(assembly.directory), templates, report)
+
+
+def with_cfn_lint(result: AwsSynth) -> AwsSynth:
+    paths = sorted(result.directory / f"{name}.template.json" for name in result.templates)
+    return dataclasses.replace(result, cfn_lint=CfnLint(paths))
 
 
 def synth_gcp(outdir: Path | None = None) -> dict[str, dict]:

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from aws_stacks.findings import open_findings
 from scripts import preflight, summary
 from tests.synth import ROOT
 
@@ -99,3 +100,21 @@ def test_a_failing_side_is_named_with_its_log(monkeypatch, tmp_path, capsys):
     assert "aws: done" in out
     assert "gcp: FAILED (exit 3)" in out and "provider exploded" in out
     assert "synth failed: gcp" in err
+
+
+def test_open_findings_name_pack_rule_construct_and_the_acknowledgement_id(tmp_path):
+    report = {
+        "pluginReports": [
+            {
+                "pluginName": "AwsSolutions",
+                "violations": [
+                    {"ruleName": "AwsSolutions-S1", "violatingConstructs": [{"constructPath": "Stack/Bucket/Resource"}]}
+                ],
+                "suppressedViolations": [],
+            }
+        ]
+    }
+    (tmp_path / "validation-report.json").write_text(json.dumps(report))
+    (line,) = open_findings(tmp_path)
+    assert "AwsSolutions-S1 on Stack/Bucket/Resource" in line and "'AwsSolutions::AwsSolutions-S1'" in line
+    assert open_findings(tmp_path / "missing") == []
