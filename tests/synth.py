@@ -31,13 +31,13 @@ class AwsSynth:
 
 
 class CfnLint:
-    """cfn-lint over the templates in a background process, with the committed `.cfnlintrc.yaml`.
+    """cfn-lint over the templates in two background processes, with the committed `.cfnlintrc.yaml`.
 
     It is the slowest check (pure Python, ~10 s here) and needs no jsii: started as soon as the templates are
     written, it runs on the core the GCP worker has left idle while the AWS worker goes on with its tests.
     """
 
-    def __init__(self, templates: list[Path], processes: int = 1) -> None:
+    def __init__(self, templates: list[Path], processes: int = 2) -> None:
         executable = Path(sys.executable).parent / "cfn-lint"
         chunks = [templates[index::processes] for index in range(processes)]
         self._runs = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from gcp_stacks.edge import WAF_RULE_SETS
 from shared import load_settings
 from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
@@ -92,6 +91,8 @@ def test_invocation_is_public_only_because_ingress_is_the_load_balancer(gcp_stac
 
 @pytest.mark.parametrize("environment", ALL)
 def test_armor_policy(gcp_stacks, environment):
+    from gcp_stacks.edge import WAF_RULE_SETS
+
     settings = load_settings(environment)
     policy = one(stack(gcp_stacks, environment, "app"), "google_compute_security_policy")
     rules = {rule["priority"]: rule for rule in policy["rule"]}

@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktn import Testing as CdktnTesting
 
-from gcp_stacks.compliance import AUDIT_LOG_IDS, DATA_ACCESS_LOGS
-from gcp_stacks.security import key_id
 from shared import load_settings, replace_field
 from tests.gcp.tf import ALL, one, reference, resources, stack
 
@@ -25,6 +22,9 @@ def test_default_log_bucket_keeps_logs_for_the_settings_retention(gcp_stacks, en
 
 @pytest.mark.parametrize("environment", ALL)
 def test_audit_logs_go_to_a_retained_encrypted_bucket(gcp_stacks, environment):
+    from gcp_stacks.compliance import AUDIT_LOG_IDS
+    from gcp_stacks.security import key_id
+
     settings = load_settings(environment)
     compliance = stack(gcp_stacks, environment, "compliance")
     bucket = one(compliance, "google_storage_bucket", name=settings.name("audit-logs"))
@@ -60,6 +60,8 @@ def test_audit_logs_go_to_a_retained_encrypted_bucket(gcp_stacks, environment):
 
 
 def test_only_production_locks_its_log_retention_because_its_settings_say_so(gcp_stacks):
+    from cdktn import Testing as CdktnTesting
+
     locks = {
         environment: one(stack(gcp_stacks, environment, "compliance"), "google_storage_bucket")["retention_policy"][
             "is_locked"
@@ -77,6 +79,8 @@ def test_only_production_locks_its_log_retention_because_its_settings_say_so(gcp
 
 @pytest.mark.parametrize("environment", ALL)
 def test_data_access_logs_record_writes_to_every_data_service(gcp_stacks, environment):
+    from gcp_stacks.compliance import DATA_ACCESS_LOGS
+
     settings = load_settings(environment)
     configs = {
         c["service"]: c

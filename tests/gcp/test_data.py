@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktn import Testing as CdktnTesting
 
-from gcp_stacks.data import DATABASE_FLAGS
-from gcp_stacks.secrets import SECRETS
 from shared import load_settings, replace_fields
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
@@ -73,6 +70,8 @@ def test_production_database_is_highly_available_and_protected(gcp_stacks):
 
 @pytest.mark.parametrize("environment", ALL)
 def test_database_flags_scanners_expect(gcp_stacks, environment):
+    from gcp_stacks.data import DATABASE_FLAGS
+
     data = stack(gcp_stacks, environment, "data")
     for instance in resources(data, "google_sql_database_instance"):
         flags = {flag["name"]: flag["value"] for flag in instance["settings"]["database_flags"]}
@@ -228,6 +227,8 @@ def test_production_keeps_keys_and_dev_may_drop_them(gcp_stacks):
 
 @pytest.mark.parametrize("environment", ALL)
 def test_secrets_are_encrypted_rotated_and_readable_only_by_their_workloads(gcp_stacks, environment):
+    from gcp_stacks.secrets import SECRETS
+
     settings = load_settings(environment)
     data = stack(gcp_stacks, environment, "data")
     secrets = {s["secret_id"]: s for s in resources(data, "google_secret_manager_secret")}
@@ -280,6 +281,8 @@ def test_registry_is_encrypted_and_cleans_up(gcp_stacks, environment):
 
 def test_availability_follows_the_settings_not_the_environment_name(gcp_stacks):
     """dev with production's switches gets production's shape: the stacks ask settings, never the name."""
+    from cdktn import Testing as CdktnTesting
+
     from gcp_stacks.platform import DataStack
 
     settings = replace_fields(

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktn import Testing as CdktnTesting
 
-from gcp_stacks.delivery import DEPLOY_ROLES, GRANTABLE_ROLES, PLAN_ROLES, RELEASE_ROLES, DeliveryStack
 from shared import load_settings, replace_field
 from shared.delivery import GITHUB_OIDC_URL
 from shared.stacks import GCP_COMPONENTS as COMPONENTS
@@ -61,6 +59,8 @@ def test_service_account_ids_fit_googles_30_characters(gcp_stacks, environment):
 
 @pytest.mark.parametrize("environment", ALL)
 def test_project_roles_per_job(gcp_stacks, environment):
+    from gcp_stacks.delivery import DEPLOY_ROLES, PLAN_ROLES, RELEASE_ROLES
+
     settings = load_settings(environment)
     terraform = _delivery(gcp_stacks, environment)
     granted: dict[str, set[str]] = {}
@@ -81,6 +81,8 @@ def test_project_roles_per_job(gcp_stacks, environment):
 @pytest.mark.parametrize("environment", ALL)
 def test_the_deploy_identity_may_grant_every_project_role_the_platform_grants_and_no_other(gcp_stacks, environment):
     """If a stack starts granting a new project role, CI cannot apply it until GRANTABLE_ROLES lists it."""
+    from gcp_stacks.delivery import GRANTABLE_ROLES
+
     granted_by_platform = {
         grant["role"]
         for component in COMPONENTS
@@ -114,6 +116,10 @@ def test_releases_write_to_the_registry_and_act_as_the_runtime_identities_only(g
 
 def test_plans_may_read_the_state_bucket_only_when_there_is_one(gcp_stacks):
     # The committed settings keep local state: no bucket to grant on.
+    from cdktn import Testing as CdktnTesting
+
+    from gcp_stacks.delivery import DeliveryStack
+
     assert resources(_delivery(gcp_stacks, "dev"), "google_storage_bucket_iam_member") == []
     settings = replace_field(load_settings("dev"), "gcp.state_bucket", "bookedbarber-dev-tfstate")
     app = CdktnTesting.app()

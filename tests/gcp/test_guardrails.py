@@ -6,9 +6,7 @@ import json
 import re
 
 import pytest
-from cdktn import Testing as CdktnTesting
 
-from gcp_stacks.base import GcpStack
 from shared import ENVIRONMENTS, load_settings, replace_field
 from shared.stacks import GCP_COMPONENTS as COMPONENTS
 from tests.gcp.tf import stack
@@ -159,6 +157,10 @@ def test_state_is_local_by_default_at_a_path_relative_to_the_checkout(gcp_stacks
 
 
 def test_state_goes_to_gcs_with_a_prefix_per_environment_and_component(gcp_stacks):
+    from cdktn import Testing as CdktnTesting
+
+    from gcp_stacks.base import GcpStack
+
     settings = replace_field(load_settings("staging"), "gcp.state_bucket", "my-bucket")
     stack = GcpStack(CdktnTesting.app(), "Tiny", settings=settings, component="network")
     backend = json.loads(CdktnTesting.synth(stack))["terraform"]["backend"]

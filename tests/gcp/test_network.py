@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from gcp_stacks.network import GOOGLE_LB_RANGES, LOWEST_PRIORITY
-from gcp_stacks.project import PROJECT_APIS
 from shared import load_settings
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
@@ -45,6 +43,8 @@ def test_private_services_access_uses_the_reserved_range(gcp_stacks, environment
 
 @pytest.mark.parametrize("environment", ALL)
 def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, environment):
+    from gcp_stacks.network import GOOGLE_LB_RANGES, LOWEST_PRIORITY
+
     settings = load_settings(environment)
     rules = by_name(stack(gcp_stacks, environment, "network"), "google_compute_firewall")
     deny_in = rules[settings.name("deny-all-ingress")]
@@ -79,6 +79,8 @@ def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, e
 
 @pytest.mark.parametrize("environment", ALL)
 def test_the_foundation_enables_every_api_and_never_disables_one(gcp_stacks, environment):
+    from gcp_stacks.project import PROJECT_APIS
+
     services = resources(stack(gcp_stacks, environment, "network"), "google_project_service")
     assert {s["service"] for s in services} == set(PROJECT_APIS)
     # The APIs behind the app domain's records, log retention, audit sink and budget, and the rotation topic.

@@ -8,9 +8,6 @@ import re
 
 import pytest
 
-from gcp_stacks.alert_conditions import Target, conditions
-from gcp_stacks.dashboard import dashboard_json
-from gcp_stacks.observability import WORKLOADS
 from shared import load_settings, replace_field
 from shared.alerts import INFO_EVENTS, Scope, Severity, alerts
 from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH, secret_manager_id
@@ -221,6 +218,8 @@ def channel(terraform: dict, severity: Severity) -> list[str]:
 
 def catalog(settings) -> list[tuple[str, object, str | None]]:
     """(policy display name, alert, workload) for every threshold policy the settings promise."""
+    from gcp_stacks.observability import WORKLOADS
+
     rows = []
     for alert in alerts(settings):
         workloads = list(WORKLOADS) if alert.scope is Scope.SERVICE else [None]
@@ -272,6 +271,8 @@ def test_every_alert_is_a_policy_at_the_settings_values(gcp_stacks, environment)
 
 @pytest.mark.parametrize("environment", ALL)
 def test_error_rate_is_a_ratio_of_5xx_to_all_requests(gcp_stacks, environment):
+    from gcp_stacks.observability import WORKLOADS
+
     settings = load_settings(environment)
     found = policies(stack(gcp_stacks, environment, "observability"))
     for workload in WORKLOADS:
@@ -286,6 +287,8 @@ def test_error_rate_is_a_ratio_of_5xx_to_all_requests(gcp_stacks, environment):
 
 
 def test_renderings_follow_settings_changes():
+    from gcp_stacks.alert_conditions import Target, conditions
+
     settings = load_settings("staging")
     changed = replace_field(
         replace_field(settings, "thresholds.error_rate_percent", 2.5), "thresholds.response_time_percentile", 99.0
@@ -437,6 +440,8 @@ def test_info_events_match_logs_and_go_to_slack_rate_limited(gcp_stacks, environ
 
 @pytest.mark.parametrize("environment", ALL)
 def test_runtimes_may_write_traces_and_errors_and_the_apis_are_on(gcp_stacks, environment):
+    from gcp_stacks.observability import WORKLOADS
+
     settings = load_settings(environment)
     data = stack(gcp_stacks, environment, "data")
     for workload in WORKLOADS:
@@ -460,6 +465,8 @@ def test_observability_needs_a_terraform_that_keeps_write_only_values_out_of_sta
 
 @pytest.mark.parametrize("environment", ALL)
 def test_dashboard_is_deterministic_and_covers_the_stack(gcp_stacks, environment):
+    from gcp_stacks.dashboard import dashboard_json
+
     settings = load_settings(environment)
     (dashboard,) = resources(stack(gcp_stacks, environment, "observability"), "google_monitoring_dashboard")
     assert dashboard["dashboard_json"] == dashboard_json(settings) == dashboard_json(load_settings(environment))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from gcp_stacks.platform import stack_names
-from shared import ENVIRONMENTS
+from shared import ENVIRONMENTS, load_settings
+from shared.stacks import gcp_stack_names
 
-STACKS = [name for environment in ENVIRONMENTS for name in stack_names(environment)]
+STACKS = [name for environment in ENVIRONMENTS for name in gcp_stack_names(load_settings(environment))]
 
 
 def test_every_stack_is_snapshotted(gcp_stacks):

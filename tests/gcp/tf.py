@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gcp_stacks.platform import stack_name
 from shared import ENVIRONMENTS, load_settings
+from shared.stacks import gcp_stack_name as stack_name
 
 
 def stack(gcp_stacks: dict[str, dict], environment: str, component: str) -> dict:
