@@ -25,7 +25,7 @@ PY_STAMP := .venv/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help deps settings synth synth-aws synth-gcp test lint snapshot-update bench clean \
-	diff deploy diff-aws deploy-aws diff-gcp deploy-gcp check-env
+	diff deploy diff-aws deploy-aws diff-gcp deploy-gcp
 
 help:
 	@echo "make synth            validate settings, then synthesize every environment: AWS (cdk.out/) and GCP"
@@ -39,7 +39,13 @@ help:
 	@echo "make bench            time 'make synth' and 'make test' against the anchor toolchain (ratios, memory)"
 	@echo "make diff CLOUD=aws|gcp ENV=…    diff one environment (checks settings and credentials first)"
 	@echo "make deploy CLOUD=aws|gcp ENV=…  deploy one environment; production asks you to type its name"
-	@echo "                      (CONFIRM=production in automation); diff-aws, deploy-gcp, ... are aliases"
+	@echo "                      (CONFIRM=production in automation)"
+	@echo "make diff-aws ENV=… | make diff-gcp ENV=… | make deploy-aws ENV=… | make deploy-gcp ENV=…  aliases"
+	@echo "make help             this list"
+	@echo "make parity           after synth: the values both clouds must share, read from their outputs, side by side"
+	@echo "make cost             after synth: estimated monthly cost per environment, cloud and component"
+	@echo "make diagram          after synth: redraw docs/architecture.md (Mermaid) from the outputs"
+	@echo "make lint             ruff check and format check only"
 	@echo "make clean            remove outputs and installs (cdk.out, cdktf.out, .venv, node_modules, .deps)"
 
 deps: $(PY_STAMP) $(NODE_STAMP)
@@ -95,8 +101,6 @@ bench: deps
 
 # Deploying needs credentials for the environment's account/project; synth and test never do.
 ENV ?=
-check-env: $(PY_STAMP)
-	@$(VENV_BIN)/python -m scripts.preflight "$(ENV)" $(CLOUD)
 
 # scripts/deploy.py checks environment, settings and credentials, and asks production for confirmation
 # (CONFIRM=production in automation); TRUST=1 selects only the delivery stack (one-time trust setup).

@@ -118,3 +118,16 @@ def test_open_findings_name_pack_rule_construct_and_the_acknowledgement_id(tmp_p
     (line,) = open_findings(tmp_path)
     assert "AwsSolutions-S1 on Stack/Bucket/Resource" in line and "'AwsSolutions::AwsSolutions-S1'" in line
     assert open_findings(tmp_path / "missing") == []
+
+
+def test_make_help_lists_every_target():
+    targets = {
+        line.split(":", 1)[0]
+        for line in (ROOT / "Makefile").read_text().splitlines()
+        if line[:1].isalpha() and ":" in line and "=" not in line.split(":", 1)[0] and not line.startswith("export")
+    }
+    targets = {target for target in targets if not target.startswith(".") and " " not in target}
+    shown = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    missing = sorted(target for target in targets if f"make {target}" not in shown)
+    assert targets >= {"synth", "test", "deps", "bench", "parity", "diff", "deploy"}
+    assert missing == []
