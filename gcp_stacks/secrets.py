@@ -85,6 +85,8 @@ class Secrets(Construct):
                     )
                 ),
                 topics=[SecretManagerSecretTopics(name=topic.id)],
+                # Provider 7+ offers it (default off): a protected secret refuses `terraform destroy`.
+                deletion_protection=settings.resilience.deletion_protection,
                 # The first reminder is one period after creation; `timestamp()` is evaluated by Terraform at
                 # apply, so synth stays byte-identical, and ignore_changes keeps later plans from moving it.
                 rotation=SecretManagerSecretRotation(

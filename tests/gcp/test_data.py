@@ -242,6 +242,7 @@ def test_secrets_are_encrypted_rotated_and_readable_only_by_their_workloads(gcp_
         assert "timestamp()" in secret["rotation"]["next_rotation_time"]
         assert secret["lifecycle"]["ignore_changes"] == ["rotation[0].next_rotation_time"]
         assert secret["topics"] == [{"name": topic}]
+        assert secret["deletion_protection"] is settings.resilience.deletion_protection
     publisher = one(data, "google_pubsub_topic_iam_member")
     assert publisher["role"] == "roles/pubsub.publisher" and "gcp-sa-secretmanager" in publisher["member"]
     # Access is granted per secret, never project-wide.
