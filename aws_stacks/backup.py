@@ -10,6 +10,7 @@ from __future__ import annotations
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -22,6 +23,8 @@ VAULT_COMPONENT = "backup"
 VAULT_LOCK_GRACE = Duration.days(3)
 DAILY_SCHEDULE = events.Schedule.cron(hour="5", minute="0")  # UTC, before the US business day
 BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
+# S3 needs its own pair: the default backup policy covers neither backing up nor restoring buckets.
+S3_BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore")
 
 
 def vault_name(settings: Settings) -> str:
@@ -71,8 +74,15 @@ class DatabaseBackup(Construct):
     """Vault, plan and selection; lives in the database's stack, where cdk-nag's RDSInBackupPlan looks."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: Settings, resources: list[backup.BackupResource]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        resources: list[backup.BackupResource],
+        buckets: bool = False,
     ) -> None:
+        """`buckets`: the selection includes S3 buckets, whose backup and restore need policies of their own."""
         super().__init__(scope, construct_id)
         retention = Duration.days(settings.resilience.backup_retention_days)
         self.vault = BackupVault(self, "Vault", settings=settings, name=vault_name(settings)).vault
@@ -99,9 +109,13 @@ class DatabaseBackup(Construct):
         self.selection = self.plan.add_selection(
             "Selection", backup_selection_name=settings.name("backup"), resources=resources, allow_restores=True
         )
-        for policy in BACKUP_MANAGED_POLICIES:
+        role = self.selection.node.find_child("Role")
+        policies = BACKUP_MANAGED_POLICIES + (S3_BACKUP_MANAGED_POLICIES if buckets else ())
+        for policy in S3_BACKUP_MANAGED_POLICIES if buckets else ():
+            role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(f"service-role/{policy}"))
+        for policy in policies:
             acknowledge(
-                self.selection.node.find_child("Role"),
+                role,
                 f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",
                 "AWS's own policy for the Backup service role, assumable only by backup.amazonaws.com; AWS keeps it "
                 "in step with every resource type Backup can snapshot and restore.",

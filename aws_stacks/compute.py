@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
@@ -48,6 +49,7 @@ from shared.contract import (
     BACKEND_HEALTH_PATH,
     DATABASE_NAME,
     FRONTEND_HEALTH_PATH,
+    UPLOADS_BUCKET_ENV,
 )
 from shared.model import ComputeSettings, ServiceSizing
 from shared.release import aws_repository_name, tag_parameter_name
@@ -302,6 +304,37 @@ class LoadBalancer(Construct):
         )
 
 
+def uploads_policy(role: iam.IRole, *, settings: Settings, account: str, key_arn: str) -> None:
+    """The API reads, writes and deletes users' uploads: objects only, never the bucket's settings. On the task
+    role, by the bucket's settings-derived name, so neither the bucket's nor the key's policy in the data stack
+    changes (which would make the data stack depend on this one)."""
+    bucket_arn = f"arn:{Aws.PARTITION}:s3:::{settings.name('uploads')}-{account}"
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="UploadsObjects",
+            actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            resources=[f"{bucket_arn}/*"],
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(sid="UploadsList", actions=["s3:ListBucket"], resources=[bucket_arn])
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="UploadsKey",
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"s3.{settings.aws.region}.amazonaws.com"}},
+        )
+    )
+    acknowledge(
+        role.node.find_child("DefaultPolicy"),
+        f"IAM5[Resource::arn:<AWS::Partition>:s3:::{settings.name('uploads')}-{account}/*]",
+        "Users' uploads are objects under keys the API chooses at run time; the statement names only this "
+        "environment's uploads bucket and only object get, put and delete.",
+    )
+
+
 class ComputeStack(Stack):
     def __init__(
         self,
@@ -317,6 +350,7 @@ class ComputeStack(Stack):
         secrets: ApplicationSecrets,
         secrets_key: kms.IKey,
         feature_flags: FeatureFlags,
+        uploads: s3.IBucket,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -373,6 +407,7 @@ class ComputeStack(Stack):
             "REDIS_HOST": replication_group.attr_primary_end_point_address,
             "REDIS_PORT": str(settings.cache.port),
             "REDIS_TLS": "true",
+            UPLOADS_BUCKET_ENV: uploads.bucket_name,
         }
         self.backend = ContainerService(
             self,
@@ -401,6 +436,9 @@ class ComputeStack(Stack):
                 resources=[secrets_key.key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}},
             )
+        )
+        uploads_policy(
+            self.backend.task_role, settings=settings, account=self.account, key_arn=uploads.encryption_key.key_arn
         )
         self.frontend = ContainerService(
             self,

@@ -25,6 +25,7 @@ from aws_stacks.security import (
     frozen,
     stateful_removal_policy,
 )
+from aws_stacks.storage import Uploads
 from shared import Settings
 from shared.contract import DATABASE_NAME
 
@@ -386,10 +387,13 @@ class DataStack(Stack):
             logs_key=logs_key,
             security_groups=security_groups,
         )
+        storage_key = customer_managed_key(self, "StorageKey", settings=settings, purpose="storage")
+        self.uploads = Uploads(self, "Uploads", settings=settings, key=storage_key).bucket
+        resources = [backup.BackupResource.from_rds_database_instance(self.database.instance)]
+        # AWS Backup protects S3 only where the bucket is versioned (staging and production, by settings).
+        if settings.storage.versioning:
+            resources.append(backup.BackupResource.from_arn(self.uploads.bucket_arn))
         self.backup = DatabaseBackup(
-            self,
-            "Backup",
-            settings=settings,
-            resources=[backup.BackupResource.from_rds_database_instance(self.database.instance)],
+            self, "Backup", settings=settings, resources=resources, buckets=settings.storage.versioning
         )
         data_outputs(self, settings=settings, database=self.database, cache=self.cache, repositories=self.repositories)

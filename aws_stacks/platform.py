@@ -87,6 +87,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         secrets=data.secrets,
         secrets_key=data.secrets_key,
         feature_flags=data.feature_flags,
+        uploads=data.uploads,
         env=env,
         description=f"BookedBarber {settings.environment}: ECS Fargate services, ALB, regional WAF",
         **protection,

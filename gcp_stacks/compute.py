@@ -33,12 +33,12 @@ from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2Serv
 from cdktn_provider_google.data_google_redis_instance import DataGoogleRedisInstance
 from constructs import Construct
 
-from gcp_stacks.data import redis_instance_name, sql_connection_name
+from gcp_stacks.data import bucket_name, redis_instance_name, sql_connection_name
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.secrets import secret_id
 from gcp_stacks.security import SECONDS_PER_DAY, Identity, ServiceKey
 from shared import Settings
-from shared.contract import BACKEND_HEALTH_PATH, DATABASE_NAME, FRONTEND_HEALTH_PATH
+from shared.contract import BACKEND_HEALTH_PATH, DATABASE_NAME, FRONTEND_HEALTH_PATH, UPLOADS_BUCKET_ENV
 from shared.model import ServiceSizing
 from shared.release import gcp_image, gcp_repository_id
 
@@ -221,6 +221,7 @@ class Services(Construct):
                 "REDIS_HOST": redis.host,
                 "REDIS_PORT": Token.as_string(redis.port),
                 "REDIS_TLS": "true",
+                UPLOADS_BUCKET_ENV: bucket_name(settings, "uploads"),
                 **flags,
             },
             secret_env={"REDIS_PASSWORD": "redis-auth", "SECRET_KEY": "app-secret-key"},

@@ -15,6 +15,8 @@ FRONTEND_HEALTH_PATH = "/"
 # The tag pushed once before the first deploy and run until the first release (see shared/release.py).
 BOOTSTRAP_IMAGE_TAG = "bootstrap"
 DATABASE_NAME = "bookedbarber"
+# The API finds the users' uploads bucket (S3 / Cloud Storage) in this environment variable.
+UPLOADS_BUCKET_ENV = "UPLOADS_BUCKET"
 # Both apps log one JSON object per line with a Cloud Logging `severity` field; these levels count as errors
 # (Cloud Logging's `severity>=ERROR`, and the CloudWatch metric filter on the same field).
 ERROR_LOG_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")

@@ -79,14 +79,21 @@ _SSE_S3_LOG_BUCKETS = (
     "compliance/AuditTrail/AccessLogsBucket",
     "compute/LoadBalancer/AccessLogsBucket",
     "edge/StaticAssets/EdgeLogsBucket",
+    "data/Uploads/AccessLogsBucket",
 )
-_UNREPLICATED_BUCKETS = (*_SSE_S3_LOG_BUCKETS, "compliance/AuditTrail/Bucket", "edge/StaticAssets/StaticAssetsBucket")
+_UNREPLICATED_BUCKETS = (
+    *_SSE_S3_LOG_BUCKETS,
+    "compliance/AuditTrail/Bucket",
+    "edge/StaticAssets/StaticAssetsBucket",
+    "data/Uploads/UploadsBucket",
+)
 _UNROTATED_SECRETS = (
     "data/ApplicationSecrets/AppSecretKey",
     "data/ApplicationSecrets/CacheAuthToken",
     "data/ApplicationSecrets/OriginVerify",
 )
 _BOTH = (NIST, PCI)
+BACKUP_ROLE = "data/Backup/Plan/Selection/Role"
 
 # Every acknowledged finding, as (pack, rule, component/construct): adding one must be a visible change here.
 ACKNOWLEDGED_EVERYWHERE = {
@@ -138,8 +145,19 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
         expected |= {(PACK, "RDS3", "data/Database/Primary"), (NIST, "RDSMultiAZSupport", "data/Database/Primary")}
     if not settings.cache.high_availability:
         expected.add((PACK, "AEC4", "data/SessionCache/ReplicationGroup"))
-    if not settings.storage.versioning:
-        expected |= {(pack, "S3BucketVersioningEnabled", "edge/StaticAssets/StaticAssetsBucket") for pack in _BOTH}
+    if settings.storage.versioning:  # versioned uploads are backed up, which S3 needs policies of its own for
+        expected |= {
+            (PACK, f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]", BACKUP_ROLE)
+            for policy in ("AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore")
+        }
+    else:
+        expected |= {
+            (pack, "S3BucketVersioningEnabled", bucket)
+            for pack in _BOTH
+            for bucket in ("edge/StaticAssets/StaticAssetsBucket", "data/Uploads/UploadsBucket")
+        }
+    uploads = f"arn:<AWS::Partition>:s3:::{settings.name('uploads')}-{settings.aws.account_id}/*"
+    expected.add((PACK, f"IAM5[Resource::{uploads}]", "compute/ApiService/TaskDefinition/TaskRole/DefaultPolicy"))
     release_policy = "delivery/GithubTrust/ReleasePermissions/Policy"
     account = settings.aws.account_id
     expected |= {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared import load_settings
-from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
+from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH, UPLOADS_BUCKET_ENV
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
 OWASP = (
@@ -78,6 +78,8 @@ def test_api_secrets_come_from_secret_manager(gcp_stacks, environment):
     for name, secret in (("REDIS_PASSWORD", "redis-auth"), ("SECRET_KEY", "app-secret-key")):
         assert "value" not in env[name]
         assert env[name]["value_source"]["secret_key_ref"] == {"secret": settings.name(secret), "version": "latest"}
+    # The same contract variable as on AWS names the users' uploads bucket the API may write (test_data.py).
+    assert env[UPLOADS_BUCKET_ENV]["value"] == settings.name("uploads")
 
 
 @pytest.mark.parametrize("environment", ALL)

@@ -1,0 +1,74 @@
+"""Users' uploads: the data bucket the API reads and writes, the same one GCP keeps in `gcp_stacks/data.py`.
+
+It lives in the data stack, beside the database, so that AWS Backup's selection (also there) can cover it.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from aws_stacks.nag import NIST, PCI, acknowledge
+from aws_stacks.security import log_bucket, stateful_removal_policy
+from shared import Settings
+
+
+class Uploads(Construct):
+    """A private, KMS-encrypted, TLS-only bucket with the settings' versioning and lifecycle, and its access log."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        storage = settings.storage
+        self.log_bucket = log_bucket(self, "AccessLogsBucket", settings=settings, name="data-access-logs")
+        self.bucket = s3.Bucket(
+            self,
+            "UploadsBucket",
+            bucket_name=f"{settings.name('uploads')}-{Stack.of(self).account}",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=storage.versioning,
+            server_access_logs_bucket=self.log_bucket,
+            server_access_logs_prefix="s3/uploads/",
+            removal_policy=stateful_removal_policy(settings),
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="TierAndExpire",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(storage.infrequent_access_after_days),
+                        ),
+                        # Instant Retrieval: an old upload still downloads in milliseconds, as GCS Archive does.
+                        s3.Transition(
+                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                            transition_after=Duration.days(storage.archive_after_days),
+                        ),
+                    ],
+                    noncurrent_version_expiration=(
+                        Duration.days(storage.noncurrent_version_expiry_days) if storage.versioning else None
+                    ),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
+        )
+        acknowledge(
+            self.bucket,
+            "S3BucketReplicationEnabled",
+            "Uploads are protected by AWS Backup instead (daily and continuous recovery points, copied to the "
+            "recovery region where settings ask): restorable to a point in time, which replication is not.",
+            packs=(NIST, PCI),
+        )
+        if not storage.versioning:
+            acknowledge(
+                self.bucket,
+                "S3BucketVersioningEnabled",
+                f"settings.storage.versioning is off in {settings.environment} for cost (dev data is disposable); "
+                "staging and production version uploads and back them up (production enforced by settings).",
+                packs=(NIST, PCI),
+            )
