@@ -8,20 +8,11 @@ from cdktn_provider_google.compute_backend_bucket import (
     ComputeBackendBucketCdnPolicy,
     ComputeBackendBucketCdnPolicyNegativeCachingPolicy,
 )
-from cdktn_provider_google.compute_backend_service import (
-    ComputeBackendService,
-    ComputeBackendServiceBackend,
-    ComputeBackendServiceLogConfig,
-)
 from cdktn_provider_google.compute_global_address import ComputeGlobalAddress
 from cdktn_provider_google.compute_global_forwarding_rule import ComputeGlobalForwardingRule
 from cdktn_provider_google.compute_managed_ssl_certificate import (
     ComputeManagedSslCertificate,
     ComputeManagedSslCertificateManaged,
-)
-from cdktn_provider_google.compute_region_network_endpoint_group import (
-    ComputeRegionNetworkEndpointGroup,
-    ComputeRegionNetworkEndpointGroupCloudRun,
 )
 from cdktn_provider_google.compute_security_policy import (
     ComputeSecurityPolicy,
@@ -42,7 +33,6 @@ from cdktn_provider_google.compute_url_map import (
     ComputeUrlMapDefaultUrlRedirect,
     ComputeUrlMapHostRule,
     ComputeUrlMapPathMatcher,
-    ComputeUrlMapPathMatcherPathRule,
 )
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
@@ -50,8 +40,9 @@ from constructs import Construct
 from gcp_stacks.data import bucket_name
 from gcp_stacks.dns import AppDomainRecords
 from gcp_stacks.project import ServiceAgents
+from gcp_stacks.routing import route_rules, serverless_backend
 from shared import Settings
-from shared.contract import API_PATH_PATTERNS, STATIC_PATH_PATTERNS
+from shared.contract import CANDIDATE_TAG
 
 # Cloud Armor's preconfigured OWASP Top 10 rule sets (ModSecurity CRS 3.3), each denied with a 403.
 WAF_RULE_SETS = (
@@ -139,7 +130,10 @@ class ArmorPolicy(Construct):
 
 
 class LoadBalancer(Construct):
-    """HTTPS on the app domain: /api to the backend, static paths to the CDN bucket, the rest to the frontend."""
+    """HTTPS on the app domain: /api to the backend, static paths to the CDN bucket, the rest to the frontend.
+
+    Requests with the candidate header go to the revisions tagged for release checks instead (gcp_stacks/routing.py).
+    """
 
     def __init__(
         self,
@@ -152,8 +146,15 @@ class LoadBalancer(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         armor = ArmorPolicy(self, "Armor", settings=settings).policy
-        self.api_backend = self._serverless_backend(settings, "Api", "api", api, armor)
-        self.web_backend = self._serverless_backend(settings, "Web", "web", web, armor)
+        backends = {
+            (workload, tag): serverless_backend(
+                self, settings=settings, title=workload.capitalize(), workload=workload, service=service,
+                armor=armor, tag=tag,
+            )
+            for workload, service in (("api", api), ("web", web))
+            for tag in (None, CANDIDATE_TAG)
+        }  # fmt: skip
+        self.api_backend, self.web_backend = backends["api", None], backends["web", None]
         self.static_backend = ComputeBackendBucket(
             self,
             "StaticAssetsBackend",
@@ -193,12 +194,12 @@ class LoadBalancer(Construct):
                 ComputeUrlMapPathMatcher(
                     name="app",
                     default_service=self.web_backend.id,
-                    path_rule=[
-                        ComputeUrlMapPathMatcherPathRule(paths=list(API_PATH_PATTERNS), service=self.api_backend.id),
-                        ComputeUrlMapPathMatcherPathRule(
-                            paths=list(STATIC_PATH_PATTERNS), service=self.static_backend.id
-                        ),
-                    ],
+                    route_rules=route_rules(
+                        api=self.api_backend.id,
+                        static=self.static_backend.id,
+                        candidate_api=backends["api", CANDIDATE_TAG].id,
+                        candidate_web=backends["web", CANDIDATE_TAG].id,
+                    ),
                 )
             ],
         )
@@ -257,27 +258,4 @@ class LoadBalancer(Construct):
             settings=settings,
             ipv4=self.addresses["IPV4"].address,
             ipv6=self.addresses["IPV6"].address,
-        )
-
-    def _serverless_backend(
-        self, settings: Settings, title: str, workload: str, service: CloudRunV2Service, armor: ComputeSecurityPolicy
-    ) -> ComputeBackendService:
-        neg = ComputeRegionNetworkEndpointGroup(
-            self,
-            f"{title}Neg",
-            name=settings.name(f"{workload}-neg"),
-            region=settings.gcp.region,
-            network_endpoint_type="SERVERLESS",
-            cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=service.name),
-        )
-        return ComputeBackendService(
-            self,
-            f"{title}Backend",
-            name=settings.name(workload),
-            load_balancing_scheme="EXTERNAL_MANAGED",
-            protocol="HTTPS",
-            backend=[ComputeBackendServiceBackend(group=neg.id)],
-            security_policy=armor.id,
-            enable_cdn=False,
-            log_config=ComputeBackendServiceLogConfig(enable=True, sample_rate=1),
         )

@@ -3,7 +3,7 @@
 Exit 0 when every check passes, 1 otherwise (CI gates on it), 2 on bad arguments.
 
     python -m scripts.health_check --env staging
-    python -m scripts.health_check --env production --url https://<tag>---<service>.run.app --only api
+    python -m scripts.health_check --env production --candidate   # the GCP release under test, before traffic
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shared import Settings, SettingsError, load_settings
-from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
+from shared.contract import BACKEND_HEALTH_PATH, CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, FRONTEND_HEALTH_PATH
 
 SECONDS_PER_DAY = 86400
 # Per request: a hung endpoint fails the check rather than the job's timeout.
@@ -59,12 +59,18 @@ def check_certificate(host: str, port: int, context: ssl.SSLContext, minimum_day
 
 
 def check_endpoint(
-    name: str, host: str, port: int, path: str, context: ssl.SSLContext, limit_seconds: float, host_header: str
+    name: str,
+    host: str,
+    port: int,
+    path: str,
+    context: ssl.SSLContext,
+    limit_seconds: float,
+    headers: dict[str, str],
 ) -> Result:
     connection = http.client.HTTPSConnection(host, port, timeout=TIMEOUT_SECONDS, context=context)
     started = time.monotonic()
     try:
-        connection.request("GET", path, headers={"Host": host_header, "User-Agent": "bookedbarber-health-check"})
+        connection.request("GET", path, headers=headers)
         status = connection.getresponse().status
     except (OSError, http.client.HTTPException) as error:
         return Result(f"{name} {path}", False, f"no response: {error}")
@@ -89,17 +95,21 @@ def run_checks(
     ca_file: str | None,
     now: float | None = None,
     endpoints: tuple[str, ...] = tuple(ENDPOINTS),
+    candidate: bool = False,
 ) -> list[Result]:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError(f"{url} is not an https:// URL")
     host, port = parts.hostname, parts.port or 443
-    host_header = parts.netloc
+    headers = {"Host": parts.netloc, "User-Agent": "bookedbarber-health-check"}
+    if candidate:
+        # The GCP load balancer routes this to the revisions tagged for the release under test (gcp_stacks/routing.py).
+        headers[CANDIDATE_HEADER] = CANDIDATE_HEADER_VALUE
     context = tls_context(ca_file)
     limit = settings.thresholds.response_time_seconds
     results = [check_certificate(host, port, context, settings.thresholds.certificate_expiry_days, now or time.time())]
     for name in endpoints:
-        results.append(check_endpoint(name, host, port, ENDPOINTS[name], context, limit, host_header))
+        results.append(check_endpoint(name, host, port, ENDPOINTS[name], context, limit, headers))
     return results
 
 
@@ -109,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="base URL to check; default https://<settings.domain.app_domain>")
     parser.add_argument("--ca-file", help="trust this CA bundle instead of the system's (tests, private CAs)")
     parser.add_argument(
-        "--only", choices=tuple(ENDPOINTS), help="check one service (e.g. a Cloud Run revision's tag URL)"
+        "--only", choices=tuple(ENDPOINTS), help="check one service (e.g. a URL that serves only that one)"
+    )
+    parser.add_argument(
+        "--candidate",
+        action="store_true",
+        help=f"send {CANDIDATE_HEADER}: {CANDIDATE_HEADER_VALUE}: check the GCP revisions tagged for release",
     )
     parser.add_argument("--attempts", type=int, default=1, help="retry the whole check this many times")
     parser.add_argument("--interval", type=float, default=15.0, help="seconds between attempts")
@@ -123,12 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     for attempt in range(1, max(args.attempts, 1) + 1):
         try:
             endpoints = (args.only,) if args.only else tuple(ENDPOINTS)
-            results = run_checks(settings, url, args.ca_file, endpoints=endpoints)
+            results = run_checks(settings, url, args.ca_file, endpoints=endpoints, candidate=args.candidate)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         healthy = all(result.ok for result in results)
-        print(f"health of {settings.environment} at {url} (attempt {attempt}/{args.attempts}):")
+        which = " (candidate revisions)" if args.candidate else ""
+        print(f"health of {settings.environment} at {url}{which} (attempt {attempt}/{args.attempts}):")
         for result in results:
             print("  " + result.line())
         if healthy:

@@ -25,6 +25,13 @@ ERROR_LOG_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")
 ORIGIN_VERIFY_SECRET = "edge/origin-verify"
 ORIGIN_VERIFY_FIELD = "value"
 
+# GCP releases: gcloud tags the revision under test with this fixed tag (moving it from the previous release), and
+# the load balancer sends requests carrying the header below to that revision instead of the serving one, so a
+# release is checked through the app domain while Cloud Run ingress stays load-balancer-only.
+CANDIDATE_TAG = "candidate"
+CANDIDATE_HEADER = "X-BookedBarber-Candidate"
+CANDIDATE_HEADER_VALUE = "1"
+
 
 def secret_manager_id(name: str) -> str:
     """GCP Secret Manager ids allow letters, digits, - and _: `bookedbarber/dev/x` -> `bookedbarber-dev-x`.

@@ -14,7 +14,7 @@ import pytest
 
 from scripts import health_check
 from shared import load_settings, replace_field
-from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
+from shared.contract import BACKEND_HEALTH_PATH, CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, FRONTEND_HEALTH_PATH
 
 THRESHOLDS = load_settings("staging").thresholds
 
@@ -41,11 +41,21 @@ def certificates(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
 
 
 @contextmanager
-def https_server(cert: Path, key: Path, statuses: dict[str, int], delay_seconds: float = 0.0):
+def https_server(
+    cert: Path,
+    key: Path,
+    statuses: dict[str, int],
+    delay_seconds: float = 0.0,
+    candidate_statuses: dict[str, int] | None = None,
+):
+    """`candidate_statuses` answer requests carrying the candidate header, as the GCP load balancer routes them."""
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             time.sleep(delay_seconds)
-            self.send_response(statuses.get(self.path, 404))
+            candidate = self.headers.get(CANDIDATE_HEADER) == CANDIDATE_HEADER_VALUE
+            answers = candidate_statuses if candidate and candidate_statuses is not None else statuses
+            self.send_response(answers.get(self.path, 404))
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -134,3 +144,22 @@ def test_one_service_can_be_checked_alone(certificates, capsys):
         code = health_check.main(["--env", "staging", "--url", url, "--ca-file", str(cert), "--only", "api"])
     assert code == 0
     assert "frontend" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("serving", "candidate", "flag", "expected"),
+    [
+        (HEALTHY, {}, True, 1),  # the release under test does not answer: --candidate fails...
+        (HEALTHY, {}, False, 0),  # ...though the serving revisions are fine
+        ({}, HEALTHY, True, 0),  # a healthy release under test passes with --candidate...
+        ({}, HEALTHY, False, 1),  # ...and without the header the request never reaches it
+    ],
+)
+def test_candidate_sends_the_contract_header(certificates, capsys, serving, candidate, flag, expected):
+    cert, key = certificates["valid"]
+    with https_server(cert, key, serving, candidate_statuses=candidate) as url:
+        args = ["--env", "staging", "--url", url, "--ca-file", str(cert)] + (["--candidate"] if flag else [])
+        code = health_check.main(args)
+    report = capsys.readouterr().out
+    assert code == expected, report
+    assert ("(candidate revisions)" in report) is flag

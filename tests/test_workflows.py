@@ -148,3 +148,17 @@ def test_production_is_deployed_only_after_staging_and_staging_after_dev():
         "staging",
         "production",
     ]
+
+
+def test_gcp_release_checks_the_candidate_through_the_load_balancer_before_traffic():
+    """Cloud Run ingress is load-balancer-only: the release is checked via the contract's candidate tag and header."""
+    from shared.contract import CANDIDATE_TAG
+
+    steps = yaml.safe_load((GITHUB / "workflows" / "release.yml").read_text())["jobs"]["release"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    deploy = next(i for i, run in enumerate(runs) if "gcloud run deploy" in run)
+    check = next(i for i, run in enumerate(runs) if "scripts.health_check" in run and "--candidate" in run)
+    traffic = next(i for i, run in enumerate(runs) if f"--to-tags {CANDIDATE_TAG}=100" in run)
+    assert deploy < check < traffic
+    assert f"--no-traffic --tag {CANDIDATE_TAG}" in runs[deploy]
+    assert not any("run.app" in run or ".url" in run for run in runs)  # no tag URL: unreachable from a runner

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from shared import load_settings
-from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH, UPLOADS_BUCKET_ENV
+from shared.contract import (
+    API_PATH_PATTERNS,
+    BACKEND_HEALTH_PATH,
+    CANDIDATE_HEADER,
+    CANDIDATE_HEADER_VALUE,
+    CANDIDATE_TAG,
+    FRONTEND_HEALTH_PATH,
+    STATIC_PATH_PATTERNS,
+    UPLOADS_BUCKET_ENV,
+)
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
 OWASP = (
@@ -126,7 +135,8 @@ def test_backends_log_and_are_protected_by_armor(gcp_stacks, environment):
     app = stack(gcp_stacks, environment, "app")
     policy = reference(app, "google_compute_security_policy", "id")
     backends = resources(app, "google_compute_backend_service")
-    assert len(backends) == 2
+    # api and web, each with its candidate (release-check) backend beside it.
+    assert len(backends) == 4
     for backend in backends:
         assert backend["load_balancing_scheme"] == "EXTERNAL_MANAGED"
         assert backend["security_policy"] == policy
@@ -155,21 +165,97 @@ def test_cdn_serves_static_assets_only(gcp_stacks, environment):
 
 
 @pytest.mark.parametrize("environment", ALL)
+@pytest.mark.parametrize("workload", ["api", "web"])
+def test_candidate_negs_point_at_the_tagged_revision_of_the_same_service(gcp_stacks, environment, workload):
+    settings = load_settings(environment)
+    app = stack(gcp_stacks, environment, "app")
+    service = reference(app, "google_cloud_run_v2_service", "name", name=settings.name(workload))
+    primary = one(app, "google_compute_region_network_endpoint_group", name=settings.name(f"{workload}-neg"))
+    candidate = one(
+        app, "google_compute_region_network_endpoint_group", name=settings.name(f"{workload}-{CANDIDATE_TAG}-neg")
+    )
+    assert primary["cloud_run"] == {"service": service}
+    assert candidate["cloud_run"] == {"service": service, "tag": CANDIDATE_TAG}
+    assert candidate["region"] == primary["region"] == settings.gcp.region
+    backend = one(app, "google_compute_backend_service", name=settings.name(f"{workload}-{CANDIDATE_TAG}"))
+    assert backend["backend"] == [
+        {"group": reference(app, "google_compute_region_network_endpoint_group", "id", name=candidate["name"])}
+    ]
+    # Same settings as the serving backend but its NEG and name: the same Cloud Armor policy, logging, no CDN.
+    serving = one(app, "google_compute_backend_service", name=settings.name(workload))
+    differing = {key for key in serving.keys() | backend.keys() if serving.get(key) != backend.get(key)}
+    assert differing == {"name", "backend"}
+    assert backend["security_policy"] == reference(app, "google_compute_security_policy", "id")
+
+
+def _route(matcher: dict, path: str, headers: dict[str, str]) -> str:
+    """Where the path matcher's route rules send a request: lowest priority first, any match rule of a rule."""
+
+    def matches(match: dict) -> bool:
+        if "full_path_match" in match and path != match["full_path_match"]:
+            return False
+        if "prefix_match" in match and not path.startswith(match["prefix_match"]):
+            return False
+        return all(headers.get(h["header_name"]) == h["exact_match"] for h in match.get("header_matches", []))
+
+    for rule in sorted(matcher["route_rules"], key=lambda rule: rule["priority"]):
+        if any(matches(match) for match in rule["match_rules"]):
+            return rule["service"]
+    return matcher["default_service"]
+
+
+def _path_match(pattern: str) -> dict:
+    return {"prefix_match": pattern[:-1]} if pattern.endswith("/*") else {"full_path_match": pattern}
+
+
+@pytest.mark.parametrize("environment", ALL)
 def test_url_map_routes(gcp_stacks, environment):
     settings = load_settings(environment)
     app = stack(gcp_stacks, environment, "app")
     url_map = one(app, "google_compute_url_map", name=settings.name("https"))
-    api = reference(app, "google_compute_backend_service", "id", name=settings.name("api"))
-    web = reference(app, "google_compute_backend_service", "id", name=settings.name("web"))
+    backend = {
+        key: reference(app, "google_compute_backend_service", "id", name=settings.name(key))
+        for key in ("api", "web", f"api-{CANDIDATE_TAG}", f"web-{CANDIDATE_TAG}")
+    }
     static = reference(app, "google_compute_backend_bucket", "id")
-    assert url_map["default_service"] == web
+    header = {"header_name": CANDIDATE_HEADER, "exact_match": CANDIDATE_HEADER_VALUE}
+    assert url_map["default_service"] == backend["web"]
     assert url_map["host_rule"] == [{"hosts": [settings.domain.app_domain], "path_matcher": "app"}]
     (matcher,) = url_map["path_matcher"]
-    assert matcher["default_service"] == web
-    routes = {path: rule["service"] for rule in matcher["path_rule"] for path in rule["paths"]}
-    assert routes["/api/*"] == api
-    assert routes["/static/*"] == static
-    assert routes["/_next/static/*"] == static
+    assert matcher["default_service"] == backend["web"]
+    assert "path_rule" not in matcher  # a path matcher holds path rules or route rules, not both
+    # The full table: the candidate header first (api paths to the candidate api, all else to the candidate web),
+    # then the routes without it as before the candidate existed (path rules rewritten as route rules).
+    rules = [(rule["priority"], rule["service"], rule["match_rules"]) for rule in matcher["route_rules"]]
+    assert rules == [
+        (
+            10,
+            backend[f"api-{CANDIDATE_TAG}"],
+            [{**_path_match(p), "header_matches": [header]} for p in API_PATH_PATTERNS],
+        ),
+        (20, backend[f"web-{CANDIDATE_TAG}"], [{"prefix_match": "/", "header_matches": [header]}]),
+        (100, backend["api"], [_path_match(p) for p in API_PATH_PATTERNS]),
+        (200, static, [_path_match(p) for p in STATIC_PATH_PATTERNS]),
+    ]
+    candidate = {CANDIDATE_HEADER: CANDIDATE_HEADER_VALUE}
+    expected = {
+        ("/api", False): backend["api"],
+        ("/api/health", False): backend["api"],
+        ("/apis", False): backend["web"],
+        ("/_next/static/app.js", False): static,
+        ("/static/logo.svg", False): static,
+        ("/", False): backend["web"],
+        ("/book/123", False): backend["web"],
+        ("/api", True): backend[f"api-{CANDIDATE_TAG}"],
+        ("/api/health", True): backend[f"api-{CANDIDATE_TAG}"],
+        ("/apis", True): backend[f"web-{CANDIDATE_TAG}"],
+        ("/_next/static/app.js", True): backend[f"web-{CANDIDATE_TAG}"],
+        ("/", True): backend[f"web-{CANDIDATE_TAG}"],
+    }
+    actual = {(path, flag): _route(matcher, path, candidate if flag else {}) for path, flag in expected}
+    assert actual == expected
+    # Another value of the header is no candidate request.
+    assert _route(matcher, "/api/health", {CANDIDATE_HEADER: "0"}) == backend["api"]
 
 
 @pytest.mark.parametrize("environment", ALL)
