@@ -21,7 +21,8 @@ from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import NIST, PCI, acknowledge
 from aws_stacks.outputs import edge_outputs
 from aws_stacks.secrets import ORIGIN_VERIFY_HEADER, origin_verify_value
-from aws_stacks.security import customer_managed_key, log_bucket, logs_key, stateful_removal_policy
+from aws_stacks.security import customer_managed_key, log_bucket, logs_key
+from aws_stacks.storage import tiered_bucket
 from shared import Settings
 from shared.contract import STATIC_PATH_PATTERNS
 
@@ -36,7 +37,6 @@ class StaticAssets(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         storage = settings.storage
-        account = Stack.of(self).account
         # CloudFront standard logs are delivered with ACLs, hence OBJECT_WRITER.
         self.log_bucket = log_bucket(
             self,
@@ -45,41 +45,14 @@ class StaticAssets(Construct):
             name="edge-logs",
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
         )
-        transitions = [
-            s3.Transition(
-                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                transition_after=Duration.days(storage.infrequent_access_after_days),
-            ),
-            # Instant Retrieval: CloudFront can still serve an archived asset (Flexible Retrieval would 403).
-            s3.Transition(
-                storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
-                transition_after=Duration.days(storage.archive_after_days),
-            ),
-        ]
-        self.bucket = s3.Bucket(
+        self.bucket = tiered_bucket(
             self,
             "StaticAssetsBucket",
-            bucket_name=f"{settings.name('static-assets')}-{account}",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            versioned=storage.versioning,
-            server_access_logs_bucket=self.log_bucket,
-            server_access_logs_prefix="s3/static-assets/",
-            removal_policy=stateful_removal_policy(settings),
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="TierAndExpire",
-                    transitions=transitions,
-                    noncurrent_version_expiration=(
-                        Duration.days(storage.noncurrent_version_expiry_days) if storage.versioning else None
-                    ),
-                    abort_incomplete_multipart_upload_after=Duration.days(7),
-                )
-            ],
+            settings=settings,
+            name="static-assets",
+            key=key,
+            access_logs=self.log_bucket,
+            log_prefix="s3/static-assets/",
         )
         acknowledge(
             self.bucket,

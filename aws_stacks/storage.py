@@ -15,47 +15,70 @@ from aws_stacks.security import log_bucket, stateful_removal_policy
 from shared import Settings
 
 
+def tiered_bucket(
+    scope: Construct,
+    construct_id: str,
+    *,
+    settings: Settings,
+    name: str,
+    key: kms.IKey,
+    access_logs: s3.IBucket,
+    log_prefix: str,
+) -> s3.Bucket:
+    """A private, KMS-encrypted, TLS-only bucket `bookedbarber-<env>-<name>-<account>` with the settings' versioning
+    and tiering (Standard-IA, then Glacier Instant Retrieval: an old object still reads in milliseconds, so the CDN
+    can serve an archived asset and users can download an old upload), and its access logged."""
+    storage = settings.storage
+    return s3.Bucket(
+        scope,
+        construct_id,
+        bucket_name=f"{settings.name(name)}-{Stack.of(scope).account}",
+        encryption=s3.BucketEncryption.KMS,
+        encryption_key=key,
+        bucket_key_enabled=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforce_ssl=True,
+        versioned=storage.versioning,
+        server_access_logs_bucket=access_logs,
+        server_access_logs_prefix=log_prefix,
+        removal_policy=stateful_removal_policy(settings),
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                id="TierAndExpire",
+                transitions=[
+                    s3.Transition(
+                        storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                        transition_after=Duration.days(storage.infrequent_access_after_days),
+                    ),
+                    s3.Transition(
+                        storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                        transition_after=Duration.days(storage.archive_after_days),
+                    ),
+                ],
+                noncurrent_version_expiration=(
+                    Duration.days(storage.noncurrent_version_expiry_days) if storage.versioning else None
+                ),
+                abort_incomplete_multipart_upload_after=Duration.days(7),
+            )
+        ],
+    )
+
+
 class Uploads(Construct):
     """A private, KMS-encrypted, TLS-only bucket with the settings' versioning and lifecycle, and its access log."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        storage = settings.storage
         self.log_bucket = log_bucket(self, "AccessLogsBucket", settings=settings, name="data-access-logs")
-        self.bucket = s3.Bucket(
+        self.bucket = tiered_bucket(
             self,
             "UploadsBucket",
-            bucket_name=f"{settings.name('uploads')}-{Stack.of(self).account}",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            versioned=storage.versioning,
-            server_access_logs_bucket=self.log_bucket,
-            server_access_logs_prefix="s3/uploads/",
-            removal_policy=stateful_removal_policy(settings),
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="TierAndExpire",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                            transition_after=Duration.days(storage.infrequent_access_after_days),
-                        ),
-                        # Instant Retrieval: an old upload still downloads in milliseconds, as GCS Archive does.
-                        s3.Transition(
-                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
-                            transition_after=Duration.days(storage.archive_after_days),
-                        ),
-                    ],
-                    noncurrent_version_expiration=(
-                        Duration.days(storage.noncurrent_version_expiry_days) if storage.versioning else None
-                    ),
-                    abort_incomplete_multipart_upload_after=Duration.days(7),
-                )
-            ],
+            settings=settings,
+            name="uploads",
+            key=key,
+            access_logs=self.log_bucket,
+            log_prefix="s3/uploads/",
         )
         acknowledge(
             self.bucket,
@@ -64,7 +87,7 @@ class Uploads(Construct):
             "recovery region where settings ask): restorable to a point in time, which replication is not.",
             packs=(NIST, PCI),
         )
-        if not storage.versioning:
+        if not settings.storage.versioning:
             acknowledge(
                 self.bucket,
                 "S3BucketVersioningEnabled",
