@@ -18,7 +18,7 @@ from constructs import Construct
 
 from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
-from aws_stacks.nag import NIST, PCI, acknowledge
+from aws_stacks.nag import acknowledge
 from aws_stacks.outputs import edge_outputs
 from aws_stacks.secrets import ORIGIN_VERIFY_HEADER, origin_verify_value
 from aws_stacks.security import customer_managed_key, log_bucket, logs_key
@@ -36,7 +36,6 @@ class StaticAssets(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        storage = settings.storage
         # CloudFront standard logs are delivered with ACLs, hence OBJECT_WRITER.
         self.log_bucket = log_bucket(
             self,
@@ -53,22 +52,15 @@ class StaticAssets(Construct):
             key=key,
             access_logs=self.log_bucket,
             log_prefix="s3/static-assets/",
+            why_not_replicated=(
+                "Static assets are build output: every deploy re-publishes them from the frontend image built in CI, "
+                "so a second copy in another region would add no recovery the pipeline does not already give."
+            ),
+            why_unversioned=(
+                "the assets are rebuilt by every deploy, and staging and production version them (production "
+                "enforced by settings)."
+            ),
         )
-        acknowledge(
-            self.bucket,
-            "S3BucketReplicationEnabled",
-            "Static assets are build output: every deploy re-publishes them from the frontend image built in CI, "
-            "so a second copy in another region would add no recovery the pipeline does not already give.",
-            packs=(NIST, PCI),
-        )
-        if not storage.versioning:
-            acknowledge(
-                self.bucket,
-                "S3BucketVersioningEnabled",
-                f"settings.storage.versioning is off in {settings.environment} for cost; the assets are rebuilt "
-                "by every deploy, and staging and production version them (production enforced by settings).",
-                packs=(NIST, PCI),
-            )
 
 
 class Cdn(Construct):

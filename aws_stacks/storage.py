@@ -24,12 +24,18 @@ def tiered_bucket(
     key: kms.IKey,
     access_logs: s3.IBucket,
     log_prefix: str,
+    why_not_replicated: str,
+    why_unversioned: str,
 ) -> s3.Bucket:
     """A private, KMS-encrypted, TLS-only bucket `bookedbarber-<env>-<name>-<account>` with the settings' versioning
     and tiering (Standard-IA, then Glacier Instant Retrieval: an old object still reads in milliseconds, so the CDN
-    can serve an archived asset and users can download an old upload), and its access logged."""
+    can serve an archived asset and users can download an old upload), and its access logged.
+
+    The NIST/PCI replication finding is acknowledged with `why_not_replicated`, and where settings leave the bucket
+    unversioned, the versioning finding with `why_unversioned` (the environment is prepended).
+    """
     storage = settings.storage
-    return s3.Bucket(
+    bucket = s3.Bucket(
         scope,
         construct_id,
         bucket_name=f"{settings.name(name)}-{Stack.of(scope).account}",
@@ -63,6 +69,11 @@ def tiered_bucket(
             )
         ],
     )
+    acknowledge(bucket, "S3BucketReplicationEnabled", why_not_replicated, packs=(NIST, PCI))
+    if not storage.versioning:
+        reason = f"settings.storage.versioning is off in {settings.environment} for cost; {why_unversioned}"
+        acknowledge(bucket, "S3BucketVersioningEnabled", reason, packs=(NIST, PCI))
+    return bucket
 
 
 class Uploads(Construct):
@@ -79,19 +90,12 @@ class Uploads(Construct):
             key=key,
             access_logs=self.log_bucket,
             log_prefix="s3/uploads/",
+            why_not_replicated=(
+                "Uploads are protected by AWS Backup instead (daily and continuous recovery points, copied to the "
+                "recovery region where settings ask): restorable to a point in time, which replication is not."
+            ),
+            why_unversioned=(
+                "dev data is disposable; staging and production version uploads and back them up (production "
+                "enforced by settings)."
+            ),
         )
-        acknowledge(
-            self.bucket,
-            "S3BucketReplicationEnabled",
-            "Uploads are protected by AWS Backup instead (daily and continuous recovery points, copied to the "
-            "recovery region where settings ask): restorable to a point in time, which replication is not.",
-            packs=(NIST, PCI),
-        )
-        if not settings.storage.versioning:
-            acknowledge(
-                self.bucket,
-                "S3BucketVersioningEnabled",
-                f"settings.storage.versioning is off in {settings.environment} for cost (dev data is disposable); "
-                "staging and production version uploads and back them up (production enforced by settings).",
-                packs=(NIST, PCI),
-            )
