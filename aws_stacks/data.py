@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
@@ -136,6 +136,10 @@ class Database(Construct):
             key=logs_key,
             log_group_name=ENHANCED_MONITORING_LOG_GROUP,
         )
+        # One group per account and region, shared by every instance there: tearing down one environment's data
+        # stack (dev, staging: Delete elsewhere) must not delete it. In an account where RDS already made it,
+        # adopt it once with `cdk import` (docs/aws.md).
+        os_metrics.apply_removal_policy(RemovalPolicy.RETAIN)
         self.instance = rds.DatabaseInstance(
             self,
             "Primary",

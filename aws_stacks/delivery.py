@@ -14,11 +14,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from aws_stacks.bootstrap import CDK_QUALIFIER, bootstrap_role_name  # noqa: F401 (CDK_QUALIFIER: tests)
-from aws_stacks.edge import EDGE_REGION
 from aws_stacks.nag import acknowledge
 from aws_stacks.registry import IMAGE_NAMES
 from shared import Settings
 from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, aws_role_name, subject
+from shared.stacks import aws_regions
 
 # The audience aws-actions/configure-aws-credentials asks GitHub to put in the token.
 AWS_AUDIENCE = "sts.amazonaws.com"
@@ -34,9 +34,10 @@ SESSION_DURATION = Duration.hours(1)
 def bootstrap_role_arns(
     settings: Settings, kinds: tuple[str, ...], *, regions: tuple[str, ...] | None = None
 ) -> list[str]:
-    """The bootstrap roles of the main region and of us-east-1 (where the edge stack deploys), or of `regions`."""
+    """The bootstrap roles of every region the environment deploys to (`aws_regions`: main, edge and, where
+    backups are copied, recovery), or of `regions`."""
     account = settings.aws.account_id
-    regions = dict.fromkeys(regions or (settings.aws.region, EDGE_REGION))
+    regions = regions or aws_regions(settings)
     return [
         f"arn:{Aws.PARTITION}:iam::{account}:role/{bootstrap_role_name(settings, kind, region)}"
         for region in regions

@@ -25,8 +25,9 @@ from aws_stacks.security import customer_managed_key, log_bucket, logs_key
 from aws_stacks.storage import tiered_bucket
 from shared import Settings
 from shared.contract import STATIC_PATH_PATTERNS
+from shared.stacks import AWS_EDGE_REGION
 
-EDGE_REGION = "us-east-1"  # where CloudFront reads certificates and CLOUDFRONT-scope web ACLs
+EDGE_REGION = AWS_EDGE_REGION
 DYNAMIC_PATHS = ("/api/*",)
 HSTS_MAX_AGE = Duration.days(730)
 

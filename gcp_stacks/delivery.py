@@ -38,6 +38,7 @@ DEPLOY_ROLES = (
     "roles/cloudkms.admin",
     "roles/cloudsql.admin",
     "roles/compute.admin",
+    "roles/dns.admin",  # the app domain's records (dns.py), in the zone of this project by default
     "roles/iam.serviceAccountAdmin",
     "roles/iam.serviceAccountUser",
     "roles/logging.configWriter",

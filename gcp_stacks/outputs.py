@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cdktn import TerraformOutput, TerraformStack
+from cdktn import TerraformOutput, TerraformStack, Token
 
 from shared import Settings
 from shared.release import gcp_repository_id
@@ -29,7 +29,8 @@ def data_outputs(stack: TerraformStack, *, settings: Settings, database: Databas
     _output(
         stack,
         "cache_endpoint",
-        f"{cache.instance.host}:{settings.cache.port}",
+        # The instance's own port: with in-transit encryption Memorystore listens on 6378, not settings' 6379.
+        f"{cache.instance.host}:{Token.as_string(cache.instance.port)}",
         "Memorystore Redis host:port (TLS); the AUTH string stays in Secret Manager",
     )
     registry = f"{settings.gcp.region}-docker.pkg.dev/{settings.gcp.project_id}/{gcp_repository_id(settings)}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from shared import Settings, SettingsError, load_settings
 from shared.contract import ORIGIN_VERIFY_FIELD, ORIGIN_VERIFY_SECRET, secret_manager_id
+from shared.stacks import AWS_EDGE_REGION
 
 ENV_PREFIX = "BB_SECRET_"
 
@@ -33,6 +34,9 @@ class SecretSpec:
     aws_field: str | None  # JSON field inside the secret string; None for a plain string
     gcp_id: str | None  # Secret Manager secret id (no '/'); None: the secret exists on AWS only
     prompt: bool  # False: written only when the operator exports it (the stack generates it otherwise)
+    # Also resolved by the us-east-1 stacks (edge-observability subscribes PagerDuty there): replicated to that
+    # region when the environment's own region is another, since a dynamic reference resolves in its stack's region.
+    read_at_edge: bool = False
 
 
 def _gcp_id(name: str) -> str:
@@ -49,7 +53,7 @@ def catalog(settings: Settings) -> list[SecretSpec]:
         ),
         SecretSpec(
             "PAGERDUTY_INTEGRATION_KEY", "PagerDuty Events API integration key (critical alerts)",
-            routes.pagerduty_secret_name, None, _gcp_id(routes.pagerduty_secret_name), True,
+            routes.pagerduty_secret_name, None, _gcp_id(routes.pagerduty_secret_name), True, read_at_edge=True,
         ),
         SecretSpec(
             "SLACK_WEBHOOK_URL", "Slack incoming-webhook URL (info alerts)",
@@ -77,6 +81,7 @@ class AwsStore:
     def __init__(self, settings: Settings, run: Runner) -> None:
         self.base = ["aws", "secretsmanager", "--region", settings.aws.region, "--output", "json"]
         self.run = run
+        self.edge_replica = settings.aws.region != AWS_EDGE_REGION
 
     def _call(self, action: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return self.run([*self.base[:2], action, *self.base[2:], *args], stdin)
@@ -97,6 +102,8 @@ class AwsStore:
     def write(self, spec: SecretSpec, secret_string: str, exists: bool) -> None:
         action = "put-secret-value" if exists else "create-secret"
         request = {"SecretId" if exists else "Name": spec.aws_name, "SecretString": secret_string}
+        if not exists and spec.read_at_edge and self.edge_replica:
+            request["AddReplicaRegions"] = [{"Region": AWS_EDGE_REGION}]
         result = self._call(action, "--cli-input-json", "file:///dev/stdin", stdin=json.dumps(request))
         if result.returncode:
             raise RuntimeError(f"{action} {spec.aws_name} failed: {result.stderr.strip()[:300]}")

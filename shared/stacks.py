@@ -21,6 +21,8 @@ AWS_COMPONENTS = (
 )
 # In `aws.recovery_region`, only where settings copy backups there; deployed before the data stack.
 AWS_RECOVERY_COMPONENT = "recovery"
+# Where CloudFront reads certificates and CLOUDFRONT-scope web ACLs: the edge stacks live here.
+AWS_EDGE_REGION = "us-east-1"
 # GCP: every stack is `bookedbarber-<env>-gcp-<component>`; the `gcp-` keeps its state apart from AWS stacks.
 GCP_COMPONENTS = ("network", "data", "compliance", "app", "observability", "delivery")
 # The GitHub Actions trust: deployed by an operator on request, never by the workflows it trusts.
@@ -30,6 +32,12 @@ TRUST_COMPONENT = "delivery"
 def aws_components(settings: Settings) -> tuple[str, ...]:
     recovery = (AWS_RECOVERY_COMPONENT,) if settings.resilience.copy_backups_to_recovery_region else ()
     return (*recovery, *AWS_COMPONENTS)
+
+
+def aws_regions(settings: Settings) -> tuple[str, ...]:
+    """Every region the environment's AWS stacks deploy to (each needs `cdk bootstrap`), in a stable order."""
+    recovery = (settings.aws.recovery_region,) if settings.resilience.copy_backups_to_recovery_region else ()
+    return tuple(dict.fromkeys((settings.aws.region, AWS_EDGE_REGION, *recovery)))
 
 
 def aws_stack_names(settings: Settings) -> list[str]:

@@ -115,3 +115,18 @@ def test_a_failed_write_is_reported_and_fails_the_run(capsys):
     code = setup_secrets.main(["--cloud", "gcp", "--env", "dev"], environ={"BB_SECRET_APP_SECRET_KEY": "k"}, run=refuse)
     assert code == 1
     assert "PERMISSION_DENIED" in capsys.readouterr().err
+
+
+def test_the_pagerduty_key_is_replicated_to_the_edge_region_only_when_the_environment_is_elsewhere():
+    """The us-east-1 alert topics resolve it there; a dynamic reference reads its own stack's region only."""
+    for region, replicated in (("us-east-1", False), ("eu-west-1", True)):
+        settings = load_settings(
+            "dev", overrides={"aws_region": region, "aws_availability_zones": f"{region}a,{region}b"}
+        )
+        store = FakeSecretsManager({})
+        spec = next(s for s in setup_secrets.catalog(settings) if s.key == "PAGERDUTY_INTEGRATION_KEY")
+        setup_secrets.AwsStore(settings, store).write(spec, "pd", exists=False)
+        ((_, stdin),) = store.calls
+        assert ("AddReplicaRegions" in json.loads(stdin)) is replicated
+        if replicated:
+            assert json.loads(stdin)["AddReplicaRegions"] == [{"Region": "us-east-1"}]

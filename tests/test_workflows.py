@@ -162,3 +162,14 @@ def test_gcp_release_checks_the_candidate_through_the_load_balancer_before_traff
     assert deploy < check < traffic
     assert f"--no-traffic --tag {CANDIDATE_TAG}" in runs[deploy]
     assert not any("run.app" in run or ".url" in run for run in runs)  # no tag URL: unreachable from a runner
+
+
+def test_gcp_rollbacks_return_to_the_revision_that_served_and_drop_the_candidate_tag():
+    """After a rolled-back release the latest ready revision is the rejected one: both workflows record traffic."""
+    for name in ("release.yml", "deploy-environment.yml"):
+        text = (GITHUB / "workflows" / name).read_text()
+        assert "latestReadyRevisionName" not in text, name
+        assert "select((.percent // 0) > 0)" in text, name
+    release = (GITHUB / "workflows" / "release.yml").read_text()
+    rollback = release[release.index("Roll traffic back") :]
+    assert "--remove-tags candidate" in rollback

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from aws_stacks.delivery import AWS_AUDIENCE, CDK_QUALIFIER, release_parameter_prefix
-from aws_stacks.edge import EDGE_REGION
 from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL
 from shared.release import tag_parameter_name
+from shared.stacks import aws_regions
 from tests.aws.helpers import only, resources
 
 
@@ -111,7 +111,7 @@ def test_the_diff_role_may_only_assume_the_read_only_lookup_roles(aws, settings)
     assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
     assert sorted(_arns(statement["Resource"])) == sorted(
         f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-lookup-role-{account}-{region}"
-        for region in {settings.aws.region, EDGE_REGION}
+        for region in aws_regions(settings)
     )
 
 
@@ -121,7 +121,9 @@ def test_the_deploy_role_may_only_assume_the_cdk_bootstrap_roles(aws, settings):
     assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
     for arn in _arns(statement["Resource"]):
         assert arn.startswith(f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-")
-        assert arn.endswith((f"-{account}-{settings.aws.region}", f"-{account}-{EDGE_REGION}"))
+        assert arn.endswith(tuple(f"-{account}-{region}" for region in aws_regions(settings)))
+    if settings.resilience.copy_backups_to_recovery_region:  # the recovery stack deploys there too
+        assert any(arn.endswith(f"-{settings.aws.recovery_region}") for arn in _arns(statement["Resource"]))
 
 
 def test_the_release_role_pushes_to_this_environments_repositories_and_parameters_only(aws, settings):

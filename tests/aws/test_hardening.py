@@ -205,3 +205,10 @@ def test_stacks_refuse_deletion_where_settings_protect_them(aws, settings):
     for name in stack_names(settings.environment):
         protected = manifest[name]["properties"].get("terminationProtection", False)
         assert protected == settings.resilience.deletion_protection, name
+
+
+def test_the_account_wide_enhanced_monitoring_group_survives_any_environment(aws, settings):
+    """RDSOSMetrics is shared by every instance of the account and region: no environment's teardown deletes it."""
+    groups = resources(aws, settings, "data", "AWS::Logs::LogGroup")
+    (group,) = [g for g in groups.values() if g["Properties"].get("LogGroupName") == "RDSOSMetrics"]
+    assert group["DeletionPolicy"] == "Retain" and group["UpdateReplacePolicy"] == "Retain"

@@ -75,6 +75,9 @@ def test_project_roles_per_job(gcp_stacks, environment):
     assert granted[members["plan"]] == set(PLAN_ROLES)
     assert granted[members["ship"]] == set(RELEASE_ROLES)
     assert granted[members["deploy"]] == {*DEPLOY_ROLES, "roles/resourcemanager.projectIamAdmin"}
+    # The app stack writes the app domain's records into the zone, in this project unless settings name another.
+    if resources(stack(gcp_stacks, environment, "app"), "google_dns_record_set") and not settings.gcp.dns_project_id:
+        assert "roles/dns.admin" in granted[members["deploy"]]
     assert not {"roles/owner", "roles/editor"} & {role for roles in granted.values() for role in roles}
 
 

@@ -46,3 +46,11 @@ def test_the_secret_check_catches_a_secret_output():
     terraform = {"output": {"leak": {"value": "${google_redis_instance.cache.auth_string}"}}}
     assert secret_outputs(terraform) == ["leak"]
     assert secret_outputs({"output": {"ok": {"value": "${google_redis_instance.cache.host}"}}}) == []
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_cache_endpoint_carries_the_port_memorystore_listens_on(gcp_stacks, environment):
+    """With in-transit encryption Memorystore listens on 6378, not the 6379 of settings: read the instance's own."""
+    value = stack(gcp_stacks, environment, "data")["output"]["cache_endpoint"]["value"]
+    host, _, port = value.rpartition(":")
+    assert host.endswith(".host}") and port.startswith("${google_redis_instance.") and port.endswith(".port}")
