@@ -12,6 +12,7 @@ import re
 from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sam as sam
 from constructs import Construct
 
@@ -29,26 +30,47 @@ INLINE_POLICY_REASON = (
 
 def acknowledge_inline_policies(scope: Construct) -> None:
     """IAMNoInlinePolicy on each role's CDK-generated `DefaultPolicy`, and only there."""
+    for policy in _generated(scope).default_policies:
+        acknowledge(policy, "IAMNoInlinePolicy", INLINE_POLICY_REASON, packs=(NIST, PCI))
+
+
+class _Generated:
+    """What one walk of the construct tree finds: each node crosses the jsii boundary once."""
+
+    def __init__(self) -> None:
+        self.default_policies: list[iam.Policy] = []
+        self.functions: list[CfnResource] = []
+        self.applications: list[sam.CfnApplication] = []
+
+
+def _generated(scope: Construct) -> _Generated:
+    found = _Generated()
     for node in scope.node.find_all():
-        if isinstance(node, iam.Policy) and node.node.id == "DefaultPolicy" and isinstance(node.node.scope, iam.Role):
-            acknowledge(node, "IAMNoInlinePolicy", INLINE_POLICY_REASON, packs=(NIST, PCI))
+        if isinstance(node, iam.Policy):
+            if node.node.id == "DefaultPolicy" and isinstance(node.node.scope, iam.Role):
+                found.default_policies.append(node)
+        elif isinstance(node, sam.CfnApplication):
+            found.applications.append(node)
+        # Custom-resource providers write their handler as a raw CfnResource; only those need their type read.
+        elif isinstance(node, lambda_.CfnFunction) or (
+            type(node) is CfnResource and node.cfn_resource_type == "AWS::Lambda::Function"
+        ):
+            found.functions.append(node)
+    return found
 
 
-def _functions(scope: Construct) -> list[CfnResource]:
-    return [
-        node
-        for node in scope.node.find_all()
-        if isinstance(node, CfnResource) and node.cfn_resource_type == "AWS::Lambda::Function"
-    ]
+def apply_guardrails(stack: Stack, *, settings: Settings, key: kms.IKey | None) -> None:
+    """Both guardrails in one walk; function logs where `key` (the logs key of the stack's region) is given."""
+    found = _generated(stack)
+    for policy in found.default_policies:
+        acknowledge(policy, "IAMNoInlinePolicy", INLINE_POLICY_REASON, packs=(NIST, PCI))
+    if key is not None:
+        _keep_function_logs(found, settings=settings, key=key)
 
 
-def _applications(scope: Construct) -> list[sam.CfnApplication]:
-    return [node for node in scope.node.find_all() if isinstance(node, sam.CfnApplication)]
-
-
-def keep_function_logs(stack: Stack, *, settings: Settings, key: kms.IKey) -> None:
-    """Give every function of `stack` an encrypted log group with the settings' retention."""
-    for function in _functions(stack):
+def _keep_function_logs(found: _Generated, *, settings: Settings, key: kms.IKey) -> None:
+    """Give every function an encrypted log group with the settings' retention."""
+    for function in found.functions:
         owner = function.node.scope
         if owner.node.try_find_child("LogGroup"):
             continue
@@ -59,7 +81,7 @@ def keep_function_logs(stack: Stack, *, settings: Settings, key: kms.IKey) -> No
         function.add_property_override("LoggingConfig.LogGroup", group.log_group_name)
         function.node.add_dependency(group)
     # A Serverless Application Repository function logs to `/aws/lambda/<functionName>`: create that group first.
-    for application in _applications(stack):
+    for application in found.applications:
         function_name = (application.parameters or {}).get("functionName")
         if not function_name or application.node.try_find_child("LogGroup"):
             continue

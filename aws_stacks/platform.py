@@ -14,7 +14,7 @@ from aws_stacks.compute import ComputeStack
 from aws_stacks.data import DataStack
 from aws_stacks.delivery import DeliveryStack
 from aws_stacks.edge import EDGE_REGION, EdgeStack
-from aws_stacks.guardrails import acknowledge_inline_policies, keep_function_logs
+from aws_stacks.guardrails import apply_guardrails
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
 from aws_stacks.observability import EdgeObservabilityStack, ObservabilityStack
@@ -143,10 +143,10 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         data.node.add_dependency(stack)
     edge.node.add_dependency(compute)
     stacks += [network, data, compute, edge, compliance, observability, edge_observability, delivery]
-    for stack in (network, data, compute, observability):
-        keep_function_logs(stack, settings=settings, key=network.logs_key)
     for stack in stacks:
-        acknowledge_inline_policies(stack)
+        # Function logs need the logs key of the stack's own region (network's); elsewhere only the acknowledgement.
+        in_region = stack.region == settings.aws.region
+        apply_guardrails(stack, settings=settings, key=network.logs_key if in_region else None)
         for key, value in settings.aws_tags.items():
             cdk.Tags.of(stack).add(key, value, exclude_resource_types=list(UNTAGGABLE))
     return stacks

@@ -7,16 +7,27 @@ import os
 import pytest
 
 from tests.snapshots import CloudFormationSnapshot, TerraformSnapshot
-from tests.synth import AwsSynth, synth_aws, synth_gcp, with_cfn_lint
+from tests.synth import AwsSynth, CfnLint, synth_aws, synth_gcp, with_cfn_lint
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 @pytest.fixture(scope="session")
-def aws(tmp_path_factory) -> AwsSynth:
-    """Every AWS stack of every environment, with the cdk-nag report."""
-    return with_cfn_lint(synth_aws(tmp_path_factory.mktemp("cdk.out")))
+def aws(request, tmp_path_factory) -> AwsSynth:
+    """Every AWS stack of every environment, with the cdk-nag report.
+
+    When this run includes the cfn-lint test, the lint starts here, as soon as the templates exist, so it runs
+    beside the other AWS tests instead of after them; a run without it (`-k`, one file) starts nothing.
+    """
+    result = synth_aws(tmp_path_factory.mktemp("cdk.out"))
+    wanted = any("cfn_lint" in getattr(item, "fixturenames", ()) for item in request.session.items)
+    return with_cfn_lint(result) if wanted else result
+
+
+@pytest.fixture(scope="session")
+def cfn_lint(aws: AwsSynth) -> CfnLint:
+    return aws.cfn_lint or with_cfn_lint(aws).cfn_lint
 
 
 @pytest.fixture(scope="session")
