@@ -9,9 +9,10 @@ from constructs import Construct
 from shared import Settings
 
 # The Terraform releases the platform supports: ephemeral resources (1.10) and write-only arguments (1.11) keep
-# alert channel tokens out of the state. cdktn checks each feature used against this at synth.
-TARGET_VERSIONS = {"terraform": ">=1.11.0"}
-REQUIRED_TERRAFORM = ">= 1.11"
+# alert channel tokens out of the state. cdktn checks each feature used against this at synth, and every stack
+# says it, so an older Terraform stops at once instead of failing on the first feature it lacks.
+MINIMUM_TERRAFORM = "1.11"
+TARGET_VERSIONS = {"terraform": f">={MINIMUM_TERRAFORM}.0"}
 
 
 class GcpStack(TerraformStack):
@@ -28,6 +29,7 @@ class GcpStack(TerraformStack):
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
+        self.add_override("terraform.required_version", f">= {MINIMUM_TERRAFORM}")
         # Some APIs (Billing Budgets) need a quota project: the project pays for the calls, not the caller's own.
         quota = {}
         if bill_calls_to_project:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from cdktn import App, TerraformStack
 from constructs import Construct
 
-from gcp_stacks.base import REQUIRED_TERRAFORM, TARGET_VERSIONS, GcpStack
+from gcp_stacks.base import TARGET_VERSIONS, GcpStack
 from gcp_stacks.compliance import AuditLogArchive, DataAccessAuditLogs, LogRetention, MonthlyBudget
 from gcp_stacks.compute import Registry, Services
 from gcp_stacks.dashboard import Dashboard
@@ -91,8 +91,6 @@ class ObservabilityStack(GcpStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="observability")
-        # An older Terraform would fail on the write-only arguments with a less helpful message.
-        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
         channels = NotificationChannels(self, "Channels", settings=settings)
         uptime = UptimeChecks(self, "UptimeChecks", settings=settings)
         log_metrics = LogMetrics(self, "LogMetrics", settings=settings)

@@ -458,9 +458,11 @@ def test_runtimes_may_write_traces_and_errors_and_the_apis_are_on(gcp_stacks, en
 
 
 @pytest.mark.parametrize("environment", ALL)
-def test_observability_needs_a_terraform_that_keeps_write_only_values_out_of_state(gcp_stacks, environment):
-    terraform = stack(gcp_stacks, environment, "observability")
-    assert terraform["terraform"]["required_version"] == ">= 1.11"
+def test_every_stack_needs_a_terraform_that_keeps_write_only_values_out_of_state(gcp_stacks, environment):
+    from shared.stacks import GCP_COMPONENTS
+
+    for component in GCP_COMPONENTS:
+        assert stack(gcp_stacks, environment, component)["terraform"]["required_version"] == ">= 1.11", component
 
 
 @pytest.mark.parametrize("environment", ALL)
