@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gcp_stacks.data import redis_instance_name, sql_instance_name
+from gcp_stacks.names import redis_instance_name, sql_instance_name
 from shared import Settings
 from shared.alerts import Alert
 from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH

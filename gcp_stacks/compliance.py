@@ -28,7 +28,8 @@ from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMemb
 from constructs import Construct
 
 from gcp_stacks.base import retained
-from gcp_stacks.data import bucket_name, delete_after, log_retention_policy
+from gcp_stacks.data import delete_after, log_retention_policy
+from gcp_stacks.names import bucket_name
 from gcp_stacks.security import key_id
 from shared import Settings
 

@@ -33,7 +33,7 @@ from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2Serv
 from cdktn_provider_google.data_google_redis_instance import DataGoogleRedisInstance
 from constructs import Construct
 
-from gcp_stacks.data import bucket_name, redis_instance_name, sql_connection_name
+from gcp_stacks.names import bucket_name, redis_instance_name, sql_connection_name
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.secrets import secret_id
 from gcp_stacks.security import SECONDS_PER_DAY, Identity, ServiceKey

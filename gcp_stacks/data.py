@@ -35,18 +35,15 @@ from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMemb
 from constructs import Construct
 
 from gcp_stacks.base import retained
+from gcp_stacks.names import bucket_name, redis_instance_name, sql_instance_name
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.security import SECONDS_PER_DAY, ServiceAccounts, ServiceKey
 from shared import Settings
 from shared.contract import DATABASE_NAME
+from shared.model import MEMORYSTORE_REDIS_VERSIONS, MEMORYSTORE_SNAPSHOT_PERIODS
 
 # Enterprise edition: the db-custom tiers in settings are not offered on Enterprise Plus.
 SQL_EDITION = "ENTERPRISE"
-# Memorystore's newest minor of each major in settings (`cache.redis_major_version`): it offers 7.0 and 7.2,
-# ElastiCache 7.0 and 7.1, so each cloud runs its own newest 7.x (see aws_stacks/data.py).
-REDIS_VERSIONS = {6: "REDIS_6_X", 7: "REDIS_7_2"}
-SNAPSHOT_PERIODS = {1: "ONE_HOUR", 6: "SIX_HOURS", 12: "TWELVE_HOURS", 24: "TWENTY_FOUR_HOURS"}
-
 # What CIS and Security Command Center expect of a PostgreSQL instance, plus IAM sign-in.
 DATABASE_FLAGS = {
     "cloudsql.iam_authentication": "on",
@@ -65,23 +62,6 @@ DATABASE_FLAGS = {
 
 # Static assets' colder tier: still served in milliseconds, cheaper to fill the CDN from than Archive.
 STATIC_ASSETS_COLD_CLASS = "COLDLINE"
-
-
-def sql_instance_name(settings: Settings) -> str:
-    return settings.name("postgres")
-
-
-def sql_connection_name(settings: Settings) -> str:
-    """`project:region:instance`, what the Cloud SQL connectors and Cloud Run expect."""
-    return f"{settings.gcp.project_id}:{settings.gcp.region}:{sql_instance_name(settings)}"
-
-
-def redis_instance_name(settings: Settings) -> str:
-    return settings.name("redis")
-
-
-def bucket_name(settings: Settings, purpose: str) -> str:
-    return settings.name(purpose)
 
 
 class Database(Construct):
@@ -189,7 +169,8 @@ class SessionCache(Construct):
             region=settings.gcp.region,
             tier="STANDARD_HA" if cache.high_availability else "BASIC",
             memory_size_gb=cache.gcp_memory_size_gib,
-            redis_version=REDIS_VERSIONS[cache.redis_major_version],
+            # Memorystore's newest minor of the settings' major (7.2; ElastiCache's is 7.1, aws_stacks/data.py).
+            redis_version=MEMORYSTORE_REDIS_VERSIONS[cache.redis_major_version],
             authorized_network=network.network_id,
             connect_mode="PRIVATE_SERVICE_ACCESS",
             reserved_ip_range=network.private_services_range,
@@ -200,7 +181,8 @@ class SessionCache(Construct):
             deletion_protection=settings.resilience.deletion_protection,
             # Both tiers restart from the latest RDB snapshot; unlike ElastiCache, only that one snapshot is kept.
             persistence_config=RedisInstancePersistenceConfig(
-                persistence_mode="RDB", rdb_snapshot_period=SNAPSHOT_PERIODS[cache.gcp_snapshot_period_hours]
+                persistence_mode="RDB",
+                rdb_snapshot_period=MEMORYSTORE_SNAPSHOT_PERIODS[cache.gcp_snapshot_period_hours],
             ),
             maintenance_policy=RedisInstanceMaintenancePolicy(
                 weekly_maintenance_window=[

@@ -37,8 +37,8 @@ from cdktn_provider_google.compute_url_map import (
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
-from gcp_stacks.data import bucket_name
 from gcp_stacks.dns import AppDomainRecords
+from gcp_stacks.names import bucket_name
 from gcp_stacks.project import ServiceAgents
 from gcp_stacks.routing import route_rules, serverless_backend
 from shared import Settings

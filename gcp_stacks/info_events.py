@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gcp_stacks.alert_conditions import WORKLOADS
-from gcp_stacks.data import sql_instance_name
+from gcp_stacks.names import sql_instance_name
 from shared import Settings
 
 # Deploying (gcloud run deploy, Terraform) replaces or updates the service, which creates a revision.

@@ -39,8 +39,8 @@ from constructs import Construct
 
 from gcp_stacks import alert_conditions as rendering
 from gcp_stacks.alert_conditions import WORKLOADS, Condition, Target
-from gcp_stacks.data import sql_instance_name
 from gcp_stacks.info_events import info_event_filter
+from gcp_stacks.names import sql_instance_name
 from shared import Settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, Severity, alerts
 from shared.contract import secret_manager_id

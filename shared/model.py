@@ -105,10 +105,13 @@ _DNS_MANAGED_ZONE = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 # or the GCP firewall would open a port nothing listens on while AWS moved to the new one.
 CLOUD_SQL_PORT = 5432
 MEMORYSTORE_PORT = 6379
-# Redis major versions both ElastiCache (Redis OSS) and Memorystore for Redis still create.
-REDIS_MAJOR_VERSIONS = frozenset({6, 7})
-# Memorystore RDB snapshot periods (hours) the API accepts.
-MEMORYSTORE_SNAPSHOT_HOURS = frozenset({1, 6, 12, 24})
+# Redis major versions both ElastiCache (Redis OSS) and Memorystore for Redis still create, with Memorystore's
+# newest minor of each (gcp_stacks/data.py writes these values; aws_stacks/data.py maps the same majors).
+MEMORYSTORE_REDIS_VERSIONS = {6: "REDIS_6_X", 7: "REDIS_7_2"}
+REDIS_MAJOR_VERSIONS = frozenset(MEMORYSTORE_REDIS_VERSIONS)
+# Memorystore RDB snapshot periods the API accepts, by hours.
+MEMORYSTORE_SNAPSHOT_PERIODS = {1: "ONE_HOUR", 6: "SIX_HOURS", 12: "TWELVE_HOURS", 24: "TWENTY_FOUR_HOURS"}
+MEMORYSTORE_SNAPSHOT_HOURS = frozenset(MEMORYSTORE_SNAPSHOT_PERIODS)
 # Cloud SQL Enterprise edition keeps at most 7 days of write-ahead logs for point-in-time recovery.
 CLOUD_SQL_MAX_LOG_RETENTION_DAYS = 7
 # Cloud Run's autoscaler keeps each instance's concurrency near this share of its maximum.

@@ -1,0 +1,23 @@
+"""Names of the data stack's resources, derived from settings: how the other stacks (and alert filters) find them
+without a cross-stack reference. Provider-free, so pure-data modules can import it without loading the provider."""
+
+from __future__ import annotations
+
+from shared import Settings
+
+
+def sql_instance_name(settings: Settings) -> str:
+    return settings.name("postgres")
+
+
+def sql_connection_name(settings: Settings) -> str:
+    """`project:region:instance`, what the Cloud SQL connectors and Cloud Run expect."""
+    return f"{settings.gcp.project_id}:{settings.gcp.region}:{sql_instance_name(settings)}"
+
+
+def redis_instance_name(settings: Settings) -> str:
+    return settings.name("redis")
+
+
+def bucket_name(settings: Settings, purpose: str) -> str:
+    return settings.name(purpose)
