@@ -41,17 +41,15 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
     env = cdk.Environment(account=settings.aws.account_id, region=settings.aws.region)
     # Production's stacks refuse `cdk destroy` / DeleteStack until someone turns protection off on purpose.
     protection = dict(termination_protection=settings.resilience.deletion_protection)
-    stacks: list[cdk.Stack] = []
+    recovery = None
     if settings.resilience.copy_backups_to_recovery_region:
-        stacks.append(
-            RecoveryVaultStack(
-                app,
-                settings.name(RECOVERY_COMPONENT),
-                settings=settings,
-                env=cdk.Environment(account=settings.aws.account_id, region=settings.aws.recovery_region),
-                description=f"BookedBarber {settings.environment}: backup vault receiving cross-region copies",
-                **protection,
-            )
+        recovery = RecoveryVaultStack(
+            app,
+            settings.name(RECOVERY_COMPONENT),
+            settings=settings,
+            env=cdk.Environment(account=settings.aws.account_id, region=settings.aws.recovery_region),
+            description=f"BookedBarber {settings.environment}: backup vault receiving cross-region copies",
+            **protection,
         )
     network = NetworkStack(
         app,
@@ -137,11 +135,12 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         description=f"BookedBarber {settings.environment}: GitHub Actions OIDC trust (diff, deploy, release roles)",
         **protection,
     )
-    # Ordering only, no references: the copy target and the origin-verify secret (and its replica) exist first,
-    # and CloudFront sends the header only once the ALB accepts it.
-    for stack in stacks:
-        data.node.add_dependency(stack)
-    edge.node.add_dependency(compute)
+    # Ordering only, no references: the copy target exists before the plan that copies to it, and CloudFront
+    # sends the origin-verify header (edge) only once the ALB (compute) accepts it.
+    if recovery is not None:
+        data.add_dependency(recovery)
+    edge.add_dependency(compute)
+    stacks = [recovery] if recovery is not None else []
     stacks += [network, data, compute, edge, compliance, observability, edge_observability, delivery]
     for stack in stacks:
         # Function logs need the logs key of the stack's own region (network's); elsewhere only the acknowledgement.

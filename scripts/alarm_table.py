@@ -6,14 +6,12 @@ tests/aws/test_observability.py fails when the README no longer matches the temp
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from scripts.outputs import alarm_period_seconds
+from scripts.outputs import alarm_period_seconds, aws_resources, load_aws, of_environment
 from shared import ENVIRONMENTS, Settings, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
 ROUTES = {"critical": "PagerDuty", "warning": "email", "info": "Slack (AWS Chatbot)"}
 OPERATORS = {"GreaterThanThreshold": ">", "LessThanThreshold": "<"}
 HEADER = "| alarm | severity -> route | fires when | for | missing data |\n| --- | --- | --- | --- | --- |"
@@ -38,24 +36,18 @@ def _duration(properties: dict) -> str:
 def alarm_rows(templates: dict[str, dict], settings: Settings) -> list[str]:
     """One markdown row per alarm of one environment, its prefix written as `bookedbarber-<env>`."""
     rows = []
-    for stack_name, template in sorted(templates.items()):
-        if not stack_name.startswith(settings.prefix + "-"):
-            continue
-        resources = template.get("Resources", {})
-        for resource in resources.values():
-            if resource["Type"] != "AWS::CloudWatch::Alarm":
-                continue
-            properties = resource["Properties"]
-            topic = resources[properties["AlarmActions"][0]["Ref"]]["Properties"]["TopicName"]
-            severity = topic.rsplit("-", 1)[1]
-            name = properties["AlarmName"].replace(settings.prefix, f"{settings.tags.project}-<env>", 1)
-            condition = (
-                f"{_watched(properties)} {OPERATORS[properties['ComparisonOperator']]} {properties['Threshold']:g}"
-            )
-            rows.append(
-                f"| `{name}` | {severity} -> {ROUTES[severity]} | {condition} | {_duration(properties)} "
-                f"| {properties['TreatMissingData']} |"
-            )
+    own = of_environment(templates, settings)
+    for stack_name, _, resource in aws_resources(own, "AWS::CloudWatch::Alarm"):
+        properties = resource["Properties"]
+        topic_id = properties["AlarmActions"][0]["Ref"]
+        topic = own[stack_name]["Resources"][topic_id]["Properties"]["TopicName"]
+        severity = topic.rsplit("-", 1)[1]
+        name = properties["AlarmName"].replace(settings.prefix, f"{settings.tags.project}-<env>", 1)
+        condition = f"{_watched(properties)} {OPERATORS[properties['ComparisonOperator']]} {properties['Threshold']:g}"
+        rows.append(
+            f"| `{name}` | {severity} -> {ROUTES[severity]} | {condition} | {_duration(properties)} "
+            f"| {properties['TreatMissingData']} |"
+        )
     return sorted(rows)
 
 
@@ -64,13 +56,7 @@ def section(templates: dict[str, dict], settings: Settings) -> str:
 
 
 def main() -> int:
-    outdir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "cdk.out"
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    templates = {
-        name: json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
-        for name, artifact in manifest["artifacts"].items()
-        if artifact["type"] == "aws:cloudformation:stack"
-    }
+    templates = load_aws(Path(sys.argv[1])) if len(sys.argv) > 1 else load_aws()
     present = [settings for settings in map(load_settings, ENVIRONMENTS) if f"{settings.prefix}-network" in templates]
     sections = {section(templates, settings) for settings in present}
     if len(sections) != 1:

@@ -3,11 +3,11 @@ then the cdk-nag tally: findings acknowledged (with their reasons, in the code) 
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from aws_stacks.findings import plugin_reports
+from scripts.outputs import load_aws, load_gcp
 from shared import ENVIRONMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,24 +20,17 @@ def environment_of(stack_name: str) -> str:
 
 
 def aws_rows(outdir: Path) -> list[tuple[str, str, str, int]]:
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    rows = []
-    for name, artifact in manifest["artifacts"].items():
-        if artifact["type"] != "aws:cloudformation:stack":
-            continue
-        template = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
-        rows.append(("aws", environment_of(name), name, len(template.get("Resources", {}))))
-    return rows
+    return [
+        ("aws", environment_of(name), name, len(template.get("Resources", {})))
+        for name, template in load_aws(outdir).items()
+    ]
 
 
 def gcp_rows(outdir: Path) -> list[tuple[str, str, str, int]]:
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    rows = []
-    for name, stack in manifest["stacks"].items():
-        config = json.loads((outdir / stack["synthesizedStackPath"]).read_text())
-        count = sum(len(instances) for instances in config.get("resource", {}).values())
-        rows.append(("gcp", environment_of(name), name, count))
-    return rows
+    return [
+        ("gcp", environment_of(name), name, sum(len(instances) for instances in config.get("resource", {}).values()))
+        for name, config in load_gcp(outdir).items()
+    ]
 
 
 def nag_tally(outdir: Path) -> str:

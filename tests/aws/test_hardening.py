@@ -4,6 +4,7 @@ schedule, and production's stacks refuse deletion."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 
 import aws_cdk as cdk
@@ -21,12 +22,17 @@ from tests.aws.helpers import only, resources, walk
 from tests.synth import cdk_json_context
 
 DYNAMIC_REFERENCE = "{{resolve:secretsmanager:"
-_RESOLVER = cdk.Stack(cdk.App(), "Resolver")
+
+
+@functools.cache
+def _resolver() -> cdk.Stack:
+    """Made on first use, not at import: collection on the GCP worker starts no jsii app."""
+    return cdk.Stack(cdk.App(), "Resolver")
 
 
 def _text(token: str) -> str:
     """A token as it appears in a template."""
-    return _RESOLVER.resolve(token)
+    return _resolver().resolve(token)
 
 
 def _resolve(value: str, secrets: dict[str, str]) -> str:
@@ -129,6 +135,7 @@ def test_a_bad_flag_override_names_its_key():
 
 @pytest.mark.parametrize("region", [EDGE_REGION, "eu-west-1"])
 def test_the_origin_secret_is_replicated_to_the_edge_region_only_when_elsewhere(region):
+    """A small variant synth: the session's environments all live in us-east-1, so only a probe shows both cases."""
     settings = load_settings("staging")
     app = cdk.App(context=cdk_json_context())
     stack = cdk.Stack(app, "Probe", env=cdk.Environment(account=settings.aws.account_id, region=region))

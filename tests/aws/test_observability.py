@@ -7,11 +7,10 @@ import re
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
-from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks
 
 from aws_stacks.alarms import CatalogAlarms, Watch
+from aws_stacks.nag import register_checks
 from aws_stacks.observability import AlertTopics
 from scripts.alarm_table import section
 from shared import ENVIRONMENTS, load_settings, replace_fields
@@ -340,7 +339,7 @@ def test_readme_lists_the_alarms_of_every_environment(aws):
 def _probe(tmp_path, settings) -> tuple[dict, dict]:
     """AlertTopics with Slack ids and one catalog alarm, under all three nag packs: (template, report)."""
     app = cdk.App(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), PCIDSS321Checks(app))
+    register_checks(app)  # every pack the platform runs
     stack = cdk.Stack(app, "AlertProbe", env=cdk.Environment(account=settings.aws.account_id, region="us-east-1"))
     topics = AlertTopics(stack, "AlertTopics", settings=settings, label="alerts").topics
     metric = cloudwatch.Metric(namespace="AWS/ECS", metric_name="CPUUtilization", dimensions_map={"ServiceName": "x"})
