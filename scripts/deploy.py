@@ -88,8 +88,12 @@ def commands(action: str, cloud: str, environment: str, names: list[str], *, tem
             argv += ["--require-approval", "never"]
         return [argv]
     if action == "diff":
-        # `cdktf diff` takes one stack at a time.
-        return [["npx", "--no-install", "cdktf", "diff", name] for name in names]
+        # `cdktf diff` takes one stack at a time, and each run would synthesize every environment again: the
+        # first diff synthesizes, the others reuse its cdktf.out/.
+        return [
+            ["npx", "--no-install", "cdktf", "diff", *(["--skip-synth"] if index else []), name]
+            for index, name in enumerate(names)
+        ]
     return [["npx", "--no-install", "cdktf", "deploy", *names, "--auto-approve"]]
 
 

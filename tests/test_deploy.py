@@ -159,6 +159,8 @@ def test_the_trust_is_deployed_only_on_request(overridden):
 def test_gcp_diffs_one_stack_at_a_time_and_aws_pull_requests_diff_read_only(overridden):
     runs = _main("diff --cloud gcp --env dev", {"GOOGLE_OAUTH_ACCESS_TOKEN": "token"})[1].calls
     assert [argv[-1] for argv in runs] == deploy.stacks("gcp", "dev", trust=False)
+    # One synthesis for the whole sequence: every diff after the first reuses cdktf.out/.
+    assert ["--skip-synth" in argv for argv in runs] == [False] + [True] * (len(runs) - 1)
     (argv,) = _main("diff --cloud aws --env dev --template-only", AWS_KEYS)[1].calls
     assert argv[-2:] == ["--method", "template"]
 
