@@ -19,6 +19,7 @@ from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
 from aws_stacks.security import (
+    bucket_name,
     customer_managed_key,
     encrypted_log_group,
     log_bucket,
@@ -118,7 +119,7 @@ class AuditTrail(Construct):
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            bucket_name=f"{settings.name('audit')}-{stack.account}",
+            bucket_name=bucket_name(settings, "audit", stack.account),
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             bucket_key_enabled=True,

@@ -27,7 +27,6 @@ from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import NIST, PACK, PCI, acknowledge
 from aws_stacks.network import APP, PUBLIC
 from aws_stacks.outputs import compute_outputs
-from aws_stacks.registry import IMAGE_NAMES
 from aws_stacks.secrets import (
     APP_SECRET_KEY_FIELD,
     CACHE_AUTH_FIELD,
@@ -39,6 +38,7 @@ from aws_stacks.secrets import (
 from aws_stacks.security import (
     HTTPS,
     SecurityGroups,
+    bucket_name,
     encrypted_log_group,
     frozen,
     log_bucket,
@@ -52,7 +52,7 @@ from shared.contract import (
     UPLOADS_BUCKET_ENV,
 )
 from shared.model import ComputeSettings, ServiceSizing
-from shared.release import aws_repository_name, tag_parameter_name
+from shared.release import IMAGES, aws_repository_name, tag_parameter_name
 
 SCALE_IN_COOLDOWN = Duration.seconds(300)
 SCALE_OUT_COOLDOWN = Duration.seconds(60)
@@ -308,7 +308,8 @@ def uploads_policy(role: iam.IRole, *, settings: Settings, account: str, key_arn
     """The API reads, writes and deletes users' uploads: objects only, never the bucket's settings. On the task
     role, by the bucket's settings-derived name, so neither the bucket's nor the key's policy in the data stack
     changes (which would make the data stack depend on this one)."""
-    bucket_arn = f"arn:{Aws.PARTITION}:s3:::{settings.name('uploads')}-{account}"
+    uploads = bucket_name(settings, "uploads", account)
+    bucket_arn = f"arn:{Aws.PARTITION}:s3:::{uploads}"
     role.add_to_principal_policy(
         iam.PolicyStatement(
             sid="UploadsObjects",
@@ -329,7 +330,7 @@ def uploads_policy(role: iam.IRole, *, settings: Settings, account: str, key_arn
     )
     acknowledge(
         role.node.find_child("DefaultPolicy"),
-        f"IAM5[Resource::arn:<AWS::Partition>:s3:::{settings.name('uploads')}-{account}/*]",
+        f"IAM5[Resource::arn:<AWS::Partition>:s3:::{uploads}/*]",
         "Users' uploads are objects under keys the API chooses at run time; the statement names only this "
         "environment's uploads bucket and only object get, put and delete.",
     )
@@ -360,7 +361,7 @@ class ComputeStack(Stack):
             name: ecr.Repository.from_repository_name(
                 self, f"{name.title()}Repository", aws_repository_name(settings, name)
             )
-            for name in IMAGE_NAMES
+            for name in IMAGES
         }
         # The released tags, as template parameters of type AWS::SSM::Parameter::Value<String>: CloudFormation
         # reads them on every create and update of this stack, so an infrastructure deploy keeps the running
@@ -368,7 +369,7 @@ class ComputeStack(Stack):
         # CloudFormation does not re-read it when only the parameter's value changed.)
         released_tags = {
             name: ssm.StringParameter.value_for_string_parameter(self, tag_parameter_name(settings, name))
-            for name in IMAGE_NAMES
+            for name in IMAGES
         }
         cluster = ecs.Cluster(
             self,

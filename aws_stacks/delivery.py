@@ -13,11 +13,11 @@ from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from aws_stacks.bootstrap import CDK_QUALIFIER, bootstrap_role_name  # noqa: F401 (CDK_QUALIFIER: tests)
+from aws_stacks.bootstrap import bootstrap_role_name
 from aws_stacks.nag import acknowledge
-from aws_stacks.registry import IMAGE_NAMES
 from shared import Settings
 from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, aws_role_name, subject
+from shared.release import IMAGES, aws_repository_name, release_path
 from shared.stacks import aws_regions
 
 # The audience aws-actions/configure-aws-credentials asks GitHub to put in the token.
@@ -58,11 +58,6 @@ def managed_policy(
     return iam.ManagedPolicy(
         scope, construct_id, managed_policy_name=aws_role_name(settings, kind), roles=[role], statements=statements
     )
-
-
-def release_parameter_prefix(settings: Settings) -> str:
-    """Parameter Store path under which the release mechanism keeps each service's released image tag."""
-    return "/" + settings.path("release")
 
 
 class GithubTrust(Construct):
@@ -128,7 +123,8 @@ class ReleasePermissions(Construct):
         super().__init__(scope, construct_id)
         account, region = settings.aws.account_id, settings.aws.region
         repositories = [
-            f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{settings.name(name)}" for name in IMAGE_NAMES
+            f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{aws_repository_name(settings, name)}"
+            for name in IMAGES
         ]
         self.policy = managed_policy(
             self,
@@ -152,9 +148,7 @@ class ReleasePermissions(Construct):
                 iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
                 iam.PolicyStatement(
                     actions=["ssm:GetParameter", "ssm:PutParameter"],
-                    resources=[
-                        f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{release_parameter_prefix(settings)}/*"
-                    ],
+                    resources=[f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{release_path(settings)}/*"],
                 ),
                 iam.PolicyStatement(
                     actions=BOOTSTRAP_ASSUME_ACTIONS,
@@ -170,7 +164,7 @@ class ReleasePermissions(Construct):
         )
         acknowledge(
             self.policy,
-            f"IAM5[Resource::arn:<AWS::Partition>:ssm:{region}:{account}:parameter{release_parameter_prefix(settings)}/*]",
+            f"IAM5[Resource::arn:<AWS::Partition>:ssm:{region}:{account}:parameter{release_path(settings)}/*]",
             "one released-image-tag parameter per image under this environment's release path, written by "
             "scripts/release.py; nothing outside that path",
         )

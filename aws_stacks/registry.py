@@ -18,8 +18,6 @@ from shared import Settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
 from shared.release import IMAGES, aws_repository_name, tag_parameter_name
 
-IMAGE_NAMES = tuple(IMAGES)
-
 
 class ImageRepositories(Construct):
     """One immutable, scanned, KMS-encrypted repository per service image."""
@@ -29,11 +27,11 @@ class ImageRepositories(Construct):
         key = customer_managed_key(self, "ImagesKey", settings=settings, purpose="container-images")
         self.repositories: dict[str, ecr.IRepository] = {
             name: image_repository(self, f"{name.title()}Repository", settings=settings, name=name, key=key)
-            for name in IMAGE_NAMES
+            for name in IMAGES
         }
         self.released_tags = {
             name: released_tag_parameter(self, f"{name.title()}ReleasedTag", settings=settings, name=name)
-            for name in IMAGE_NAMES
+            for name in IMAGES
         }
         released_tags_readable_by_deploys(self, settings=settings)
 
@@ -57,7 +55,7 @@ def released_tags_readable_by_deploys(scope: Construct, *, settings: Settings) -
                 actions=["ssm:GetParameters"],
                 resources=[
                     f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{tag_parameter_name(settings, name)}"
-                    for name in IMAGE_NAMES
+                    for name in IMAGES
                 ],
             )
         ],

@@ -62,6 +62,11 @@ def encrypted_log_group(
     return log_group
 
 
+def bucket_name(settings: Settings, name: str, account: str) -> str:
+    """`bookedbarber-<env>-<name>-<account>`: S3 names are global, so the account keeps two accounts apart."""
+    return f"{settings.name(name)}-{account}"
+
+
 def log_bucket(
     scope: Construct,
     construct_id: str,
@@ -78,7 +83,7 @@ def log_bucket(
     bucket = s3.Bucket(
         scope,
         construct_id,
-        bucket_name=f"{settings.name(name)}-{Stack.of(scope).account}",
+        bucket_name=bucket_name(settings, name, Stack.of(scope).account),
         encryption=s3.BucketEncryption.S3_MANAGED,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         object_ownership=object_ownership,

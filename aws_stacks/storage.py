@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
-from aws_stacks.security import log_bucket, stateful_removal_policy
+from aws_stacks.security import bucket_name, log_bucket, stateful_removal_policy
 from shared import Settings
 
 
@@ -38,7 +38,7 @@ def tiered_bucket(
     bucket = s3.Bucket(
         scope,
         construct_id,
-        bucket_name=f"{settings.name(name)}-{Stack.of(scope).account}",
+        bucket_name=bucket_name(settings, name, Stack.of(scope).account),
         encryption=s3.BucketEncryption.KMS,
         encryption_key=key,
         bucket_key_enabled=True,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from cdktn import TerraformOutput, TerraformStack, Token
 
 from shared import Settings
-from shared.release import gcp_repository_id
+from shared.release import gcp_registry
 
 if TYPE_CHECKING:
     from gcp_stacks.compute import Services
@@ -33,8 +33,12 @@ def data_outputs(stack: TerraformStack, *, settings: Settings, database: Databas
         f"{cache.instance.host}:{Token.as_string(cache.instance.port)}",
         "Memorystore Redis host:port (TLS); the AUTH string stays in Secret Manager",
     )
-    registry = f"{settings.gcp.region}-docker.pkg.dev/{settings.gcp.project_id}/{gcp_repository_id(settings)}"
-    _output(stack, "image_repository", registry, "Artifact Registry repository of the backend and frontend images")
+    _output(
+        stack,
+        "image_repository",
+        gcp_registry(settings),
+        "Artifact Registry repository of the backend and frontend images",
+    )
 
 
 def app_outputs(stack: TerraformStack, *, settings: Settings, services: Services, load_balancer: LoadBalancer) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 from shared import SettingsError, load_settings
 from shared.delivery import aws_role_arn, gcp_account_email, gcp_workload_identity_provider
+from shared.release import gcp_registry
 
 OVERRIDE_PREFIX = "BB_"
 
@@ -28,7 +29,6 @@ def overrides(variables: Mapping[str, str]) -> dict[str, str]:
 
 def outputs(environment: str, environ: Mapping[str, str]) -> dict[str, str]:
     settings = load_settings(environment, environ=environ)
-    gcp_registry = f"{settings.gcp.region}-docker.pkg.dev/{settings.gcp.project_id}/{settings.name('containers')}"
     values = {
         "aws_region": settings.aws.region,
         "aws_diff_role": aws_role_arn(settings, "diff"),
@@ -42,7 +42,7 @@ def outputs(environment: str, environ: Mapping[str, str]) -> dict[str, str]:
         "gcp_plan_account": gcp_account_email(settings, "plan"),
         "gcp_deploy_account": gcp_account_email(settings, "deploy"),
         "gcp_release_account": gcp_account_email(settings, "release"),
-        "gcp_registry": gcp_registry,
+        "gcp_registry": gcp_registry(settings),
         "prefix": settings.prefix,
         "app_url": f"https://{settings.domain.app_domain}",
     }

@@ -26,9 +26,14 @@ def check_tag(tag: str, environment: str = "release") -> str:
     return tag
 
 
+def release_path(settings: Settings) -> str:
+    """`/bookedbarber/<env>/release`: the Parameter Store path under which every released tag lives."""
+    return "/" + settings.path("release")
+
+
 def tag_parameter_name(settings: Settings, image: str) -> str:
     """`/bookedbarber/<env>/release/<image>/image-tag`: the Parameter Store parameter a release writes."""
-    return "/" + settings.path("release", image, "image-tag")
+    return f"{release_path(settings)}/{image}/image-tag"
 
 
 def aws_repository_name(settings: Settings, image: str) -> str:
@@ -39,6 +44,10 @@ def gcp_repository_id(settings: Settings) -> str:
     return settings.name("containers")
 
 
+def gcp_registry(settings: Settings) -> str:
+    """`<region>-docker.pkg.dev/<project>/<repository>`: where both images are pushed on GCP."""
+    return f"{settings.gcp.region}-docker.pkg.dev/{settings.gcp.project_id}/{gcp_repository_id(settings)}"
+
+
 def gcp_image(settings: Settings, image: str, tag: str = BOOTSTRAP_IMAGE_TAG) -> str:
-    host = f"{settings.gcp.region}-docker.pkg.dev"
-    return f"{host}/{settings.gcp.project_id}/{gcp_repository_id(settings)}/{image}:{check_tag(tag)}"
+    return f"{gcp_registry(settings)}/{image}:{check_tag(tag)}"

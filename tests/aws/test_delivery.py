@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from aws_stacks.delivery import AWS_AUDIENCE, CDK_QUALIFIER, release_parameter_prefix
+from aws_stacks.bootstrap import CDK_QUALIFIER
+from aws_stacks.delivery import AWS_AUDIENCE
 from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL
-from shared.release import tag_parameter_name
+from shared.release import release_path, tag_parameter_name
 from shared.stacks import aws_regions
 from tests.aws.helpers import only, resources
 
@@ -137,7 +138,7 @@ def test_the_release_role_pushes_to_this_environments_repositories_and_parameter
         for image in ("backend", "frontend")
     )
     assert _arns(by_action["ssm:PutParameter"]["Resource"]) == [
-        f"arn:aws:ssm:{settings.aws.region}:{settings.aws.account_id}:parameter{release_parameter_prefix(settings)}/*"
+        f"arn:aws:ssm:{settings.aws.region}:{settings.aws.account_id}:parameter{release_path(settings)}/*"
     ]
     # A release redeploys the compute stack through the main region's CDK bootstrap roles; CloudFormation's
     # execution role rolls the services, so the release role itself touches no ECS service or IAM role.

@@ -10,10 +10,10 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
-from aws_stacks.delivery import release_parameter_prefix
 from aws_stacks.guardrails import acknowledge_inline_policies
 from aws_stacks.nag import NIST, PACK, PACKS, PCI, acknowledge, register_checks
 from shared import ENVIRONMENTS, load_settings
+from shared.release import release_path
 from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context
 
 
@@ -165,7 +165,7 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
         (
             PACK,
             f"IAM5[Resource::arn:<AWS::Partition>:ssm:{settings.aws.region}:{account}:parameter"
-            f"{release_parameter_prefix(settings)}/*]",
+            f"{release_path(settings)}/*]",
             release_policy,
         ),
     }
