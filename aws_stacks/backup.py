@@ -12,6 +12,8 @@ from aws_cdk import aws_backup as backup
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from aws_stacks.nag import acknowledge
@@ -23,7 +25,6 @@ VAULT_COMPONENT = "backup"
 VAULT_LOCK_GRACE = Duration.days(3)
 DAILY_SCHEDULE = events.Schedule.cron(hour="5", minute="0")  # UTC, before the US business day
 BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
-# S3 needs its own pair: the default backup policy covers neither backing up nor restoring buckets.
 S3_BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore")
 
 
@@ -70,8 +71,9 @@ class BackupVault(Construct):
         )
 
 
-class DatabaseBackup(Construct):
-    """Vault, plan and selection; lives in the database's stack, where cdk-nag's RDSInBackupPlan looks."""
+class DataBackup(Construct):
+    """Vault, plan and selection of the database and, when given, a bucket; lives in the database's stack, where
+    cdk-nag's RDSInBackupPlan looks."""
 
     def __init__(
         self,
@@ -79,11 +81,13 @@ class DatabaseBackup(Construct):
         construct_id: str,
         *,
         settings: Settings,
-        resources: list[backup.BackupResource],
-        buckets: bool = False,
+        database: rds.IDatabaseInstance,
+        bucket: s3.IBucket | None = None,
     ) -> None:
-        """`buckets`: the selection includes S3 buckets, whose backup and restore need policies of their own."""
         super().__init__(scope, construct_id)
+        resources = [backup.BackupResource.from_rds_database_instance(database)]
+        if bucket is not None:
+            resources.append(backup.BackupResource.from_arn(bucket.bucket_arn))
         retention = Duration.days(settings.resilience.backup_retention_days)
         self.vault = BackupVault(self, "Vault", settings=settings, name=vault_name(settings)).vault
         copies = []
@@ -109,11 +113,12 @@ class DatabaseBackup(Construct):
         self.selection = self.plan.add_selection(
             "Selection", backup_selection_name=settings.name("backup"), resources=resources, allow_restores=True
         )
-        role = self.selection.node.find_child("Role")
-        policies = BACKUP_MANAGED_POLICIES + (S3_BACKUP_MANAGED_POLICIES if buckets else ())
-        for policy in S3_BACKUP_MANAGED_POLICIES if buckets else ():
-            role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(f"service-role/{policy}"))
-        for policy in policies:
+        role = self.selection.node.find_child("Role")  # the selection's own role, which CDK names so
+        # S3 needs a pair of its own: the default backup policy covers neither backing up nor restoring buckets.
+        for_buckets = S3_BACKUP_MANAGED_POLICIES if bucket is not None else ()
+        for policy in (*BACKUP_MANAGED_POLICIES, *for_buckets):
+            if policy in for_buckets:
+                role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(f"service-role/{policy}"))
             acknowledge(
                 role,
                 f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",

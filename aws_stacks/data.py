@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
@@ -12,7 +11,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from aws_stacks.backup import DatabaseBackup
+from aws_stacks.backup import DataBackup
 from aws_stacks.nag import NIST, PACK, acknowledge
 from aws_stacks.network import APP, DATABASE
 from aws_stacks.outputs import data_outputs
@@ -393,11 +392,12 @@ class DataStack(Stack):
         )
         storage_key = customer_managed_key(self, "StorageKey", settings=settings, purpose="storage")
         self.uploads = Uploads(self, "Uploads", settings=settings, key=storage_key).bucket
-        resources = [backup.BackupResource.from_rds_database_instance(self.database.instance)]
-        # AWS Backup protects S3 only where the bucket is versioned (staging and production, by settings).
-        if settings.storage.versioning:
-            resources.append(backup.BackupResource.from_arn(self.uploads.bucket_arn))
-        self.backup = DatabaseBackup(
-            self, "Backup", settings=settings, resources=resources, buckets=settings.storage.versioning
+        self.backup = DataBackup(
+            self,
+            "Backup",
+            settings=settings,
+            database=self.database.instance,
+            # AWS Backup protects S3 only where the bucket is versioned (staging and production, by settings).
+            bucket=self.uploads if settings.storage.versioning else None,
         )
         data_outputs(self, settings=settings, database=self.database, cache=self.cache, repositories=self.repositories)
