@@ -6,7 +6,8 @@ AWS: checks the tag exists in ECR, writes it to the image's Parameter Store para
 (`/bookedbarber/<env>/release/<image>/image-tag`), then redeploys the compute stack, whose task definitions
 read that parameter on every deploy; an infrastructure deploy therefore keeps whatever was released. If that
 deploy fails, the previous tags are written back.
-GCP: `gcloud run services update --image`; the Cloud Run services ignore image changes in Terraform.
+GCP: new revisions without traffic, tagged `candidate`, checked through the load balancer with the candidate
+header, then given the traffic (the Cloud Run services ignore image changes in Terraform).
 The image must already be pushed with that tag (docs/aws.md, docs/gcp.md). Overrides (BB_<ENV>_*) apply as
 for a deploy, so account, project and region are the deployment's own.
 """
@@ -20,6 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
+from shared.contract import CANDIDATE_TAG
 from shared.release import IMAGES, aws_repository_name, check_tag, gcp_image, tag_parameter_name
 
 # Runs a command (capturing its standard output when asked, else streaming it); raises CalledProcessError.
@@ -86,11 +88,23 @@ def release_aws(settings: Settings, tag: str, images: Sequence[str], run: Runner
 
 
 def gcp_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
-    return [
-        ["gcloud", "run", "services", "update", settings.name(IMAGES[image][1]), "--project",
-         settings.gcp.project_id, "--region", settings.gcp.region, "--image", gcp_image(settings, image, tag)]
-        for image in images
+    """New revisions without traffic, tagged `candidate`; a check of them through the load balancer with the
+    candidate header (Cloud Run admits only the load balancer, so a tag URL is unreachable); then the traffic.
+    A failure stops the sequence before any traffic moves."""
+    place = ["--project", settings.gcp.project_id, "--region", settings.gcp.region]
+    services = [settings.name(IMAGES[image][1]) for image in images]
+    deploys = [
+        ["gcloud", "run", "deploy", service, "--image", gcp_image(settings, image, tag), *place,
+         "--no-traffic", "--tag", CANDIDATE_TAG, "--quiet"]
+        for service, image in zip(services, images, strict=True)
     ]  # fmt: skip
+    check = [sys.executable, "-m", "scripts.health_check", "--env", settings.environment, "--candidate",
+             "--attempts", "5", "--interval", "15"]  # fmt: skip
+    traffic = [
+        ["gcloud", "run", "services", "update-traffic", service, *place, "--to-tags", f"{CANDIDATE_TAG}=100"]
+        for service in services
+    ]
+    return [*deploys, check, *traffic]
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -27,18 +27,19 @@ def test_first_apply_uses_the_bootstrap_images_and_later_applies_ignore_the_imag
 
 
 @pytest.mark.parametrize("environment", ALL)
-def test_release_script_updates_the_services_to_an_image_of_the_stacks_repository(gcp_stacks, environment, capsys):
+def test_release_script_deploys_an_image_of_the_stacks_repository_to_each_service(gcp_stacks, environment, capsys):
     settings = load_settings(environment)
     assert release.main(["--cloud", "gcp", "--env", environment, "--tag", "v1.4.2", "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
     (repository,) = resources(stack(gcp_stacks, environment, "data"), "google_artifact_registry_repository")
     services = by_name(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service")
-    assert len(lines) == len(services)
-    for line in lines:
-        words = line.split()
-        assert words[1:5] == ["gcloud", "run", "services", "update"] and words[5] in services
+    deploys = [line.split() for line in lines if " run deploy " in line]
+    assert sorted(words[4] for words in deploys) == sorted(services)
+    for words in deploys:
         image = words[words.index("--image") + 1]
         assert f"/{settings.gcp.project_id}/{repository['repository_id']}/" in image and image.endswith(":v1.4.2")
+    traffic = [line.split()[5] for line in lines if "update-traffic" in line]
+    assert sorted(traffic) == sorted(services)
 
 
 def test_release_script_refuses_a_bad_tag(capsys):
