@@ -21,14 +21,13 @@ from cdktn_provider_google.project_iam_audit_config import (
 )
 from cdktn_provider_google.storage_bucket import (
     StorageBucket,
-    StorageBucketEncryption,
     StorageBucketLogging,
 )
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
 from gcp_stacks.base import retained
-from gcp_stacks.data import delete_after, log_retention_policy
+from gcp_stacks.data import delete_after, log_retention_policy, private_bucket
 from gcp_stacks.names import bucket_name
 from gcp_stacks.security import key_id
 from shared import Settings
@@ -83,18 +82,12 @@ class AuditLogArchive(Construct):
             self,
             "Bucket",
             name=bucket_name(settings, "audit-logs"),
-            location=settings.gcp.region.upper(),
-            storage_class="STANDARD",
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            force_destroy=False,
-            encryption=StorageBucketEncryption(default_kms_key_name=key_id(settings, "storage")),
+            **private_bucket(settings, key_id=key_id(settings, "storage")),
             retention_policy=log_retention_policy(settings),
             lifecycle_rule=[delete_after(retention_days)],
             logging=StorageBucketLogging(
                 log_bucket=bucket_name(settings, "access-logs"), log_object_prefix="audit-logs/"
             ),
-            lifecycle=retained(settings),
         )
         self.sink = LoggingProjectSink(
             self,

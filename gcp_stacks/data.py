@@ -211,16 +211,7 @@ class Buckets(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         storage = settings.storage
-        common = dict(
-            location=settings.gcp.region.upper(),
-            storage_class="STANDARD",
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            force_destroy=False,
-            encryption=StorageBucketEncryption(default_kms_key_name=key.id),
-            depends_on=[key.grant],
-            lifecycle=retained(settings),
-        )
+        common = dict(**private_bucket(settings, key_id=key.id), depends_on=[key.grant])
         # Usage logs cannot be written to a bucket about itself; its own writes are in Cloud Audit Logs.
         # A retention policy, not versioning (GCS allows only one of the two): no log can be deleted or
         # replaced before it has aged out, and the lifecycle rule removes it once it has.
@@ -284,6 +275,20 @@ class Buckets(Construct):
             role="roles/storage.objectUser",
             member=accounts.accounts["api"].member,
         )
+
+
+def private_bucket(settings: Settings, *, key_id: str) -> dict:
+    """What every bucket of the platform shares: regional, uniform access, never public, CMEK, retained per
+    settings, never force-destroyed."""
+    return dict(
+        location=settings.gcp.region.upper(),
+        storage_class="STANDARD",
+        uniform_bucket_level_access=True,
+        public_access_prevention="enforced",
+        force_destroy=False,
+        encryption=StorageBucketEncryption(default_kms_key_name=key_id),
+        lifecycle=retained(settings),
+    )
 
 
 def log_retention_policy(settings: Settings) -> StorageBucketRetentionPolicy:
