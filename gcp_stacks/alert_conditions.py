@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gcp_stacks.names import redis_instance_name, sql_instance_name
+from gcp_stacks.names import redis_instance_name, sql_database_id
 from shared import Settings
 from shared.alerts import Alert
 from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
@@ -80,7 +80,7 @@ def cloud_sql(settings: Settings, metric: str) -> str:
     return clauses(
         is_("metric.type", f"cloudsql.googleapis.com/database/{metric}"),
         is_("resource.type", "cloudsql_database"),
-        is_("resource.label.database_id", f"{settings.gcp.project_id}:{sql_instance_name(settings)}"),
+        is_("resource.label.database_id", sql_database_id(settings)),
     )
 
 

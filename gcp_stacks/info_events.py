@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gcp_stacks.alert_conditions import WORKLOADS
-from gcp_stacks.names import sql_instance_name
+from gcp_stacks.names import sql_database_id
 from shared import Settings
 
 # Deploying (gcloud run deploy, Terraform) replaces or updates the service, which creates a revision.
@@ -62,7 +62,7 @@ def scaling(settings: Settings) -> str:
 
 
 def backup(settings: Settings) -> str:
-    database = f"{settings.gcp.project_id}:{sql_instance_name(settings)}"
+    database = sql_database_id(settings)
     return " AND ".join(
         (
             f'resource.type="cloudsql_database" AND resource.labels.database_id="{database}"',

@@ -15,6 +15,11 @@ def sql_connection_name(settings: Settings) -> str:
     return f"{settings.gcp.project_id}:{settings.gcp.region}:{sql_instance_name(settings)}"
 
 
+def sql_database_id(settings: Settings) -> str:
+    """`project:instance`: how Cloud Monitoring and Cloud Logging label the Cloud SQL database."""
+    return f"{settings.gcp.project_id}:{sql_instance_name(settings)}"
+
+
 def redis_instance_name(settings: Settings) -> str:
     return settings.name("redis")
 

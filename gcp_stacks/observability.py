@@ -40,7 +40,7 @@ from constructs import Construct
 from gcp_stacks import alert_conditions as rendering
 from gcp_stacks.alert_conditions import WORKLOADS, Condition, Target
 from gcp_stacks.info_events import info_event_filter
-from gcp_stacks.names import sql_instance_name
+from gcp_stacks.names import sql_database_id
 from shared import Settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, Severity, alerts
 from shared.contract import secret_manager_id
@@ -148,7 +148,7 @@ class LogMetrics(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
         services = " OR ".join(f'"{settings.name(workload)}"' for workload in WORKLOADS)
-        database = f"{settings.gcp.project_id}:{sql_instance_name(settings)}"
+        database = sql_database_id(settings)
         requests_log = f"projects/{settings.gcp.project_id}/logs/run.googleapis.com%2Frequests"
         filters = {
             # What the containers log, not the request log: 5xx responses are the error_rate alert's.
