@@ -57,7 +57,6 @@ class InfoEvent:
     summary: str
 
 
-# The service apps and the health path each alert's `SERVICE` scope covers are in `shared.contract`.
 INFO_EVENTS = (
     InfoEvent("deployment", "A service started or finished a deployment (new task definition / Cloud Run revision)"),
     InfoEvent("scaling", "A service scaled out or in"),
