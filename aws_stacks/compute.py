@@ -24,7 +24,7 @@ from aws_stacks.alarms import rollback_alarm_names
 from aws_stacks.data import Database, SessionCache
 from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
-from aws_stacks.nag import NIST, PACK, PCI, acknowledge
+from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
 from aws_stacks.network import APP, PUBLIC
 from aws_stacks.outputs import compute_outputs
 from aws_stacks.secrets import (
@@ -236,14 +236,12 @@ class LoadBalancer(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = log_bucket(self, "AccessLogsBucket", settings=settings, name="alb-logs")
-        for rule, packs in (("S1", (PACK,)), ("S3BucketLoggingEnabled", (NIST, PCI))):
-            acknowledge(
-                self.access_logs,
-                rule,
-                "This bucket only receives ALB access logs; logging its own accesses would need yet another "
-                "bucket, and writes come solely from the ELB log delivery service.",
-                packs=packs,
-            )
+        acknowledge_in_every_pack(
+            self.access_logs,
+            "S1",
+            "This bucket only receives ALB access logs; logging its own accesses would need yet another "
+            "bucket, and writes come solely from the ELB log delivery service.",
+        )
         self.alb = elbv2.ApplicationLoadBalancer(
             self,
             "LoadBalancer",

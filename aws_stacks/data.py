@@ -12,7 +12,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from aws_stacks.backup import DataBackup
-from aws_stacks.nag import NIST, PACK, acknowledge
+from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
 from aws_stacks.network import APP, DATABASE
 from aws_stacks.outputs import data_outputs
 from aws_stacks.registry import ImageRepositories
@@ -196,14 +196,12 @@ class Database(Construct):
             # A replica inherits encryption from its source; CloudFormation rejects the flag next to the source.
             replica.node.default_child.add_property_deletion_override("StorageEncrypted")
             self._acknowledge_settings_choices(replica, settings)
-            for rule, packs in (("RDS3", (PACK,)), ("RDSMultiAZSupport", (NIST,))):
-                acknowledge(
-                    replica,
-                    rule,
-                    "A read replica spreads read load across AZs (it is itself placed in another AZ); durability "
-                    "and failover come from the Multi-AZ primary.",
-                    packs=packs,
-                )
+            acknowledge_in_every_pack(
+                replica,
+                "RDS3",
+                "A read replica spreads read load across AZs (it is itself placed in another AZ); durability "
+                "and failover come from the Multi-AZ primary.",
+            )
             acknowledge(
                 replica,
                 "RDSInBackupPlan",
@@ -234,23 +232,19 @@ class Database(Construct):
     def _acknowledge_settings_choices(instance: Construct, settings: Settings) -> None:
         acknowledge(instance, "RDS11", _DEFAULT_PORT_REASON.format(port=settings.database.port))
         if not settings.resilience.deletion_protection:
-            for rule, packs in (("RDS10", (PACK,)), ("RDSInstanceDeletionProtectionEnabled", (NIST,))):
-                acknowledge(
-                    instance,
-                    rule,
-                    f"settings.resilience.deletion_protection is off in {settings.environment} so the environment "
-                    "can be torn down and rebuilt; production enables it (enforced by settings validation).",
-                    packs=packs,
-                )
+            acknowledge_in_every_pack(
+                instance,
+                "RDS10",
+                f"settings.resilience.deletion_protection is off in {settings.environment} so the environment "
+                "can be torn down and rebuilt; production enables it (enforced by settings validation).",
+            )
         if not settings.database.multi_az:
-            for rule, packs in (("RDS3", (PACK,)), ("RDSMultiAZSupport", (NIST,))):
-                acknowledge(
-                    instance,
-                    rule,
-                    f"settings.database.multi_az is off in {settings.environment} for cost; staging and production "
-                    "run Multi-AZ (production enforced by settings validation).",
-                    packs=packs,
-                )
+            acknowledge_in_every_pack(
+                instance,
+                "RDS3",
+                f"settings.database.multi_az is off in {settings.environment} for cost; staging and production "
+                "run Multi-AZ (production enforced by settings validation).",
+            )
 
 
 class SessionCache(Construct):

@@ -24,6 +24,22 @@ def rule_id(rule: str, pack: str = PACK) -> str:
     return f"{pack}::{pack}-{rule}"
 
 
+# One finding, reported by each pack under its own name: acknowledging the AwsSolutions rule acknowledges these too.
+SAME_FINDING = {
+    "RDS3": {NIST: "RDSMultiAZSupport"},
+    "RDS10": {NIST: "RDSInstanceDeletionProtectionEnabled"},
+    "S1": {NIST: "S3BucketLoggingEnabled", PCI: "S3BucketLoggingEnabled"},
+    "SMG4": {NIST: "SecretsManagerRotationEnabled"},
+}
+
+
+def acknowledge_in_every_pack(construct: IConstruct, rule: str, reason: str) -> None:
+    """An AwsSolutions rule and, under their names (`SAME_FINDING`), the same finding in the other packs."""
+    acknowledge(construct, rule, reason)
+    for pack, name in SAME_FINDING[rule].items():
+        acknowledge(construct, name, reason, packs=(pack,))
+
+
 def acknowledge(construct: IConstruct, rule: str, reason: str, *, packs: tuple[str, ...] = (PACK,)) -> None:
     """Acknowledge one rule (e.g. `RDS11`, or `IAM5[Resource::*]`) on the narrowest construct it concerns,
     in each of `packs` that reports it (NIST and PCI share many rule names)."""

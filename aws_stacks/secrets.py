@@ -8,7 +8,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from aws_stacks.nag import NIST, acknowledge
+from aws_stacks.nag import acknowledge_in_every_pack
 from aws_stacks.security import stateful_removal_policy
 from shared import Settings
 from shared.contract import ORIGIN_VERIFY_FIELD, ORIGIN_VERIFY_SECRET
@@ -50,9 +50,7 @@ def generated_secret(
 
 
 def _acknowledge_no_rotation(secret: secretsmanager.Secret, reason: str) -> None:
-    """The same finding under each pack's name: AwsSolutions SMG4, NIST SecretsManagerRotationEnabled."""
-    acknowledge(secret, "SMG4", reason)
-    acknowledge(secret, "SecretsManagerRotationEnabled", reason, packs=(NIST,))
+    acknowledge_in_every_pack(secret, "SMG4", reason)
 
 
 def origin_verify_value(settings: Settings, *, version_stage: str | None = None) -> str:
