@@ -21,7 +21,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from aws_stacks.alarms import rollback_alarm_names
-from aws_stacks.data import Database, SessionCache
+from aws_stacks.data import Database, SessionCache, connect_policy_name
 from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
@@ -32,7 +32,6 @@ from aws_stacks.secrets import (
     CACHE_AUTH_FIELD,
     ORIGIN_VERIFY_HEADER,
     ApplicationSecrets,
-    FeatureFlags,
     origin_verify_value,
 )
 from aws_stacks.security import (
@@ -45,11 +44,17 @@ from aws_stacks.security import (
 )
 from shared import Settings
 from shared.contract import (
+    API,
     API_PATH_PATTERNS,
-    BACKEND_HEALTH_PATH,
     DATABASE_NAME,
-    FRONTEND_HEALTH_PATH,
-    UPLOADS_BUCKET_ENV,
+    DATABASE_PORT,
+    ELASTICACHE_PORT,
+    SYSTEM_TRUST_STORE,
+    WEB,
+    Service,
+    aws_database_login,
+    feature_flag_variables,
+    render,
 )
 from shared.model import ComputeSettings, ServiceSizing
 from shared.release import IMAGES, aws_repository_name, tag_parameter_name
@@ -78,19 +83,17 @@ class ContainerService(Construct):
         construct_id: str,
         *,
         settings: Settings,
-        name: str,
+        service: Service,
         sizing: ServiceSizing,
         cluster: ecs.ICluster,
         repository: ecr.IRepository,
         image_tag: str,
         security_group: ec2.ISecurityGroup,
         logs_key: kms.IKey,
-        environment: Mapping[str, str],
-        secrets: Mapping[str, ecs.Secret],
-        health_check_path: str,
+        environment: Mapping[str, str | ecs.Secret],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.name = name
+        self.name = name = service.name
         self.sizing = sizing
         self.log_group = log_group = encrypted_log_group(
             self, "LogGroup", settings=settings, key=logs_key, log_group_name=f"/{settings.prefix}/ecs/{name}"
@@ -103,13 +106,15 @@ class ContainerService(Construct):
             memory_limit_mib=sizing.fargate_memory_mib,
         )
         self.task_role = self.task_definition.task_role
+        plain, secrets = split_secrets(environment)
         app = self.task_definition.add_container(
             "App",
             container_name=name,
             image=ecs.ContainerImage.from_ecr_repository(repository, image_tag),
-            port_mappings=[ecs.PortMapping(container_port=sizing.container_port)],
-            environment={**environment, "AWS_XRAY_DAEMON_ADDRESS": f"localhost:{XRAY_DAEMON_PORT}"},
-            secrets=dict(secrets),
+            port_mappings=[ecs.PortMapping(container_port=service.port)],
+            # The contract's variables, in its order; the X-Ray SDK's own variable points it at the sidecar.
+            environment={**plain, "AWS_XRAY_DAEMON_ADDRESS": f"localhost:{XRAY_DAEMON_PORT}"},
+            secrets=secrets or None,
             logging=ecs.LogDrivers.aws_logs(stream_prefix=name, log_group=log_group),
             essential=True,
         )
@@ -154,12 +159,12 @@ class ContainerService(Construct):
             "TargetGroup",
             target_group_name=settings.name(name),
             vpc=cluster.vpc,
-            port=sizing.container_port,
+            port=service.port,
             protocol=elbv2.ApplicationProtocol.HTTP,
             target_type=elbv2.TargetType.IP,
             deregistration_delay=Duration.seconds(30),
             health_check=elbv2.HealthCheck(
-                path=health_check_path,
+                path=service.health_path,
                 healthy_http_codes="200-399",
                 interval=Duration.seconds(30),
                 healthy_threshold_count=2,
@@ -220,7 +225,7 @@ def accepted_origin_values(settings: Settings) -> list[str]:
 
 class LoadBalancer(Construct):
     """Internet-facing ALB, HTTPS only (TLS 1.3), DNS-validated certificate, access logs. It forwards only
-    requests that carry CloudFront's origin-verify header: `/api/*` to the backend, the rest to the frontend."""
+    requests that carry CloudFront's origin-verify header: `/api/*` to the api, the rest to the web service."""
 
     def __init__(
         self,
@@ -231,8 +236,8 @@ class LoadBalancer(Construct):
         vpc: ec2.IVpc,
         security_group: ec2.ISecurityGroup,
         zone: route53.IHostedZone,
-        frontend: elbv2.IApplicationTargetGroup,
-        backend: elbv2.IApplicationTargetGroup,
+        web: elbv2.IApplicationTargetGroup,
+        api: elbv2.IApplicationTargetGroup,
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = log_bucket(self, "AccessLogsBucket", settings=settings, name="alb-logs")
@@ -285,13 +290,13 @@ class LoadBalancer(Construct):
             "Api",
             priority=10,
             conditions=[from_cloudfront, elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))],
-            action=elbv2.ListenerAction.forward([backend]),
+            action=elbv2.ListenerAction.forward([api]),
         )
         https.add_action(
             "Web",
             priority=20,
             conditions=[from_cloudfront],
-            action=elbv2.ListenerAction.forward([frontend]),
+            action=elbv2.ListenerAction.forward([web]),
         )
         route53.ARecord(
             self,
@@ -334,6 +339,57 @@ def uploads_policy(role: iam.IRole, *, settings: Settings, account: str, key_arn
     )
 
 
+def api_values(
+    *,
+    settings: Settings,
+    database: Database,
+    cache: SessionCache,
+    uploads: s3.IBucket,
+    secrets: Mapping[str, ecs.Secret],
+) -> dict[str, str | ecs.Secret]:
+    """What the api's contract variables hold on AWS: the proxy with IAM auth, Redis with TLS and AUTH."""
+    return {
+        "DATABASE_HOST": database.proxy.endpoint,
+        "DATABASE_PORT": str(DATABASE_PORT),
+        "DATABASE_NAME": DATABASE_NAME,
+        "DATABASE_USER": aws_database_login(API),
+        "DATABASE_AUTH": "aws-rds-iam",
+        # RDS Proxy presents an ACM certificate for its endpoint, chained to Amazon's public roots.
+        "DATABASE_SSLMODE": "verify-full",
+        "DATABASE_SSLROOTCERT": SYSTEM_TRUST_STORE,
+        "REDIS_HOST": cache.replication_group.attr_primary_end_point_address,
+        "REDIS_PORT": str(ELASTICACHE_PORT),
+        "REDIS_TLS": "true",
+        # ElastiCache's in-transit encryption uses Amazon-issued certificates, also in every OS trust store.
+        "REDIS_SSLROOTCERT": SYSTEM_TRUST_STORE,
+        "UPLOADS_BUCKET": uploads.bucket_name,
+        **secrets,
+    }
+
+
+def common_values(settings: Settings, service: Service) -> dict[str, str]:
+    """The contract variables every service receives, as AWS fills them."""
+    return {
+        "APP_ENV": settings.environment,
+        "CLOUD": "aws",
+        "APP_DOMAIN": settings.domain.app_domain,
+        "PUBLIC_URL": f"https://{settings.domain.app_domain}",
+        "PORT": str(service.port),
+        "TRACE_EXPORTER": "xray",
+        "TRACE_ENDPOINT": f"localhost:{XRAY_DAEMON_PORT}",
+        **feature_flag_variables(settings.feature_flags),
+    }
+
+
+def web_values(settings: Settings) -> dict[str, str]:
+    return {"HOSTNAME": "0.0.0.0", "NEXT_PUBLIC_API_URL": f"https://{settings.domain.app_domain}/api"}
+
+
+def split_secrets(environment: Mapping[str, str | ecs.Secret]) -> tuple[dict[str, str], dict[str, ecs.Secret]]:
+    plain = {name: value for name, value in environment.items() if isinstance(value, str)}
+    return plain, {name: value for name, value in environment.items() if not isinstance(value, str)}
+
+
 class ComputeStack(Stack):
     def __init__(
         self,
@@ -348,7 +404,6 @@ class ComputeStack(Stack):
         cache: SessionCache,
         secrets: ApplicationSecrets,
         secrets_key: kms.IKey,
-        feature_flags: FeatureFlags,
         uploads: s3.IBucket,
         **kwargs,
     ) -> None:
@@ -376,59 +431,49 @@ class ComputeStack(Stack):
             vpc=vpc,
             container_insights_v2=ecs.ContainerInsights.ENHANCED,
         )
-        replication_group = cache.replication_group
         # Secrets imported by ARN: the grant stays on the task's execution role instead of the secrets key's
         # policy in the data stack, which would make the data stack depend on this one.
-        database_secret = secretsmanager.Secret.from_secret_complete_arn(
-            self, "DatabaseSecret", database.secret.secret_arn
-        )
         cache_auth = secretsmanager.Secret.from_secret_complete_arn(
             self, "CacheAuthToken", secrets.cache_auth.secret_arn
         )
         app_secret_key = secretsmanager.Secret.from_secret_complete_arn(
             self, "AppSecretKey", secrets.app_secret_key.secret_arn
         )
-        shared_environment = {
-            "APP_ENV": settings.environment,
-            "APP_DOMAIN": settings.domain.app_domain,
-            "PUBLIC_URL": f"https://{settings.domain.app_domain}",
-            "FEATURE_FLAGS_PATH": feature_flags.path,
-            **{f"FEATURE_{flag.upper()}": str(on).lower() for flag, on in sorted(settings.feature_flags.items())},
-        }
-        read_endpoint = database.replicas[0].db_instance_endpoint_address if database.replicas else None
-        backend_environment = {
-            **shared_environment,
-            "DATABASE_HOST": database.proxy.endpoint,
-            "DATABASE_READ_HOST": read_endpoint or database.proxy.endpoint,
-            "DATABASE_PORT": str(settings.database.port),
-            "DATABASE_NAME": DATABASE_NAME,
-            "DATABASE_SSLMODE": "require",
-            "REDIS_HOST": replication_group.attr_primary_end_point_address,
-            "REDIS_PORT": str(settings.cache.port),
-            "REDIS_TLS": "true",
-            UPLOADS_BUCKET_ENV: uploads.bucket_name,
-        }
-        self.backend = ContainerService(
+        api_environment = render(
+            "aws",
+            API,
+            settings.feature_flags,
+            {
+                **common_values(settings, API),
+                **api_values(
+                    settings=settings,
+                    database=database,
+                    cache=cache,
+                    uploads=uploads,
+                    secrets={
+                        "REDIS_AUTH": ecs.Secret.from_secrets_manager(cache_auth, CACHE_AUTH_FIELD),
+                        "SECRET_KEY": ecs.Secret.from_secrets_manager(app_secret_key, APP_SECRET_KEY_FIELD),
+                    },
+                ),
+            },
+        )
+        web_environment = render(
+            "aws", WEB, settings.feature_flags, {**common_values(settings, WEB), **web_values(settings)}
+        )
+        self.api = ContainerService(
             self,
             "ApiService",
             settings=settings,
-            name="backend",
-            sizing=settings.compute.backend,
+            service=API,
+            sizing=settings.compute.api,
             cluster=cluster,
-            repository=repositories["backend"],
-            image_tag=released_tags["backend"],
-            security_group=frozen(self, "BackendSecurityGroup", security_groups.backend),
+            repository=repositories[API.name],
+            image_tag=released_tags[API.name],
+            security_group=frozen(self, "ApiSecurityGroup", security_groups.api),
             logs_key=logs_key,
-            environment=backend_environment,
-            secrets={
-                "DATABASE_USERNAME": ecs.Secret.from_secrets_manager(database_secret, "username"),
-                "DATABASE_PASSWORD": ecs.Secret.from_secrets_manager(database_secret, "password"),
-                "REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(cache_auth, CACHE_AUTH_FIELD),
-                "SECRET_KEY": ecs.Secret.from_secrets_manager(app_secret_key, APP_SECRET_KEY_FIELD),
-            },
-            health_check_path=BACKEND_HEALTH_PATH,
+            environment=api_environment,
         )
-        self.backend.task_definition.obtain_execution_role().add_to_principal_policy(
+        self.api.task_definition.obtain_execution_role().add_to_principal_policy(
             iam.PolicyStatement(
                 sid="DecryptSecretsThroughSecretsManager",
                 actions=["kms:Decrypt"],
@@ -436,32 +481,27 @@ class ComputeStack(Stack):
                 conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}},
             )
         )
-        uploads_policy(
-            self.backend.task_role, settings=settings, account=self.account, key_arn=uploads.encryption_key.key_arn
+        # The api logs in through the proxy as its own role with an IAM token: `rds-db:connect` on the proxy's
+        # `prx-...` resource for exactly that database user, nothing on the instance itself (data.py).
+        self.api.task_role.add_managed_policy(
+            iam.ManagedPolicy.from_managed_policy_name(self, "ApiDatabaseConnect", connect_policy_name(settings, API))
         )
-        self.frontend = ContainerService(
+        uploads_policy(
+            self.api.task_role, settings=settings, account=self.account, key_arn=uploads.encryption_key.key_arn
+        )
+        self.web = ContainerService(
             self,
             "WebService",
             settings=settings,
-            name="frontend",
-            sizing=settings.compute.frontend,
+            service=WEB,
+            sizing=settings.compute.web,
             cluster=cluster,
-            repository=repositories["frontend"],
-            image_tag=released_tags["frontend"],
-            security_group=frozen(self, "FrontendSecurityGroup", security_groups.frontend),
+            repository=repositories[WEB.name],
+            image_tag=released_tags[WEB.name],
+            security_group=frozen(self, "WebSecurityGroup", security_groups.web),
             logs_key=logs_key,
-            environment={
-                **shared_environment,
-                "PORT": str(settings.compute.frontend.container_port),
-                "HOSTNAME": "0.0.0.0",  # Next.js standalone must listen on the task ENI, not localhost
-                "NEXT_PUBLIC_API_URL": f"https://{settings.domain.app_domain}/api",
-            },
-            secrets={},
-            health_check_path=FRONTEND_HEALTH_PATH,
+            environment=web_environment,
         )
-        for service in (self.backend, self.frontend):
-            for parameter in feature_flags.parameters.values():
-                ssm.StringParameter.grant_read(parameter, service.task_role)
         zone = hosted_zone(self, "Zone", settings=settings)
         self.load_balancer = LoadBalancer(
             self,
@@ -470,10 +510,10 @@ class ComputeStack(Stack):
             vpc=vpc,
             security_group=frozen(self, "LoadBalancerSecurityGroup", security_groups.load_balancer),
             zone=zone,
-            frontend=self.frontend.target_group,
-            backend=self.backend.target_group,
+            web=self.web.target_group,
+            api=self.api.target_group,
         )
-        for service in (self.backend, self.frontend):
+        for service in (self.api, self.web):
             service.scale(compute=settings.compute)
         compute_outputs(self, settings=settings, load_balancer=self.load_balancer.alb)
         firewall = WebAcl(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
@@ -16,7 +16,7 @@ from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
 from aws_stacks.network import APP, DATABASE
 from aws_stacks.outputs import data_outputs
 from aws_stacks.registry import ImageRepositories
-from aws_stacks.secrets import CACHE_AUTH_FIELD, ApplicationSecrets, FeatureFlags
+from aws_stacks.secrets import CACHE_AUTH_FIELD, ApplicationSecrets
 from aws_stacks.security import (
     SecurityGroups,
     customer_managed_key,
@@ -26,7 +26,7 @@ from aws_stacks.security import (
 )
 from aws_stacks.storage import Uploads
 from shared import Settings
-from shared.contract import DATABASE_NAME
+from shared.contract import DATABASE_NAME, DATABASE_PORT, ELASTICACHE_PORT, SERVICES, Service, aws_database_login
 
 MASTER_USERNAME = "bookedbarber_admin"
 # Exported to CloudWatch Logs; the log groups are created first so they are encrypted and retained per settings.
@@ -40,9 +40,67 @@ ENHANCED_MONITORING_LOG_GROUP = "RDSOSMetrics"  # fixed by RDS, one per account 
 REDIS_MAXMEMORY_POLICY = "volatile-lru"
 
 _DEFAULT_PORT_REASON = (
-    "The port comes from settings ({port}, the engine default that drivers, RDS Proxy and tooling expect); "
+    "The port is the contract's ({port}, the engine default that drivers, RDS Proxy and tooling expect); "
     "access is limited by security groups and the database-tier NACL, and a non-default port adds no real control."
 )
+
+
+def connect_policy_name(settings: Settings, service: Service) -> str:
+    """The managed policy that lets a service's task role log in through the proxy as the service's role."""
+    return settings.name(f"{service.name}-database-connect")
+
+
+def connect_policies(scope: Construct, proxy: rds.DatabaseProxy, *, settings: Settings) -> None:
+    """`rds-db:connect` on the proxy's `prx-...` resource for each data client's own role, as a managed policy
+    the compute stack attaches by name: built here, where the proxy's ARN is a local attribute, so no other
+    template has to take an ARN apart, and the grant cannot name any other role or proxy."""
+    proxy_id = Fn.select(6, Fn.split(":", proxy.db_proxy_arn))
+    stack = Stack.of(scope)
+    for service in SERVICES.values():
+        if not service.data_client:
+            continue
+        iam.ManagedPolicy(
+            scope,
+            f"{service.name.title()}ConnectPolicy",
+            managed_policy_name=connect_policy_name(settings, service),
+            description=f"Log in to PostgreSQL through RDS Proxy as {aws_database_login(service)} (IAM auth)",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["rds-db:connect"],
+                    resources=[
+                        stack.format_arn(
+                            service="rds-db",
+                            resource="dbuser",
+                            resource_name=f"{proxy_id}/{aws_database_login(service)}",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    ],
+                )
+            ],
+        )
+
+
+def proxy_logins(proxy: rds.DatabaseProxy, instance: rds.DatabaseInstance, *, settings: Settings) -> None:
+    """The proxy's own role may log in to the instance as the services' roles, and as nothing else (the RDS User
+    Guide's end-to-end IAM policy: `rds-db:connect` on `dbuser:<DbiResourceId>/<role>`)."""
+    role = proxy.node.find_child("IAMRole")
+    stack = Stack.of(proxy)
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ConnectAsServiceRoles",
+            actions=["rds-db:connect"],
+            resources=[
+                stack.format_arn(
+                    service="rds-db",
+                    resource="dbuser",
+                    resource_name=f"{instance.instance_resource_id}/{aws_database_login(service)}",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+                for service in SERVICES.values()
+                if service.data_client
+            ],
+        )
+    )
 
 
 class Database(Construct):
@@ -111,7 +169,7 @@ class Database(Construct):
             vpc_subnets=DATABASE,
             subnet_group=subnet_group,
             security_groups=[database_group],
-            port=database.port,
+            port=DATABASE_PORT,
             parameter_group=self.parameter_group,
             storage_type=rds.StorageType.GP3,
             max_allocated_storage=database.max_allocated_storage_gib,
@@ -169,16 +227,21 @@ class Database(Construct):
             vpc_subnets=APP,
         )
         self._acknowledge_settings_choices(self.instance, settings)
+        # End-to-end IAM authentication: clients present an IAM token to the proxy, and the proxy logs in to
+        # PostgreSQL with its own IAM token for the same role, so no application password exists anywhere. The
+        # master secret stays for the database bootstrap and break-glass access only.
         self.proxy = self.instance.add_proxy(
             "Proxy",
             db_proxy_name=settings.name("postgres-proxy"),
             vpc=vpc,
             vpc_subnets=APP,
             security_groups=[frozen(self, "ProxySecurityGroup", security_groups.database_proxy)],
-            secrets=[self.secret],
+            default_auth_scheme=rds.DefaultAuthScheme.IAM_AUTH,
             require_tls=True,
             iam_auth=True,
         )
+        proxy_logins(self.proxy, self.instance, settings=settings)
+        connect_policies(self, self.proxy, settings=settings)
         self.replicas: list[rds.DatabaseInstanceReadReplica] = []
         for number in range(1, database.read_replicas + 1):
             replica_id = settings.name(f"postgres-replica-{number}")
@@ -230,7 +293,7 @@ class Database(Construct):
 
     @staticmethod
     def _acknowledge_settings_choices(instance: Construct, settings: Settings) -> None:
-        acknowledge(instance, "RDS11", _DEFAULT_PORT_REASON.format(port=settings.database.port))
+        acknowledge(instance, "RDS11", _DEFAULT_PORT_REASON.format(port=DATABASE_PORT))
         if not settings.resilience.deletion_protection:
             acknowledge_in_every_pack(
                 instance,
@@ -293,7 +356,7 @@ class SessionCache(Construct):
             num_cache_clusters=cache.aws_nodes,
             automatic_failover_enabled=cache.high_availability,
             multi_az_enabled=cache.high_availability,
-            port=cache.port,
+            port=ELASTICACHE_PORT,
             cache_subnet_group_name=subnet_group.ref,
             cache_parameter_group_name=parameter_group.ref,
             security_group_ids=[security_groups.cache.security_group_id],
@@ -322,7 +385,7 @@ class SessionCache(Construct):
         acknowledge(
             self.replication_group,
             "AEC5",
-            f"The port comes from settings ({cache.port}, the Redis default clients expect); only the backend's "
+            f"The port is the contract's ({ELASTICACHE_PORT}, the Redis default clients expect); only the api's "
             "security group and the app subnets (NACL) can reach it, and AUTH plus TLS are required.",
         )
         acknowledge(
@@ -362,7 +425,6 @@ class DataStack(Stack):
         self.secrets = ApplicationSecrets(
             self, "ApplicationSecrets", settings=settings, key=self.secrets_key, edge_region=edge_region
         )
-        self.feature_flags = FeatureFlags(self, "FeatureFlags", settings=settings)
         self.repositories = ImageRepositories(self, "ImageRepositories", settings=settings).repositories
         self.database = Database(
             self,

@@ -12,6 +12,7 @@ from aws_stacks.addressing import SettingsIpAddresses
 from aws_stacks.nag import NIST, PCI, acknowledge
 from aws_stacks.security import SecurityGroups, encrypted_log_group, logs_key
 from shared import Settings
+from shared.contract import DATABASE_PORT, ELASTICACHE_PORT
 
 # Replies to clients leave from the ephemeral range.
 EPHEMERAL_PORTS = (1024, 65535)
@@ -91,7 +92,7 @@ class Network(Construct):
         rule = 100
         for cidr in settings.network.aws_app_subnet_cidrs:
             peer = ec2.AclCidr.ipv4(cidr)
-            for name, port in (("Database", settings.database.port), ("Cache", settings.cache.port)):
+            for name, port in (("Database", DATABASE_PORT), ("Cache", ELASTICACHE_PORT)):
                 acl.add_entry(
                     f"Allow{name}From{rule}",
                     cidr=peer,
@@ -112,8 +113,8 @@ class Network(Construct):
             rule += 10
         # Redis replicas and RDS standbys talk to each other across the tier's subnets: same ports, both ways.
         tier_traffic = {
-            "Database": ec2.AclTraffic.tcp_port(settings.database.port),
-            "Cache": ec2.AclTraffic.tcp_port(settings.cache.port),
+            "Database": ec2.AclTraffic.tcp_port(DATABASE_PORT),
+            "Cache": ec2.AclTraffic.tcp_port(ELASTICACHE_PORT),
             "Replies": ec2.AclTraffic.tcp_port_range(*EPHEMERAL_PORTS),
         }
         for cidr in settings.network.aws_database_subnet_cidrs:

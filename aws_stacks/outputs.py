@@ -14,6 +14,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
 from shared import Settings
+from shared.contract import ELASTICACHE_PORT
 from shared.release import tag_parameter_name
 
 if TYPE_CHECKING:  # data.py imports this module
@@ -44,7 +45,7 @@ def data_outputs(
         stack,
         "CacheEndpoint",
         cache.replication_group.attr_primary_end_point_address,
-        f"Redis primary endpoint (TLS, port {settings.cache.port}); the AUTH token stays in Secrets Manager",
+        f"Redis primary endpoint (TLS, port {ELASTICACHE_PORT}); the AUTH token stays in Secrets Manager",
     )
     for name, repository in repositories.items():
         _output(stack, f"{name.title()}RepositoryUri", repository.repository_uri, f"ECR repository of the {name} image")

@@ -1,11 +1,10 @@
-"""Application secrets in Secrets Manager (generated, never in a template) and non-secret config in Parameter Store."""
+"""Application secrets in Secrets Manager: generated at deploy time, never in a template."""
 
 from __future__ import annotations
 
 from aws_cdk import SecretValue, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from aws_stacks.nag import acknowledge_in_every_pack
@@ -105,7 +104,7 @@ class ApplicationSecrets(Construct):
         _acknowledge_no_rotation(
             self.cache_auth,
             "ElastiCache AUTH rotation needs a custom Lambda and a coordinated ROTATE/SET auth-token update of the "
-            "replication group; not yet built. The token is generated, KMS-encrypted and only readable by the backend.",
+            "replication group; not yet built. The token is generated, KMS-encrypted and only readable by the api.",
         )
         self.app_secret_key = generated_secret(
             self,
@@ -119,23 +118,5 @@ class ApplicationSecrets(Construct):
         _acknowledge_no_rotation(
             self.app_secret_key,
             "Rotating the signing key invalidates every session and token; it needs a custom Lambda with a "
-            "dual-key grace period in the app. Generated, KMS-encrypted and readable only by the backend task.",
+            "dual-key grace period in the app. Generated, KMS-encrypted and readable only by the api task.",
         )
-
-
-class FeatureFlags(Construct):
-    """One String parameter per flag: `/bookedbarber/<env>/feature-flags/<name>` = `true` | `false`."""
-
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
-        super().__init__(scope, construct_id)
-        self.path = "/" + settings.path("feature-flags")
-        self.parameters: dict[str, ssm.StringParameter] = {}
-        for flag, enabled in sorted(settings.feature_flags.items()):
-            construct_name = "".join(part.capitalize() for part in flag.split("_")) + "Flag"
-            self.parameters[flag] = ssm.StringParameter(
-                self,
-                construct_name,
-                parameter_name=f"{self.path}/{flag}",
-                string_value="true" if enabled else "false",
-                description=f"BookedBarber {settings.environment}: feature flag {flag}",
-            )

@@ -17,6 +17,7 @@ from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
 from shared import Settings
+from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, WEB
 
 HTTPS = 443
 
@@ -160,10 +161,8 @@ class SecurityGroups(Construct):
         settings: Settings,
     ) -> None:
         super().__init__(scope, construct_id)
-        backend_port = settings.compute.backend.container_port
-        frontend_port = settings.compute.frontend.container_port
-        database_port = settings.database.port
-        cache_port = settings.cache.port
+        database_port = DATABASE_PORT
+        cache_port = ELASTICACHE_PORT
 
         def group(construct_id: str, name: str, description: str) -> ec2.SecurityGroup:
             return ec2.SecurityGroup(
@@ -176,8 +175,8 @@ class SecurityGroups(Construct):
             )
 
         self.load_balancer = group("LoadBalancerSecurityGroup", "alb", "public application load balancer")
-        self.backend = group("BackendSecurityGroup", "backend", "FastAPI tasks")
-        self.frontend = group("FrontendSecurityGroup", "frontend", "Next.js tasks")
+        self.api = group("ApiSecurityGroup", API.name, f"{API.runs} tasks")
+        self.web = group("WebSecurityGroup", WEB.name, f"{WEB.runs} tasks")
         self.database_proxy = group("DatabaseProxySecurityGroup", "postgres-proxy", "RDS Proxy")
         self.database = group("DatabaseSecurityGroup", "postgres", "PostgreSQL instances")
         self.cache = group("CacheSecurityGroup", "redis", "Redis replication group")
@@ -186,18 +185,18 @@ class SecurityGroups(Construct):
 
         anywhere = ec2.Peer.any_ipv4()
         self._admit_load_balancer_clients(settings)
-        self._allow(self.load_balancer, self.backend, backend_port, "load balancer to backend")
-        self._allow(self.load_balancer, self.frontend, frontend_port, "load balancer to frontend")
+        self._allow(self.load_balancer, self.api, API.port, "load balancer to api")
+        self._allow(self.load_balancer, self.web, WEB.port, "load balancer to web")
         # Tasks pull images, read secrets and call third-party APIs over HTTPS (NAT or endpoints).
-        for app in (self.backend, self.frontend):
+        for app in (self.api, self.web):
             app.add_egress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS to AWS APIs and third parties")
-        self._allow(self.backend, self.database_proxy, database_port, "backend to RDS Proxy")
-        self._allow(self.backend, self.database, database_port, "backend to PostgreSQL")
+        # The proxy is the api's only way to PostgreSQL: it enforces IAM authentication and TLS.
+        self._allow(self.api, self.database_proxy, database_port, "api to RDS Proxy")
         self._allow(self.database_proxy, self.database, database_port, "RDS Proxy to PostgreSQL")
-        self._allow(self.backend, self.cache, cache_port, "backend to Redis")
+        self._allow(self.api, self.cache, cache_port, "api to Redis")
         self._allow(self.rotation, self.database, database_port, "secret rotation to PostgreSQL")
         self.rotation.add_egress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS to Secrets Manager")
-        for client, name in ((self.backend, "backend"), (self.frontend, "frontend"), (self.rotation, "rotation")):
+        for client, name in ((self.api, API.name), (self.web, WEB.name), (self.rotation, "rotation")):
             self.endpoints.add_ingress_rule(client, ec2.Port.tcp(HTTPS), f"{name} to AWS APIs over PrivateLink")
 
     def _admit_load_balancer_clients(self, settings: Settings) -> None:

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from gcp_stacks.names import redis_instance_name, sql_database_id
 from shared import Settings
 from shared.alerts import Alert
-from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
+from shared.contract import SERVICES
 
 # Cloud Run workloads (service `<prefix>-<workload>`) and the public path each answers on; every
 # service-scoped alert exists once per workload.
-WORKLOADS = {"api": BACKEND_HEALTH_PATH, "web": FRONTEND_HEALTH_PATH}
+WORKLOADS = {name: service.health_path for name, service in SERVICES.items()}
 MINUTE_SECONDS = 60
 # The shortest uptime-check period Cloud Monitoring offers: `service_down_minutes` sees several checks.
 UPTIME_PERIOD_SECONDS = 60

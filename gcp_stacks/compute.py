@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cdktn import TerraformResourceLifecycle, Token
@@ -31,16 +32,29 @@ from cdktn_provider_google.cloud_run_v2_service import (
 )
 from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
 from cdktn_provider_google.data_google_redis_instance import DataGoogleRedisInstance
+from cdktn_provider_google.data_google_sql_database_instance import DataGoogleSqlDatabaseInstance
 from constructs import Construct
 
-from gcp_stacks.names import bucket_name, redis_instance_name, sql_connection_name
+from gcp_stacks.names import bucket_name, redis_instance_name, sql_instance_name
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.secrets import secret_id
 from gcp_stacks.security import SECONDS_PER_DAY, Identity, ServiceKey
 from shared import Settings
-from shared.contract import BACKEND_HEALTH_PATH, DATABASE_NAME, FRONTEND_HEALTH_PATH, UPLOADS_BUCKET_ENV
+from shared.contract import (
+    API,
+    CLOUD_RUN_RESERVED,
+    DATABASE_NAME,
+    DATABASE_PORT,
+    WEB,
+    Service,
+    feature_flag_variables,
+    render,
+)
 from shared.model import ServiceSizing
 from shared.release import gcp_image, gcp_repository_id
+
+# Where Cloud Trace's exporters send spans (the API's gRPC host); the runtime identity holds roles/cloudtrace.agent.
+CLOUD_TRACE_ENDPOINT = "cloudtrace.googleapis.com:443"
 
 
 class Registry(Construct):
@@ -97,46 +111,55 @@ def cleanup_policies(settings: Settings) -> list[ArtifactRegistryRepositoryClean
 
 
 @dataclass(frozen=True)
-class ServiceSpec:
-    """What differs between the two services; everything else is the same code path."""
+class SecretRef:
+    """A contract variable Cloud Run fills from Secret Manager at start (secret id suffix, see secrets.SECRETS)."""
 
-    workload: str  # service account and name suffix: "api" or "web"
-    image_name: str
-    sizing: ServiceSizing
-    health_path: str
-    data_client: bool  # joins the firewall's data-client tag (Cloud SQL and Redis)
-    env: dict[str, str]
-    secret_env: dict[str, str]  # env var -> secret name suffix (secrets.SECRETS)
+    secret: str
+
+
+def container_env(settings: Settings, environment: Mapping[str, str | SecretRef]) -> list:
+    """The rendered contract as Cloud Run env entries; the variables Cloud Run sets itself (PORT) are left out."""
+    env = []
+    for name, value in environment.items():
+        if name in CLOUD_RUN_RESERVED:
+            continue
+        if isinstance(value, SecretRef):
+            source = CloudRunV2ServiceTemplateContainersEnvValueSource(
+                secret_key_ref=CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef(
+                    secret=secret_id(settings, value.secret), version="latest"
+                )
+            )
+            env.append(CloudRunV2ServiceTemplateContainersEnv(name=name, value_source=source))
+        else:
+            env.append(CloudRunV2ServiceTemplateContainersEnv(name=name, value=value))
+    return env
 
 
 class CloudRunService(Construct):
     """A Cloud Run service reachable only through the load balancer, with Direct VPC egress."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, spec: ServiceSpec) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        service: Service,
+        sizing: ServiceSizing,
+        environment: Mapping[str, str | SecretRef],
+    ) -> None:
         super().__init__(scope, construct_id)
         network = NetworkRefs.of(settings)
-        sizing = spec.sizing
-        env = [CloudRunV2ServiceTemplateContainersEnv(name=name, value=value) for name, value in spec.env.items()]
-        env += [
-            CloudRunV2ServiceTemplateContainersEnv(
-                name=name,
-                value_source=CloudRunV2ServiceTemplateContainersEnvValueSource(
-                    secret_key_ref=CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef(
-                        secret=secret_id(settings, secret), version="latest"
-                    )
-                ),
-            )
-            for name, secret in spec.secret_env.items()
-        ]
+        env = container_env(settings, environment)
         self.service = CloudRunV2Service(
             self,
             "Service",
-            name=settings.name(spec.workload),
+            name=settings.name(service.name),
             location=settings.gcp.region,
             ingress="INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
             deletion_protection=settings.resilience.deletion_protection,
             template=CloudRunV2ServiceTemplate(
-                service_account=Identity.of(settings, spec.workload).email,
+                service_account=Identity.of(settings, service.name).email,
                 execution_environment="EXECUTION_ENVIRONMENT_GEN2",
                 # Requests one instance serves at once, derived from AWS's per-task request target (shared.model).
                 max_instance_request_concurrency=settings.cloud_run_concurrency,
@@ -150,14 +173,15 @@ class CloudRunService(Construct):
                         CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces(
                             network=network.network_id,
                             subnetwork=network.subnet_id,
-                            tags=[network.data_client_tag] if spec.data_client else None,
+                            tags=[network.data_client_tag] if service.data_client else None,
                         )
                     ],
                 ),
                 containers=[
                     CloudRunV2ServiceTemplateContainers(
-                        image=gcp_image(settings, spec.image_name),  # the first apply; releases own it after
-                        ports=CloudRunV2ServiceTemplateContainersPorts(container_port=sizing.container_port),
+                        image=gcp_image(settings, service.name),  # the first apply; releases own it after
+                        # Cloud Run tells the container this port through PORT, as the contract promises.
+                        ports=CloudRunV2ServiceTemplateContainersPorts(container_port=service.port),
                         resources=CloudRunV2ServiceTemplateContainersResources(
                             limits={"cpu": str(sizing.cloud_run_cpus), "memory": f"{sizing.cloud_run_memory_mib}Mi"},
                             cpu_idle=True,
@@ -165,14 +189,14 @@ class CloudRunService(Construct):
                         ),
                         env=env,
                         startup_probe=CloudRunV2ServiceTemplateContainersStartupProbe(
-                            http_get=CloudRunV2ServiceTemplateContainersStartupProbeHttpGet(path=spec.health_path),
+                            http_get=CloudRunV2ServiceTemplateContainersStartupProbeHttpGet(path=service.health_path),
                             initial_delay_seconds=0,
                             period_seconds=5,
                             timeout_seconds=3,
                             failure_threshold=24,
                         ),
                         liveness_probe=CloudRunV2ServiceTemplateContainersLivenessProbe(
-                            http_get=CloudRunV2ServiceTemplateContainersLivenessProbeHttpGet(path=spec.health_path),
+                            http_get=CloudRunV2ServiceTemplateContainersLivenessProbeHttpGet(path=service.health_path),
                             period_seconds=15,
                             timeout_seconds=5,
                             failure_threshold=3,
@@ -196,48 +220,59 @@ class CloudRunService(Construct):
         )
 
 
+def common_values(settings: Settings, service: Service) -> dict[str, str]:
+    """The contract variables every service receives, as GCP fills them (PORT: Cloud Run sets it itself)."""
+    return {
+        "APP_ENV": settings.environment,
+        "CLOUD": "gcp",
+        "APP_DOMAIN": settings.domain.app_domain,
+        "PUBLIC_URL": f"https://{settings.domain.app_domain}",
+        "PORT": str(service.port),
+        "TRACE_EXPORTER": "cloud-trace",
+        "TRACE_ENDPOINT": CLOUD_TRACE_ENDPOINT,
+        **feature_flag_variables(settings.feature_flags),
+    }
+
+
+def web_values(settings: Settings) -> dict[str, str]:
+    return {"HOSTNAME": "0.0.0.0", "NEXT_PUBLIC_API_URL": f"https://{settings.domain.app_domain}/api"}
+
+
 class Services(Construct):
-    """The FastAPI backend and the Next.js frontend."""
+    """The FastAPI backend (api) and the Next.js frontend (web), each given exactly the contract's variables."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
         redis = DataGoogleRedisInstance(
             self, "SessionCache", name=redis_instance_name(settings), region=settings.gcp.region
         )
-        # Both services see the flags, as both ECS services do on AWS.
-        flags = {f"FEATURE_{flag.upper()}": str(on).lower() for flag, on in sorted(settings.feature_flags.items())}
-        api = ServiceSpec(
-            workload="api",
-            image_name="backend",
-            sizing=settings.compute.backend,
-            health_path=BACKEND_HEALTH_PATH,
-            data_client=True,
-            env={
-                "ENVIRONMENT": settings.environment,
-                "CLOUD_SQL_CONNECTION_NAME": sql_connection_name(settings),
-                "DATABASE_NAME": DATABASE_NAME,
-                "DATABASE_USER": Identity.of(settings, "api").database_user,
-                "DATABASE_IAM_AUTH": "true",
-                "REDIS_HOST": redis.host,
-                "REDIS_PORT": Token.as_string(redis.port),
-                "REDIS_TLS": "true",
-                UPLOADS_BUCKET_ENV: bucket_name(settings, "uploads"),
-                **flags,
-            },
-            secret_env={"REDIS_PASSWORD": "redis-auth", "SECRET_KEY": "app-secret-key"},
+        sql = DataGoogleSqlDatabaseInstance(self, "Database", name=sql_instance_name(settings))
+        api_values = {
+            # Cloud SQL's private IP, reached over Direct VPC egress; the login is the runtime service account's
+            # IAM database user, whose password is an OAuth access token (no stored password).
+            "DATABASE_HOST": sql.private_ip_address,
+            "DATABASE_PORT": str(DATABASE_PORT),
+            "DATABASE_NAME": DATABASE_NAME,
+            "DATABASE_USER": Identity.of(settings, API.name).database_user,
+            "DATABASE_AUTH": "gcp-cloud-sql-iam",
+            # The instance's certificate names the instance, not its IP: verify the chain against its own CA.
+            "DATABASE_SSLMODE": "verify-ca",
+            "DATABASE_SSLROOTCERT": sql.server_ca_cert.get(0).cert,
+            "REDIS_HOST": redis.host,
+            "REDIS_PORT": Token.as_string(redis.port),
+            "REDIS_TLS": "true",
+            "REDIS_SSLROOTCERT": redis.server_ca_certs.get(0).cert,
+            "REDIS_AUTH": SecretRef("redis-auth"),
+            "SECRET_KEY": SecretRef("app-secret-key"),
+            "UPLOADS_BUCKET": bucket_name(settings, "uploads"),
+        }
+        api_environment = render("gcp", API, settings.feature_flags, {**common_values(settings, API), **api_values})
+        web_environment = render(
+            "gcp", WEB, settings.feature_flags, {**common_values(settings, WEB), **web_values(settings)}
         )
-        web = ServiceSpec(
-            workload="web",
-            image_name="frontend",
-            sizing=settings.compute.frontend,
-            health_path=FRONTEND_HEALTH_PATH,
-            data_client=False,
-            env={
-                "ENVIRONMENT": settings.environment,
-                "NEXT_PUBLIC_API_URL": f"https://{settings.domain.app_domain}/api",
-                **flags,
-            },
-            secret_env={},
+        self.api = CloudRunService(
+            self, "ApiService", settings=settings, service=API, sizing=settings.compute.api, environment=api_environment
         )
-        self.api = CloudRunService(self, "ApiService", settings=settings, spec=api)
-        self.web = CloudRunService(self, "WebService", settings=settings, spec=web)
+        self.web = CloudRunService(
+            self, "WebService", settings=settings, service=WEB, sizing=settings.compute.web, environment=web_environment
+        )

@@ -10,11 +10,6 @@ def sql_instance_name(settings: Settings) -> str:
     return settings.name("postgres")
 
 
-def sql_connection_name(settings: Settings) -> str:
-    """`project:region:instance`, what the Cloud SQL connectors and Cloud Run expect."""
-    return f"{settings.gcp.project_id}:{settings.gcp.region}:{sql_instance_name(settings)}"
-
-
 def sql_database_id(settings: Settings) -> str:
     """`project:instance`: how Cloud Monitoring and Cloud Logging label the Cloud SQL database."""
     return f"{settings.gcp.project_id}:{sql_instance_name(settings)}"

@@ -21,13 +21,12 @@ from constructs import Construct
 from gcp_stacks.base import GcpStack
 from gcp_stacks.project import PROJECT_APIS, enable_services
 from shared import Settings
+from shared.contract import DATABASE_PORT, MEMORYSTORE_TLS_PORT, SERVICES
 
 # Google's front ends and health checkers; the only sources allowed in from outside the VPC.
 GOOGLE_LB_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
 # The Cloud SQL connectors (Auth Proxy, language connectors) reach the instance's private IP on this port.
 CLOUD_SQL_CONNECTOR_PORT = 3307
-# Memorystore listens on 6378 instead of 6379 once in-transit encryption is on; the port is not configurable.
-MEMORYSTORE_TLS_PORT = 6378
 # RFC 1918 space: Direct VPC egress in PRIVATE_RANGES_ONLY mode sends exactly this into the VPC.
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 # Lowest priority a rule can have: the explicit deny-all sits under every allow.
@@ -118,7 +117,7 @@ class NetworkStack(GcpStack):
 
     def _firewall(self, settings: Settings) -> None:
         logged = ComputeFirewallLogConfig(metadata="INCLUDE_ALL_METADATA")
-        service_ports = sorted({str(s.container_port) for s in (settings.compute.backend, settings.compute.frontend)})
+        service_ports = sorted({str(service.port) for service in SERVICES.values()})
         # Serverless NEGs need no health checks today; this names the only sources a VM or GKE backend may accept.
         ComputeFirewall(
             self,
@@ -142,9 +141,8 @@ class NetworkStack(GcpStack):
             deny=[ComputeFirewallDeny(protocol="all")],
             log_config=logged,
         )
-        # Settings validation pins database.port to Cloud SQL's 5432; Memorystore with in-transit encryption
-        # serves only 6378, so the plain-text cache port (settings.cache.port, AWS's) stays closed here.
-        data_ports = {settings.database.port, CLOUD_SQL_CONNECTOR_PORT, MEMORYSTORE_TLS_PORT}
+        # Memorystore with in-transit encryption serves only 6378, so ElastiCache's plain 6379 stays closed here.
+        data_ports = {DATABASE_PORT, CLOUD_SQL_CONNECTOR_PORT, MEMORYSTORE_TLS_PORT}
         ComputeFirewall(
             self,
             "AllowApiToDataEgress",

@@ -1,7 +1,7 @@
 """Builds the GCP platform: five stacks per environment, all from shared settings.
 
 network -> data -> compliance -> app -> observability, deployed in that order. Stacks refer to each other
-through names and ids derived from settings (`NetworkRefs`, `Identity`, `sql_connection_name`, ...) or data sources, not
+through names and ids derived from settings (`NetworkRefs`, `Identity`, `sql_instance_name`, ...) or data sources, not
 cdktf cross-stack references, so no stack reads another's Terraform state.
 
 The first deployment of an environment needs a few manual steps between the stacks: see docs/gcp.md.

@@ -16,8 +16,9 @@ import sys
 from collections.abc import Mapping
 
 from shared import SettingsError, load_settings
+from shared.contract import SERVICES
 from shared.delivery import aws_role_arn, gcp_account_email, gcp_workload_identity_provider
-from shared.release import gcp_registry
+from shared.release import aws_repository_name, gcp_registry
 
 OVERRIDE_PREFIX = "BB_"
 
@@ -46,9 +47,8 @@ def outputs(environment: str, environ: Mapping[str, str]) -> dict[str, str]:
         "prefix": settings.prefix,
         "app_url": f"https://{settings.domain.app_domain}",
     }
-    for image in ("backend", "frontend"):
-        values[f"ecr_{image}"] = settings.name(image)
-    for service in ("api", "web"):
+    for service in SERVICES:
+        values[f"ecr_{service}"] = aws_repository_name(settings, service)
         values[f"service_{service}"] = settings.name(service)
     return values
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shared import Settings, SettingsError, load_settings
-from shared.contract import BACKEND_HEALTH_PATH, CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, FRONTEND_HEALTH_PATH
+from shared.contract import CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, SERVICES
 
 SECONDS_PER_DAY = 86400
 # Per request: a hung endpoint fails the check rather than the job's timeout.
@@ -86,7 +86,7 @@ def check_endpoint(
     return Result(f"{name} {path}", not problems, detail + (f" - {', '.join(problems)}" if problems else ""))
 
 
-ENDPOINTS = {"frontend": FRONTEND_HEALTH_PATH, "api": BACKEND_HEALTH_PATH}
+ENDPOINTS = {name: SERVICES[name].health_path for name in ("web", "api")}
 
 
 def run_checks(

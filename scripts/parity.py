@@ -29,10 +29,9 @@ from scripts.outputs import (
 )
 from shared import ENVIRONMENTS, Settings, load_settings
 from shared.alerts import Alert, Severity, alerts
+from shared.contract import SERVICES
 
 SECONDS_PER_DAY = 86400
-# The same application service under each cloud's name: ECS service `<prefix>-backend`, Cloud Run `<prefix>-api`.
-SERVICES = {"backend": "api", "frontend": "web"}
 
 # Concepts that exist on one cloud only, named so that a new one is a deliberate choice (tests check these lists).
 AWS_ONLY = (
@@ -328,8 +327,8 @@ def extract_gcp(stacks: dict[str, dict], settings: Settings) -> dict[str, object
             add("deletion protection", bool(body.get("deletion_protection")))
             scaling = body["template"].get("scaling", {})
             workload = body["name"].removeprefix(settings.prefix + "-")
-            service = next((s for s, w in SERVICES.items() if w == workload), workload)
-            add(f"{service} scaling (min, max)", (scaling.get("min_instance_count"), scaling.get("max_instance_count")))
+            bounds = (scaling.get("min_instance_count"), scaling.get("max_instance_count"))
+            add(f"{workload} scaling (min, max)", bounds)
         elif kind == "google_logging_project_bucket_config":
             add("log retention (days)", body.get("retention_days"))
         elif kind == "google_storage_bucket" and "retention_policy" in body:

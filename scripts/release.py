@@ -92,7 +92,7 @@ def gcp_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[li
     candidate header (Cloud Run admits only the load balancer, so a tag URL is unreachable); then the traffic.
     A failure stops the sequence before any traffic moves."""
     place = ["--project", settings.gcp.project_id, "--region", settings.gcp.region]
-    services = [settings.name(IMAGES[image][1]) for image in images]
+    services = [settings.name(image) for image in images]
     deploys = [
         ["gcloud", "run", "deploy", service, "--image", gcp_image(settings, image, tag), *place,
          "--no-traffic", "--tag", CANDIDATE_TAG, "--quiet"]

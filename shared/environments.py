@@ -42,8 +42,6 @@ PLACEHOLDERS = {
     "gcp.billing_account_id": frozenset({"000000-000000-000001", "000000-000000-000002", "000000-000000-000003"}),
     "github.repository_id": frozenset({GITHUB_REPOSITORY_ID}),
 }
-BACKEND_PORT = 8000
-FRONTEND_PORT = 3000
 
 # One set of thresholds for every environment, so staging rehearses production's alerts.
 THRESHOLDS = AlertThresholds(
@@ -97,7 +95,7 @@ def _aws_subnets(second_octet: int, zones: int) -> dict[str, tuple[str, ...]]:
 
 
 def _service(
-    cpu: int, memory: int, tasks: tuple[int, int], run_cpus: int, run_memory: int, instances: tuple[int, int], port: int
+    cpu: int, memory: int, tasks: tuple[int, int], run_cpus: int, run_memory: int, instances: tuple[int, int]
 ) -> ServiceSizing:
     return ServiceSizing(
         fargate_cpu_units=cpu,
@@ -108,7 +106,6 @@ def _service(
         cloud_run_memory_mib=run_memory,
         cloud_run_min_instances=instances[0],
         cloud_run_max_instances=instances[1],
-        container_port=port,
     )
 
 
@@ -135,8 +132,8 @@ def production() -> Settings:
             gcp_private_services_cidr="10.100.64.0/18",
         ),
         compute=ComputeSettings(
-            backend=_service(1024, 2048, (3, 50), 2, 2048, (3, 100), BACKEND_PORT),
-            frontend=_service(512, 1024, (3, 50), 1, 1024, (3, 100), FRONTEND_PORT),
+            api=_service(1024, 2048, (3, 50), 2, 2048, (3, 100)),
+            web=_service(512, 1024, (3, 50), 1, 1024, (3, 100)),
             scale_out_requests_per_target=1000,
             scale_out_cpu_percent=60.0,
             scale_out_memory_percent=70.0,
@@ -148,7 +145,6 @@ def production() -> Settings:
             read_replicas=1,
             allocated_storage_gib=500,
             max_allocated_storage_gib=10240,
-            port=5432,
             performance_insights_retention_days=731,
         ),
         cache=CacheSettings(
@@ -156,7 +152,6 @@ def production() -> Settings:
             aws_nodes=3,
             gcp_memory_size_gib=5,
             high_availability=True,
-            port=6379,
             snapshot_retention_days=7,
             gcp_snapshot_period_hours=1,
         ),
@@ -209,8 +204,8 @@ def staging() -> Settings:
             gcp_private_services_cidr="10.101.64.0/18",
         ),
         compute=ComputeSettings(
-            backend=_service(512, 1024, (2, 10), 1, 1024, (1, 20), BACKEND_PORT),
-            frontend=_service(256, 512, (2, 10), 1, 512, (1, 20), FRONTEND_PORT),
+            api=_service(512, 1024, (2, 10), 1, 1024, (1, 20)),
+            web=_service(256, 512, (2, 10), 1, 512, (1, 20)),
             scale_out_requests_per_target=1000,
             scale_out_cpu_percent=60.0,
             scale_out_memory_percent=70.0,
@@ -222,7 +217,6 @@ def staging() -> Settings:
             read_replicas=0,
             allocated_storage_gib=100,
             max_allocated_storage_gib=1000,
-            port=5432,
             performance_insights_retention_days=7,
         ),
         cache=CacheSettings(
@@ -230,7 +224,6 @@ def staging() -> Settings:
             aws_nodes=2,
             gcp_memory_size_gib=2,
             high_availability=True,
-            port=6379,
             snapshot_retention_days=3,
             gcp_snapshot_period_hours=1,
         ),
@@ -280,8 +273,8 @@ def dev() -> Settings:
             gcp_private_services_cidr="10.102.64.0/18",
         ),
         compute=ComputeSettings(
-            backend=_service(256, 512, (1, 2), 1, 512, (0, 5), BACKEND_PORT),
-            frontend=_service(256, 512, (1, 2), 1, 512, (0, 5), FRONTEND_PORT),
+            api=_service(256, 512, (1, 2), 1, 512, (0, 5)),
+            web=_service(256, 512, (1, 2), 1, 512, (0, 5)),
             scale_out_requests_per_target=1000,
             scale_out_cpu_percent=60.0,
             scale_out_memory_percent=70.0,
@@ -293,7 +286,6 @@ def dev() -> Settings:
             read_replicas=0,
             allocated_storage_gib=20,
             max_allocated_storage_gib=100,
-            port=5432,
             performance_insights_retention_days=7,
         ),
         cache=CacheSettings(
@@ -301,7 +293,6 @@ def dev() -> Settings:
             aws_nodes=1,
             gcp_memory_size_gib=1,
             high_availability=False,
-            port=6379,
             snapshot_retention_days=1,
         ),
         thresholds=THRESHOLDS,

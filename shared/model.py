@@ -100,11 +100,6 @@ _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _BILLING_ACCOUNT = re.compile(r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
 _DNS_MANAGED_ZONE = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 
-# Ports the managed services listen on whatever the settings say: Cloud SQL accepts only 5432 (3307 for
-# its connectors) and Memorystore only 6379 (6378 with in-transit encryption). Settings must match them,
-# or the GCP firewall would open a port nothing listens on while AWS moved to the new one.
-CLOUD_SQL_PORT = 5432
-MEMORYSTORE_PORT = 6379
 # Redis major versions both ElastiCache (Redis OSS) and Memorystore for Redis still create, with Memorystore's
 # newest minor of each (gcp_stacks/data.py writes these values; aws_stacks/data.py maps the same majors).
 MEMORYSTORE_REDIS_VERSIONS = {6: "REDIS_6_X", 7: "REDIS_7_2"}
@@ -372,7 +367,6 @@ class ServiceSizing:
     cloud_run_memory_mib: int
     cloud_run_min_instances: int  # 0 lets the service scale to zero
     cloud_run_max_instances: int
-    container_port: int
 
     def problems(self) -> Problems:
         allowed = FARGATE_MEMORY_MIB.get(self.fargate_cpu_units)
@@ -398,14 +392,12 @@ class ServiceSizing:
         )
         if not 1 <= self.cloud_run_max_instances <= 100:
             yield "cloud_run_max_instances", f"{self.cloud_run_max_instances} is outside the platform's 1-100"
-        if not 1024 <= self.container_port <= 65535:
-            yield "container_port", f"{self.container_port} is not an unprivileged port"
 
 
 @dataclass(frozen=True)
 class ComputeSettings:
-    backend: ServiceSizing  # FastAPI
-    frontend: ServiceSizing  # Next.js
+    api: ServiceSizing  # FastAPI (shared.contract.API)
+    web: ServiceSizing  # Next.js (shared.contract.WEB)
     scale_out_requests_per_target: int  # ALB requests per task per minute before adding tasks (Cloud Run: see below)
     scale_out_cpu_percent: float  # Fargate target tracking; below the CPU alert so scaling acts first
     scale_out_memory_percent: float  # Fargate target tracking; below the memory alert
@@ -413,8 +405,8 @@ class ComputeSettings:
     kept_images: int = 100  # ECR / Artifact Registry keep this many newest images per repository for rollbacks
 
     def problems(self) -> Problems:
-        yield from _prefixed("backend", self.backend.problems())
-        yield from _prefixed("frontend", self.frontend.problems())
+        yield from _prefixed("api", self.api.problems())
+        yield from _prefixed("web", self.web.problems())
         for name in ("scale_out_cpu_percent", "scale_out_memory_percent"):
             yield from _check(name, percent_problem(getattr(self, name)))
         yield from _check("scale_out_requests_per_target", positive_problem(self.scale_out_requests_per_target))
@@ -432,7 +424,6 @@ class DatabaseSettings:
     read_replicas: int
     allocated_storage_gib: int  # initial gp3 / PD-SSD size
     max_allocated_storage_gib: int  # storage auto-scaling ceiling
-    port: int
     performance_insights_retention_days: int  # 7 is free; 31-731 are paid months
     postgres_version: str = "17.6"  # RDS engine version; Cloud SQL runs the same major and manages minors
 
@@ -462,8 +453,6 @@ class DatabaseSettings:
             )
         if self.max_allocated_storage_gib > 65536:
             yield "max_allocated_storage_gib", f"{self.max_allocated_storage_gib} GiB exceeds the 64 TiB limit"
-        if self.port != CLOUD_SQL_PORT:
-            yield "port", f"{self.port}: Cloud SQL listens only on {CLOUD_SQL_PORT}, so both clouds use it"
         if not _POSTGRES_VERSION.match(self.postgres_version):
             yield "postgres_version", f"'{self.postgres_version}' is not a PostgreSQL 14-18 'major.minor' version"
         retention = self.performance_insights_retention_days
@@ -479,7 +468,6 @@ class CacheSettings:
     aws_nodes: int  # primary plus replicas
     gcp_memory_size_gib: int
     high_availability: bool  # ElastiCache failover + Multi-AZ / Memorystore STANDARD_HA
-    port: int
     snapshot_retention_days: int  # ElastiCache daily snapshots kept; Memorystore keeps only its latest RDB snapshot
     redis_major_version: int = 7  # each cloud runs its newest minor of this major (ElastiCache 7.1, Memorystore 7.2)
     gcp_snapshot_period_hours: int = 24  # Memorystore RDB snapshot interval; ElastiCache snapshots daily
@@ -493,8 +481,6 @@ class CacheSettings:
             yield "aws_nodes", "high availability needs at least 2 nodes for automatic failover"
         if not 1 <= self.gcp_memory_size_gib <= 300:
             yield "gcp_memory_size_gib", f"{self.gcp_memory_size_gib} GiB is outside Memorystore's 1-300"
-        if self.port != MEMORYSTORE_PORT:
-            yield "port", f"{self.port}: Memorystore listens only on {MEMORYSTORE_PORT}, so both clouds use it"
         if not 1 <= self.snapshot_retention_days <= 35:
             yield "snapshot_retention_days", f"{self.snapshot_retention_days} is outside ElastiCache's 1-35"
         if self.redis_major_version not in REDIS_MAJOR_VERSIONS:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
-from shared.contract import BOOTSTRAP_IMAGE_TAG
+from shared.contract import BOOTSTRAP_IMAGE_TAG, SERVICES
 from shared.errors import SettingsError
 from shared.model import Settings
 
-# Image name -> the service it runs on each cloud (ECS service / Cloud Run service suffix).
-IMAGES = {"backend": ("backend", "api"), "frontend": ("frontend", "web")}
+# One image per service, named like it (shared.contract): the release's unit.
+IMAGES = tuple(SERVICES)
 
 # Docker's tag grammar: a word character first, then up to 127 word characters, '.' or '-'.
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")

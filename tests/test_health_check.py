@@ -14,7 +14,7 @@ import pytest
 
 from scripts import health_check
 from shared import load_settings, replace_field
-from shared.contract import BACKEND_HEALTH_PATH, CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, FRONTEND_HEALTH_PATH
+from shared.contract import API, CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, WEB
 
 THRESHOLDS = load_settings("staging").thresholds
 
@@ -75,7 +75,7 @@ def https_server(
         server.server_close()
 
 
-HEALTHY = {FRONTEND_HEALTH_PATH: 200, BACKEND_HEALTH_PATH: 200}
+HEALTHY = {WEB.health_path: 200, API.health_path: 200}
 
 
 def _check(url: str, ca: Path | None, capsys) -> tuple[int, str]:
@@ -97,11 +97,11 @@ def test_a_healthy_environment_passes(certificates, capsys):
 
 def test_a_failing_api_health_route_fails_the_check(certificates, capsys):
     cert, key = certificates["valid"]
-    with https_server(cert, key, {**HEALTHY, BACKEND_HEALTH_PATH: 503}) as url:
+    with https_server(cert, key, {**HEALTHY, API.health_path: 503}) as url:
         code, report = _check(url, cert, capsys)
     assert code == 1
-    assert f"FAIL  api {BACKEND_HEALTH_PATH}: HTTP 503" in report
-    assert f"PASS  frontend {FRONTEND_HEALTH_PATH}" in report
+    assert f"FAIL  api {API.health_path}: HTTP 503" in report
+    assert f"PASS  web {WEB.health_path}" in report
     assert "UNHEALTHY" in report
 
 
@@ -127,7 +127,7 @@ def test_response_time_is_held_to_the_settings_threshold(certificates, limit_sec
     settings = replace_field(load_settings("staging"), "thresholds.response_time_seconds", limit_seconds)
     with https_server(cert, key, HEALTHY, delay_seconds=0.05) as url:
         results = health_check.run_checks(settings, url, str(cert))
-    endpoints = [result for result in results if result.name.startswith(("frontend", "api"))]
+    endpoints = [result for result in results if result.name.startswith(("web", "api"))]
     assert all(result.ok is ok for result in endpoints), [result.line() for result in endpoints]
 
 
@@ -137,13 +137,13 @@ def test_plain_http_is_refused(capsys):
 
 
 def test_one_service_can_be_checked_alone(certificates, capsys):
-    """A Cloud Run revision's tag URL serves one service: the frontend's `/` is not the API's business."""
+    """A Cloud Run revision's tag URL serves one service: the web service's `/` is not the API's business."""
     cert, key = certificates["valid"]
-    with https_server(cert, key, {BACKEND_HEALTH_PATH: 200}) as url:
+    with https_server(cert, key, {API.health_path: 200}) as url:
         assert _check(url, cert, capsys)[0] == 1
         code = health_check.main(["--env", "staging", "--url", url, "--ca-file", str(cert), "--only", "api"])
     assert code == 0
-    assert "frontend" not in capsys.readouterr().out
+    assert "web " not in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

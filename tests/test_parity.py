@@ -72,7 +72,7 @@ def test_a_tampered_aws_alarm_fails_the_check(aws):
     templates = copy.deepcopy(of_environment(aws.templates, settings))
     for template in templates.values():
         for resource in template["Resources"].values():
-            if resource["Properties"].get("AlarmName") == settings.name("backend-cpu"):
+            if resource["Properties"].get("AlarmName") == settings.name("api-cpu"):
                 resource["Properties"]["Threshold"] = 95
     found = rows(settings, extract_aws(templates, settings), None)
     assert [row.concept.name for row in found if not row.agrees] == ["alert cpu: threshold"]

@@ -9,7 +9,7 @@ from aws_cdk.assertions import Match
 
 from aws_stacks.firewall import MANAGED_RULE_GROUPS, RATE_LIMIT_RULE
 from shared import load_settings
-from shared.contract import API_PATH_PATTERNS, BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH
+from shared.contract import API, API_PATH_PATTERNS, WEB
 from tests.aws.helpers import only, resources, template
 
 
@@ -25,7 +25,7 @@ def test_cluster_has_enhanced_container_insights(aws, settings):
 
 def test_repositories_are_immutable_scanned_encrypted_and_pruned(aws, settings):
     repositories = _by_name(resources(aws, settings, "data", "AWS::ECR::Repository"), "RepositoryName")
-    assert set(repositories) == {settings.name("backend"), settings.name("frontend")}
+    assert set(repositories) == {settings.name("api"), settings.name("web")}
     for repository in repositories.values():
         assert repository["ImageTagMutability"] == "IMMUTABLE"
         assert repository["ImageScanningConfiguration"] == {"ScanOnPush": True}
@@ -33,7 +33,7 @@ def test_repositories_are_immutable_scanned_encrypted_and_pruned(aws, settings):
         assert "LifecyclePolicyText" in repository["LifecyclePolicy"]
 
 
-@pytest.mark.parametrize("service", ["backend", "frontend"])
+@pytest.mark.parametrize("service", ["api", "web"])
 def test_task_size_and_scaling_follow_settings(aws, settings, service):
     sizing = getattr(settings.compute, service)
     tasks = _by_name(resources(aws, settings, "compute", "AWS::ECS::TaskDefinition"), "Family")
@@ -48,7 +48,7 @@ def test_task_size_and_scaling_follow_settings(aws, settings, service):
         t["Properties"]
         for t in resources(aws, settings, "compute", "AWS::ApplicationAutoScaling::ScalableTarget").values()
         if t["Properties"]["ResourceId"]["Fn::Join"][1][3]["Fn::GetAtt"][0].startswith(
-            "ApiService" if service == "backend" else "WebService"
+            "ApiService" if service == "api" else "WebService"
         )
     ]
     assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
@@ -81,22 +81,17 @@ def test_scaling_on_cpu_memory_and_requests(aws, settings):
     }
 
 
-def test_only_the_backend_receives_secrets_and_only_from_secrets_manager(aws, settings):
+def test_only_the_api_receives_secrets_and_only_from_secrets_manager(aws, settings):
     tasks = _by_name(resources(aws, settings, "compute", "AWS::ECS::TaskDefinition"), "Family")
-    backend = {c["Name"]: c for c in tasks[settings.name("backend")]["ContainerDefinitions"]}["backend"]
-    assert {secret["Name"] for secret in backend["Secrets"]} == {
-        "DATABASE_USERNAME",
-        "DATABASE_PASSWORD",
-        "REDIS_AUTH_TOKEN",
-        "SECRET_KEY",
-    }
-    for container in tasks[settings.name("frontend")]["ContainerDefinitions"]:
+    api = {c["Name"]: c for c in tasks[settings.name("api")]["ContainerDefinitions"]}["api"]
+    assert {secret["Name"] for secret in api["Secrets"]} == {"REDIS_AUTH", "SECRET_KEY"}
+    for container in tasks[settings.name("web")]["ContainerDefinitions"]:
         assert "Secrets" not in container
     for task in tasks.values():
         for container in task["ContainerDefinitions"]:
             assert container["LogConfiguration"]["LogDriver"] == "awslogs"
             names = {variable["Name"] for variable in container.get("Environment", [])}
-            assert not names & {"DATABASE_PASSWORD", "REDIS_AUTH_TOKEN", "SECRET_KEY"}
+            assert not names & {"DATABASE_PASSWORD", "REDIS_AUTH", "SECRET_KEY"}
 
 
 def test_service_log_groups_are_encrypted_and_retained(aws, settings):
@@ -142,8 +137,8 @@ def test_load_balancer(aws, settings):
         if group["Properties"]["TargetType"] == "ip"
     }
     assert health_paths == {
-        settings.compute.backend.container_port: BACKEND_HEALTH_PATH,
-        settings.compute.frontend.container_port: FRONTEND_HEALTH_PATH,
+        API.port: API.health_path,
+        WEB.port: WEB.health_path,
     }
 
 

@@ -135,7 +135,7 @@ def test_the_release_role_pushes_to_this_environments_repositories_and_parameter
     by_action = {action: statement for statement in statements for action in _actions(statement)}
     assert sorted(_arns(by_action["ecr:PutImage"]["Resource"])) == sorted(
         f"arn:aws:ecr:{settings.aws.region}:{settings.aws.account_id}:repository/{settings.name(image)}"
-        for image in ("backend", "frontend")
+        for image in ("api", "web")
     )
     assert _arns(by_action["ssm:PutParameter"]["Resource"]) == [
         f"arn:aws:ssm:{settings.aws.region}:{settings.aws.account_id}:parameter{release_path(settings)}/*"
@@ -163,7 +163,7 @@ def test_deploys_may_read_the_released_tags_they_resolve(aws, settings):
     assert statement["Action"] == "ssm:GetParameters"
     assert sorted(_arns(statement["Resource"])) == sorted(
         f"arn:aws:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}"
-        for image in ("backend", "frontend")
+        for image in ("api", "web")
     )
 
 

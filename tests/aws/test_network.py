@@ -7,6 +7,7 @@ from aws_cdk.assertions import Template
 
 from aws_stacks.network import NetworkStack
 from shared import load_settings, replace_field
+from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, WEB
 from tests.aws.helpers import resources, template
 from tests.synth import cdk_json_context
 
@@ -63,7 +64,7 @@ def test_database_nacl_admits_only_app_subnets_on_data_ports(aws, settings):
     egress = {(e["CidrBlock"], e["PortRange"]["From"], e["PortRange"]["To"]) for e in entries if e.get("Egress")}
     app = settings.network.aws_app_subnet_cidrs
     tier = settings.network.aws_database_subnet_cidrs
-    ports = (settings.database.port, settings.cache.port)
+    ports = (DATABASE_PORT, ELASTICACHE_PORT)
     within_tier = {(cidr, port, port) for cidr in tier for port in ports} | {(cidr, 1024, 65535) for cidr in tier}
     assert ingress == {(cidr, port, port) for cidr in app for port in ports} | within_tier
     assert egress == {(cidr, 1024, 65535) for cidr in app} | within_tier
@@ -98,21 +99,18 @@ def _ingress_rules(aws, settings) -> set[tuple[str, str, int, int]]:
 
 
 def test_security_group_ingress_is_exactly_as_specified(aws, settings):
-    backend = settings.compute.backend.container_port
-    frontend = settings.compute.frontend.container_port
-    database = settings.database.port
-    cache = settings.cache.port
+    api, web = API.port, WEB.port
+    database, cache = DATABASE_PORT, ELASTICACHE_PORT
     assert _ingress_rules(aws, settings) == {
         ("alb", "0.0.0.0/0", HTTPS, HTTPS),
-        ("backend", "alb", backend, backend),
-        ("frontend", "alb", frontend, frontend),
-        ("postgres-proxy", "backend", database, database),
-        ("postgres", "backend", database, database),
+        ("api", "alb", api, api),
+        ("web", "alb", web, web),
+        ("postgres-proxy", "api", database, database),
         ("postgres", "postgres-proxy", database, database),
         ("postgres", "secret-rotation", database, database),
-        ("redis", "backend", cache, cache),
-        ("endpoints", "backend", HTTPS, HTTPS),
-        ("endpoints", "frontend", HTTPS, HTTPS),
+        ("redis", "api", cache, cache),
+        ("endpoints", "api", HTTPS, HTTPS),
+        ("endpoints", "web", HTTPS, HTTPS),
         ("endpoints", "secret-rotation", HTTPS, HTTPS),
     }
 

@@ -32,7 +32,7 @@ ELB, ECS, INSIGHTS, RDS, CACHE = (
 
 # What each scope's alerts watch, by alarm target name; the load balancer adds one error-rate alarm of its own.
 TARGETS = {
-    Scope.SERVICE: ("backend", "frontend"),
+    Scope.SERVICE: ("api", "web"),
     Scope.DATABASE: ("postgres",),
     Scope.CACHE: ("redis",),
     Scope.CERTIFICATE: ("origin", "cdn"),
@@ -172,9 +172,9 @@ def test_expressions_compute_shares_from_settings(aws, settings):
     assert expression("postgres", "database_free_storage") == f"100 * free / {database.allocated_storage_gib * GIB}"
     memory = RDS_CLASS_MEMORY_GIB[database.aws_instance_class] * GIB
     assert expression("postgres", "database_memory") == f"100 - 100 * freeable / {memory}"
-    assert expression("backend", "error_rate") == "100 * FILL(backend_5xx, 0) / backend_requests"
+    assert expression("api", "error_rate") == "100 * FILL(api_5xx, 0) / api_requests"
     assert expression("alb", "error_rate") == "100 * (FILL(alb_elb_5xx, 0) + FILL(alb_target_5xx, 0)) / alb_requests"
-    assert expression("frontend", "service_down") == "IF(frontend_running < frontend_desired, 0, frontend_healthy)"
+    assert expression("web", "service_down") == "IF(web_running < web_desired, 0, web_healthy)"
     for key, combine in (("cache_cpu", "MAX"), ("cache_memory", "MAX"), ("cache_evictions", "SUM")):
         nodes = expression("redis", key).removeprefix(f"{combine}([").removesuffix("])").split(", ")
         assert len(nodes) == settings.cache.aws_nodes
@@ -274,7 +274,7 @@ def test_services_roll_back_on_their_error_and_health_alarms(aws, settings):
         s["Properties"]["ServiceName"]: s["Properties"]
         for s in resources(aws, settings, "compute", "AWS::ECS::Service").values()
     }
-    for service in ("backend", "frontend"):
+    for service in ("api", "web"):
         configuration = services[settings.name(service)]["DeploymentConfiguration"]
         expected = [f"{settings.prefix}-{service}-error_rate", f"{settings.prefix}-{service}-service_down"]
         assert configuration["Alarms"] == {"AlarmNames": expected, "Enable": True, "Rollback": True}

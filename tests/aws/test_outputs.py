@@ -7,7 +7,7 @@ import json
 import pytest
 
 EXPECTED = {
-    "data": {"DatabaseEndpoint", "CacheEndpoint", "BackendRepositoryUri", "FrontendRepositoryUri"},
+    "data": {"DatabaseEndpoint", "CacheEndpoint", "ApiRepositoryUri", "WebRepositoryUri"},
     "compute": {"LoadBalancerDnsName", "OriginUrl"},
     "edge": {"AppUrl", "CloudFrontDomainName"},
 }

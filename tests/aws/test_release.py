@@ -74,9 +74,7 @@ def test_task_definitions_read_the_released_tags_at_deploy_time(aws, settings):
 
 
 def test_literal_image_tag_check_catches_a_hard_coded_tag():
-    image = {
-        "Fn::Join": ["", ["111.dkr.ecr.us-east-1.", {"Ref": "AWS::URLSuffix"}, "/bookedbarber-dev-backend:bootstrap"]]
-    }
+    image = {"Fn::Join": ["", ["111.dkr.ecr.us-east-1.", {"Ref": "AWS::URLSuffix"}, "/bookedbarber-dev-api:bootstrap"]]}
     template = {
         "Resources": {
             "Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"Image": image}]}}

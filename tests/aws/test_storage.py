@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from shared.contract import UPLOADS_BUCKET_ENV
 from tests.aws.helpers import only, resources
 
 
@@ -68,6 +67,6 @@ def test_only_the_api_reads_and_writes_uploads_objects(aws, settings):
 def test_the_api_is_told_its_uploads_bucket(aws, settings):
     definitions = resources(aws, settings, "compute", "AWS::ECS::TaskDefinition")
     api = only({k: d for k, d in definitions.items() if "Api" in k})["Properties"]
-    app = next(c for c in api["ContainerDefinitions"] if c["Name"] == "backend")
+    app = next(c for c in api["ContainerDefinitions"] if c["Name"] == "api")
     environment = {item["Name"]: item["Value"] for item in app["Environment"]}
-    assert UPLOADS_BUCKET_ENV in environment
+    assert "UPLOADS_BUCKET" in environment

@@ -7,13 +7,11 @@ import pytest
 from shared import load_settings
 from shared.contract import (
     API_PATH_PATTERNS,
-    BACKEND_HEALTH_PATH,
     CANDIDATE_HEADER,
     CANDIDATE_HEADER_VALUE,
     CANDIDATE_TAG,
-    FRONTEND_HEALTH_PATH,
+    SERVICES,
     STATIC_PATH_PATTERNS,
-    UPLOADS_BUCKET_ENV,
 )
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
@@ -35,7 +33,7 @@ OWASP = (
 @pytest.mark.parametrize("workload", ["api", "web"])
 def test_cloud_run_service(gcp_stacks, environment, workload):
     settings = load_settings(environment)
-    sizing = settings.compute.backend if workload == "api" else settings.compute.frontend
+    sizing = getattr(settings.compute, workload)
     service = one(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service", name=settings.name(workload))
     template = service["template"]
     assert service["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
@@ -50,13 +48,11 @@ def test_cloud_run_service(gcp_stacks, environment, workload):
         "cpu": str(sizing.cloud_run_cpus),
         "memory": f"{sizing.cloud_run_memory_mib}Mi",
     }
-    assert container["ports"] == {"container_port": sizing.container_port}
+    assert container["ports"] == {"container_port": SERVICES[workload].port}
     assert container["image"].startswith(
         f"{settings.gcp.region}-docker.pkg.dev/{settings.gcp.project_id}/{settings.name('containers')}/"
     )
-    assert container["startup_probe"]["http_get"]["path"] == (
-        BACKEND_HEALTH_PATH if workload == "api" else FRONTEND_HEALTH_PATH
-    )
+    assert container["startup_probe"]["http_get"]["path"] == SERVICES[workload].health_path
     assert container["liveness_probe"]["http_get"]["path"] == container["startup_probe"]["http_get"]["path"]
     # AWS's per-task request target, as the requests one instance serves at once (shared.model).
     assert template["max_instance_request_concurrency"] == settings.cloud_run_concurrency
@@ -84,11 +80,11 @@ def test_api_secrets_come_from_secret_manager(gcp_stacks, environment):
     settings = load_settings(environment)
     api = one(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service", name=settings.name("api"))
     env = {e["name"]: e for e in api["template"]["containers"][0]["env"]}
-    for name, secret in (("REDIS_PASSWORD", "redis-auth"), ("SECRET_KEY", "app-secret-key")):
+    for name, secret in (("REDIS_AUTH", "redis-auth"), ("SECRET_KEY", "app-secret-key")):
         assert "value" not in env[name]
         assert env[name]["value_source"]["secret_key_ref"] == {"secret": settings.name(secret), "version": "latest"}
     # The same contract variable as on AWS names the users' uploads bucket the API may write (test_data.py).
-    assert env[UPLOADS_BUCKET_ENV]["value"] == settings.name("uploads")
+    assert env["UPLOADS_BUCKET"]["value"] == settings.name("uploads")
 
 
 @pytest.mark.parametrize("environment", ALL)

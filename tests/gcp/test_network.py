@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared import load_settings
+from shared.contract import SERVICES
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
 
@@ -56,7 +57,7 @@ def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, e
 
     lb = rules[settings.name("allow-lb-health-checks")]
     assert sorted(lb["source_ranges"]) == sorted(GOOGLE_LB_RANGES) == ["130.211.0.0/22", "35.191.0.0/16"]
-    ports = {str(settings.compute.backend.container_port), str(settings.compute.frontend.container_port)}
+    ports = {str(service.port) for service in SERVICES.values()}
     assert lb["allow"] == [{"protocol": "tcp", "ports": sorted(ports)}]
 
     data = rules[settings.name("allow-api-to-data")]
@@ -64,7 +65,6 @@ def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, e
     assert data["destination_ranges"] == [settings.network.gcp_private_services_cidr]
     # Exactly the ports Cloud SQL (and its connectors) and Memorystore with TLS listen on, nothing else.
     assert data["allow"] == [{"protocol": "tcp", "ports": sorted(["5432", "3307", "6378"])}]
-    assert str(settings.database.port) == "5432"
     assert data["target_tags"] == [settings.name("data-client")]
 
     deny_out = rules[settings.name("deny-private-egress")]

@@ -10,7 +10,7 @@ import pytest
 
 from shared import load_settings, replace_field
 from shared.alerts import INFO_EVENTS, Scope, Severity, alerts
-from shared.contract import BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH, secret_manager_id
+from shared.contract import API, WEB, secret_manager_id
 from shared.stacks import GCP_COMPONENTS as COMPONENTS
 from tests.gcp.tf import ALL, one, reference, resources, stack
 from tests.synth import ROOT
@@ -413,7 +413,7 @@ def test_secret_manager_ids_are_derived_from_the_secret_names(name, secret_id):
 def test_uptime_checks_probe_the_public_paths_over_validated_https(gcp_stacks, environment):
     settings = load_settings(environment)
     checks = resources(stack(gcp_stacks, environment, "observability"), "google_monitoring_uptime_check_config")
-    assert sorted(c["http_check"]["path"] for c in checks) == sorted([BACKEND_HEALTH_PATH, FRONTEND_HEALTH_PATH])
+    assert sorted(c["http_check"]["path"] for c in checks) == sorted([API.health_path, WEB.health_path])
     for check in checks:
         assert check["monitored_resource"] == {
             "type": "uptime_url",

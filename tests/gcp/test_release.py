@@ -18,8 +18,8 @@ def test_first_apply_uses_the_bootstrap_images_and_later_applies_ignore_the_imag
     settings = load_settings(environment)
     services = by_name(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service")
     assert len(services) == len(IMAGES)
-    for image, (_, workload) in IMAGES.items():
-        service = services[settings.name(workload)]
+    for image in IMAGES:
+        service = services[settings.name(image)]
         (container,) = service["template"]["containers"]
         assert container["image"] == gcp_image(settings, image)
         assert container["image"].endswith(f":{BOOTSTRAP_IMAGE_TAG}")

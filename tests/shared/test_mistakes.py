@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared import SettingsError, load_all, load_settings, loader, replace_field, replace_fields
+from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, MEMORYSTORE_TLS_PORT, WEB
 from shared.model import SECRET_ROTATION_MAX_DAYS
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
 
@@ -84,14 +85,14 @@ def test_every_environment_uses_listed_places():
 # --- wrong types ------------------------------------------------------------------------------
 
 WRONG_TYPES = [
-    ("database.port", "5432", "expected a whole number"),
+    ("database.read_replicas", "1", "expected a whole number"),
     ("database.multi_az", "no", "expected true or false"),
     ("cache.aws_nodes", 2.5, "expected a whole number"),
     ("thresholds.cpu_percent", "80", "expected a number"),
     ("resilience.deletion_protection", 0, "expected true or false"),
     ("routes.warning_emails", "ops@example.com", "expected a list of text"),
     ("aws.cloudfront_prefix_list_id", 42, "expected text or none"),
-    ("compute.backend", 3, "expected ServiceSizing settings"),
+    ("compute.api", 3, "expected ServiceSizing settings"),
 ]
 
 
@@ -136,12 +137,13 @@ def test_load_all_accepts_the_defined_environments():
 # --- ports and rotation -----------------------------------------------------------------------
 
 
-def test_cache_port_cannot_be_the_database_port():
-    """Both ports are fixed by the managed services (Cloud SQL 5432, Memorystore 6379), which keeps them apart."""
+def test_ports_are_the_contract_not_settings():
+    """Cloud SQL's 5432 and Memorystore's 6378 are fixed by the services: no environment can choose another."""
     settings = load_settings("production", environ={})
-    with pytest.raises(SettingsError, match=r"'production'[\s\S]*cache.port: 5432: Memorystore listens only on 6379"):
-        replace_field(settings, "cache.port", settings.database.port)
-    assert replace_field(settings, "cache.port", 6379).cache.port != settings.database.port
+    for field in ("database.port", "cache.port", "compute.api.container_port"):
+        with pytest.raises(TypeError, match=r"unexpected keyword argument '(port|container_port)'"):
+            replace_field(settings, field, 5433)
+    assert len({DATABASE_PORT, ELASTICACHE_PORT, MEMORYSTORE_TLS_PORT, API.port, WEB.port}) == 5
 
 
 def test_secret_rotation_period_is_within_what_secrets_manager_accepts():

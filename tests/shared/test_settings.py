@@ -48,7 +48,7 @@ def test_production_requirements_from_the_platform_brief():
     assert production.network.aws_vpc_cidr == "10.0.0.0/16"
     assert len(production.aws.availability_zones) == 3
     assert production.network.aws_nat_gateways == 3
-    for service in (production.compute.backend, production.compute.frontend):
+    for service in (production.compute.api, production.compute.web):
         assert (service.fargate_min_tasks, service.fargate_max_tasks) == (3, 50)
         assert service.cloud_run_max_instances == 100
     assert production.database.aws_instance_class == "db.r6g.xlarge"
@@ -77,15 +77,15 @@ def test_dev_is_cost_optimized():
     assert dev.network.aws_nat_gateways == 1
     assert not dev.database.multi_az and dev.database.read_replicas == 0
     assert dev.cache.aws_nodes == 1
-    assert dev.compute.backend.cloud_run_min_instances == 0
-    assert dev.compute.frontend.cloud_run_min_instances == 0
+    assert dev.compute.api.cloud_run_min_instances == 0
+    assert dev.compute.web.cloud_run_min_instances == 0
 
 
 def test_staging_is_production_shaped_but_smaller():
     staging, production = load_settings("staging"), load_settings("production")
     assert staging.database.multi_az and staging.cache.high_availability
     assert len(staging.aws.availability_zones) == len(production.aws.availability_zones)
-    assert staging.compute.backend.fargate_max_tasks < production.compute.backend.fargate_max_tasks
+    assert staging.compute.api.fargate_max_tasks < production.compute.api.fargate_max_tasks
     assert staging.database.allocated_storage_gib < production.database.allocated_storage_gib
 
 
@@ -197,15 +197,15 @@ INVALID = [
         "network.aws_public_subnet_cidrs",
         "1 subnet(s) for 2 availability zone(s)",
     ),
-    ("dev", {"compute.backend.fargate_min_tasks": 5}, "compute.backend.fargate_min_tasks", "above maximum"),
+    ("dev", {"compute.api.fargate_min_tasks": 5}, "compute.api.fargate_min_tasks", "above maximum"),
     (
         "production",
-        {"compute.frontend.cloud_run_min_instances": 101},
-        "compute.frontend.cloud_run_min_instances",
+        {"compute.web.cloud_run_min_instances": 101},
+        "compute.web.cloud_run_min_instances",
         "above",
     ),
-    ("staging", {"compute.backend.fargate_memory_mib": 300}, "compute.backend.fargate_memory_mib", "not valid with"),
-    ("dev", {"compute.backend.cloud_run_max_instances": 500}, "compute.backend.cloud_run_max_instances", "1-100"),
+    ("staging", {"compute.api.fargate_memory_mib": 300}, "compute.api.fargate_memory_mib", "not valid with"),
+    ("dev", {"compute.api.cloud_run_max_instances": 500}, "compute.api.cloud_run_max_instances", "1-100"),
     (
         "production",
         {"database.max_allocated_storage_gib": 100},
@@ -260,9 +260,6 @@ INVALID = [
     ("dev", {"gcp.dns_managed_zone": "bookedbarber.com"}, "gcp.dns_managed_zone", "managed zone name"),
     ("dev", {"gcp.dns_project_id": "X"}, "gcp.dns_project_id", "not a GCP project id"),
     ("dev", {"gcp.dns_record_ttl_seconds": 0}, "gcp.dns_record_ttl_seconds", "greater than zero"),
-    # Cloud SQL and Memorystore ports are fixed: a changed port would open a firewall port nothing listens on.
-    ("staging", {"database.port": 5433}, "database.port", "Cloud SQL listens only on 5432"),
-    ("production", {"cache.port": 6380}, "cache.port", "Memorystore listens only on 6379"),
     ("dev", {"cache.redis_major_version": 5}, "cache.redis_major_version", "both clouds offer"),
     ("dev", {"cache.gcp_snapshot_period_hours": 2}, "cache.gcp_snapshot_period_hours", "Memorystore period"),
     ("dev", {"resilience.point_in_time_recovery_days": 8}, "resilience.point_in_time_recovery_days", "1-7"),
@@ -367,8 +364,6 @@ def test_every_defined_environment_is_listed():
 
 # The accepted side of the checks above: the same fields at the edge of what passes.
 ACCEPTED = [
-    ("dev", {"database.port": 5432}),
-    ("dev", {"cache.port": 6379}),
     ("dev", {"cache.redis_major_version": 6}),
     ("dev", {"cache.gcp_snapshot_period_hours": 12}),
     ("dev", {"resilience.point_in_time_recovery_days": 1}),

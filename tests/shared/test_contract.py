@@ -1,0 +1,53 @@
+"""The application contract itself: a cloud that renames, adds or drops a key is refused before synthesis."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import load_settings
+from shared.contract import API, SERVICES, WEB, ContractError, render
+
+
+def _complete(service, flags) -> dict[str, str]:
+    return dict.fromkeys(service.variable_names(flags), "x")
+
+
+def test_render_keeps_the_contract_order():
+    flags = load_settings("dev").feature_flags
+    values = dict(reversed(list(_complete(API, flags).items())))
+    assert list(render("aws", API, flags, values)) == list(API.variable_names(flags))
+
+
+@pytest.mark.parametrize("service", SERVICES.values(), ids=SERVICES)
+def test_a_renamed_key_fails_naming_both_names(service):
+    flags = load_settings("staging").feature_flags
+    values = _complete(service, flags)
+    values["APP_ENVIRONMENT"] = values.pop("APP_ENV")
+    with pytest.raises(ContractError, match=r"gcp renders the .* missing \['APP_ENV'\].*\['APP_ENVIRONMENT'\]"):
+        render("gcp", service, flags, values)
+
+
+def test_an_extra_or_missing_secret_fails():
+    flags = load_settings("dev").feature_flags
+    with pytest.raises(ContractError, match="DATABASE_PASSWORD"):
+        render("aws", API, flags, {**_complete(API, flags), "DATABASE_PASSWORD": "x"})
+    values = _complete(API, flags)
+    del values["REDIS_AUTH"]
+    with pytest.raises(ContractError, match="REDIS_AUTH"):
+        render("aws", API, flags, values)
+
+
+def test_feature_flags_are_part_of_the_contract():
+    flags = load_settings("production").feature_flags
+    assert flags
+    for service in SERVICES.values():
+        names = service.variable_names(flags)
+        assert {f"FEATURE_{flag.upper()}" for flag in flags} <= set(names)
+        assert len(names) == len(set(names))
+
+
+def test_only_the_api_holds_secrets_and_data_access():
+    assert set(API.secret_names) == {"REDIS_AUTH", "SECRET_KEY"}
+    assert WEB.secret_names == ()
+    assert API.data_client and not WEB.data_client
+    assert not any(name.startswith(("DATABASE_", "REDIS_")) for name in WEB.variable_names({}))
