@@ -82,7 +82,7 @@ def feature_flag_variables(feature_flags: Mapping[str, bool]) -> dict[str, str]:
 
 _COMMON = (
     Variable("APP_ENV", "the environment's name: dev, staging or production"),
-    Variable("CLOUD", "`aws` or `gcp`: which cloud runs the container (for telemetry labels, not for branching)"),
+    Variable("CLOUD", "`aws` or `gcp`: for telemetry labels, and to pick the auth methods below"),
     Variable("APP_DOMAIN", "the public host users reach, e.g. app.bookedbarber.com"),
     Variable("PUBLIC_URL", "`https://` + APP_DOMAIN, for absolute links in e-mails and redirects"),
     Variable("PORT", "the port to listen on (AWS sets it in the task; Cloud Run sets it itself)"),
@@ -103,11 +103,9 @@ API = Service(
         Variable("DATABASE_NAME", f"the app's database, `{DATABASE_NAME}`"),
         Variable("DATABASE_USER", "the app's login role: never the master user; it reads and writes, no DDL"),
         Variable(
-            "DATABASE_AUTH",
-            "how to get the password: `aws-rds-iam` (an RDS IAM auth token for host, port, user and region, "
-            "15 minutes) or `gcp-cloud-sql-iam` (an OAuth access token of the runtime identity)",
+            "DATABASE_AUTH", "`aws-rds-iam` or `gcp-cloud-sql-iam`: how to make the password (no password exists)"
         ),
-        Variable("DATABASE_SSLMODE", "libpq sslmode: `verify-full` (AWS) or `verify-ca` (GCP: the IP has no SAN)"),
+        Variable("DATABASE_SSLMODE", "libpq sslmode: `verify-full` (AWS) or `verify-ca` (GCP: the cert names no IP)"),
         Variable("DATABASE_SSLROOTCERT", f"CA the server's certificate chains to: `{SYSTEM_TRUST_STORE}` or a PEM"),
         Variable("REDIS_HOST", "Redis primary endpoint"),
         Variable("REDIS_PORT", "Redis port"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from shared import load_settings
@@ -51,3 +53,10 @@ def test_only_the_api_holds_secrets_and_data_access():
     assert WEB.secret_names == ()
     assert API.data_client and not WEB.data_client
     assert not any(name.startswith(("DATABASE_", "REDIS_")) for name in WEB.variable_names({}))
+
+
+def test_the_readme_shows_the_contract():
+    from scripts.contract_table import table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert table() in readme, "README's contract table is stale: run `.venv/bin/python -m scripts.contract_table`"
