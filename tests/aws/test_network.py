@@ -110,10 +110,12 @@ def test_security_group_ingress_is_exactly_as_specified(aws, settings):
         ("postgres", "backend", database, database),
         ("postgres", "postgres-proxy", database, database),
         ("postgres", "secret-rotation", database, database),
+        ("postgres", "database-bootstrap", database, database),
         ("redis", "backend", cache, cache),
         ("endpoints", "backend", HTTPS, HTTPS),
         ("endpoints", "frontend", HTTPS, HTTPS),
         ("endpoints", "secret-rotation", HTTPS, HTTPS),
+        ("endpoints", "database-bootstrap", HTTPS, HTTPS),
     }
 
 
