@@ -42,6 +42,13 @@ class DatabaseLogins:
     sign_in_roles: tuple[str, ...] = ()
 
 
+# GCP service account id suffixes (ids are 6-30 characters; `bookedbarber-production-` leaves 6): the migration
+# login's account and the bootstrap job's own.
+GCP_MIGRATE_ACCOUNT = "schema"
+GCP_BOOTSTRAP_ACCOUNT = "dbinit"
+# Cloud SQL's built-in admin; its password lives in the `database-password` secret (docs/gcp.md sets both).
+GCP_ADMIN_USER = "postgres"
+
 # RDS: IAM-authenticated logins (the RDS Proxy signs in end to end with IAM tokens), created by the bootstrap.
 AWS_LOGINS = DatabaseLogins(
     api="bookedbarber_api", migrate="bookedbarber_migrate", create=True, sign_in_roles=("rds_iam",)
@@ -101,9 +108,11 @@ def render(logins: DatabaseLogins, *, database: str = DATABASE_NAME) -> str:
         f"GRANT USAGE ON SCHEMA {schema} TO {readwrite};",
         f"GRANT {TABLE_PRIVILEGES} ON ALL TABLES IN SCHEMA {schema} TO {readwrite};",
         f"GRANT {SEQUENCE_PRIVILEGES} ON ALL SEQUENCES IN SCHEMA {schema} TO {readwrite};",
-        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} GRANT {TABLE_PRIVILEGES} ON TABLES TO {readwrite};",
-        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} "
-        f"GRANT {SEQUENCE_PRIVILEGES} ON SEQUENCES TO {readwrite};",
+        # What migrations create later gets the same grants, as long as the owner role creates it.
+        *(
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} GRANT {privileges} ON {kind} TO {readwrite};"
+            for kind, privileges in (("TABLES", TABLE_PRIVILEGES), ("SEQUENCES", SEQUENCE_PRIVILEGES))
+        ),
         # Migration sessions become the owner at sign-in: what they create is the owner's, not the login's.
         f"ALTER ROLE {migrate} IN DATABASE {db} SET role = {literal(OWNER_ROLE)};",
     ]

@@ -46,7 +46,9 @@ def test_the_task_has_its_own_cluster_and_encrypted_logs(aws, settings):
 
 def test_the_bootstrap_group_reaches_postgres_and_https_only(aws, settings):
     groups = resources(aws, settings, "network", "AWS::EC2::SecurityGroup")
-    (group_id,) = [key for key, group in groups.items() if group["Properties"]["GroupName"].endswith("-database-bootstrap")]
+    (group_id,) = [
+        key for key, group in groups.items() if group["Properties"]["GroupName"].endswith("-database-bootstrap")
+    ]
     inline = groups[group_id]["Properties"].get("SecurityGroupEgress", [])
     egress = [
         rule["Properties"]
@@ -55,7 +57,9 @@ def test_the_bootstrap_group_reaches_postgres_and_https_only(aws, settings):
     ]
     ports = {(rule.get("CidrIp") or rule["DestinationSecurityGroupId"]["Fn::GetAtt"][0], rule["FromPort"])
              for rule in [*inline, *egress]}  # fmt: skip
-    postgres = next(key for key, group in groups.items() if group["Properties"]["GroupName"] == settings.name("postgres"))
+    postgres = next(
+        key for key, group in groups.items() if group["Properties"]["GroupName"] == settings.name("postgres")
+    )
     assert ports == {("0.0.0.0/0", 443), (postgres, settings.database.port)}
 
 

@@ -17,6 +17,8 @@ from shared.database_bootstrap import (
     APP_SCHEMA,
     AWS_LOGINS,
     EXTENSIONS,
+    GCP_ADMIN_USER,
+    GCP_MIGRATE_ACCOUNT,
     OWNER_ROLE,
     READWRITE_ROLE,
     DatabaseLogins,
@@ -29,13 +31,15 @@ from tests.postgres_server import PostgresServer, bin_dir_or_skip
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
 AWS_ADMIN = "bookedbarber_admin"  # aws_stacks.data.MASTER_USERNAME (not imported: that module loads jsii)
-GCP_ADMIN = "postgres"
+GCP_ADMIN = GCP_ADMIN_USER
 
 
 def _gcp_logins() -> DatabaseLogins:
     settings = load_settings("production")
     domain = f"{settings.gcp.project_id}.iam.gserviceaccount.com"
-    return gcp_logins(api_email=f"{settings.name('api')}@{domain}", migrate_email=f"{settings.name('schema')}@{domain}")
+    return gcp_logins(
+        api_email=f"{settings.name('api')}@{domain}", migrate_email=f"{settings.name(GCP_MIGRATE_ACCOUNT)}@{domain}"
+    )
 
 
 def _hand_over_like_rds(server: PostgresServer, logins: DatabaseLogins) -> str:
@@ -144,7 +148,9 @@ def test_a_second_run_changes_nothing(bootstrapped):
 def test_migration_sessions_act_as_the_owner_role(bootstrapped):
     migrate = bootstrapped.logins.migrate
     assert bootstrapped.ok(migrate, "SELECT session_user || ' ' || current_user") == f"{migrate} {OWNER_ROLE}"
-    owner = bootstrapped.ok(migrate, "SELECT schemaname || ' ' || tableowner FROM pg_tables WHERE tablename = 'bookings'")
+    owner = bootstrapped.ok(
+        migrate, "SELECT schemaname || ' ' || tableowner FROM pg_tables WHERE tablename = 'bookings'"
+    )
     assert owner == f"{APP_SCHEMA} {OWNER_ROLE}"
 
 
@@ -170,7 +176,9 @@ def test_the_app_reads_and_writes_what_migrations_created(bootstrapped):
 
 
 def test_the_app_can_use_every_extension(bootstrapped):
-    installed = bootstrapped.ok(bootstrapped.admin, "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension")
+    installed = bootstrapped.ok(
+        bootstrapped.admin, "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension"
+    )
     assert set(EXTENSIONS) <= set(installed.split(","))
     checks = "SELECT similarity('barber', 'barbers') > 0, length(gen_random_bytes(16)), 'A'::citext = 'a'"
     assert bootstrapped.ok(bootstrapped.logins.api, checks) == "t|16|t"
@@ -218,10 +226,11 @@ def test_only_the_platform_roles_may_connect(bootstrapped):
 
 def test_the_catalog_dump_sees_a_changed_grant(bootstrapped):
     """The comparison above fails when a run changes a grant: the dump is not blind to ACLs."""
-    database = f"DATABASE {DATABASE_NAME}"
-    bootstrapped.server.superuser_sql(f"GRANT TEMPORARY ON {database} TO {READWRITE_ROLE}", database=DATABASE_NAME)
+    server, database = bootstrapped.server, f"DATABASE {DATABASE_NAME}"
+    before = bootstrapped.catalog()
+    server.superuser_sql(f"GRANT TEMPORARY ON {database} TO {READWRITE_ROLE}", database=DATABASE_NAME)
     try:
-        assert bootstrapped.catalog() != bootstrapped.catalog_after_second_run
+        assert bootstrapped.catalog() != before
     finally:
-        bootstrapped.server.superuser_sql(f"REVOKE TEMPORARY ON {database} FROM {READWRITE_ROLE}", database=DATABASE_NAME)
-    assert bootstrapped.catalog() == bootstrapped.catalog_after_second_run
+        server.superuser_sql(f"REVOKE TEMPORARY ON {database} FROM {READWRITE_ROLE}", database=DATABASE_NAME)
+    assert bootstrapped.catalog() == before
