@@ -26,6 +26,7 @@ from shared.database_bootstrap import (
     identifier,
     psql_command,
 )
+from tests import postgres_server
 from tests.postgres_server import PostgresServer, bin_dir_or_skip
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
@@ -234,3 +235,13 @@ def test_the_catalog_dump_sees_a_changed_grant(bootstrapped):
     finally:
         server.superuser_sql(f"REVOKE TEMPORARY ON {database} FROM {READWRITE_ROLE}", database=DATABASE_NAME)
     assert bootstrapped.catalog() == before
+
+
+def test_a_missing_server_fails_under_ci_and_is_skipped_elsewhere(monkeypatch):
+    monkeypatch.setattr(postgres_server, "find_bin_dir", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        bin_dir_or_skip()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install postgresql"):
+        bin_dir_or_skip()
