@@ -12,6 +12,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from aws_stacks.backup import DataBackup
+from aws_stacks.database_bootstrap import DatabaseBootstrap
 from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
 from aws_stacks.network import APP, DATABASE
 from aws_stacks.outputs import data_outputs
@@ -435,6 +436,15 @@ class DataStack(Stack):
             secrets_key=self.secrets_key,
             logs_key=logs_key,
             security_groups=security_groups,
+        )
+        DatabaseBootstrap(
+            self,
+            "DatabaseBootstrap",
+            settings=settings,
+            vpc=vpc,
+            master_secret=self.database.secret,
+            security_group=frozen(self, "DatabaseBootstrapSecurityGroup", security_groups.database_bootstrap),
+            logs_key=logs_key,
         )
         self.cache = SessionCache(
             self,

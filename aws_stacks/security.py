@@ -182,6 +182,9 @@ class SecurityGroups(Construct):
         self.cache = group("CacheSecurityGroup", "redis", "Redis replication group")
         self.rotation = group("SecretRotationSecurityGroup", "secret-rotation", "database secret rotation function")
         self.endpoints = group("InterfaceEndpointSecurityGroup", "endpoints", "PrivateLink interface endpoints")
+        self.database_bootstrap = group(
+            "DatabaseBootstrapSecurityGroup", "database-bootstrap", "one-off database bootstrap task (psql)"
+        )
 
         anywhere = ec2.Peer.any_ipv4()
         self._admit_load_balancer_clients(settings)
@@ -196,7 +199,18 @@ class SecurityGroups(Construct):
         self._allow(self.api, self.cache, cache_port, "api to Redis")
         self._allow(self.rotation, self.database, database_port, "secret rotation to PostgreSQL")
         self.rotation.add_egress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS to Secrets Manager")
-        for client, name in ((self.api, API.name), (self.web, WEB.name), (self.rotation, "rotation")):
+        # The bootstrap signs in to the instance itself as the master user, never through the proxy.
+        self._allow(self.database_bootstrap, self.database, database_port, "database bootstrap to PostgreSQL")
+        self.database_bootstrap.add_egress_rule(
+            anywhere, ec2.Port.tcp(HTTPS), "HTTPS to ECR Public (psql image), Secrets Manager and CloudWatch Logs"
+        )
+        clients = (
+            (self.api, API.name),
+            (self.web, WEB.name),
+            (self.rotation, "rotation"),
+            (self.database_bootstrap, "database bootstrap"),
+        )
+        for client, name in clients:
             self.endpoints.add_ingress_rule(client, ec2.Port.tcp(HTTPS), f"{name} to AWS APIs over PrivateLink")
 
     def _admit_load_balancer_clients(self, settings: Settings) -> None:

@@ -41,6 +41,7 @@ class NetworkRefs:
     subnet_id: str
     private_services_range: str
     data_client_tag: str  # network tag of the workloads allowed to reach Cloud SQL and Memorystore
+    database_bootstrap_tag: str  # network tag of the one-off bootstrap job: PostgreSQL only
 
     @classmethod
     def of(cls, settings: Settings) -> NetworkRefs:
@@ -50,6 +51,7 @@ class NetworkRefs:
             subnet_id=f"projects/{project}/regions/{region}/subnetworks/{settings.name('app')}",
             private_services_range=settings.name("private-services"),
             data_client_tag=settings.name("data-client"),
+            database_bootstrap_tag=settings.name("database-bootstrap"),
         )
 
 
@@ -153,6 +155,18 @@ class NetworkStack(GcpStack):
             target_tags=[NetworkRefs.of(settings).data_client_tag],
             destination_ranges=[settings.network.gcp_private_services_cidr],
             allow=[ComputeFirewallAllow(protocol="tcp", ports=[str(port) for port in sorted(data_ports)])],
+            log_config=logged,
+        )
+        ComputeFirewall(
+            self,
+            "AllowDatabaseBootstrapEgress",
+            name=settings.name("allow-database-bootstrap"),
+            network=self.network.id,
+            direction="EGRESS",
+            priority=1000,
+            target_tags=[NetworkRefs.of(settings).database_bootstrap_tag],
+            destination_ranges=[settings.network.gcp_private_services_cidr],
+            allow=[ComputeFirewallAllow(protocol="tcp", ports=[str(DATABASE_PORT)])],
             log_config=logged,
         )
         # Public egress (Cloud NAT) stays open; inside private address space only the rule above is allowed.

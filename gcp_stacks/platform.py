@@ -19,6 +19,7 @@ from gcp_stacks.compliance import AuditLogArchive, DataAccessAuditLogs, LogReten
 from gcp_stacks.compute import Registry, Services
 from gcp_stacks.dashboard import Dashboard
 from gcp_stacks.data import Buckets, Database, SessionCache
+from gcp_stacks.database_bootstrap import PASSWORD_SECRET, DatabaseBootstrapIdentities, DatabaseBootstrapJob
 from gcp_stacks.delivery import DeliveryStack
 from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.network import NetworkStack
@@ -45,7 +46,7 @@ class DataStack(GcpStack):
         agents = ServiceAgents(self, "ServiceAgents", settings=settings)
         keys = Keys(self, "Keys", settings=settings, agents=agents)
         accounts = ServiceAccounts(self, "ServiceAccounts", settings=settings)
-        Secrets(
+        secrets = Secrets(
             self,
             "Secrets",
             settings=settings,
@@ -55,6 +56,13 @@ class DataStack(GcpStack):
             accounts=accounts,
         )
         database = Database(self, "Database", settings=settings, key=keys.keys["database"], accounts=accounts)
+        DatabaseBootstrapIdentities(
+            self,
+            "DatabaseBootstrap",
+            settings=settings,
+            instance=database.primary,
+            password_secret=secrets.secrets[PASSWORD_SECRET],
+        )
         cache = SessionCache(self, "SessionCache", settings=settings, key=keys.keys["cache"])
         Buckets(self, "Buckets", settings=settings, key=keys.keys["storage"], accounts=accounts)
         Registry(self, "Registry", settings=settings, key=keys.keys["registry"])
@@ -74,10 +82,12 @@ class ComplianceStack(GcpStack):
 
 
 class AppStack(GcpStack):
-    """Stateless serving: the Cloud Run services and the load balancer in front of them."""
+    """Stateless serving: the Cloud Run services and the load balancer in front of them, and the one-off database
+    bootstrap job (here, not in `data`: Cloud Run refuses a job whose secret has no version yet)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="app")
+        DatabaseBootstrapJob(self, "DatabaseBootstrap", settings=settings)
         services = Services(self, "Services", settings=settings)
         load_balancer = LoadBalancer(
             self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service

@@ -27,7 +27,8 @@ from gcp_stacks.security import SECONDS_PER_DAY, ServiceAccounts, ServiceKey
 from shared import Settings
 
 # Secret id suffix -> the workloads that may read it. The database password belongs to the built-in
-# `postgres` user for break-glass and migrations; the API signs in to Cloud SQL with IAM instead.
+# `postgres` user, for break-glass and the database bootstrap job (granted in database_bootstrap.py); the API
+# and migrations sign in to Cloud SQL with IAM instead.
 SECRETS = {
     "database-password": (),
     "redis-auth": ("api",),

@@ -173,7 +173,9 @@ AWS_FREE: dict[str, str] = {
     "AWS::EC2::VPC": "no charge",
     "AWS::EC2::VPCGatewayAttachment": "no charge",
     "AWS::ECS::Cluster": "ECS has no control-plane charge on Fargate",
-    "AWS::ECS::TaskDefinition": "priced as the Fargate tasks of its service",
+    "AWS::ECS::TaskDefinition": (
+        "priced as the Fargate tasks of its service; the database bootstrap's runs for seconds, once per environment"
+    ),
     "AWS::ElastiCache::ParameterGroup": "configuration",
     "AWS::ElastiCache::SubnetGroup": "configuration",
     "AWS::ElasticLoadBalancingV2::Listener": "part of the load balancer's hours and LCUs",
@@ -222,6 +224,7 @@ GCP_FREE: dict[str, str] = {
     "google_artifact_registry_repository_iam_member": "IAM is free",
     "google_billing_budget": "budgets are free",
     "google_cloud_run_v2_service_iam_member": "IAM is free",
+    "google_cloud_run_v2_job": "the one-off database bootstrap: billed per second while it runs, seconds once",
     "google_compute_backend_service": "part of the load balancer",
     "google_compute_firewall": "no charge",
     "google_compute_global_address": "addresses in use by a forwarding rule are free",

@@ -72,6 +72,7 @@ _INLINE_POLICY_ROLES = (
     "compute/WebService/TaskDefinition/ExecutionRole",
     "compute/WebService/TaskDefinition/TaskRole",
     "data/Database/Primary/Proxy/IAMRole",
+    "data/DatabaseBootstrap/TaskDefinition/ExecutionRole",
     "network/Network/Vpc/FlowLog/IAMRole",
 )
 # Log buckets (SSE-S3 by necessity) and buckets whose second copy lives elsewhere.

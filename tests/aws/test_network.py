@@ -108,10 +108,12 @@ def test_security_group_ingress_is_exactly_as_specified(aws, settings):
         ("postgres-proxy", "api", database, database),
         ("postgres", "postgres-proxy", database, database),
         ("postgres", "secret-rotation", database, database),
+        ("postgres", "database-bootstrap", database, database),
         ("redis", "api", cache, cache),
         ("endpoints", "api", HTTPS, HTTPS),
         ("endpoints", "web", HTTPS, HTTPS),
         ("endpoints", "secret-rotation", HTTPS, HTTPS),
+        ("endpoints", "database-bootstrap", HTTPS, HTTPS),
     }
 
 

@@ -38,7 +38,8 @@ def test_the_api_logs_in_as_its_iam_database_user(gcp_stacks, environment):
     assert env["DATABASE_AUTH"] == "gcp-cloud-sql-iam"
     assert env["DATABASE_SSLMODE"] == "verify-ca"
     data_sources = stack(gcp_stacks, environment, "app")["data"]["google_sql_database_instance"]
-    (logical_id,) = data_sources
+    (logical_id,) = [key for key, body in data_sources.items() if key.startswith("Services_Database")]
+    assert data_sources[logical_id]["name"] == settings.name("postgres")
     assert env["DATABASE_HOST"] == f"${{data.google_sql_database_instance.{logical_id}.private_ip_address}}"
     assert env["DATABASE_SSLROOTCERT"] == f"${{data.google_sql_database_instance.{logical_id}.server_ca_cert[0].cert}}"
     users = stack(gcp_stacks, environment, "data")["resource"]["google_sql_user"].values()

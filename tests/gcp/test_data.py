@@ -103,10 +103,12 @@ def test_read_replicas_follow_settings(gcp_stacks, environment):
 @pytest.mark.parametrize("environment", ALL)
 def test_api_signs_in_to_the_database_with_iam(gcp_stacks, environment):
     settings = load_settings(environment)
-    user = one(stack(gcp_stacks, environment, "data"), "google_sql_user")
+    data = stack(gcp_stacks, environment, "data")
+    user = one(data, "google_sql_user", name=f"{settings.name('api')}@{settings.gcp.project_id}.iam")
     assert user["type"] == "CLOUD_IAM_SERVICE_ACCOUNT"
-    assert user["name"] == f"{settings.name('api')}@{settings.gcp.project_id}.iam"
-    assert "password" not in user
+    # Every database user of the stack (the API's, the migrations') signs in with IAM: no password in the state.
+    for each in resources(data, "google_sql_user"):
+        assert each["type"] == "CLOUD_IAM_SERVICE_ACCOUNT" and "password" not in each and "password_wo" not in each
 
 
 @pytest.mark.parametrize("environment", ALL)
@@ -248,6 +250,13 @@ def test_secrets_are_encrypted_rotated_and_readable_only_by_their_workloads(gcp_
     # Access is granted per secret, never project-wide.
     accessors = resources(data, "google_secret_manager_secret_iam_member")
     expected = {(settings.name(name), workload) for name, readers in SECRETS.items() for workload in readers}
+    # The `postgres` password: the database bootstrap job's account alone (gcp_stacks/database_bootstrap.py).
+    expected.add((settings.name("database-password"), "database-bootstrap"))
+    accounts = {
+        "api": "ServiceAccounts_Api",
+        "web": "ServiceAccounts_Web",
+        "database-bootstrap": "DatabaseBootstrap_Job",
+    }
     granted = set()
     for grant in accessors:
         assert grant["role"] == "roles/secretmanager.secretAccessor"
@@ -256,7 +265,7 @@ def test_secrets_are_encrypted_rotated_and_readable_only_by_their_workloads(gcp_
             for logical_id, s in data["resource"]["google_secret_manager_secret"].items()
             if grant["secret_id"] == f"${{google_secret_manager_secret.{logical_id}.id}}"
         )
-        workload = next(w for w in ("api", "web") if f"ServiceAccounts_{w.capitalize()}" in grant["member"])
+        workload = next(w for w, account in accounts.items() if account in grant["member"])
         granted.add((secret_name, workload))
     assert granted == expected
     assert not resources(data, "google_secret_manager_secret_version")
