@@ -29,6 +29,7 @@ from cdktn_provider_google.cloud_run_v2_service import (
     CloudRunV2ServiceTemplateScaling,
     CloudRunV2ServiceTemplateVpcAccess,
     CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
+    CloudRunV2ServiceTraffic,
 )
 from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
 from cdktn_provider_google.data_google_redis_instance import DataGoogleRedisInstance
@@ -135,6 +136,21 @@ def container_env(settings: Settings, environment: Mapping[str, str | SecretRef]
     return env
 
 
+# What a release changes outside Terraform, so that no apply rolls it back: the image, the revision it names
+# (gcloud sets one; a plan would null it and create a revision), who gets traffic (candidate tag, promotion,
+# rollback) and gcloud's client stamps. An apply that changes the template still creates a revision, with the
+# running image, and once a release has pinned traffic to a revision, with no traffic: it serves from the next
+# release on.
+RELEASE_OWNED = (
+    "template[0].containers[0].image",
+    "template[0].revision",
+    "template[0].annotations",
+    "traffic",
+    "client",
+    "client_version",
+)
+
+
 class CloudRunService(Construct):
     """A Cloud Run service reachable only through the load balancer, with Direct VPC egress."""
 
@@ -204,10 +220,9 @@ class CloudRunService(Construct):
                     )
                 ],
             ),
-            # Releases change the image outside Terraform; a plan must not roll them back to the bootstrap tag.
-            lifecycle=TerraformResourceLifecycle(
-                ignore_changes=["template[0].containers[0].image", "client", "client_version"]
-            ),
+            # The first apply serves the bootstrap revision; from then on the release owns traffic (RELEASE_OWNED).
+            traffic=[CloudRunV2ServiceTraffic(type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent=100)],
+            lifecycle=TerraformResourceLifecycle(ignore_changes=list(RELEASE_OWNED)),
         )
         # Anyone may invoke, but ingress admits only the load balancer, which applies Cloud Armor first.
         CloudRunV2ServiceIamMember(

@@ -60,6 +60,9 @@ DATABASE_FLAGS = {
 }
 
 
+# Terraform's path to the instance's disk size, which autoresize owns after the first apply.
+SQL_DISK_SIZE = "settings[0].disk_size"
+
 # Static assets' colder tier: still served in milliseconds, cheaper to fill the CDN from than Archive.
 STATIC_ASSETS_COLD_CLASS = "COLDLINE"
 
@@ -85,7 +88,9 @@ class Database(Construct):
             deletion_protection=settings.resilience.deletion_protection,
             encryption_key_name=key.id,
             depends_on=[key.grant],
-            lifecycle=retained(settings),
+            # Autoresize grows the disk past `disk_size`; the provider documents that a later apply would then try
+            # to shrink it back, which Cloud SQL refuses (or replaces the instance): the size is only the first one.
+            lifecycle=retained(settings, ignore_changes=[SQL_DISK_SIZE]),
         )
 
         def instance_settings(*, primary: bool) -> SqlDatabaseInstanceSettings:

@@ -9,6 +9,7 @@ account is impersonable by exactly one OIDC subject (`repo:<owner>/<name>:pull_r
 from __future__ import annotations
 
 from cdktn_provider_google.artifact_registry_repository_iam_member import ArtifactRegistryRepositoryIamMember
+from cdktn_provider_google.data_google_project import DataGoogleProject
 from cdktn_provider_google.iam_workload_identity_pool import IamWorkloadIdentityPool
 from cdktn_provider_google.iam_workload_identity_pool_provider import (
     IamWorkloadIdentityPoolProvider,
@@ -24,6 +25,7 @@ from gcp_stacks.base import GcpStack
 from gcp_stacks.project import enable_services
 from gcp_stacks.security import WORKLOAD_ROLES, Identity
 from shared import Settings
+from shared.contract import secret_manager_id
 from shared.delivery import GCP_PROVIDER_ID, GITHUB_OIDC_URL, gcp_account_id, gcp_pool_id, subject
 from shared.release import gcp_repository_id
 
@@ -51,7 +53,9 @@ DEPLOY_ROLES = (
     "roles/serviceusage.serviceUsageAdmin",
     "roles/storage.admin",
 )
-PLAN_ROLES = ("roles/viewer", "roles/iam.securityReviewer")
+# serviceUsageConsumer: the compliance stack bills its calls to the project (user_project_override), which needs
+# serviceusage.services.use, in plans too. The alert tokens observability reads at plan time: `_plan_alert_secrets`.
+PLAN_ROLES = ("roles/viewer", "roles/iam.securityReviewer", "roles/serviceusage.serviceUsageConsumer")
 # Releases create Cloud Run revisions and move traffic; the services live in the app stack, hence project level.
 RELEASE_ROLES = ("roles/run.developer",)
 # Deploys set project IAM, but an IAM condition lets them grant or revoke only the roles the runtime identities
@@ -142,6 +146,7 @@ class GithubFederation(Construct):
         )
         self._release_grants(settings)
         self._state_grant(settings)
+        self._plan_alert_secrets(settings)
 
     def _release_grants(self, settings: Settings) -> None:
         release = self.accounts["release"]
@@ -173,6 +178,28 @@ class GithubFederation(Construct):
                 role="roles/storage.objectViewer",
                 member=self.accounts["plan"].member,
             )
+
+    def _plan_alert_secrets(self, settings: Settings) -> None:
+        """Plans open the observability stack's ephemeral reads of the two alert tokens, so the plan identity may
+        access exactly those secrets. The operator creates them (docs/gcp.md) after this stack: a condition on
+        their names, unlike a grant on each secret, needs neither to exist yet."""
+        number = DataGoogleProject(self, "Project", project_id=settings.gcp.project_id).number
+        names = [
+            f"projects/{number}/secrets/{secret_manager_id(name)}"
+            for name in (settings.routes.pagerduty_secret_name, settings.routes.slack_webhook_secret_name)
+        ]
+        ProjectIamMember(
+            self,
+            "PlanAlertSecretsAccessor",
+            project=settings.gcp.project_id,
+            role="roles/secretmanager.secretAccessor",
+            member=self.accounts["plan"].member,
+            condition=ProjectIamMemberCondition(
+                title="alert-channel-tokens-only",
+                description="Read only the alert channel tokens the observability stack reads at plan time",
+                expression=" || ".join(f"resource.name.startsWith('{name}/versions/')" for name in names),
+            ),
+        )
 
 
 class DeliveryStack(GcpStack):

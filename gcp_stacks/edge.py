@@ -39,7 +39,7 @@ from constructs import Construct
 
 from gcp_stacks.dns import AppDomainRecords
 from gcp_stacks.names import bucket_name
-from gcp_stacks.project import ServiceAgents
+from gcp_stacks.project import LOAD_BALANCER_AGENT, project_number
 from gcp_stacks.routing import route_rules, serverless_backend
 from shared import Settings
 from shared.contract import CANDIDATE_TAG
@@ -163,10 +163,12 @@ class LoadBalancer(Construct):
             enable_cdn=True,
             compression_mode="AUTOMATIC",
             cdn_policy=ComputeBackendBucketCdnPolicy(
-                cache_mode="CACHE_ALL_STATIC",
+                # A private bucket answers `Cache-Control: private`, which CACHE_ALL_STATIC would never cache: the
+                # documented mode for private bucket access caches every success for the default TTL. The API
+                # refuses a max TTL in this mode (origin headers are ignored, so there is nothing to cap).
+                cache_mode="FORCE_CACHE_ALL",
                 default_ttl=settings.edge.cdn_default_ttl_seconds,
                 client_ttl=settings.edge.cdn_default_ttl_seconds,
-                max_ttl=settings.edge.cdn_max_ttl_seconds,
                 negative_caching=True,
                 negative_caching_policy=[
                     ComputeBackendBucketCdnPolicyNegativeCachingPolicy(code=code, ttl=NEGATIVE_CACHE_TTL_SECONDS)
@@ -175,14 +177,16 @@ class LoadBalancer(Construct):
                 request_coalescing=True,
             ),
         )
-        # The bucket stays private (public access prevention enforced, no allUsers): the load balancer and
-        # Cloud CDN fetch objects as Cloud CDN's Google-owned fill account, the only reader granted here.
+        # Cloud CDN private bucket access: the bucket stays private (public access prevention enforced, no allUsers)
+        # and the load balancer reads it as its service agent, which exists once the project has a backend bucket.
+        # (Cloud CDN's fill account, granted before, serves signed URLs only.)
         StorageBucketIamMember(
             self,
-            "StaticAssetsCdnReader",
+            "StaticAssetsLoadBalancerReader",
             bucket=self.static_backend.bucket_name,
             role="roles/storage.objectViewer",
-            member=ServiceAgents(self, "ServiceAgents", settings=settings).cdn_fill,
+            member=LOAD_BALANCER_AGENT.member(project_number(self, settings)),
+            depends_on=[self.static_backend],
         )
         self.url_map = ComputeUrlMap(
             self,

@@ -51,7 +51,7 @@ class NetworkRefs:
             subnet_id=f"projects/{project}/regions/{region}/subnetworks/{settings.name('app')}",
             private_services_range=settings.name("private-services"),
             data_client_tag=settings.name("data-client"),
-            database_bootstrap_tag=settings.name("database-bootstrap"),
+            database_bootstrap_tag=settings.name("database-bootstrap-client"),
         )
 
 

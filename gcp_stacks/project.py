@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from cdktn import TerraformResource
 from cdktn_provider_google.data_google_project import DataGoogleProject
 from cdktn_provider_google.project_service import ProjectService
 from constructs import Construct
 
 from shared import Settings
 
-# Every API the platform uses. The network stack deploys first and enables them all, so resources in
-# the later stacks never race an API that is still being enabled.
+# Every API the platform uses, whether a provider calls it for us or the applications do (tests/gcp/test_project.py
+# maps every resource type synthesized to its API). The network stack deploys first and enables them all, so
+# resources in the later stacks never race an API that is still being enabled. Service Usage (which enables APIs)
+# and Cloud Resource Manager (project IAM, project data sources, the budget's quota project) must already be on
+# for the first apply: the operator enables both once (docs/gcp.md); listing them keeps them on.
 PROJECT_APIS = (
+    "serviceusage.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
     "compute.googleapis.com",
     "servicenetworking.googleapis.com",
     "cloudkms.googleapis.com",
@@ -46,15 +54,65 @@ def enable_services(scope: Construct, settings: Settings, apis: tuple[str, ...])
     ]
 
 
+@dataclass(frozen=True)
+class ServiceAgent:
+    """A Google-managed identity the platform grants something to: `service-<number>@<domain>...`."""
+
+    api: str
+    domain: str
+    # Google creates these agents only when first needed or asked (generateServiceIdentity), not when the API is
+    # enabled: a grant to one that does not exist yet fails, so the data stack creates it first.
+    on_demand: bool
+
+    def member(self, project_number: str) -> str:
+        return f"serviceAccount:service-{project_number}@{self.domain}.iam.gserviceaccount.com"
+
+
+# Every service agent the platform grants a key or a role to. Cloud Storage's agent comes from its own data source
+# (security.py), the load balancer's from the first backend bucket (edge.py).
+SERVICE_AGENTS = {
+    "cloud_sql": ServiceAgent("sqladmin.googleapis.com", "gcp-sa-cloud-sql", on_demand=True),
+    "redis": ServiceAgent("redis.googleapis.com", "cloud-redis", on_demand=False),
+    "artifact_registry": ServiceAgent("artifactregistry.googleapis.com", "gcp-sa-artifactregistry", on_demand=True),
+    "secret_manager": ServiceAgent("secretmanager.googleapis.com", "gcp-sa-secretmanager", on_demand=True),
+    "pubsub": ServiceAgent("pubsub.googleapis.com", "gcp-sa-pubsub", on_demand=True),
+}
+# The external load balancer reads a private backend bucket as this agent; it exists once the project has a
+# backend bucket (Cloud CDN "private bucket access").
+LOAD_BALANCER_AGENT = ServiceAgent("compute.googleapis.com", "https-lb", on_demand=False)
+
+
+def project_number(scope: Construct, settings: Settings) -> str:
+    return DataGoogleProject(scope, "Project", project_id=settings.gcp.project_id).number
+
+
 class ServiceAgents(Construct):
-    """Google-managed identities that use our keys; their e-mails embed the project number."""
+    """The agents of `SERVICE_AGENTS`, the on-demand ones created here (google-beta's service identity).
+
+    Members are built from the project number, not read from the identity: the API returns no e-mail for some
+    services. Grants depend on `ready[name]` instead, so none runs before its agent exists.
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
-        number = DataGoogleProject(self, "Project", project_id=settings.gcp.project_id).number
-        self.cloud_sql = f"serviceAccount:service-{number}@gcp-sa-cloud-sql.iam.gserviceaccount.com"
-        self.redis = f"serviceAccount:service-{number}@cloud-redis.iam.gserviceaccount.com"
-        self.artifact_registry = f"serviceAccount:service-{number}@gcp-sa-artifactregistry.iam.gserviceaccount.com"
-        self.secret_manager = f"serviceAccount:service-{number}@gcp-sa-secretmanager.iam.gserviceaccount.com"
-        self.cdn_fill = f"serviceAccount:service-{number}@cloud-cdn-fill.iam.gserviceaccount.com"
-        self.pubsub = f"serviceAccount:service-{number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+        # Loaded here only: the beta provider's bindings cost seconds to import, and only the data stack needs them.
+        from cdktn_provider_google_beta.google_project_service_identity import GoogleProjectServiceIdentity
+        from cdktn_provider_google_beta.provider import GoogleBetaProvider
+
+        beta = GoogleBetaProvider(self, "GoogleBeta", project=settings.gcp.project_id, region=settings.gcp.region)
+        number = project_number(self, settings)
+        self.members = {name: agent.member(number) for name, agent in SERVICE_AGENTS.items()}
+        self.ready: dict[str, list[TerraformResource]] = {
+            name: [
+                GoogleProjectServiceIdentity(
+                    self, f"{pascal(name)}Agent", provider=beta, project=settings.gcp.project_id, service=agent.api
+                )
+            ]
+            if agent.on_demand
+            else []
+            for name, agent in SERVICE_AGENTS.items()
+        }
+
+
+def pascal(snake: str) -> str:
+    return "".join(part.capitalize() for part in snake.split("_"))

@@ -61,7 +61,12 @@ class Secrets(Construct):
             depends_on=[topic_key.grant],
         )
         publisher = PubsubTopicIamMember(
-            self, "RotationPublisher", topic=topic.id, role="roles/pubsub.publisher", member=agents.secret_manager
+            self,
+            "RotationPublisher",
+            topic=topic.id,
+            role="roles/pubsub.publisher",
+            member=agents.members["secret_manager"],
+            depends_on=agents.ready["secret_manager"] or None,
         )
         rotation_seconds = settings.resilience.secret_rotation_days * SECONDS_PER_DAY
         self.secrets: dict[str, SecretManagerSecret] = {}

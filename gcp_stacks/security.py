@@ -19,6 +19,14 @@ from gcp_stacks.project import ServiceAgents
 from shared import Settings
 
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+# Key purpose -> the service agent (project.SERVICE_AGENTS) that encrypts with it; "storage" uses Cloud Storage's.
+KEY_USERS = {
+    "database": "cloud_sql",
+    "cache": "redis",
+    "registry": "artifact_registry",
+    "secrets": "secret_manager",
+    "pubsub": "pubsub",
+}
 SECONDS_PER_DAY = 86400
 
 
@@ -59,16 +67,11 @@ class Keys(Construct):
         )
         # This data source also creates the Cloud Storage agent if the project has none yet.
         storage = DataGoogleStorageProjectServiceAccount(self, "StorageAgent", project=settings.gcp.project_id)
-        users = {
-            "database": agents.cloud_sql,
-            "cache": agents.redis,
-            "storage": f"serviceAccount:{storage.email_address}",
-            "registry": agents.artifact_registry,
-            "secrets": agents.secret_manager,
-            "pubsub": agents.pubsub,
-        }
+        # Purpose -> the agent granted its key, and what the grant waits for (the agent's creation, if on demand).
+        users = {purpose: (agents.members[agent], agents.ready[agent]) for purpose, agent in KEY_USERS.items()}
+        users["storage"] = (f"serviceAccount:{storage.email_address}", [])
         self.keys: dict[str, ServiceKey] = {}
-        for purpose, member in users.items():
+        for purpose, (member, agent_ready) in users.items():
             title = purpose.capitalize()
             key = KmsCryptoKey(
                 self,
@@ -80,7 +83,12 @@ class Keys(Construct):
                 lifecycle=retained(settings),
             )
             grant = KmsCryptoKeyIamMember(
-                self, f"{title}KeyUser", crypto_key_id=key.id, role=ENCRYPTER_DECRYPTER, member=member
+                self,
+                f"{title}KeyUser",
+                crypto_key_id=key.id,
+                role=ENCRYPTER_DECRYPTER,
+                member=member,
+                depends_on=agent_ready or None,
             )
             self.keys[purpose] = ServiceKey(key, grant)
 

@@ -1,6 +1,6 @@
 """Release an application image: the one step that changes which image the services run.
 
-    .venv/bin/python -m scripts.release --cloud aws --env production --tag v1.4.2 [--image backend] [--dry-run]
+    .venv/bin/python -m scripts.release --cloud aws --env production --tag v1.4.2 [--image api] [--dry-run]
 
 AWS: checks the tag exists in ECR, writes it to the image's Parameter Store parameter
 (`/bookedbarber/<env>/release/<image>/image-tag`), then redeploys the compute stack, whose task definitions

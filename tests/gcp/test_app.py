@@ -150,14 +150,75 @@ def test_cdn_serves_static_assets_only(gcp_stacks, environment):
     assert bucket["bucket_name"] == settings.name("static-assets")
     assert bucket["enable_cdn"] is True
     cdn = bucket["cdn_policy"]
-    assert cdn["cache_mode"] == "CACHE_ALL_STATIC"
+    # Private bucket access: the bucket's `Cache-Control: private` would keep CACHE_ALL_STATIC from caching; the
+    # API refuses max_ttl outside CACHE_ALL_STATIC.
+    assert cdn["cache_mode"] == "FORCE_CACHE_ALL"
+    assert "max_ttl" not in cdn
     assert cdn["default_ttl"] == settings.edge.cdn_default_ttl_seconds
-    assert cdn["max_ttl"] == settings.edge.cdn_max_ttl_seconds
     assert cdn["negative_caching"] is True
+    # The one reader: the load balancer's service agent (unsigned requests), once the backend bucket exists.
     (reader,) = resources(app, "google_storage_bucket_iam_member")
     assert reader["bucket"] == reference(app, "google_compute_backend_bucket", "bucket_name")
     assert reader["role"] == "roles/storage.objectViewer"
-    assert reader["member"].endswith("@cloud-cdn-fill.iam.gserviceaccount.com")
+    assert reader["member"].startswith("serviceAccount:service-${data.google_project.")
+    assert reader["member"].endswith("@https-lb.iam.gserviceaccount.com")
+    (backend_bucket,) = app["resource"]["google_compute_backend_bucket"]
+    assert reader["depends_on"] == [f"google_compute_backend_bucket.{backend_bucket}"]
+
+
+RELEASE_OWNED = {
+    "template[0].containers[0].image",
+    "template[0].revision",
+    "template[0].annotations",
+    "traffic",
+    "client",
+    "client_version",
+}
+
+
+def schema_has(config_class: type, path: str) -> bool:
+    """Whether `path` (Terraform's `a[0].b` form) names an attribute of the provider's schema, walked through the
+    generated bindings' keyword arguments, which mirror the schema's attributes and blocks one for one."""
+    import inspect
+    import re
+    import sys
+
+    module = sys.modules[config_class.__module__]
+    current: type | None = config_class
+    for part in re.sub(r"\[\d+\]", "", path).split("."):
+        if current is None:
+            return False
+        parameters = inspect.signature(current.__init__).parameters
+        if part not in parameters:
+            return False
+        nested = [
+            getattr(module, name, None) for name in re.findall(r"['\"](\w+)['\"]", str(parameters[part].annotation))
+        ]
+        current = next((kind for kind in nested if isinstance(kind, type)), None)
+    return True
+
+
+def test_schema_check_refuses_a_path_the_provider_lacks():
+    from cdktn_provider_google.cloud_run_v2_service import CloudRunV2ServiceConfig
+
+    assert schema_has(CloudRunV2ServiceConfig, "template[0].containers[0].image")
+    assert not schema_has(CloudRunV2ServiceConfig, "template[0].container[0].image")
+    assert not schema_has(CloudRunV2ServiceConfig, "traffic[0].image")
+    assert not schema_has(CloudRunV2ServiceConfig, "template[0].revision.name")
+
+
+@pytest.mark.parametrize("environment", ALL)
+@pytest.mark.parametrize("workload", ["api", "web"])
+def test_an_infrastructure_apply_never_changes_the_image_or_who_serves(gcp_stacks, environment, workload):
+    from cdktn_provider_google.cloud_run_v2_service import CloudRunV2ServiceConfig
+
+    settings = load_settings(environment)
+    service = one(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service", name=settings.name(workload))
+    ignored = service["lifecycle"]["ignore_changes"]
+    assert set(ignored) == RELEASE_OWNED
+    assert all(schema_has(CloudRunV2ServiceConfig, path) for path in ignored), ignored
+    # The first apply serves its own (bootstrap) revision; traffic is the release's from then on.
+    assert service["traffic"] == [{"percent": 100, "type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"}]
 
 
 @pytest.mark.parametrize("environment", ALL)

@@ -221,6 +221,42 @@ def test_keys_rotate_and_each_service_agent_may_use_only_its_key(gcp_stacks, env
     assert "google_storage_project_service_account" in agents[key_ref(data, "storage")]
 
 
+# Google creates these agents only on demand; each grant to one must wait for its google_project_service_identity.
+ON_DEMAND_AGENTS = {
+    "gcp-sa-cloud-sql": "sqladmin.googleapis.com",
+    "gcp-sa-secretmanager": "secretmanager.googleapis.com",
+    "gcp-sa-artifactregistry": "artifactregistry.googleapis.com",
+    "gcp-sa-pubsub": "pubsub.googleapis.com",
+}
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_every_on_demand_service_agent_is_created_before_its_grants(gcp_stacks, environment):
+    data = stack(gcp_stacks, environment, "data")
+    identities = data["resource"]["google_project_service_identity"]
+    by_api = {body["service"]: f"google_project_service_identity.{logical}" for logical, body in identities.items()}
+    assert set(by_api) == set(ON_DEMAND_AGENTS.values())
+    assert all(body["provider"] == "google-beta" for body in identities.values())
+    assert "google-beta" in data["provider"]
+    grants = resources(data, "google_kms_crypto_key_iam_member") + resources(data, "google_pubsub_topic_iam_member")
+    checked = 0
+    for grant in grants:
+        for domain, api in ON_DEMAND_AGENTS.items():
+            if f"@{domain}.iam.gserviceaccount.com" in grant["member"]:
+                assert by_api[api] in grant.get("depends_on", []), grant
+                checked += 1
+    # Every on-demand agent holds a key, and Secret Manager's also publishes rotation notices.
+    assert checked == len(ON_DEMAND_AGENTS) + 1
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_an_autoresized_disk_is_never_shrunk_back(gcp_stacks, environment):
+    data = stack(gcp_stacks, environment, "data")
+    for instance in resources(data, "google_sql_database_instance"):
+        assert instance["settings"]["disk_autoresize"] is True
+        assert "settings[0].disk_size" in instance["lifecycle"]["ignore_changes"]
+
+
 def test_production_keeps_keys_and_dev_may_drop_them(gcp_stacks):
     for environment, retained in (("production", True), ("dev", False)):
         for key in resources(stack(gcp_stacks, environment, "data"), "google_kms_crypto_key"):

@@ -72,7 +72,8 @@ def test_project_roles_per_job(gcp_stacks, environment):
         for logical, body in terraform["resource"]["google_service_account"].items()
         if body["account_id"] == settings.name(suffix)
     }
-    assert granted[members["plan"]] == set(PLAN_ROLES)
+    # Plus Secret Manager access conditioned on the two alert tokens (test_plans_read_only_the_alert_tokens...).
+    assert granted[members["plan"]] == {*PLAN_ROLES, "roles/secretmanager.secretAccessor"}
     assert granted[members["ship"]] == set(RELEASE_ROLES)
     assert granted[members["deploy"]] == {*DEPLOY_ROLES, "roles/resourcemanager.projectIamAdmin"}
     # The app stack writes the app domain's records into the zone, in this project unless settings name another.
@@ -138,3 +139,43 @@ def test_token_exchange_apis_are_enabled(gcp_stacks, environment):
         service["service"] for service in resources(_delivery(gcp_stacks, environment), "google_project_service")
     }
     assert {"sts.googleapis.com", "iamcredentials.googleapis.com"} <= enabled
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_plans_may_bill_the_budgets_calls_to_the_project(gcp_stacks, environment):
+    settings = load_settings(environment)
+    plan = reference(
+        _delivery(gcp_stacks, environment), "google_service_account", "member", account_id=settings.name("plan")
+    )
+    roles = {
+        g["role"]
+        for g in resources(_delivery(gcp_stacks, environment), "google_project_iam_member")
+        if g["member"] == plan
+    }
+    assert "roles/serviceusage.serviceUsageConsumer" in roles
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_plans_read_only_the_alert_tokens_among_secrets(gcp_stacks, environment):
+    from shared.contract import secret_manager_id
+
+    settings = load_settings(environment)
+    terraform = _delivery(gcp_stacks, environment)
+    plan = reference(terraform, "google_service_account", "member", account_id=settings.name("plan"))
+    (grant,) = [
+        g
+        for g in resources(terraform, "google_project_iam_member")
+        if g["member"] == plan and g["role"].startswith("roles/secretmanager.")
+    ]
+    assert grant["role"] == "roles/secretmanager.secretAccessor"
+    expression = grant["condition"]["expression"]
+    clauses = expression.split(" || ")
+    secrets = [
+        secret_manager_id(settings.routes.pagerduty_secret_name),
+        secret_manager_id(settings.routes.slack_webhook_secret_name),
+    ]
+    assert len(clauses) == len(secrets)
+    for clause, secret in zip(clauses, secrets, strict=True):
+        # The trailing `/versions/` keeps a secret whose id merely starts with this one out.
+        assert clause.startswith("resource.name.startsWith('projects/${data.google_project.")
+        assert clause.endswith(f"/secrets/{secret}/versions/')")
