@@ -1,31 +1,43 @@
-"""Delivery: the trust GitHub Actions deploys through (OIDC federation, no stored keys).
+"""Delivery: the trust GitHub Actions deploys through (OIDC federation, no stored keys). Operator-deployed only.
 
-Three roles, each trusting one kind of GitHub job of one repository:
-- diff (pull requests): may only assume the CDK lookup roles, which are read-only, for `cdk diff --method template`;
-- deploy (jobs of the environment's GitHub environment, which has required reviewers): may only assume the CDK
-  bootstrap roles, which CloudFormation acts through;
-- release (same GitHub environment): pushes the two images, writes the released tags and redeploys compute.
+Three roles per environment, each trusting one exact OIDC subject (shared/delivery.py: repository id, context,
+calling workflow and branch), so none can act as another:
+- diff (plan): reads the environment's stack templates (`cdk diff --method template`) and nothing else;
+- deploy: may only assume the CDK bootstrap roles; CloudFormation then acts with the project's execution policy
+  and every role it creates carries the boundary (deploy_policy.py), so a deploy cannot change this stack;
+- release: records the released tags and updates the compute stack with its deployed template through a
+  CloudFormation role that may only register task definitions and update the services (no bootstrap role).
+
+The stack synthesizes without the bootstrap (no assets, template inline): the operator deploys it with their own
+credentials before `cdk bootstrap`, which names its execution policy and boundary.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, Stack
+from aws_cdk import Aws, BootstraplessSynthesizer, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from aws_stacks.bootstrap import bootstrap_role_name
+from aws_stacks.deploy_policy import DeployGuardrails
 from aws_stacks.nag import acknowledge
 from shared import Settings
-from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, aws_role_name, subject
-from shared.release import IMAGES, aws_repository_name, release_path
-from shared.stacks import aws_regions
+from shared.delivery import (
+    GITHUB_OIDC_HOST,
+    GITHUB_OIDC_URL,
+    aws_release_execution_role_name,
+    aws_role_name,
+    subject,
+)
+from shared.release import IMAGES, aws_repository_name, tag_parameter_name
+from shared.stacks import TRUST_COMPONENT, aws_regions, aws_stack_regions
 
 # The audience aws-actions/configure-aws-credentials asks GitHub to put in the token.
 AWS_AUDIENCE = "sts.amazonaws.com"
 DEPLOY_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
-DIFF_BOOTSTRAP_ROLES = ("lookup",)
-# A release redeploys only the compute stack, in the main region.
-RELEASE_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "lookup")
+# What `cdk diff --method template` calls: the CLI falls back to these credentials when it may not assume the
+# lookup role (and the credentials are for the stack's account).
+TEMPLATE_READ_ACTIONS = ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"]
 # The bootstrap roles' trust policies allow session tags, and the CDK CLI may pass them when it assumes one.
 BOOTSTRAP_ASSUME_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
 SESSION_DURATION = Duration.hours(1)
@@ -60,15 +72,36 @@ def managed_policy(
     )
 
 
+def stack_arn(settings: Settings, name: str, region: str) -> str:
+    return f"arn:{Aws.PARTITION}:cloudformation:{region}:{settings.aws.account_id}:stack/{name}/*"
+
+
+def tag_parameter_arns(settings: Settings) -> list[str]:
+    region, account = settings.aws.region, settings.aws.account_id
+    return [
+        f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}" for image in IMAGES
+    ]
+
+
+def acknowledge_stack_arn(policy: iam.ManagedPolicy, settings: Settings, name: str, region: str) -> None:
+    acknowledge(
+        policy,
+        f"IAM5[Resource::arn:<AWS::Partition>:cloudformation:{region}:{settings.aws.account_id}:stack/{name}/*]",
+        f"a stack ARN ends in the id CloudFormation generates; the name pins the one stack {name}",
+    )
+
+
 class GithubTrust(Construct):
-    """The GitHub OIDC provider and one role per kind of job; each role's trust names repository and job kind."""
+    """The GitHub OIDC provider and one role per identity; each role's trust is one exact subject."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
         # One provider per account and URL: environments sharing an account must deploy only one of these stacks.
         self.provider = iam.OidcProviderNative(self, "GithubProvider", url=GITHUB_OIDC_URL, client_ids=[AWS_AUDIENCE])
         self.diff_role = self._role(settings, "DiffRole", "diff")
-        managed_policy(
+        trust = settings.name(TRUST_COMPONENT)
+        platform_stacks = {name: region for name, region in aws_stack_regions(settings).items() if name != trust}
+        diff_policy = managed_policy(
             self,
             "DiffPolicy",
             settings=settings,
@@ -76,10 +109,13 @@ class GithubTrust(Construct):
             role=self.diff_role,
             statements=[
                 iam.PolicyStatement(
-                    actions=BOOTSTRAP_ASSUME_ACTIONS, resources=bootstrap_role_arns(settings, DIFF_BOOTSTRAP_ROLES)
+                    actions=TEMPLATE_READ_ACTIONS,
+                    resources=[stack_arn(settings, name, region) for name, region in platform_stacks.items()],
                 )
             ],
         )
+        for name, region in platform_stacks.items():
+            acknowledge_stack_arn(diff_policy, settings, name, region)
         self.deploy_role = self._role(settings, "DeployRole", "deploy")
         managed_policy(
             self,
@@ -95,28 +131,31 @@ class GithubTrust(Construct):
             ],
         )
         self.release_role = self._role(settings, "ReleaseRole", "release")
-        ReleasePermissions(self, "ReleasePermissions", settings=settings, role=self.release_role)
+        self.release = ReleasePermissions(self, "ReleasePermissions", settings=settings, role=self.release_role)
+        ReleasedTagsReadable(self, "ReleasedTagsReadable", settings=settings)
 
     def _role(self, settings: Settings, construct_id: str, kind: str) -> iam.Role:
         sub = subject(settings, kind)
+        # A subject with a `*` (the pull request number) needs StringLike; every other subject is matched exactly.
+        match = "StringLike" if "*" in sub else "StringEquals"
+        conditions: dict[str, dict[str, str]] = {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": AWS_AUDIENCE}}
+        conditions.setdefault(match, {})[f"{GITHUB_OIDC_HOST}:sub"] = sub
         return iam.Role(
             self,
             construct_id,
             role_name=aws_role_name(settings, kind),
-            description=f"GitHub Actions {kind} for {settings.github.full_name} ({sub})",
+            description=f"GitHub Actions {kind} for {settings.github.full_name} ({settings.environment})",
             max_session_duration=SESSION_DURATION,
-            assumed_by=iam.WebIdentityPrincipal(
-                self.provider.oidc_provider_arn,
-                conditions={"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": AWS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": sub}},
-            ),
+            assumed_by=iam.WebIdentityPrincipal(self.provider.oidc_provider_arn, conditions=conditions),
         )
 
 
 class ReleasePermissions(Construct):
-    """Push the images, record the released tags, and redeploy the compute stack through the CDK bootstrap roles.
+    """Push the images, record the released tags, and update the compute stack with its deployed template.
 
-    scripts/release.py writes the tags and runs `cdk deploy <env>-compute --exclusively`: CloudFormation's
-    execution role rolls the services, so this role needs no ECS, task-definition or PassRole permission.
+    scripts/release.py writes the tags and runs `aws cloudformation update-stack --use-previous-template` with
+    the release execution role: CloudFormation re-reads the tag parameters and replaces only the task definitions
+    and services, and may do nothing else. No bootstrap role, no IAM, no other stack.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, role: iam.Role) -> None:
@@ -126,6 +165,8 @@ class ReleasePermissions(Construct):
             f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{aws_repository_name(settings, name)}"
             for name in IMAGES
         ]
+        self.execution_role = ReleaseExecutionRole(self, "ExecutionRole", settings=settings).role
+        compute = stack_arn(settings, settings.name("compute"), region)
         self.policy = managed_policy(
             self,
             "Policy",
@@ -146,13 +187,26 @@ class ReleasePermissions(Construct):
                     resources=repositories,
                 ),
                 iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+                # GetParameters: CloudFormation resolves the compute stack's tag parameters with the caller's rights.
                 iam.PolicyStatement(
-                    actions=["ssm:GetParameter", "ssm:PutParameter"],
-                    resources=[f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{release_path(settings)}/*"],
+                    actions=["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"],
+                    resources=tag_parameter_arns(settings),
                 ),
                 iam.PolicyStatement(
-                    actions=BOOTSTRAP_ASSUME_ACTIONS,
-                    resources=bootstrap_role_arns(settings, RELEASE_BOOTSTRAP_ROLES, regions=(region,)),
+                    actions=["cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"],
+                    resources=[compute],
+                ),
+                # Only through the release execution role: without RoleARN CloudFormation would reuse the role of
+                # the last deploy, the bootstrap's execution role.
+                iam.PolicyStatement(
+                    actions=["cloudformation:UpdateStack"],
+                    resources=[compute],
+                    conditions={"StringEquals": {"cloudformation:RoleArn": self.execution_role.role_arn}},
+                ),
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[self.execution_role.role_arn],
+                    conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
                 ),
             ],
         )
@@ -162,17 +216,99 @@ class ReleasePermissions(Construct):
             "ecr:GetAuthorizationToken supports no resource-level scoping; pushes are limited to this "
             "environment's two repositories",
         )
+        acknowledge_stack_arn(self.policy, settings, settings.name("compute"), region)
+
+
+class ReleaseExecutionRole(Construct):
+    """What CloudFormation may do for a release: new task definition revisions and service updates, nothing else."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        account, region = settings.aws.account_id, settings.aws.region
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=aws_release_execution_role_name(settings),
+            description=f"CloudFormation for releases of {settings.name('compute')}: task definitions and services",
+            assumed_by=iam.ServicePrincipal(
+                "cloudformation.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
+            ),
+        )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            managed_policy_name=aws_release_execution_role_name(settings),
+            roles=[self.role],
+            statements=[
+                # Task definitions have no resource-level scoping for registration; a revision is useless to
+                # anyone who cannot update a service, which only the services below allow.
+                iam.PolicyStatement(
+                    actions=[
+                        "ecs:DeregisterTaskDefinition",
+                        "ecs:DescribeTaskDefinition",
+                        "ecs:RegisterTaskDefinition",
+                        "ecs:TagResource",
+                    ],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    actions=["ecs:DescribeServices", "ecs:UpdateService"],
+                    resources=[f"arn:{Aws.PARTITION}:ecs:{region}:{account}:service/{settings.name('cluster')}/*"],
+                ),
+                iam.PolicyStatement(actions=["ssm:GetParameters"], resources=tag_parameter_arns(settings)),
+                # The task and execution roles the compute stack already created (named after the stack).
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{settings.name('compute')}-*"],
+                    conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+            ],
+        )
         acknowledge(
             self.policy,
-            f"IAM5[Resource::arn:<AWS::Partition>:ssm:{region}:{account}:parameter{release_path(settings)}/*]",
-            "one released-image-tag parameter per image under this environment's release path, written by "
-            "scripts/release.py; nothing outside that path",
+            "IAM5[Resource::*]",
+            "ECS task definition registration supports no resource-level scoping; only the environment's "
+            "services may be updated to a revision",
+        )
+        acknowledge(
+            self.policy,
+            f"IAM5[Resource::arn:<AWS::Partition>:ecs:{region}:{account}:service/{settings.name('cluster')}/*]",
+            "the services of the environment's one cluster, whose names CloudFormation generates",
+        )
+        acknowledge(
+            self.policy,
+            f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{settings.name('compute')}-*]",
+            "the compute stack's task and execution roles, named by CloudFormation after the stack; passed to "
+            "ECS tasks only",
+        )
+
+
+class ReleasedTagsReadable(Construct):
+    """CloudFormation reads `AWS::SSM::Parameter::Value` template parameters with the caller's permissions, and
+    the CDK bootstrap deploy role may read only its own version parameter: without this, every deploy of the
+    compute stack fails with "User doesn't have permission to call ssm:GetParameters". It lives here, not in a
+    platform stack, because the execution policy keeps CI deploys from changing the bootstrap roles."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        deploy_role = iam.Role.from_role_name(
+            self, "CdkDeployRole", bootstrap_role_name(settings, "deploy", settings.aws.region), mutable=True
+        )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            managed_policy_name=settings.name("cdk-released-tags-read"),
+            description="Lets CDK deployments resolve the released image tags the compute stack reads",
+            roles=[deploy_role],
+            statements=[iam.PolicyStatement(actions=["ssm:GetParameters"], resources=tag_parameter_arns(settings))],
         )
 
 
 class DeliveryStack(Stack):
-    """The GitHub Actions trust for one environment's account."""
+    """The GitHub Actions trust and the deploy guardrails for one environment's account (operator-deployed)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+        # No bootstrap roles: deployed with the operator's credentials, before `cdk bootstrap` names its policies.
+        super().__init__(scope, construct_id, synthesizer=BootstraplessSynthesizer(), **kwargs)
+        self.guardrails = DeployGuardrails(self, "DeployGuardrails", settings=settings)
         self.trust = GithubTrust(self, "GithubTrust", settings=settings)

@@ -13,6 +13,7 @@ from aws_stacks.compliance import ComplianceStack
 from aws_stacks.compute import ComputeStack
 from aws_stacks.data import DataStack
 from aws_stacks.delivery import DeliveryStack
+from aws_stacks.deploy_policy import apply_boundary
 from aws_stacks.edge import EDGE_REGION, EdgeStack
 from aws_stacks.guardrails import apply_guardrails
 from aws_stacks.nag import register_checks
@@ -145,6 +146,8 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         # Function logs need the logs key of the stack's own region (network's); elsewhere only the acknowledgement.
         in_region = stack.region == settings.aws.region
         apply_guardrails(stack, settings=settings, key=network.logs_key if in_region else None)
+        if stack is not delivery:  # CI deploys these through the bootstrap, whose execution policy demands it
+            apply_boundary(stack, settings=settings)
         for key, value in settings.aws_tags.items():
             cdk.Tags.of(stack).add(key, value, exclude_resource_types=list(UNTAGGABLE))
     return stacks

@@ -6,13 +6,11 @@ the bootstrap images between the two, so the services' first tasks can start.
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnResource, Duration
+from aws_cdk import CfnResource, Duration
 from aws_cdk import aws_ecr as ecr
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from aws_stacks.bootstrap import bootstrap_role_name
 from aws_stacks.security import customer_managed_key, stateful_removal_policy
 from shared import Settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
@@ -33,33 +31,6 @@ class ImageRepositories(Construct):
             name: released_tag_parameter(self, f"{name.title()}ReleasedTag", settings=settings, name=name)
             for name in IMAGES
         }
-        released_tags_readable_by_deploys(self, settings=settings)
-
-
-def released_tags_readable_by_deploys(scope: Construct, *, settings: Settings) -> iam.ManagedPolicy:
-    """CloudFormation reads `AWS::SSM::Parameter::Value` template parameters with the caller's permissions, and
-    the CDK bootstrap deploy role may read only its own version parameter: without this, every deploy of the
-    compute stack (a release's too) fails with "User doesn't have permission to call ssm:GetParameters"."""
-    region, account = settings.aws.region, settings.aws.account_id
-    deploy_role = iam.Role.from_role_name(
-        scope, "CdkDeployRole", bootstrap_role_name(settings, "deploy", region), mutable=True
-    )
-    return iam.ManagedPolicy(
-        scope,
-        "ReleasedTagsReadable",
-        managed_policy_name=settings.name("released-tags-read"),
-        description="Lets CDK deployments resolve the released image tags the compute stack reads",
-        roles=[deploy_role],
-        statements=[
-            iam.PolicyStatement(
-                actions=["ssm:GetParameters"],
-                resources=[
-                    f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{tag_parameter_name(settings, name)}"
-                    for name in IMAGES
-                ],
-            )
-        ],
-    )
 
 
 def released_tag_parameter(scope: Construct, construct_id: str, *, settings: Settings, name: str) -> CfnResource:

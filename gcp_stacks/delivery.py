@@ -1,9 +1,14 @@
 """Delivery: the trust GitHub Actions deploys through (workload identity federation, no service account keys).
 
-One pool and GitHub provider per environment's project. The provider refuses every token whose numeric
-repository id is not ours, so a deleted-and-recreated repository of the same name gets nothing. Each service
-account is impersonable by exactly one OIDC subject (`repo:<owner>/<name>:pull_request` or
-`...:environment:<env>`): the subject is always in the token, whereas PR tokens carry no `environment` claim.
+One pool and GitHub provider per environment's project. The provider accepts only tokens of our numeric
+repository id whose `sub` is one of the environment's three subjects (shared/delivery.py: context, calling
+workflow and branch), and maps each to the identity it names (`attribute.delivery`); each service account is
+impersonable only by its one identity. The subjects are too long for `google.subject` (127 bytes), which holds
+the run instead, for the audit logs.
+
+No CI identity holds a basic role, project-level service account administration or user rights, or secret
+values: deploys get a custom role for service accounts without `setIamPolicy`, act only as the two runtime
+service accounts, and manage secrets without reading them. This stack is applied by an operator, never by CI.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from cdktn_provider_google.iam_workload_identity_pool_provider import (
     IamWorkloadIdentityPoolProvider,
     IamWorkloadIdentityPoolProviderOidc,
 )
+from cdktn_provider_google.project_iam_custom_role import ProjectIamCustomRole
 from cdktn_provider_google.project_iam_member import ProjectIamMember, ProjectIamMemberCondition
 from cdktn_provider_google.service_account import ServiceAccount
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
@@ -26,47 +32,112 @@ from gcp_stacks.project import enable_services
 from gcp_stacks.security import WORKLOAD_ROLES, Identity
 from shared import Settings
 from shared.contract import secret_manager_id
-from shared.delivery import GCP_PROVIDER_ID, GITHUB_OIDC_URL, gcp_account_id, gcp_pool_id, subject
+from shared.delivery import GCP_PROVIDER_ID, GITHUB_OIDC_URL, KINDS, gcp_account_id, gcp_pool_id, subject
 from shared.release import gcp_repository_id
 
 # Token exchange and short-lived service account tokens, beside the platform's own APIs.
 FEDERATION_APIS = ("sts.googleapis.com", "iamcredentials.googleapis.com")
 
-# Project-level roles per job. `terraform apply` of the platform's stacks needs admin of each service they use;
-# plans read only (and run with -lock=false, so they never write state). This stack itself is applied by an
-# operator, never by CI, so a workflow cannot widen its own trust.
+# Project-level predefined roles per job. `terraform apply` of the platform's stacks needs admin of each service
+# they use; plans read configuration only (and run with -lock=false, so they never write state).
 DEPLOY_ROLES = (
     "roles/artifactregistry.admin",
     "roles/cloudkms.admin",
     "roles/cloudsql.admin",
     "roles/compute.admin",
     "roles/dns.admin",  # the app domain's records (dns.py), in the zone of this project by default
-    "roles/iam.serviceAccountAdmin",
-    "roles/iam.serviceAccountUser",
     "roles/logging.configWriter",
     "roles/monitoring.admin",
     "roles/pubsub.admin",
     "roles/redis.admin",
     "roles/run.admin",
-    "roles/secretmanager.admin",
     "roles/servicenetworking.networksAdmin",
     "roles/serviceusage.serviceUsageAdmin",
     "roles/storage.admin",
 )
-# serviceUsageConsumer: the compliance stack bills its calls to the project (user_project_override), which needs
-# serviceusage.services.use, in plans too. The alert tokens observability reads at plan time: `_plan_alert_secrets`.
-PLAN_ROLES = ("roles/viewer", "roles/iam.securityReviewer", "roles/serviceusage.serviceUsageConsumer")
-# Releases create Cloud Run revisions and move traffic; the services live in the app stack, hence project level.
-RELEASE_ROLES = ("roles/run.developer",)
+# One read-only role per service the stacks use (no roles/viewer: it reads far more, logs included).
+PLAN_ROLES = (
+    "roles/artifactregistry.reader",
+    "roles/cloudkms.viewer",
+    "roles/cloudsql.viewer",
+    "roles/compute.viewer",
+    "roles/dns.reader",
+    "roles/iam.securityReviewer",  # every IAM policy the stacks set, read only
+    "roles/monitoring.viewer",
+    "roles/pubsub.viewer",
+    "roles/redis.viewer",
+    "roles/run.viewer",
+    "roles/secretmanager.viewer",  # secret metadata; values need secretAccessor, which no CI identity holds
+    "roles/serviceusage.serviceUsageViewer",
+    # The compliance stack bills its calls to the project (user_project_override): serviceusage.services.use, in
+    # plans too. The alert tokens observability reads at plan and apply time: `_alert_token_readers`.
+    "roles/serviceusage.serviceUsageConsumer",
+)
+RELEASE_ROLES: tuple[str, ...] = ()
+# Custom roles per job, for what no predefined role grants without more (permission lists, no wildcards).
+CUSTOM_ROLES = {
+    # Service accounts of the platform, without setIamPolicy (no impersonation grants, no trust changes).
+    "deploy": (
+        "iam.serviceAccounts.create",
+        "iam.serviceAccounts.delete",
+        "iam.serviceAccounts.disable",
+        "iam.serviceAccounts.enable",
+        "iam.serviceAccounts.get",
+        "iam.serviceAccounts.list",
+        "iam.serviceAccounts.update",
+        # Secret Manager without versions.access: the secrets, their metadata and their IAM, never a value.
+        "secretmanager.secrets.create",
+        "secretmanager.secrets.delete",
+        "secretmanager.secrets.get",
+        "secretmanager.secrets.getIamPolicy",
+        "secretmanager.secrets.list",
+        "secretmanager.secrets.setIamPolicy",
+        "secretmanager.secrets.update",
+        "secretmanager.versions.get",
+        "secretmanager.versions.list",
+    ),
+    # Configuration reads of logging, service networking, buckets and the trust itself, without log contents.
+    "plan": (
+        "iam.roles.get",
+        "iam.serviceAccounts.get",
+        "iam.serviceAccounts.list",
+        "iam.workloadIdentityPoolProviders.get",
+        "iam.workloadIdentityPools.get",
+        "logging.buckets.get",
+        "logging.buckets.list",
+        "logging.logMetrics.get",
+        "logging.logMetrics.list",
+        "logging.sinks.get",
+        "logging.sinks.list",
+        "resourcemanager.projects.get",
+        "servicenetworking.services.get",
+        "storage.buckets.get",
+        "storage.buckets.list",
+    ),
+    # Deploy revisions of the existing services and move their traffic; no create, delete or IAM.
+    "release": (
+        "run.configurations.get",
+        "run.configurations.list",
+        "run.operations.get",
+        "run.revisions.get",
+        "run.revisions.list",
+        "run.routes.get",
+        "run.routes.list",
+        "run.services.get",
+        "run.services.list",
+        "run.services.update",
+    ),
+}
 # Deploys set project IAM, but an IAM condition lets them grant or revoke only the roles the runtime identities
 # hold (security.py), never an admin role: the deploy identity cannot escalate through the policy it manages.
 PROJECT_IAM_ADMIN = "roles/resourcemanager.projectIamAdmin"
 GRANTABLE_ROLES = tuple(sorted({role for roles in WORKLOAD_ROLES.values() for role in roles}))
-# The released services run as these identities; a release must be allowed to act as them (and only them).
+# The services run as these identities; deploys and releases must act as them (and only them).
 RUNTIME_WORKLOADS = ("api", "web")
+ACTS_AS_RUNTIME = ("deploy", "release")
 
 
-# Project-level roles per kind of job.
+# Project-level predefined roles per kind of job.
 JOB_ROLES = {"deploy": DEPLOY_ROLES, "plan": PLAN_ROLES, "release": RELEASE_ROLES}
 
 
@@ -75,8 +146,30 @@ def grantable_roles_condition() -> str:
     return f"api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([{allowed}])"
 
 
+def custom_role_id(settings: Settings, kind: str) -> str:
+    """Custom role ids allow letters, digits, '_' and '.': `bookedbarber_production_deploy`."""
+    return settings.name(f"ci-{kind}").replace("-", "_")
+
+
+def subject_matches(pattern: str) -> str:
+    """CEL for "the token's sub is `pattern`": exact, or around its one `*` (a pull request number)."""
+    if "*" not in pattern:
+        return f"assertion.sub == '{pattern}'"
+    start, end = pattern.split("*")
+    return f"(assertion.sub.startsWith('{start}') && assertion.sub.endsWith('{end}'))"
+
+
+def identity_mapping(settings: Settings) -> str:
+    """CEL naming the identity a token's subject belongs to, `none` for any other subject."""
+    expression = "'none'"
+    for kind in reversed(KINDS):
+        expression = f"{subject_matches(subject(settings, kind))} ? '{kind}' : {expression}"
+    return expression
+
+
 def attribute_condition(settings: Settings) -> str:
-    return f"assertion.repository_id == '{settings.github.repository_id}'"
+    subjects = " || ".join(subject_matches(subject(settings, kind)) for kind in KINDS)
+    return f"assertion.repository_id == '{settings.github.repository_id}' && ({subjects})"
 
 
 class GithubFederation(Construct):
@@ -101,14 +194,15 @@ class GithubFederation(Construct):
             workload_identity_pool_provider_id=GCP_PROVIDER_ID,
             display_name="GitHub",
             attribute_mapping={
-                "google.subject": "assertion.sub",
+                "google.subject": "'run/' + assertion.run_id + '/' + assertion.run_attempt",
                 "attribute.repository_id": "assertion.repository_id",
+                "attribute.delivery": identity_mapping(settings),
             },
             attribute_condition=attribute_condition(settings),
             oidc=IamWorkloadIdentityPoolProviderOidc(issuer_uri=GITHUB_OIDC_URL),
         )
         self.accounts: dict[str, ServiceAccount] = {}
-        for kind, roles in JOB_ROLES.items():
+        for kind in KINDS:
             title = kind.capitalize()
             account = ServiceAccount(
                 self,
@@ -121,9 +215,18 @@ class GithubFederation(Construct):
                 f"{title}WorkloadIdentityUser",
                 service_account_id=account.name,
                 role="roles/iam.workloadIdentityUser",
-                member=f"principal://iam.googleapis.com/{self.pool.name}/subject/{subject(settings, kind)}",
+                member=f"principalSet://iam.googleapis.com/{self.pool.name}/attribute.delivery/{kind}",
             )
-            for role in roles:
+            custom = ProjectIamCustomRole(
+                self,
+                f"{title}Role",
+                role_id=custom_role_id(settings, kind),
+                title=f"{settings.prefix} CI {kind}",
+                description=f"What GitHub Actions {kind} jobs need beyond predefined roles (gcp_stacks/delivery.py)",
+                permissions=list(CUSTOM_ROLES[kind]),
+            )
+            ProjectIamMember(self, f"{title}CustomRole", project=project, role=custom.name, member=account.member)
+            for role in JOB_ROLES[kind]:
                 ProjectIamMember(
                     self,
                     f"{title}{''.join(p.capitalize() for p in role.removeprefix('roles/').split('.'))}",
@@ -146,27 +249,28 @@ class GithubFederation(Construct):
         )
         self._release_grants(settings)
         self._state_grant(settings)
-        self._plan_alert_secrets(settings)
+        self._alert_token_readers(settings)
 
     def _release_grants(self, settings: Settings) -> None:
-        release = self.accounts["release"]
         ArtifactRegistryRepositoryIamMember(
             self,
             "ReleaseRegistryWriter",
             repository=gcp_repository_id(settings),
             location=settings.gcp.region,
             role="roles/artifactregistry.writer",
-            member=release.member,
+            member=self.accounts["release"].member,
         )
-        for workload in RUNTIME_WORKLOADS:
-            identity = Identity.of(settings, workload)
-            ServiceAccountIamMember(
-                self,
-                f"ReleaseActsAs{workload.capitalize()}",
-                service_account_id=f"projects/{settings.gcp.project_id}/serviceAccounts/{identity.email}",
-                role="roles/iam.serviceAccountUser",
-                member=release.member,
-            )
+        # Deploys and releases run the services as their runtime identities; no other service account.
+        for kind in ACTS_AS_RUNTIME:
+            for workload in RUNTIME_WORKLOADS:
+                identity = Identity.of(settings, workload)
+                ServiceAccountIamMember(
+                    self,
+                    f"{kind.capitalize()}ActsAs{workload.capitalize()}",
+                    service_account_id=f"projects/{settings.gcp.project_id}/serviceAccounts/{identity.email}",
+                    role="roles/iam.serviceAccountUser",
+                    member=self.accounts[kind].member,
+                )
 
     def _state_grant(self, settings: Settings) -> None:
         """Plans read Terraform state; project viewer does not include object contents."""
@@ -179,27 +283,29 @@ class GithubFederation(Construct):
                 member=self.accounts["plan"].member,
             )
 
-    def _plan_alert_secrets(self, settings: Settings) -> None:
-        """Plans open the observability stack's ephemeral reads of the two alert tokens, so the plan identity may
-        access exactly those secrets. The operator creates them (docs/gcp.md) after this stack: a condition on
-        their names, unlike a grant on each secret, needs neither to exist yet."""
+    def _alert_token_readers(self, settings: Settings) -> None:
+        """Plans and applies open the observability stack's ephemeral reads of the two alert tokens (they go to
+        Cloud Monitoring as write-only arguments), so the plan and deploy identities may access exactly those two
+        secrets, no other value. The operator creates them (docs/gcp.md) after this stack: a condition on their
+        names, unlike a grant on each secret, needs neither to exist yet."""
         number = DataGoogleProject(self, "Project", project_id=settings.gcp.project_id).number
         names = [
             f"projects/{number}/secrets/{secret_manager_id(name)}"
             for name in (settings.routes.pagerduty_secret_name, settings.routes.slack_webhook_secret_name)
         ]
-        ProjectIamMember(
-            self,
-            "PlanAlertSecretsAccessor",
-            project=settings.gcp.project_id,
-            role="roles/secretmanager.secretAccessor",
-            member=self.accounts["plan"].member,
-            condition=ProjectIamMemberCondition(
-                title="alert-channel-tokens-only",
-                description="Read only the alert channel tokens the observability stack reads at plan time",
-                expression=" || ".join(f"resource.name.startsWith('{name}/versions/')" for name in names),
-            ),
-        )
+        for kind in ("plan", "deploy"):
+            ProjectIamMember(
+                self,
+                f"{kind.title()}AlertSecretsAccessor",
+                project=settings.gcp.project_id,
+                role="roles/secretmanager.secretAccessor",
+                member=self.accounts[kind].member,
+                condition=ProjectIamMemberCondition(
+                    title="alert-channel-tokens-only",
+                    description="Read only the alert channel tokens the observability stack sends to Monitoring",
+                    expression=" || ".join(f"resource.name.startsWith('{name}/versions/')" for name in names),
+                ),
+            )
 
 
 class DeliveryStack(GcpStack):

@@ -81,7 +81,8 @@ def commands(action: str, cloud: str, environment: str, names: list[str], *, tem
     if cloud == "aws":
         argv = ["npx", "--no-install", "cdk", action, *names, "-c", f"env={environment}"]
         if action == "diff" and template_only:
-            # Reads deployed templates through the read-only lookup role: all the pull-request role may assume.
+            # Compares with the deployed templates, which is all the plan role may read (GetTemplate); the CLI
+            # falls back to these credentials when it may not assume the lookup role.
             argv += ["--method", "template"]
         if action == "deploy":
             # Reviewers approved this change already (pull request + GitHub environment, or the typed confirmation).

@@ -3,9 +3,11 @@
     .venv/bin/python -m scripts.release --cloud aws --env production --tag v1.4.2 [--image api] [--dry-run]
 
 AWS: checks the tag exists in ECR, writes it to the image's Parameter Store parameter
-(`/bookedbarber/<env>/release/<image>/image-tag`), then redeploys the compute stack, whose task definitions
-read that parameter on every deploy; an infrastructure deploy therefore keeps whatever was released. If that
-deploy fails, the previous tags are written back.
+(`/bookedbarber/<env>/release/<image>/image-tag`), then updates the compute stack with its deployed template
+(`--use-previous-template`, so no infrastructure change rides along) through the release execution role, which
+may only register task definitions and update the services; CloudFormation re-reads the tag parameters. An
+infrastructure deploy therefore keeps whatever was released. If the update fails, the previous tags are written
+back.
 GCP: new revisions without traffic, tagged `candidate`, checked through the load balancer with the candidate
 header, then given the traffic (the Cloud Run services ignore image changes in Terraform).
 The image must already be pushed with that tag (docs/aws.md, docs/gcp.md). Overrides (BB_<ENV>_*) apply as
@@ -22,6 +24,7 @@ from collections.abc import Callable, Sequence
 
 from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
 from shared.contract import CANDIDATE_TAG
+from shared.delivery import aws_release_execution_role_name
 from shared.release import IMAGES, aws_repository_name, check_tag, gcp_image, tag_parameter_name
 
 # Runs a command (capturing its standard output when asked, else streaming it); raises CalledProcessError.
@@ -52,24 +55,36 @@ def aws_write_command(settings: Settings, image: str, tag: str) -> list[str]:
             tag_parameter_name(settings, image), "--type", "String", "--value", tag, "--overwrite"]  # fmt: skip
 
 
-def aws_deploy_command(settings: Settings) -> list[str]:
-    # --force: the template is unchanged; CloudFormation re-reads the parameters and updates the task definitions.
-    return ["npx", "--no-install", "cdk", "deploy", settings.name("compute"), "-c", f"env={settings.environment}",
-            "--exclusively", "--force", "--require-approval", "broadening"]  # fmt: skip
+def aws_parameters_command(settings: Settings) -> list[str]:
+    return ["aws", "cloudformation", "describe-stacks", "--region", settings.aws.region, "--stack-name",
+            settings.name("compute"), "--query", "Stacks[0].Parameters[].ParameterKey", "--output", "text"]  # fmt: skip
+
+
+def aws_update_commands(settings: Settings, parameter_keys: Sequence[str]) -> list[list[str]]:
+    """The deployed template, every parameter as it was: only the SSM-typed tag parameters resolve anew."""
+    role = f"arn:aws:iam::{settings.aws.account_id}:role/{aws_release_execution_role_name(settings)}"
+    parameters = [f"ParameterKey={key},UsePreviousValue=true" for key in parameter_keys]
+    place = ["--region", settings.aws.region, "--stack-name", settings.name("compute")]
+    return [
+        ["aws", "cloudformation", "update-stack", *place, "--use-previous-template", "--role-arn", role,
+         "--capabilities", "CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "--parameters", *parameters],
+        ["aws", "cloudformation", "wait", "stack-update-complete", *place],
+    ]  # fmt: skip
 
 
 def aws_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
-    """The commands of a successful release, in order (what --dry-run prints)."""
+    """The commands of a successful release, in order (what --dry-run prints; the parameter keys are read)."""
     return [
         *aws_check_commands(settings, tag, images),
         *(aws_read_command(settings, image) for image in images),
+        aws_parameters_command(settings),
         *(aws_write_command(settings, image, tag) for image in images),
-        aws_deploy_command(settings),
+        *aws_update_commands(settings, ["<each key the describe-stacks above lists>"]),
     ]
 
 
 def release_aws(settings: Settings, tag: str, images: Sequence[str], run: Runner) -> None:
-    """Write the new tags and deploy; if the deploy fails, write the previous tags back.
+    """Write the new tags and update the stack; if that fails, write the previous tags back.
 
     A failed rollout is rolled back by ECS and CloudFormation, but the parameters would still name the bad tag
     and the next infrastructure deploy would try it again.
@@ -77,10 +92,16 @@ def release_aws(settings: Settings, tag: str, images: Sequence[str], run: Runner
     for command in aws_check_commands(settings, tag, images):
         run(command)
     previous = {image: run(aws_read_command(settings, image), capture=True).strip() for image in images}
+    if all(old == tag for old in previous.values()):
+        # CloudFormation refuses an update that changes nothing.
+        print(f"{tag} is already the released tag of {', '.join(images)}: nothing to update")
+        return
+    keys = run(aws_parameters_command(settings), capture=True).split()
     for image in images:
         run(aws_write_command(settings, image, tag))
     try:
-        run(aws_deploy_command(settings))
+        for command in aws_update_commands(settings, keys):
+            run(command)
     except subprocess.CalledProcessError:
         for image, old_tag in previous.items():
             run(aws_write_command(settings, image, old_tag))

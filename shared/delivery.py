@@ -6,24 +6,74 @@ from shared.model import Settings
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
-# Which kinds of GitHub job may deploy, and which OIDC subject each presents.
-PULL_REQUEST_KINDS = ("diff", "plan")
+# GitHub's repository setting `actions/oidc/customization/sub`: every token's `sub` is built from these claims, in
+# this order (`repository_id:<id>:<context>:workflow_ref:<owner>/<name>/.github/workflows/<file>@<ref>`). The id
+# survives renames and is never reused; `context` is `environment:<name>`, `pull_request` or `ref:<ref>`; the
+# workflow ref names the calling workflow and the branch it ran from. scripts/github_settings.py applies it.
+SUBJECT_CLAIM_KEYS = ("repository_id", "context", "workflow_ref")
+# The workflow each identity's jobs run in (the caller: deploy.yml calls deploy-environment.yml).
+WORKFLOWS = {"pull_request": "pull-request.yml", "deploy": "deploy.yml", "release": "release.yml"}
+# The one part of a subject that varies: the pull request's number (AWS StringLike, GCP startsWith/endsWith).
+PULL_REQUEST_REF = "refs/pull/*/merge"
+# The read-only identity is called diff on AWS (`cdk diff`) and plan on GCP (`terraform plan`).
+PLAN_KINDS = ("diff", "plan")
+KINDS = ("plan", "deploy", "release")
 # GCP service account ids are 6-30 characters and `bookedbarber-production-` leaves 6: "release" becomes "ship".
 GCP_ACCOUNT_SUFFIXES = {"deploy": "deploy", "plan": "plan", "release": "ship"}
 GCP_PROVIDER_ID = "github"
 
 
+def workflow_ref(settings: Settings, workflow: str, ref: str) -> str:
+    return f"{settings.github.full_name}/.github/workflows/{WORKFLOWS[workflow]}@{ref}"
+
+
 def subject(settings: Settings, kind: str) -> str:
-    """The `sub` claim a job must present: pull requests for diffs and plans, the GitHub environment otherwise."""
-    repository = f"repo:{settings.github.full_name}"
-    if kind in PULL_REQUEST_KINDS:
-        return f"{repository}:pull_request"
-    return f"{repository}:environment:{settings.github.environment}"
+    """The `sub` claim a job must present to act as `kind` in this environment (at most one `*`: a PR number).
+
+    plan: pull requests of this repository (`pull_request` context, only ever given to jobs of pull_request
+    events, never to forks), or where settings say so (production) only deploy.yml's jobs on the branch after
+    review; deploy: deploy.yml on the branch in the deploy environment; release: release.yml on the branch in
+    the release environment. No two kinds share a subject, so none can act as another.
+    """
+    github, delivery = settings.github, settings.delivery
+    repository = f"repository_id:{github.repository_id}"
+    branch = f"refs/heads/{delivery.branch}"
+    kind = "plan" if kind in PLAN_KINDS else kind
+    if kind == "plan" and delivery.pull_request_plans:
+        return f"{repository}:pull_request:workflow_ref:{workflow_ref(settings, 'pull_request', PULL_REQUEST_REF)}"
+    if kind == "plan":
+        return f"{repository}:ref:{branch}:workflow_ref:{workflow_ref(settings, 'deploy', branch)}"
+    if kind == "deploy":
+        return f"{repository}:environment:{github.environment}:workflow_ref:{workflow_ref(settings, 'deploy', branch)}"
+    if kind == "release":
+        environment = delivery.release_environment
+        return f"{repository}:environment:{environment}:workflow_ref:{workflow_ref(settings, 'release', branch)}"
+    raise ValueError(f"unknown delivery identity {kind!r}")
+
+
+def subject_template() -> dict:
+    """The body of `PUT /repos/{owner}/{repo}/actions/oidc/customization/sub`."""
+    return {"use_default": False, "include_claim_keys": list(SUBJECT_CLAIM_KEYS)}
 
 
 def aws_role_name(settings: Settings, kind: str) -> str:
     """diff, deploy or release."""
     return settings.name(f"github-{kind}")
+
+
+def aws_execution_policy_name(settings: Settings) -> str:
+    """The policy `cdk bootstrap --cloudformation-execution-policies` gives CloudFormation (delivery stack)."""
+    return settings.name("cdk-execution")
+
+
+def aws_boundary_name(settings: Settings) -> str:
+    """The permissions boundary of every role the platform creates, and of the bootstrap's execution role."""
+    return settings.name("cdk-boundary")
+
+
+def aws_release_execution_role_name(settings: Settings) -> str:
+    """The role CloudFormation acts as when a release updates the compute stack: task definitions and services."""
+    return settings.name("release-execution")
 
 
 def aws_role_arn(settings: Settings, kind: str) -> str:

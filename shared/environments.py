@@ -27,6 +27,7 @@ from shared.model import (
     StorageSettings,
     TagSettings,
 )
+from shared.trust import DeliverySettings
 
 PROJECT = "bookedbarber"
 ZONE = "bookedbarber.com"
@@ -76,6 +77,15 @@ def _github(environment: str, *, deploy_confirmation: bool = False) -> GithubSet
         repository_id=GITHUB_REPOSITORY_ID,
         environment=environment,
         deploy_confirmation=deploy_confirmation,
+    )
+
+
+def _delivery(environment: str, *, reviewers: tuple[str, ...], pull_request_plans: bool) -> DeliverySettings:
+    """Deploys run in the GitHub environment `<env>`, releases in `<env>-release`; both only from main."""
+    return DeliverySettings(
+        reviewers=reviewers,
+        pull_request_plans=pull_request_plans,
+        release_environment=f"{environment}-release",
     )
 
 
@@ -177,6 +187,7 @@ def production() -> Settings:
         storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=15000, alert_at_percent=(50.0, 80.0, 100.0)),
         github=_github("production", deploy_confirmation=True),
+        delivery=_delivery("production", reviewers=("team:platform-leads",), pull_request_plans=False),
         feature_flags={"online_payments": True, "sms_reminders": True, "maintenance_mode": False},
     )
 
@@ -246,6 +257,7 @@ def staging() -> Settings:
         storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=2500, alert_at_percent=(50.0, 80.0, 100.0)),
         github=_github("staging"),
+        delivery=_delivery("staging", reviewers=("team:platform",), pull_request_plans=True),
         feature_flags={"online_payments": True, "sms_reminders": False, "maintenance_mode": False},
     )
 
@@ -314,6 +326,7 @@ def dev() -> Settings:
         storage=StorageSettings(versioning=False, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=500, alert_at_percent=(50.0, 80.0, 100.0)),
         github=_github("dev"),
+        delivery=_delivery("dev", reviewers=(), pull_request_plans=True),
         feature_flags={"online_payments": False, "sms_reminders": False, "maintenance_mode": False},
     )
 

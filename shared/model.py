@@ -28,6 +28,7 @@ from shared.checks import (
 )
 from shared.errors import SettingsError
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
+from shared.trust import DeliverySettings
 
 Problems = Iterator[tuple[str, str]]
 
@@ -749,6 +750,7 @@ class Settings:
     storage: StorageSettings
     budget: BudgetSettings
     github: GithubSettings
+    delivery: DeliverySettings
     # Non-secret runtime switches published to Parameter Store / the services' environment.
     feature_flags: Mapping[str, bool] = field(default_factory=dict)
 
@@ -863,3 +865,4 @@ class Settings:
             yield "network.aws_nat_gateways", "production needs one NAT gateway per availability zone"
         if self.database.read_replicas < 1:
             yield "database.read_replicas", "production needs at least one read replica"
+        yield from _prefixed("delivery", self.delivery.production_problems())

@@ -247,6 +247,7 @@ GCP_FREE: dict[str, str] = {
     "google_monitoring_uptime_check_config": "two checks a minute stay within 1 million free executions",
     "google_project_iam_audit_config": "priced as log ingestion",
     "google_project_iam_member": "IAM is free",
+    "google_project_iam_custom_role": "IAM is free",
     "google_project_service": "enabling an API is free",
     "google_project_service_identity": "a service agent is an identity, and IAM is free",
     "google_pubsub_topic": "rotation notifications are far below Pub/Sub's free 10 GiB",

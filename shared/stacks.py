@@ -40,6 +40,17 @@ def aws_regions(settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys((settings.aws.region, AWS_EDGE_REGION, *recovery)))
 
 
+# Components deployed to the edge region rather than the settings' region.
+AWS_EDGE_COMPONENTS = ("edge", "edge-observability")
+
+
+def aws_stack_regions(settings: Settings) -> dict[str, str]:
+    """Each AWS stack's name and the region it deploys to."""
+    regions = dict.fromkeys(AWS_EDGE_COMPONENTS, AWS_EDGE_REGION)
+    regions[AWS_RECOVERY_COMPONENT] = settings.aws.recovery_region
+    return {settings.name(part): regions.get(part, settings.aws.region) for part in aws_components(settings)}
+
+
 def aws_stack_names(settings: Settings) -> list[str]:
     return [settings.name(component) for component in aws_components(settings)]
 

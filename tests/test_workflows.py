@@ -122,12 +122,54 @@ def test_top_level_workflows_have_a_concurrency_group(name):
 
 
 def test_jobs_that_touch_an_environment_wait_for_its_reviewers():
-    """Every job with a deploy or release identity runs in the GitHub environment its trust names."""
-    for path in (GITHUB / "workflows" / "deploy-environment.yml", GITHUB / "workflows" / "release.yml"):
-        for name, job in _load(path)["jobs"].items():
-            assert job["environment"] == "${{ inputs.environment }}", f"{path.name}:{name}"
-    pull_request = _load(GITHUB / "workflows" / "pull-request.yml")
-    assert all("environment" not in job for job in pull_request["jobs"].values())
+    """Every job with a deploy or release identity runs in the GitHub environment its trust names: deploys in
+    `<env>` (github.environment), releases in `<env>-release` (delivery.release_environment)."""
+    from shared import load_settings
+
+    for name, job in _load(GITHUB / "workflows" / "deploy-environment.yml")["jobs"].items():
+        assert job["environment"] == "${{ inputs.environment }}", name
+    for name, job in _load(GITHUB / "workflows" / "release.yml")["jobs"].items():
+        assert job["environment"] == "${{ inputs.environment }}-release", name
+    for environment in ("dev", "staging", "production"):
+        settings = load_settings(environment)
+        assert settings.github.environment == environment
+        assert settings.delivery.release_environment == f"{environment}-release"
+    for plan_only in ("pull-request.yml", "plan-environment.yml"):
+        assert all("environment" not in job for job in _load(GITHUB / "workflows" / plan_only)["jobs"].values())
+
+
+def test_pull_requests_plan_only_the_environments_whose_settings_allow_it():
+    """No pull-request token reaches production: its plan identity trusts deploy.yml on main, which plans it."""
+    from shared import ENVIRONMENTS, load_settings
+
+    allowed = [name for name in ENVIRONMENTS if load_settings(name).delivery.pull_request_plans]
+    assert "production" not in allowed
+    plan = _load(GITHUB / "workflows" / "pull-request.yml")["jobs"]["plan"]
+    assert plan["uses"] == "./.github/workflows/plan-environment.yml"
+    assert plan["strategy"]["matrix"]["environment"] == allowed
+    jobs = _load(GITHUB / "workflows" / "deploy.yml")["jobs"]
+    assert jobs["plan-production"]["uses"] == "./.github/workflows/plan-environment.yml"
+    assert jobs["plan-production"]["with"]["environment"] == "production"
+    assert _load(GITHUB / "workflows" / "deploy.yml")["on"]["push"]["branches"] == ["main"]
+
+
+def test_production_waits_for_its_plan_and_the_github_settings_check():
+    jobs = _load(GITHUB / "workflows" / "deploy.yml")["jobs"]
+    assert {"plan-production", "github-settings", "staging"} <= set(jobs["production"]["needs"])
+    runs = [step.get("run", "") for step in jobs["github-settings"]["steps"]]
+    assert any("scripts.github_settings --check" in run for run in runs)
+    assert jobs["github-settings"]["permissions"] == {"contents": "read", "actions": "read"}
+
+
+def test_everything_that_changes_the_compute_stack_shares_one_group_per_environment():
+    """Deploys (per environment, both clouds) and releases queue behind each other instead of overlapping."""
+    jobs = _load(GITHUB / "workflows" / "deploy.yml")["jobs"]
+    for environment in ("dev", "staging", "production"):
+        assert jobs[environment]["concurrency"] == {"group": f"compute-{environment}", "cancel-in-progress": False}
+    (release,) = _load(GITHUB / "workflows" / "release.yml")["jobs"].values()
+    assert release["concurrency"] == {"group": "compute-${{ inputs.environment }}", "cancel-in-progress": False}
+    inner = _load(GITHUB / "workflows" / "deploy-environment.yml")["jobs"].values()
+    assert all("concurrency" not in job for job in inner)  # the caller holds the group for both clouds
 
 
 def test_credentials_come_only_from_oidc():
@@ -142,7 +184,8 @@ def test_credentials_come_only_from_oidc():
 
 def test_production_is_deployed_only_after_staging_and_staging_after_dev():
     jobs = _load(GITHUB / "workflows" / "deploy.yml")["jobs"]
-    assert (jobs["dev"]["needs"], jobs["staging"]["needs"], jobs["production"]["needs"]) == ("test", "dev", "staging")
+    assert (jobs["dev"]["needs"], jobs["staging"]["needs"]) == ("test", "dev")
+    assert "staging" in jobs["production"]["needs"]
     assert [jobs[name]["with"]["environment"] for name in ("dev", "staging", "production")] == [
         "dev",
         "staging",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from aws_stacks.bootstrap import CDK_QUALIFIER
 from aws_stacks.delivery import AWS_AUDIENCE
-from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL
-from shared.release import release_path, tag_parameter_name
-from shared.stacks import aws_regions
+from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, subject
+from shared.release import tag_parameter_name
+from shared.stacks import aws_regions, aws_stack_regions
 from tests.aws.helpers import only, resources
 
 
@@ -50,18 +52,20 @@ def _actions(statement: dict) -> list[str]:
 
 
 def trust_problems(role: dict, expected_subject: str) -> list[str]:
-    """What makes a role's trust wider than one repository's one kind of job."""
+    """What makes a role's trust wider than its one subject: exact, or StringLike only around a PR number."""
     found = []
     for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
         if statement["Action"] != "sts:AssumeRoleWithWebIdentity":
             found.append(f"action {statement['Action']}")
         conditions = statement.get("Condition", {})
-        if set(conditions) != {"StringEquals"}:
+        match = "StringLike" if "*" in expected_subject else "StringEquals"
+        if set(conditions) - {"StringEquals", "StringLike"} or set(conditions.get("StringLike", {})) - {
+            f"{GITHUB_OIDC_HOST}:sub"
+        }:
             found.append(f"condition operators {sorted(conditions)}: only exact matches")
-        exact = conditions.get("StringEquals", {})
-        if exact.get(f"{GITHUB_OIDC_HOST}:sub") != expected_subject:
-            found.append(f"subject {exact.get(f'{GITHUB_OIDC_HOST}:sub')!r}")
-        if exact.get(f"{GITHUB_OIDC_HOST}:aud") != AWS_AUDIENCE:
+        if conditions.get(match, {}).get(f"{GITHUB_OIDC_HOST}:sub") != expected_subject:
+            found.append(f"subject {conditions.get(match, {}).get(f'{GITHUB_OIDC_HOST}:sub')!r}")
+        if conditions.get("StringEquals", {}).get(f"{GITHUB_OIDC_HOST}:aud") != AWS_AUDIENCE:
             found.append("audience not pinned")
     return found
 
@@ -72,17 +76,26 @@ def test_the_provider_is_github_actions_for_sts_only(aws, settings):
     assert provider["ClientIdList"] == [AWS_AUDIENCE]
 
 
-@pytest.mark.parametrize(
-    ("kind", "job"), [("diff", "pull_request"), ("deploy", "environment"), ("release", "environment")]
-)
-def test_each_role_trusts_only_its_repository_and_job(aws, settings, kind, job):
+@pytest.mark.parametrize("kind", ["diff", "deploy", "release"])
+def test_each_role_trusts_only_its_own_subject(aws, settings, kind):
+    assert trust_problems(_role(aws, settings, kind), subject(settings, kind)) == []
+
+
+def test_subjects_pin_repository_id_workflow_and_branch(settings):
     github = settings.github
-    expected = (
-        f"repo:{github.owner}/{github.repository}:environment:{github.environment}"
-        if job == "environment"
-        else f"repo:{github.owner}/{github.repository}:pull_request"
-    )
-    assert trust_problems(_role(aws, settings, kind), expected) == []
+    for kind, workflow in (("deploy", "deploy.yml"), ("release", "release.yml")):
+        sub = subject(settings, kind)
+        assert sub.startswith(f"repository_id:{github.repository_id}:environment:")
+        assert sub.endswith(f":workflow_ref:{github.full_name}/.github/workflows/{workflow}@refs/heads/main")
+    assert subject(settings, "deploy") != subject(settings, "release")
+    plan = subject(settings, "diff")
+    if settings.delivery.pull_request_plans:
+        assert plan.endswith("/pull-request.yml@refs/pull/*/merge") and ":pull_request:" in plan
+    else:
+        assert plan == (
+            f"repository_id:{github.repository_id}:ref:refs/heads/main:workflow_ref:"
+            f"{github.full_name}/.github/workflows/deploy.yml@refs/heads/main"
+        )
 
 
 def test_trust_check_rejects_wildcard_subjects_and_other_repositories():
@@ -94,25 +107,27 @@ def test_trust_check_rejects_wildcard_subjects_and_other_repositories():
                         "Action": "sts:AssumeRoleWithWebIdentity",
                         "Condition": {
                             "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": AWS_AUDIENCE},
-                            "StringLike": {f"{GITHUB_OIDC_HOST}:sub": "repo:bookedbarber/*"},
+                            "StringLike": {f"{GITHUB_OIDC_HOST}:sub": "repository_id:*"},
                         },
                     }
                 ]
             }
         }
     }
-    found = trust_problems(role, "repo:bookedbarber/bookedbarber-infra:pull_request")
-    assert any("only exact matches" in problem for problem in found)
+    found = trust_problems(role, "repository_id:1:environment:production:workflow_ref:o/r/.github/workflows/d.yml@x")
     assert any("subject None" in problem for problem in found)
+    role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["ForAnyValue:StringLike"] = {}
+    assert any("only exact matches" in problem for problem in trust_problems(role, "x"))
 
 
-def test_the_diff_role_may_only_assume_the_read_only_lookup_roles(aws, settings):
+def test_the_diff_role_reads_the_environments_stack_templates_and_nothing_else(aws, settings):
     account = settings.aws.account_id
     (statement,) = _policy_statements(aws, settings, "diff")
-    assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    assert statement["Action"] == ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"]
     assert sorted(_arns(statement["Resource"])) == sorted(
-        f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-lookup-role-{account}-{region}"
-        for region in aws_regions(settings)
+        f"arn:aws:cloudformation:{region}:{account}:stack/{name}/*"
+        for name, region in aws_stack_regions(settings).items()
+        if name != settings.name("delivery")
     )
 
 
@@ -127,35 +142,68 @@ def test_the_deploy_role_may_only_assume_the_cdk_bootstrap_roles(aws, settings):
         assert any(arn.endswith(f"-{settings.aws.recovery_region}") for arn in _arns(statement["Resource"]))
 
 
-def test_the_release_role_pushes_to_this_environments_repositories_and_parameters_only(aws, settings):
+def test_the_release_role_pushes_records_tags_and_updates_compute_through_its_execution_role_only(aws, settings):
     statements = _policy_statements(aws, settings, "release")
     actions = {action for statement in statements for action in _actions(statement)}
     assert not any(action.endswith("*") for action in actions)
-    assert not {"ecr:DeleteRepository", "ssm:DeleteParameter", "iam:CreateRole"} & actions
     by_action = {action: statement for statement in statements for action in _actions(statement)}
-    assert sorted(_arns(by_action["ecr:PutImage"]["Resource"])) == sorted(
-        f"arn:aws:ecr:{settings.aws.region}:{settings.aws.account_id}:repository/{settings.name(image)}"
-        for image in ("api", "web")
-    )
-    assert _arns(by_action["ssm:PutParameter"]["Resource"]) == [
-        f"arn:aws:ssm:{settings.aws.region}:{settings.aws.account_id}:parameter{release_path(settings)}/*"
-    ]
-    # A release redeploys the compute stack through the main region's CDK bootstrap roles; CloudFormation's
-    # execution role rolls the services, so the release role itself touches no ECS service or IAM role.
-    assert not {action for action in actions if action.startswith(("ecs:", "iam:"))}
     account, region = settings.aws.account_id, settings.aws.region
-    assert sorted(_arns(by_action["sts:AssumeRole"]["Resource"])) == sorted(
-        f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-{kind}-role-{account}-{region}"
-        for kind in ("deploy", "file-publishing", "lookup")
+    assert sorted(_arns(by_action["ecr:PutImage"]["Resource"])) == sorted(
+        f"arn:aws:ecr:{region}:{account}:repository/{settings.name(image)}" for image in ("api", "web")
     )
+    assert sorted(_arns(by_action["ssm:PutParameter"]["Resource"])) == sorted(
+        f"arn:aws:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}" for image in ("api", "web")
+    )
+    # No CDK bootstrap role: nothing it does reaches another stack or IAM.
+    assert "sts:AssumeRole" not in actions
+    assert {action for action in actions if action.startswith(("ecs:", "iam:"))} == {"iam:PassRole"}
+    update = by_action["cloudformation:UpdateStack"]
+    assert _arns(update["Resource"]) == [
+        f"arn:aws:cloudformation:{region}:{account}:stack/{settings.name('compute')}/*"
+    ]
+    execution_role = update["Condition"]["StringEquals"]["cloudformation:RoleArn"]
+    assert by_action["iam:PassRole"]["Resource"] == execution_role
+    assert by_action["iam:PassRole"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}
+    }
+
+
+def test_the_release_execution_role_only_rolls_the_compute_services(aws, settings):
+    roles = resources(aws, settings, "delivery", "AWS::IAM::Role")
+    (role,) = [r for r in roles.values() if r["Properties"]["RoleName"] == settings.name("release-execution")]
+    (principal,) = [s["Principal"] for s in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]]
+    assert principal == {"Service": "cloudformation.amazonaws.com"}
+    policies = resources(aws, settings, "delivery", "AWS::IAM::ManagedPolicy")
+    (policy,) = [
+        p for p in policies.values() if p["Properties"]["ManagedPolicyName"] == settings.name("release-execution")
+    ]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    actions = {action for statement in statements for action in _actions(statement)}
+    assert actions == {
+        "ecs:DeregisterTaskDefinition",
+        "ecs:DescribeTaskDefinition",
+        "ecs:RegisterTaskDefinition",
+        "ecs:TagResource",
+        "ecs:DescribeServices",
+        "ecs:UpdateService",
+        "ssm:GetParameters",
+        "iam:PassRole",
+    }
+    (pass_role,) = [s for s in statements if "iam:PassRole" in _actions(s)]
+    assert _arns(pass_role["Resource"]) == [f"arn:aws:iam::{settings.aws.account_id}:role/{settings.name('compute')}-*"]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
 
 
 def test_deploys_may_read_the_released_tags_they_resolve(aws, settings):
-    """CloudFormation resolves the compute stack's SSM-typed parameters with the deploying role's permissions."""
+    """CloudFormation resolves the compute stack's SSM-typed parameters with the deploying role's permissions;
+    the grant lives in the operator's delivery stack, since CI deploys cannot change the bootstrap roles."""
+    assert not [
+        p for p in resources(aws, settings, "data", "AWS::IAM::ManagedPolicy").values() if "Roles" in p["Properties"]
+    ]
     (policy,) = [
         resource["Properties"]
-        for resource in resources(aws, settings, "data", "AWS::IAM::ManagedPolicy").values()
-        if resource["Properties"].get("ManagedPolicyName") == settings.name("released-tags-read")
+        for resource in resources(aws, settings, "delivery", "AWS::IAM::ManagedPolicy").values()
+        if resource["Properties"].get("ManagedPolicyName") == settings.name("cdk-released-tags-read")
     ]
     region, account = settings.aws.region, settings.aws.account_id
     assert policy["Roles"] == [f"cdk-{CDK_QUALIFIER}-deploy-role-{account}-{region}"]
@@ -170,3 +218,11 @@ def test_no_delivery_policy_is_inline(aws, settings):
     assert resources(aws, settings, "delivery", "AWS::IAM::Policy") == {}
     for role in resources(aws, settings, "delivery", "AWS::IAM::Role").values():
         assert "Policies" not in role["Properties"]
+
+
+def test_the_delivery_stack_needs_no_bootstrap(aws, settings):
+    """Deployed with the operator's credentials before `cdk bootstrap` names its policies: no bootstrap version
+    check, no assets, and a template the CLI passes inline (at most 50 KiB)."""
+    template = aws.templates[settings.name("delivery")]
+    assert "BootstrapVersion" not in template.get("Parameters", {})
+    assert len(json.dumps(template)) < 50 * 1024

@@ -13,7 +13,6 @@ from aws_cdk import aws_s3 as s3
 from aws_stacks.guardrails import acknowledge_inline_policies
 from aws_stacks.nag import NIST, PACK, PACKS, PCI, acknowledge, register_checks
 from shared import ENVIRONMENTS, load_settings
-from shared.release import release_path
 from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context
 
 
@@ -159,17 +158,7 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
         }
     uploads = f"arn:<AWS::Partition>:s3:::{settings.name('uploads')}-{settings.aws.account_id}/*"
     expected.add((PACK, f"IAM5[Resource::{uploads}]", "compute/ApiService/TaskDefinition/TaskRole/DefaultPolicy"))
-    release_policy = "delivery/GithubTrust/ReleasePermissions/Policy"
-    account = settings.aws.account_id
-    expected |= {
-        (PACK, "IAM5[Resource::*]", release_policy),
-        (
-            PACK,
-            f"IAM5[Resource::arn:<AWS::Partition>:ssm:{settings.aws.region}:{account}:parameter"
-            f"{release_path(settings)}/*]",
-            release_policy,
-        ),
-    }
+    expected |= _delivery_acknowledgements(settings)
     for number in range(1, settings.database.read_replicas + 1):
         replica = f"data/Database/ReadReplica{number}"
         expected |= {
@@ -179,6 +168,46 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
             (NIST, "RDSInBackupPlan", replica),
         }
     return expected
+
+
+def _delivery_acknowledgements(settings) -> set[tuple[str, str, str]]:
+    """The delivery stack's wildcards: each named in its policy with a reason (aws_stacks/delivery.py)."""
+    from aws_stacks.deploy_policy import IAM_READ_ACTIONS, service_actions
+    from shared.stacks import aws_stack_regions
+
+    account, region, prefix = settings.aws.account_id, settings.aws.region, settings.prefix
+    release, execution = "delivery/GithubTrust/ReleasePermissions/Policy", "delivery/DeployGuardrails/ExecutionPolicy"
+    release_execution = "delivery/GithubTrust/ReleasePermissions/ExecutionRole/Policy"
+    boundary = "delivery/DeployGuardrails/Boundary"
+
+    def stack(name: str, where: str) -> str:
+        return f"IAM5[Resource::arn:<AWS::Partition>:cloudformation:{where}:{account}:stack/{name}/*]"
+
+    diff_stacks = {name: where for name, where in aws_stack_regions(settings).items() if not name.endswith("-delivery")}
+    return {
+        *((PACK, stack(name, where), "delivery/GithubTrust/DiffPolicy") for name, where in diff_stacks.items()),
+        (PACK, "IAM5[Resource::*]", release),
+        (PACK, stack(settings.name("compute"), region), release),
+        (PACK, "IAM5[Resource::*]", release_execution),
+        (
+            PACK,
+            f"IAM5[Resource::arn:<AWS::Partition>:ecs:{region}:{account}:service/{prefix}-cluster/*]",
+            release_execution,
+        ),
+        (PACK, f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{prefix}-compute-*]", release_execution),
+        *((PACK, f"IAM5[Action::{action}]", execution) for action in (*service_actions(), *IAM_READ_ACTIONS)),
+        (PACK, "IAM5[Resource::*]", execution),
+        (PACK, f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{prefix}-*]", execution),
+        (PACK, f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/aws-service-role/*]", execution),
+        *((pack, "IAMPolicyNoStatementsWithFullAccess", execution) for pack in _BOTH),
+        (PACK, "IAM5[Action::*]", boundary),
+        (PACK, "IAM5[Resource::*]", boundary),
+        *(
+            (pack, rule, boundary)
+            for pack in _BOTH
+            for rule in ("IAMPolicyNoStatementsWithAdminAccess", "IAMPolicyNoStatementsWithFullAccess")
+        ),
+    }
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

@@ -83,17 +83,18 @@ def test_literal_image_tag_check_catches_a_hard_coded_tag():
     assert literal_image_tags(template) != []
 
 
-def test_release_script_writes_the_parameters_the_stacks_use_then_redeploys_compute(aws, settings, capsys):
+def test_release_script_writes_the_parameters_the_stacks_use_then_updates_compute(aws, settings, capsys):
     assert release.main(["--cloud", "aws", "--env", settings.environment, "--tag", "v1.4.2", "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
     compute = aws.templates[settings.name("compute")]
     for name in _released_tag_parameters(compute).values():
         put = f"+ aws ssm put-parameter --region {settings.aws.region} --name {name} --type String --value v1.4.2"
         assert f"{put} --overwrite" in lines
-    assert lines[-1].startswith(
-        f"+ npx --no-install cdk deploy {settings.name('compute')} -c env={settings.environment}"
-    )
-    assert "--force" in lines[-1]
+    update = next(line for line in lines if "update-stack" in line)
+    # The deployed template (no infrastructure change rides along), through the release execution role only.
+    assert f"--stack-name {settings.name('compute')} --use-previous-template" in update
+    assert f"--role-arn arn:aws:iam::{settings.aws.account_id}:role/{settings.name('release-execution')}" in update
+    assert not any(" cdk " in line for line in lines)  # no CDK bootstrap role
     # The tag must exist before anything is written.
     assert all("describe-images" in line for line in lines[: len(IMAGES)])
 
@@ -121,19 +122,32 @@ class FakeShell:
 
     def __call__(self, command: list[str], capture: bool = False) -> str:
         self.commands.append(command)
-        if command[:3] == ["npx", "--no-install", "cdk"] and self.deploy_fails:
+        if "update-stack" in command and self.deploy_fails:
             raise subprocess.CalledProcessError(1, command)
+        if "describe-stacks" in command:
+            return "BootstrapVersion\tApiImageTag\n"
         return "v1.4.1\n" if "get-parameter" in command else ""
 
     def written_tags(self) -> list[str]:
         return [command[command.index("--value") + 1] for command in self.commands if "put-parameter" in command]
 
 
-def test_a_successful_release_writes_the_new_tags_then_deploys():
+def test_a_successful_release_writes_the_new_tags_then_updates_the_stack_with_every_parameter_kept():
     shell = FakeShell(deploy_fails=False)
     assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 0
     assert shell.written_tags() == ["v1.4.2", "v1.4.2"]
-    assert shell.commands[-1][3] == "deploy"
+    (update,) = [command for command in shell.commands if "update-stack" in command]
+    assert update[-2:] == [
+        "ParameterKey=BootstrapVersion,UsePreviousValue=true",
+        "ParameterKey=ApiImageTag,UsePreviousValue=true",
+    ]
+    assert shell.commands[-1][2:4] == ["wait", "stack-update-complete"]
+
+
+def test_releasing_the_released_tag_again_changes_nothing():
+    shell = FakeShell(deploy_fails=False)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.1"], run=shell) == 0
+    assert shell.written_tags() == []
 
 
 def test_a_failed_deploy_writes_the_previous_tags_back(capsys):
@@ -141,4 +155,7 @@ def test_a_failed_deploy_writes_the_previous_tags_back(capsys):
     shell = FakeShell(deploy_fails=True)
     assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 1
     assert shell.written_tags() == ["v1.4.2", "v1.4.2", "v1.4.1", "v1.4.1"]
-    assert "failed at: npx --no-install cdk deploy bookedbarber-staging-compute" in capsys.readouterr().err
+    assert (
+        "failed at: aws cloudformation update-stack --region us-east-1 --stack-name bookedbarber-staging-compute"
+        in (capsys.readouterr().err)
+    )

@@ -86,7 +86,9 @@ def test_the_job_reaches_postgresql_and_nothing_else_private(gcp_stacks, environ
     (interface,) = _job(gcp_stacks, environment)["template"]["template"]["vpc_access"]["network_interfaces"]
     assert interface["tags"] == [settings.name("database-bootstrap-client")]
     rules = by_name(stack(gcp_stacks, environment, "network"), "google_compute_firewall")
-    tagged = [rule for rule in rules.values() if settings.name("database-bootstrap-client") in rule.get("target_tags", [])]
+    tagged = [
+        rule for rule in rules.values() if settings.name("database-bootstrap-client") in rule.get("target_tags", [])
+    ]
     assert [(rule["direction"], rule["destination_ranges"], rule["allow"]) for rule in tagged] == [
         ("EGRESS", [settings.network.gcp_private_services_cidr], [{"protocol": "tcp", "ports": ["5432"]}])
     ]

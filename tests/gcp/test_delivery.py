@@ -20,24 +20,21 @@ def _delivery(gcp_stacks, environment):
 def test_the_provider_trusts_only_the_repositorys_numeric_id(gcp_stacks, environment):
     settings = load_settings(environment)
     (provider,) = resources(_delivery(gcp_stacks, environment), "google_iam_workload_identity_pool_provider")
-    assert provider["attribute_condition"] == f"assertion.repository_id == '{settings.github.repository_id}'"
+    assert provider["attribute_condition"].startswith(
+        f"assertion.repository_id == '{settings.github.repository_id}' && ("
+    )
     assert provider["oidc"]["issuer_uri"] == GITHUB_OIDC_URL
-    assert provider["attribute_mapping"]["google.subject"] == "assertion.sub"
+    # The subjects are longer than google.subject's 127 bytes: it names the run; attribute.delivery the identity.
+    assert "assertion.sub" not in provider["attribute_mapping"]["google.subject"]
     (pool,) = resources(_delivery(gcp_stacks, environment), "google_iam_workload_identity_pool")
     assert pool["workload_identity_pool_id"] == settings.name("github")
 
 
 @pytest.mark.parametrize("environment", ALL)
-def test_each_service_account_is_impersonable_by_exactly_one_subject(gcp_stacks, environment):
+def test_each_service_account_is_impersonable_by_exactly_one_identity(gcp_stacks, environment):
     settings = load_settings(environment)
     terraform = _delivery(gcp_stacks, environment)
-    github = settings.github
-    environment_subject = f"repo:{github.owner}/{github.repository}:environment:{github.environment}"
-    expected = {
-        settings.name("deploy"): environment_subject,
-        settings.name("plan"): f"repo:{github.owner}/{github.repository}:pull_request",
-        settings.name("ship"): environment_subject,
-    }
+    expected = {settings.name("deploy"): "deploy", settings.name("plan"): "plan", settings.name("ship"): "release"}
     pool = reference(terraform, "google_iam_workload_identity_pool", "name")
     users = [
         grant
@@ -45,10 +42,10 @@ def test_each_service_account_is_impersonable_by_exactly_one_subject(gcp_stacks,
         if grant["role"] == "roles/iam.workloadIdentityUser"
     ]
     assert len(users) == len(expected)
-    for account_id, subject in expected.items():
+    for account_id, kind in expected.items():
         account = reference(terraform, "google_service_account", "name", account_id=account_id)
         (grant,) = [user for user in users if user["service_account_id"] == account]
-        assert grant["member"] == f"principal://iam.googleapis.com/{pool}/subject/{subject}"
+        assert grant["member"] == f"principalSet://iam.googleapis.com/{pool}/attribute.delivery/{kind}"
 
 
 @pytest.mark.parametrize("environment", ALL)
@@ -72,14 +69,22 @@ def test_project_roles_per_job(gcp_stacks, environment):
         for logical, body in terraform["resource"]["google_service_account"].items()
         if body["account_id"] == settings.name(suffix)
     }
+    predefined = {member: {role for role in roles if role.startswith("roles/")} for member, roles in granted.items()}
     # Plus Secret Manager access conditioned on the two alert tokens (test_plans_read_only_the_alert_tokens...).
-    assert granted[members["plan"]] == {*PLAN_ROLES, "roles/secretmanager.secretAccessor"}
-    assert granted[members["ship"]] == set(RELEASE_ROLES)
-    assert granted[members["deploy"]] == {*DEPLOY_ROLES, "roles/resourcemanager.projectIamAdmin"}
+    assert predefined[members["plan"]] == {*PLAN_ROLES, "roles/secretmanager.secretAccessor"}
+    assert predefined[members["ship"]] == set(RELEASE_ROLES)
+    assert predefined[members["deploy"]] == {
+        *DEPLOY_ROLES,
+        "roles/resourcemanager.projectIamAdmin",
+        "roles/secretmanager.secretAccessor",
+    }
+    for member in members.values():
+        assert len(granted[member] - predefined[member]) == 1  # and one custom role each (delivery.CUSTOM_ROLES)
     # The app stack writes the app domain's records into the zone, in this project unless settings name another.
     if resources(stack(gcp_stacks, environment, "app"), "google_dns_record_set") and not settings.gcp.dns_project_id:
         assert "roles/dns.admin" in granted[members["deploy"]]
-    assert not {"roles/owner", "roles/editor"} & {role for roles in granted.values() for role in roles}
+    basic = {"roles/owner", "roles/editor", "roles/viewer"}
+    assert not basic & {role for roles in granted.values() for role in roles}
 
 
 @pytest.mark.parametrize("environment", ALL)
@@ -109,13 +114,16 @@ def test_releases_write_to_the_registry_and_act_as_the_runtime_identities_only(g
     terraform = _delivery(gcp_stacks, environment)
     (writer,) = resources(terraform, "google_artifact_registry_repository_iam_member")
     assert (writer["repository"], writer["role"]) == (settings.name("containers"), "roles/artifactregistry.writer")
-    acts_as = sorted(
-        grant["service_account_id"].rpartition("/")[2]
-        for grant in resources(terraform, "google_service_account_iam_member")
-        if grant["role"] == "roles/iam.serviceAccountUser"
-    )
     project = settings.gcp.project_id
-    assert acts_as == [f"{settings.name(name)}@{project}.iam.gserviceaccount.com" for name in ("api", "web")]
+    runtime = [f"{settings.name(name)}@{project}.iam.gserviceaccount.com" for name in ("api", "web")]
+    for kind in ("deploy", "ship"):
+        member = reference(terraform, "google_service_account", "member", account_id=settings.name(kind))
+        acts_as = sorted(
+            grant["service_account_id"].rpartition("/")[2]
+            for grant in resources(terraform, "google_service_account_iam_member")
+            if grant["role"] == "roles/iam.serviceAccountUser" and grant["member"] == member
+        )
+        assert acts_as == runtime, kind
 
 
 def test_plans_may_read_the_state_bucket_only_when_there_is_one(gcp_stacks):
@@ -156,18 +164,20 @@ def test_plans_may_bill_the_budgets_calls_to_the_project(gcp_stacks, environment
 
 
 @pytest.mark.parametrize("environment", ALL)
-def test_plans_read_only_the_alert_tokens_among_secrets(gcp_stacks, environment):
+@pytest.mark.parametrize("kind", ["plan", "deploy"])
+def test_plans_read_only_the_alert_tokens_among_secrets(gcp_stacks, environment, kind):
+    """Terraform sends the two channel tokens to Cloud Monitoring (write-only arguments from ephemeral reads): the
+    identities that plan and apply the observability stack may read those two values and no other."""
     from shared.contract import secret_manager_id
 
     settings = load_settings(environment)
     terraform = _delivery(gcp_stacks, environment)
-    plan = reference(terraform, "google_service_account", "member", account_id=settings.name("plan"))
+    member = reference(terraform, "google_service_account", "member", account_id=settings.name(kind))
     (grant,) = [
         g
         for g in resources(terraform, "google_project_iam_member")
-        if g["member"] == plan and g["role"].startswith("roles/secretmanager.")
+        if g["member"] == member and g["role"] == "roles/secretmanager.secretAccessor"
     ]
-    assert grant["role"] == "roles/secretmanager.secretAccessor"
     expression = grant["condition"]["expression"]
     clauses = expression.split(" || ")
     secrets = [

@@ -1,0 +1,159 @@
+"""The AWS trust matrix, read as an attacker would: who can become each CI identity, and what it can reach."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from aws_stacks.deploy_policy import IAM_READ_ACTIONS, PLATFORM_SERVICES, service_actions
+from scripts.trust_matrix import aws_table
+from shared import ENVIRONMENTS, load_settings
+from shared.delivery import GITHUB_OIDC_HOST, subject
+from tests.aws.helpers import resources
+from tests.synth import ROOT
+
+GITHUB_KINDS = ("diff", "deploy", "release")
+
+
+def _statements(document: dict) -> list[dict]:
+    return document["Statement"]
+
+
+def _actions(statement: dict) -> list[str]:
+    action = statement.get("Action", [])
+    return action if isinstance(action, list) else [action]
+
+
+def _flat(resource) -> list[str]:
+    items = resource if isinstance(resource, list) else [resource]
+    return [
+        "".join("aws" if isinstance(p, dict) else p for p in item["Fn::Join"][1]) if isinstance(item, dict) else item
+        for item in items
+    ]
+
+
+def _roles(aws, settings) -> dict[str, dict]:
+    return {r["Properties"]["RoleName"]: r for r in resources(aws, settings, "delivery", "AWS::IAM::Role").values()}
+
+
+def _policies(aws, settings) -> dict[str, dict]:
+    found = resources(aws, settings, "delivery", "AWS::IAM::ManagedPolicy").values()
+    return {p["Properties"]["ManagedPolicyName"]: p["Properties"] for p in found}
+
+
+def _role_statements(aws, settings, role_name: str) -> list[dict]:
+    roles = resources(aws, settings, "delivery", "AWS::IAM::Role")
+    (logical,) = [key for key, role in roles.items() if role["Properties"]["RoleName"] == role_name]
+    return [
+        statement
+        for policy in _policies(aws, settings).values()
+        if {"Ref": logical} in policy.get("Roles", [])
+        for statement in _statements(policy["PolicyDocument"])
+    ]
+
+
+def _subjects(role: dict) -> list[str]:
+    return [
+        value
+        for statement in _statements(role["Properties"]["AssumeRolePolicyDocument"])
+        for conditions in statement.get("Condition", {}).values()
+        for key, value in conditions.items()
+        if key == f"{GITHUB_OIDC_HOST}:sub"
+    ]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_no_pull_request_subject_reaches_production(aws, environment):
+    settings = load_settings(environment)
+    for kind in GITHUB_KINDS:
+        for sub in _subjects(_roles(aws, settings)[settings.name(f"github-{kind}")]):
+            from_pull_requests = ":pull_request:" in sub
+            assert not (from_pull_requests and (kind != "diff" or not settings.delivery.pull_request_plans)), sub
+    if environment == "production":
+        assert not settings.delivery.pull_request_plans
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_no_identity_can_become_another(aws, environment):
+    """Each role trusts only GitHub's OIDC provider with its own subject; no CI role may assume another CI role."""
+    settings = load_settings(environment)
+    roles = _roles(aws, settings)
+    subjects = [subject(settings, kind) for kind in GITHUB_KINDS]
+    assert len(set(subjects)) == len(subjects)
+    for kind in GITHUB_KINDS:
+        role = roles[settings.name(f"github-{kind}")]
+        for statement in _statements(role["Properties"]["AssumeRolePolicyDocument"]):
+            assert set(statement["Principal"]) == {"Federated"}
+        assert _subjects(role) == [subject(settings, kind)]
+        for statement in _role_statements(aws, settings, settings.name(f"github-{kind}")):
+            if "sts:AssumeRole" in _actions(statement):
+                assert all(":role/cdk-" in arn for arn in _flat(statement["Resource"])), kind
+            # A wildcard in another role's subject would be the way in: there is none outside a PR number.
+    for sub in subjects:
+        assert sub.count("*") <= 1 and ("*" not in sub or sub.endswith("@refs/pull/*/merge"))
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_no_ci_identity_can_change_iam_on_the_trust_or_the_bootstrap(aws, environment):
+    settings = load_settings(environment)
+    account, prefix = settings.aws.account_id, settings.prefix
+    for kind in GITHUB_KINDS:
+        for statement in _role_statements(aws, settings, settings.name(f"github-{kind}")):
+            iam = [action for action in _actions(statement) if action.startswith("iam:")]
+            assert iam in ([], ["iam:PassRole"]), kind
+            if iam:
+                assert statement["Resource"] == {"Fn::GetAtt": [statement["Resource"]["Fn::GetAtt"][0], "Arn"]}
+    # Deploys act through CloudFormation's execution role: its policy and boundary deny every non-read action
+    # on the trust and the bootstrap roles, and refuse roles without the boundary.
+    protected = {
+        f"arn:aws:iam::{account}:role/{prefix}-github-*",
+        f"arn:aws:iam::{account}:role/{prefix}-release-execution",
+        f"arn:aws:iam::{account}:policy/{prefix}-cdk-*",
+        f"arn:aws:iam::{account}:role/cdk-*",
+    }
+    policies = _policies(aws, settings)
+    for name in (settings.name("cdk-execution"), settings.name("cdk-boundary")):
+        statements = _statements(policies[name]["PolicyDocument"])
+        (deny,) = [s for s in statements if s.get("Sid") == "DeliveryTrustIsReadOnly"]
+        assert deny["Effect"] == "Deny" and deny["NotAction"] == list(IAM_READ_ACTIONS)
+        assert protected <= set(_flat(deny["Resource"])), name
+        (bounded,) = [s for s in statements if s.get("Sid") == "NewRolesCarryTheBoundary"]
+        assert _flat(bounded["Condition"]["StringNotEquals"]["iam:PermissionsBoundary"]) == [
+            f"arn:aws:iam::{account}:policy/{settings.name('cdk-boundary')}"
+        ]
+    # Every role the platform's stacks create carries the boundary.
+    for component in ("network", "data", "compute", "edge", "compliance", "observability", "edge-observability"):
+        for logical, role in resources(aws, settings, component, "AWS::IAM::Role").items():
+            assert "PermissionsBoundary" in role["Properties"], f"{component}/{logical}"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_actions_are_listed_without_unjustified_wildcards(aws, environment):
+    """CI roles list every action. The execution policy's wildcards are one per service the platform's stacks
+    create resources in (and IAM reads); a stack using a new service fails here until PLATFORM_SERVICES has it."""
+    settings = load_settings(environment)
+    for kind in GITHUB_KINDS:
+        for statement in _role_statements(aws, settings, settings.name(f"github-{kind}")):
+            assert not [a for a in _actions(statement) if "*" in a], kind
+    execution = _statements(_policies(aws, settings)[settings.name("cdk-execution")]["PolicyDocument"])
+    allowed = {a for s in execution if s["Effect"] == "Allow" for a in _actions(s) if "*" in a}
+    assert allowed == {*service_actions(), *IAM_READ_ACTIONS}
+    assert not {"*", "iam:*", "sts:*", "organizations:*"} & allowed
+    namespaces = {
+        resource["Type"].split("::")[1]
+        for name, template in aws.templates.items()
+        if name.startswith(settings.prefix + "-") and not name.endswith("-delivery")
+        for resource in template["Resources"].values()
+        if resource["Type"].startswith("AWS::")
+    }
+    assert namespaces - {"IAM"} <= set(PLATFORM_SERVICES), namespaces - set(PLATFORM_SERVICES)
+
+
+def test_the_readme_trust_matrix_matches_the_templates(aws):
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"<!-- trust-matrix:aws -->\n(.*?)\n<!-- /trust-matrix:aws -->", readme, re.S)
+    assert found, "README.md lacks the trust-matrix:aws markers"
+    assert found.group(1) == aws_table(aws.templates), (
+        "README's AWS trust matrix drifted: run `make synth && .venv/bin/python -m scripts.trust_matrix`"
+    )

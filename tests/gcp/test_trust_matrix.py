@@ -1,0 +1,115 @@
+"""The GCP trust matrix, read as an attacker would: who can impersonate each CI identity, and what it can reach."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gcp_stacks.delivery import CUSTOM_ROLES, GRANTABLE_ROLES, PLAN_ROLES
+from scripts.trust_matrix import gcp_table
+from shared import load_settings
+from shared.delivery import KINDS, gcp_account_id, subject
+from tests.gcp.tf import ALL, resources, stack
+from tests.synth import ROOT
+
+BASIC_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
+# Predefined roles that could change the trust: service account IAM, pools and providers, custom roles, any IAM.
+TRUST_CHANGING_ROLES = {
+    "roles/iam.serviceAccountAdmin",
+    "roles/iam.serviceAccountTokenCreator",
+    "roles/iam.workloadIdentityPoolAdmin",
+    "roles/iam.roleAdmin",
+    "roles/iam.securityAdmin",
+    "roles/secretmanager.admin",
+}
+# Secret values: only the alert channel tokens, under a condition naming them (tests/gcp/test_delivery.py).
+VALUE_READING_ROLES = {"roles/secretmanager.secretAccessor"}
+
+
+def _delivery(gcp_stacks, environment):
+    return stack(gcp_stacks, environment, "delivery")
+
+
+def _members(terraform, settings) -> dict[str, str]:
+    return {
+        kind: "${google_service_account." + logical + ".member}"
+        for kind in KINDS
+        for logical, body in terraform["resource"]["google_service_account"].items()
+        if body["account_id"] == gcp_account_id(settings, kind)
+    }
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_no_pull_request_subject_reaches_production(gcp_stacks, environment):
+    settings = load_settings(environment)
+    (provider,) = resources(_delivery(gcp_stacks, environment), "google_iam_workload_identity_pool_provider")
+    accepts_pull_requests = ":pull_request:" in provider["attribute_condition"]
+    assert accepts_pull_requests == settings.delivery.pull_request_plans
+    if accepts_pull_requests:  # and then only as the plan identity
+        mapping = provider["attribute_mapping"]["attribute.delivery"]
+        assert mapping.index(":pull_request:") < mapping.index("? 'plan'") < mapping.index("? 'deploy'")
+    assert environment != "production" or not accepts_pull_requests
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_no_identity_can_become_another(gcp_stacks, environment):
+    settings = load_settings(environment)
+    terraform = _delivery(gcp_stacks, environment)
+    (provider,) = resources(terraform, "google_iam_workload_identity_pool_provider")
+    assert len({subject(settings, kind) for kind in KINDS}) == len(KINDS)
+    for kind in KINDS:
+        assert f"? '{kind}'" in provider["attribute_mapping"]["attribute.delivery"]
+    members = set(_members(terraform, settings).values())
+    accounts = {
+        "${google_service_account." + logical + ".name}"
+        for logical, body in terraform["resource"]["google_service_account"].items()
+    }
+    for grant in resources(terraform, "google_service_account_iam_member"):
+        if grant["service_account_id"] in accounts:  # a CI account: only its one identity, never another account
+            assert grant["role"] == "roles/iam.workloadIdentityUser"
+            assert grant["member"].startswith("principalSet://iam.googleapis.com/") and grant["member"] not in members
+        else:  # the runtime accounts: deploys and releases act as them
+            assert grant["role"] == "roles/iam.serviceAccountUser"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_no_ci_identity_can_change_iam_on_the_trust_or_its_bindings(gcp_stacks, environment):
+    settings = load_settings(environment)
+    terraform = _delivery(gcp_stacks, environment)
+    members = set(_members(terraform, settings).values())
+    for grant in resources(terraform, "google_project_iam_member"):
+        assert grant["member"] in members
+        assert grant["role"] not in BASIC_ROLES | TRUST_CHANGING_ROLES, grant["role"]
+        if grant["role"] in VALUE_READING_ROLES:
+            assert grant["condition"]["title"] == "alert-channel-tokens-only"
+        if grant["role"] == "roles/resourcemanager.projectIamAdmin":
+            # Only the runtime roles; none of them administers IAM, service accounts or the pool.
+            assert "hasOnly" in grant["condition"]["expression"]
+            assert not {role for role in GRANTABLE_ROLES if "iam." in role or "admin" in role.lower()}
+    for kind, permissions in CUSTOM_ROLES.items():
+        assert not [
+            p
+            for p in permissions
+            if p.startswith("iam.serviceAccounts.") and p.endswith(("IamPolicy", "actAs", "getAccessToken", "signJwt"))
+        ], kind
+        assert not [p for p in permissions if p.startswith("iam.workloadIdentityPool") and not p.endswith(".get")], kind
+        assert "secretmanager.versions.access" not in permissions and not any(
+            p.startswith("iam.roles.") and p != "iam.roles.get" for p in permissions
+        )
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_actions_are_listed_without_wildcards(gcp_stacks, environment):
+    for custom in resources(_delivery(gcp_stacks, environment), "google_project_iam_custom_role"):
+        assert not [p for p in custom["permissions"] if "*" in p]
+    assert not BASIC_ROLES & set(PLAN_ROLES)
+
+
+def test_the_readme_trust_matrix_matches_the_terraform(gcp_stacks):
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"<!-- trust-matrix:gcp -->\n(.*?)\n<!-- /trust-matrix:gcp -->", readme, re.S)
+    assert found, "README.md lacks the trust-matrix:gcp markers"
+    assert found.group(1) == gcp_table(gcp_stacks), (
+        "README's GCP trust matrix drifted: run `make synth && .venv/bin/python -m scripts.trust_matrix`"
+    )
