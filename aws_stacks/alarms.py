@@ -113,6 +113,7 @@ class CatalogAlarms(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
+        self.paged: list[cloudwatch.Alarm] = []  # the critical ones: aws_stacks/paging.py pages them
         catalog = {alert.key: alert for alert in alerts(settings)}
         unknown = set(watches) - set(catalog)
         if unknown:
@@ -149,6 +150,8 @@ class CatalogAlarms(Construct):
                 if settings.routes.notify_on_recovery:
                     alarm.add_ok_action(action)
                 self.alarms[name] = alarm
+                if alert.severity is Severity.CRITICAL:
+                    self.paged.append(alarm)
 
 
 def _construct_id(target: str, key: str) -> str:

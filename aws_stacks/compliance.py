@@ -1,7 +1,8 @@
-"""Account baseline of one environment: threat detection, audit trail, configuration history, spend budget.
+"""Account baseline: threat detection, audit trail, configuration history, and the environment's spend budget.
 
-Each environment has its own account, so this stack is that account's baseline, in the primary region
-(the trail is multi-region; GuardDuty, Security Hub and Config are regional services).
+GuardDuty, Security Hub and Config exist once per account and region, the trail once per account: this stack
+creates each only where `settings.account_services` says the environment owns it and no AWS Organization runs it
+(shared/accounts.py), so environments sharing an account, or an organization-wide baseline, never collide.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aws_stacks.security import (
     stateful_removal_policy,
 )
 from shared import Settings
+from shared.accounts import CONFIG, GUARDDUTY, SECURITY_HUB, TRAIL
 
 # Security Hub standards: AWS Foundational Security Best Practices, CIS AWS Foundations 3.0, and PCI DSS
 # 4.0.1 (v3.2.1 was retired by the PCI council in 2024; cdk-nag's PCI pack still checks 3.2.1 at synth).
@@ -60,10 +62,19 @@ BUDGET_SPEND_TYPES = ("ACTUAL", "FORECASTED")
 
 
 class ThreatDetection(Construct):
-    """GuardDuty and Security Hub with the standards above."""
+    """GuardDuty and Security Hub with the standards above, each where this environment creates it."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
+        self.detector = None
+        self.hub = None
+        self.standards = []
+        if settings.account_services.creates(GUARDDUTY):
+            self._detector()
+        if settings.account_services.creates(SECURITY_HUB):
+            self._hub()
+
+    def _detector(self) -> None:
         self.detector = guardduty.CfnDetector(
             self,
             "Detector",
@@ -85,6 +96,8 @@ class ThreatDetection(Construct):
                 for name in GUARDDUTY_FEATURES
             ],
         )
+
+    def _hub(self) -> None:
         self.hub = securityhub.CfnHub(
             self,
             "Hub",
@@ -93,7 +106,6 @@ class ThreatDetection(Construct):
             auto_enable_controls=True,
         )
         stack = Stack.of(self)
-        self.standards = []
         for construct_id_, standard in SECURITY_HUB_STANDARDS.items():
             subscription = securityhub.CfnStandard(
                 self,
@@ -107,10 +119,11 @@ class ThreatDetection(Construct):
 class AuditTrail(Construct):
     """CloudTrail for every region: log file validation, KMS, a versioned and access-logged bucket, CloudWatch Logs.
 
-    The same bucket and key receive AWS Config's snapshots and history, under `AWSLogs/<account>/Config/`.
+    The same bucket and key receive AWS Config's snapshots and history, under `AWSLogs/<account>/Config/`; without
+    `with_trail` only the bucket and key exist, for Config.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, with_trail: bool = True) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.key = customer_managed_key(self, "Key", settings=settings, purpose="audit")
@@ -145,6 +158,11 @@ class AuditTrail(Construct):
             "trail's log group), which is the second, independent copy; the trail itself covers every region.",
             packs=(NIST, PCI),
         )
+        self.trail = None
+        if with_trail:
+            self._trail(settings)
+
+    def _trail(self, settings: Settings) -> None:
         trail_logs_key = logs_key(self, "LogsKey", settings=settings, purpose="audit-logs")
         log_group = encrypted_log_group(
             self, "LogGroup", settings=settings, key=trail_logs_key, log_group_name=f"/{settings.prefix}/cloudtrail"
@@ -180,10 +198,26 @@ class AuditTrail(Construct):
 
 
 class ConfigurationHistory(Construct):
-    """AWS Config: records every supported resource (global ones too) and evaluates `CONFIG_RULES`."""
+    """AWS Config: records every supported resource (global ones too) and evaluates `CONFIG_RULES`.
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, trail: AuditTrail) -> None:
+    Without `trail` (the Organization runs the recorder) only the rules are created, against its recorder.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, trail: AuditTrail | None) -> None:
         super().__init__(scope, construct_id)
+        self.recorder = self._recorder(settings, trail) if trail is not None else None
+        for identifier in CONFIG_RULES:
+            name = identifier.lower().replace("_", "-")
+            rule = config.ManagedRule(
+                self,
+                "".join(part.title() for part in name.split("-")),
+                identifier=identifier,
+                config_rule_name=settings.name(name),
+            )
+            if self.recorder is not None:
+                rule.node.add_dependency(self.recorder)
+
+    def _recorder(self, settings: Settings, trail: AuditTrail) -> config.CfnConfigurationRecorder:
         stack = Stack.of(self)
         role = iam.Role(
             self,
@@ -198,6 +232,8 @@ class ConfigurationHistory(Construct):
             "AWS's own read-only policy for the Config recorder, assumable only by config.amazonaws.com; AWS "
             "extends it as Config learns to record new resource types.",
         )
+        self._let_role_deliver(role, trail)
+        # Config retries a failed delivery as its service principal: these admit that path for this account only.
         trail.bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="ConfigReadsAcl",
@@ -237,15 +273,39 @@ class ConfigurationHistory(Construct):
         )
         # Config refuses a delivery channel before a recorder exists, and delivers only once the bucket admits it.
         channel.node.add_dependency(recorder, trail.bucket)
-        for identifier in CONFIG_RULES:
-            name = identifier.lower().replace("_", "-")
-            rule = config.ManagedRule(
-                self,
-                "".join(part.title() for part in name.split("-")),
-                identifier=identifier,
-                config_rule_name=settings.name(name),
+        return recorder
+
+    @staticmethod
+    def _let_role_deliver(role: iam.Role, trail: AuditTrail) -> None:
+        """The recorder's own role delivers (AWS_ConfigRole only reads): the permissions AWS Config's guide
+        lists for an IAM role delivering to an SSE-KMS bucket, narrowed to this bucket, prefix and key."""
+        stack = Stack.of(role)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DeliverConfigurationItems",
+                actions=["s3:PutObject"],
+                resources=[trail.bucket.arn_for_objects(f"AWSLogs/{stack.account}/Config/*")],
+                conditions={"StringLike": {"s3:x-amz-acl": "bucket-owner-full-control"}},
             )
-            rule.node.add_dependency(recorder)
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(sid="CheckBucketAcl", actions=["s3:GetBucketAcl"], resources=[trail.bucket.bucket_arn])
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="EncryptThroughS3",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[trail.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}},
+            )
+        )
+        bucket_id = stack.get_logical_id(trail.bucket.node.default_child)
+        acknowledge(
+            role,
+            f"IAM5[Resource::<{bucket_id}.Arn>/AWSLogs/{stack.account}/Config/*]",
+            "Config writes one object per snapshot and history file under its own prefix of this account in the "
+            "audit bucket; the wildcard covers those object keys only, with the bucket-owner-full-control ACL.",
+        )
 
 
 class SpendBudget(Construct):
@@ -285,7 +345,15 @@ class SpendBudget(Construct):
 class ComplianceStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        services = settings.account_services
         self.detection = ThreatDetection(self, "ThreatDetection", settings=settings)
-        self.trail = AuditTrail(self, "AuditTrail", settings=settings)
-        self.configuration = ConfigurationHistory(self, "ConfigurationHistory", settings=settings, trail=self.trail)
+        self.trail = None
+        if services.creates(TRAIL) or services.creates(CONFIG):
+            self.trail = AuditTrail(self, "AuditTrail", settings=settings, with_trail=services.creates(TRAIL))
+        self.configuration = None
+        if services.owns(CONFIG):
+            recorded_here = self.trail if services.creates(CONFIG) else None
+            self.configuration = ConfigurationHistory(
+                self, "ConfigurationHistory", settings=settings, trail=recorded_here
+            )
         self.budget = SpendBudget(self, "SpendBudget", settings=settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
@@ -15,6 +15,7 @@ from aws_stacks.backup import DataBackup
 from aws_stacks.database_bootstrap import DatabaseBootstrap
 from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
 from aws_stacks.network import APP, DATABASE
+from aws_stacks.os_metrics import EnhancedMonitoringRetention
 from aws_stacks.outputs import data_outputs
 from aws_stacks.registry import ImageRepositories
 from aws_stacks.secrets import CACHE_AUTH_FIELD, ApplicationSecrets
@@ -27,6 +28,7 @@ from aws_stacks.security import (
 )
 from aws_stacks.storage import Uploads
 from shared import Settings
+from shared.accounts import RDS_OS_METRICS
 from shared.contract import DATABASE_NAME, DATABASE_PORT, ELASTICACHE_PORT, SERVICES, Service, aws_database_login
 
 MASTER_USERNAME = "bookedbarber_admin"
@@ -36,7 +38,6 @@ ENHANCED_MONITORING_INTERVAL = Duration.seconds(60)
 # ElastiCache's newest Redis OSS minor and parameter family per `cache.redis_major_version` (Memorystore runs
 # its own newest minor, 7.2: see gcp_stacks/data.py).
 REDIS_ENGINES = {6: ("6.2", "redis6.x"), 7: ("7.1", "redis7")}
-ENHANCED_MONITORING_LOG_GROUP = "RDSOSMetrics"  # fixed by RDS, one per account and region
 # Sessions and API responses all carry a TTL: evict the least recently used of those first.
 REDIS_MAXMEMORY_POLICY = "volatile-lru"
 
@@ -186,18 +187,8 @@ class Database(Construct):
             deletion_protection=resilience.deletion_protection,
         )
         self._log_groups(instance_id, settings=settings, logs_key=logs_key)
-        # Enhanced Monitoring writes to this account-wide group; created here so it has a retention.
-        os_metrics = encrypted_log_group(
-            self,
-            "EnhancedMonitoringLogs",
-            settings=settings,
-            key=logs_key,
-            log_group_name=ENHANCED_MONITORING_LOG_GROUP,
-        )
-        # One group per account and region, shared by every instance there: tearing down one environment's data
-        # stack (dev, staging: Delete elsewhere) must not delete it. In an account where RDS already made it,
-        # adopt it once with `cdk import` (docs/aws.md).
-        os_metrics.apply_removal_policy(RemovalPolicy.RETAIN)
+        if settings.account_services.creates(RDS_OS_METRICS):
+            EnhancedMonitoringRetention(self, "EnhancedMonitoringRetention", settings=settings)
         self.instance = rds.DatabaseInstance(
             self,
             "Primary",
@@ -217,7 +208,6 @@ class Database(Construct):
             removal_policy=stateful_removal_policy(settings, snapshot=True),
             **common,
         )
-        self.instance.node.add_dependency(os_metrics)
         self._set_performance_insights_retention(self.instance, settings)
         self.secret: secretsmanager.ISecret = self.instance.secret
         # `secret` is the attachment; the generated secret itself is the instance's `Secret` child.

@@ -22,6 +22,7 @@ from aws_stacks.bootstrap import bootstrap_role_name
 from aws_stacks.deploy_policy import DeployGuardrails
 from aws_stacks.nag import acknowledge
 from shared import Settings
+from shared.accounts import GITHUB_OIDC
 from shared.delivery import (
     GITHUB_OIDC_HOST,
     GITHUB_OIDC_URL,
@@ -55,6 +56,11 @@ def bootstrap_role_arns(
         for region in regions
         for kind in kinds
     ]
+
+
+def github_oidc_provider_arn(account: str) -> str:
+    """IAM names an OIDC provider after its URL's host, so the ARN is known before it exists."""
+    return f"arn:{Aws.PARTITION}:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}"
 
 
 def managed_policy(
@@ -96,8 +102,15 @@ class GithubTrust(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
-        # One provider per account and URL: environments sharing an account must deploy only one of these stacks.
-        self.provider = iam.OidcProviderNative(self, "GithubProvider", url=GITHUB_OIDC_URL, client_ids=[AWS_AUDIENCE])
+        # One provider per account and URL: its owner (shared/accounts.py) creates it, the others trust it by ARN.
+        if settings.account_services.creates(GITHUB_OIDC):
+            self.provider = iam.OidcProviderNative(
+                self, "GithubProvider", url=GITHUB_OIDC_URL, client_ids=[AWS_AUDIENCE]
+            )
+        else:
+            self.provider = iam.OidcProviderNative.from_oidc_provider_arn(
+                self, "GithubProvider", github_oidc_provider_arn(settings.aws.account_id)
+            )
         self.diff_role = self._role(settings, "DiffRole", "diff")
         trust = settings.name(TRUST_COMPONENT)
         platform_stacks = {name: region for name, region in aws_stack_regions(settings).items() if name != trust}

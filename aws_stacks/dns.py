@@ -1,4 +1,5 @@
-"""The Route 53 hosted zone of `settings.domain.zone_name`, referenced by id from settings: no lookup at synth."""
+"""The environment's own Route 53 zone (`dns.aws_zone_name`, delegated from the parent), referenced by id from
+settings: no lookup at synth. Every record and validation record the AWS stacks write goes into it."""
 
 from __future__ import annotations
 
@@ -10,5 +11,5 @@ from shared import Settings
 
 def hosted_zone(scope: Construct, construct_id: str, *, settings: Settings) -> route53.IHostedZone:
     return route53.HostedZone.from_hosted_zone_attributes(
-        scope, construct_id, hosted_zone_id=settings.aws.hosted_zone_id, zone_name=settings.domain.zone_name
+        scope, construct_id, hosted_zone_id=settings.aws.hosted_zone_id, zone_name=settings.dns.aws_zone_name
     )

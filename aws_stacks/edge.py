@@ -78,11 +78,15 @@ class Cdn(Construct):
         web_acl_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        # The app domain lives in the parent zone, which this account cannot write: its validation record is the
+        # one the parent's owner adds while the stack waits (docs/aws.md). The AWS name validates in our zone.
+        aws_host = settings.dns.host("aws")
         self.certificate = acm.Certificate(
             self,
             "Certificate",
             domain_name=settings.domain.app_domain,
-            validation=acm.CertificateValidation.from_dns(zone),
+            subject_alternative_names=[aws_host],
+            validation=acm.CertificateValidation.from_dns_multi_zone({aws_host: zone}),
         )
         headers = cloudfront.ResponseHeadersPolicy(
             self,
@@ -139,7 +143,7 @@ class Cdn(Construct):
             self,
             "Distribution",
             comment=f"BookedBarber {settings.environment}",
-            domain_names=[settings.domain.app_domain],
+            domain_names=[settings.domain.app_domain, aws_host],
             certificate=self.certificate,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
@@ -160,9 +164,10 @@ class Cdn(Construct):
             "BookedBarber serves barbershops and their customers without a country restriction; abuse is handled by "
             "the attached WAF (managed rule groups, IP reputation, per-IP rate limit) instead of geo blocking.",
         )
+        # The parent zone's serving record points the app domain at this name when AWS serves (shared/dns.py).
         target = route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution))
         for record_id, record in (("AppAlias", route53.ARecord), ("AppAliasIpv6", route53.AaaaRecord)):
-            record(self, record_id, zone=zone, record_name=settings.domain.app_domain, target=target)
+            record(self, record_id, zone=zone, record_name=aws_host, target=target)
 
 
 class EdgeStack(Stack):

@@ -7,7 +7,7 @@ certificate, because a CloudWatch alarm can only notify an SNS topic in its own 
 
 from __future__ import annotations
 
-from aws_cdk import Duration, SecretValue, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_events as events
@@ -22,17 +22,14 @@ from aws_stacks.compute import ContainerService, LoadBalancer
 from aws_stacks.dashboard import OperationsDashboard
 from aws_stacks.data import Database, SessionCache
 from aws_stacks.nag import acknowledge
+from aws_stacks.paging import PagerDutyRoute
 from aws_stacks.security import customer_managed_key
 from aws_stacks.signals import CacheSignals, DatabaseSignals, LoadBalancerSignals, ServiceSignals, days_to_expiry
 from shared import Settings
+from shared.accounts import GUARDDUTY, SECURITY_HUB
 from shared.alerts import Severity
 from shared.contract import ERROR_LOG_SEVERITIES
 
-# PagerDuty's Amazon CloudWatch integration: SNS posts to this URL with the service's integration key in it.
-PAGERDUTY_URL = "https://events.pagerduty.com/integration/{key}/enqueue"
-# GuardDuty severities 7.0-8.9 are HIGH and 9.0-10.0 CRITICAL.
-GUARDDUTY_HIGH = 7
-SECURITY_HUB_LABELS = ["HIGH", "CRITICAL"]
 # Chatbot only relays notifications and renders alarm charts: it may read CloudWatch, nothing else.
 CHATBOT_ACTIONS = ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:GetMetricWidgetImage"]
 ACM_EVENTS = [
@@ -44,7 +41,8 @@ ACM_EVENTS = [
 
 
 class AlertTopics(Construct):
-    """critical -> PagerDuty, warning -> email, info -> Slack through AWS Chatbot; one KMS key for the three."""
+    """warning -> email, info -> Slack through AWS Chatbot, critical -> subscribers added by hand (PagerDuty is
+    paged through EventBridge, aws_stacks/paging.py); one KMS key for the three."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, label: str) -> None:
         super().__init__(scope, construct_id)
@@ -89,15 +87,6 @@ class AlertTopics(Construct):
                 )
             )
             self.topics[severity] = topic
-        # A `{{resolve:secretsmanager:...}}` dynamic reference: the integration key never enters the template.
-        integration_key = SecretValue.secrets_manager(routes.pagerduty_secret_name).unsafe_unwrap()
-        sns.Subscription(
-            self,
-            "PagerDuty",
-            topic=self.topics[Severity.CRITICAL],
-            protocol=sns.SubscriptionProtocol.HTTPS,
-            endpoint=PAGERDUTY_URL.format(key=integration_key),
-        )
         for index, address in enumerate(routes.warning_emails, start=1):
             sns.Subscription(
                 self,
@@ -160,7 +149,7 @@ def forward_events(
 
 
 class AlertEvents(Construct):
-    """Info events (deployments, scaling, backups, certificates) and high/critical security findings."""
+    """Info events: deployments, scaling, backups, certificates."""
 
     def __init__(
         self,
@@ -173,7 +162,7 @@ class AlertEvents(Construct):
         certificate_arns: list[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        info, critical = topics[Severity.INFO], topics[Severity.CRITICAL]
+        info = topics[Severity.INFO]
         forward = dict(scope=self, settings=settings)
         forward_events(
             **forward,
@@ -215,34 +204,6 @@ class AlertEvents(Construct):
             topic=info,
         )
         certificate_events(self, settings=settings, name="certificates", topic=info, certificate_arns=certificate_arns)
-        forward_events(
-            **forward,
-            construct_id="GuardDutyFindings",
-            name="guardduty-findings",
-            pattern=events.EventPattern(
-                source=["aws.guardduty"],
-                detail_type=["GuardDuty Finding"],
-                detail={"severity": [{"numeric": [">=", GUARDDUTY_HIGH]}]},
-            ),
-            topic=critical,
-        )
-        forward_events(
-            **forward,
-            construct_id="SecurityHubFindings",
-            name="securityhub-findings",
-            pattern=events.EventPattern(
-                source=["aws.securityhub"],
-                detail_type=["Security Hub Findings - Imported"],
-                detail={
-                    "findings": {
-                        "Severity": {"Label": SECURITY_HUB_LABELS},
-                        "RecordState": ["ACTIVE"],
-                        "Workflow": {"Status": ["NEW"]},
-                    }
-                },
-            ),
-            topic=critical,
-        )
 
 
 def certificate_events(
@@ -338,6 +299,13 @@ class ObservabilityStack(Stack):
         AlertEvents(
             self, "Events", settings=settings, topics=topics, services=services, certificate_arns=[certificate_arn]
         )
+        pagerduty = PagerDutyRoute(self, "PagerDuty", settings=settings, label="alerts")
+        pagerduty.page_alarms(alarms.paged)
+        # One page per finding: only the account's owner of each service routes its findings (shared/accounts.py).
+        if settings.account_services.owns(GUARDDUTY):
+            pagerduty.page_guardduty_findings()
+        if settings.account_services.owns(SECURITY_HUB):
+            pagerduty.page_security_hub_findings()
         OperationsDashboard(
             self,
             "Dashboard",
@@ -359,13 +327,14 @@ class EdgeObservabilityStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         topics = AlertTopics(self, "AlertTopics", settings=settings, label="edge-alerts").topics
         arn = certificate.certificate_arn
-        CatalogAlarms(
+        alarms = CatalogAlarms(
             self,
             "Alarms",
             settings=settings,
             watches={"certificate_expiry": [Watch("cdn", lambda period: days_to_expiry(arn, period))]},
             topics=topics,
         )
+        PagerDutyRoute(self, "PagerDuty", settings=settings, label="edge-alerts").page_alarms(alarms.paged)
         certificate_events(
             self, settings=settings, name="edge-certificates", topic=topics[Severity.INFO], certificate_arns=[arn]
         )

@@ -29,7 +29,7 @@ def _metric(namespace: str, name: str, dimensions: dict[str, str], statistic: st
 class ServiceSignals:
     """One ECS service behind its ALB target group."""
 
-    name: str  # backend / frontend
+    name: str  # api / web (shared.contract)
     cluster_name: str
     service_name: str
     target_group: str  # target group full name (targetgroup/<name>/<id>)

@@ -1,4 +1,4 @@
-"""Cloud DNS: the app domain's records in the managed zone named in settings, referenced by name: no lookup."""
+"""Cloud DNS: the environment's GCP zone (`dns.gcp_zone_name`, delegated from the parent), referenced by name."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from shared import Settings
 
 
 class AppDomainRecords(Construct):
-    """A and AAAA for `domain.app_domain` to the global load balancer, as AWS aliases it to CloudFront.
+    """A and AAAA for `dns.host("gcp")` to the global load balancer, as AWS aliases its own name to CloudFront.
 
-    The Google-managed certificate only provisions once these resolve to the load balancer.
+    The app domain itself is the parent zone's serving record (shared/dns.py); the Google-managed certificate of
+    the app domain only provisions once that record points here.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, ipv4: str, ipv6: str) -> None:
@@ -22,7 +23,7 @@ class AppDomainRecords(Construct):
                 construct_id_suffix,
                 project=settings.gcp.dns_project,
                 managed_zone=settings.gcp.dns_managed_zone,
-                name=f"{settings.domain.app_domain}.",
+                name=f"{settings.dns.host('gcp')}.",
                 type=record_type,
                 ttl=settings.gcp.dns_record_ttl_seconds,
                 rrdatas=[address],

@@ -52,7 +52,7 @@ def catalog(settings: Settings) -> list[SecretSpec]:
             settings.name("app-secret-key"), True,
         ),
         SecretSpec(
-            "PAGERDUTY_INTEGRATION_KEY", "PagerDuty Events API integration key (critical alerts)",
+            "PAGERDUTY_INTEGRATION_KEY", "PagerDuty Events API v2 integration key (critical alerts, findings)",
             routes.pagerduty_secret_name, None, _gcp_id(routes.pagerduty_secret_name), True, read_at_edge=True,
         ),
         SecretSpec(

@@ -8,6 +8,7 @@ alert routes are placeholders meant to be overridden per deployment (see `shared
 
 from __future__ import annotations
 
+from shared.dns import DnsSettings
 from shared.model import (
     AlertRoutes,
     AlertThresholds,
@@ -31,15 +32,19 @@ from shared.trust import DeliverySettings
 
 PROJECT = "bookedbarber"
 ZONE = "bookedbarber.com"
-HOSTED_ZONE_ID = "Z0123456789EXAMPLE0AB"
-DNS_MANAGED_ZONE = "bookedbarber-com"  # Cloud DNS managed zone of ZONE
+# Each environment's own Route 53 zone (`dns.aws_zone_name`, in its account) and Cloud DNS zone (`dns.gcp_zone_name`).
+HOSTED_ZONE_IDS = {
+    "dev": "Z0123456789EXAMPLEDEV",
+    "staging": "Z0123456789EXAMPLESTG",
+    "production": "Z0123456789EXAMPLEPRD",
+}
 # Stands for GitHub's numeric id of the repository that deploys (`gh api repos/OWNER/NAME --jq .id`).
 GITHUB_REPOSITORY_ID = 100000001
 # Values in the definitions below that stand for a real deployment's own: override them before a deploy
 # (`scripts/preflight.py` refuses to deploy with them). Synth and tests use them as they are.
 PLACEHOLDERS = {
     "aws.account_id": frozenset({"111111111111", "222222222222", "333333333333"}),
-    "aws.hosted_zone_id": frozenset({HOSTED_ZONE_ID}),
+    "aws.hosted_zone_id": frozenset(HOSTED_ZONE_IDS.values()),
     "gcp.billing_account_id": frozenset({"000000-000000-000001", "000000-000000-000002", "000000-000000-000003"}),
     "github.repository_id": frozenset({GITHUB_REPOSITORY_ID}),
 }
@@ -89,6 +94,28 @@ def _delivery(environment: str, *, reviewers: tuple[str, ...], pull_request_plan
     )
 
 
+def _environment_zone(environment: str) -> str:
+    """The environment's part of the parent zone: production at its apex, the others under their name."""
+    return ZONE if environment == "production" else f"{environment}.{ZONE}"
+
+
+def _dns(environment: str) -> DnsSettings:
+    """A zone per cloud, delegated from ZONE: `aws.staging.bookedbarber.com`, `gcp.staging.bookedbarber.com`."""
+    base = _environment_zone(environment)
+    return DnsSettings(serving_cloud="aws", aws_zone_name=f"aws.{base}", gcp_zone_name=f"gcp.{base}")
+
+
+def _domain(environment: str, app_domain: str) -> DomainSettings:
+    return DomainSettings(
+        zone_name=ZONE, app_domain=app_domain, origin_domain=f"origin.{_dns(environment).aws_zone_name}"
+    )
+
+
+def _gcp_dns_zone(environment: str) -> str:
+    """Cloud DNS resource name of `dns.gcp_zone_name`."""
+    return _dns(environment).gcp_zone_name.replace(".", "-")
+
+
 def _tags(cost_centre: str) -> TagSettings:
     return TagSettings(project=PROJECT, owner="platform-team", cost_centre=cost_centre)
 
@@ -124,15 +151,18 @@ def production() -> Settings:
     return Settings(
         environment="production",
         tags=_tags("cc-4100"),
-        domain=DomainSettings(zone_name=ZONE, app_domain=f"app.{ZONE}", origin_domain=f"origin.app.{ZONE}"),
+        domain=_domain("production", f"app.{ZONE}"),
         aws=AwsSettings(
-            account_id="333333333333", region="us-east-1", availability_zones=zones, hosted_zone_id=HOSTED_ZONE_ID
+            account_id="333333333333",
+            region="us-east-1",
+            availability_zones=zones,
+            hosted_zone_id=HOSTED_ZONE_IDS["production"],
         ),
         gcp=GcpSettings(
             project_id="bookedbarber-production",
             region="us-central1",
             billing_account_id="000000-000000-000003",
-            dns_managed_zone=DNS_MANAGED_ZONE,
+            dns_managed_zone=_gcp_dns_zone("production"),
         ),
         network=NetworkSettings(
             **_aws_subnets(0, len(zones)),
@@ -186,6 +216,7 @@ def production() -> Settings:
         ),
         storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=15000, alert_at_percent=(50.0, 80.0, 100.0)),
+        dns=_dns("production"),
         github=_github("production", deploy_confirmation=True),
         delivery=_delivery("production", reviewers=("team:platform-leads",), pull_request_plans=False),
         feature_flags={"online_payments": True, "sms_reminders": True, "maintenance_mode": False},
@@ -197,15 +228,18 @@ def staging() -> Settings:
     return Settings(
         environment="staging",
         tags=_tags("cc-4200"),
-        domain=DomainSettings(zone_name=ZONE, app_domain=f"staging.{ZONE}", origin_domain=f"origin.staging.{ZONE}"),
+        domain=_domain("staging", f"staging.{ZONE}"),
         aws=AwsSettings(
-            account_id="222222222222", region="us-east-1", availability_zones=zones, hosted_zone_id=HOSTED_ZONE_ID
+            account_id="222222222222",
+            region="us-east-1",
+            availability_zones=zones,
+            hosted_zone_id=HOSTED_ZONE_IDS["staging"],
         ),
         gcp=GcpSettings(
             project_id="bookedbarber-staging",
             region="us-central1",
             billing_account_id="000000-000000-000002",
-            dns_managed_zone=DNS_MANAGED_ZONE,
+            dns_managed_zone=_gcp_dns_zone("staging"),
         ),
         network=NetworkSettings(
             **_aws_subnets(1, len(zones)),
@@ -256,6 +290,7 @@ def staging() -> Settings:
         ),
         storage=StorageSettings(versioning=True, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=2500, alert_at_percent=(50.0, 80.0, 100.0)),
+        dns=_dns("staging"),
         github=_github("staging"),
         delivery=_delivery("staging", reviewers=("team:platform",), pull_request_plans=True),
         feature_flags={"online_payments": True, "sms_reminders": False, "maintenance_mode": False},
@@ -267,15 +302,18 @@ def dev() -> Settings:
     return Settings(
         environment="dev",
         tags=_tags("cc-4200"),
-        domain=DomainSettings(zone_name=ZONE, app_domain=f"dev.{ZONE}", origin_domain=f"origin.dev.{ZONE}"),
+        domain=_domain("dev", f"dev.{ZONE}"),
         aws=AwsSettings(
-            account_id="111111111111", region="us-east-1", availability_zones=zones, hosted_zone_id=HOSTED_ZONE_ID
+            account_id="111111111111",
+            region="us-east-1",
+            availability_zones=zones,
+            hosted_zone_id=HOSTED_ZONE_IDS["dev"],
         ),
         gcp=GcpSettings(
             project_id="bookedbarber-dev",
             region="us-central1",
             billing_account_id="000000-000000-000001",
-            dns_managed_zone=DNS_MANAGED_ZONE,
+            dns_managed_zone=_gcp_dns_zone("dev"),
         ),
         network=NetworkSettings(
             **_aws_subnets(2, len(zones)),
@@ -325,6 +363,7 @@ def dev() -> Settings:
         ),
         storage=StorageSettings(versioning=False, **STORAGE_LIFECYCLE),
         budget=BudgetSettings(monthly_limit_usd=500, alert_at_percent=(50.0, 80.0, 100.0)),
+        dns=_dns("dev"),
         github=_github("dev"),
         delivery=_delivery("dev", reviewers=(), pull_request_plans=True),
         feature_flags={"online_payments": False, "sms_reminders": False, "maintenance_mode": False},

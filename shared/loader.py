@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator, Mapping
 
 from shared import overrides as _overrides
+from shared.accounts import account_service_problems
 from shared.checks import parse_cidr
 from shared.environments import DEFINITIONS
 from shared.errors import SettingsError
@@ -45,6 +46,7 @@ _NETWORKS = ("aws_vpc_cidr", "gcp_app_subnet_cidr", "gcp_private_services_cidr")
 
 
 def cross_environment_problems(loaded: Mapping[str, Settings]) -> Iterator[tuple[str, str]]:
+    yield from account_service_problems(loaded)
     ranges = [
         (name, field, parse_cidr(getattr(settings.network, field))[0])
         for name, settings in loaded.items()

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
 
+from shared.accounts import AccountServices
 from shared.checks import (
     did_you_mean,
     domain_problem,
@@ -26,6 +27,7 @@ from shared.checks import (
     positive_problem,
     range_problem,
 )
+from shared.dns import DnsSettings
 from shared.errors import SettingsError
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
 from shared.trust import DeliverySettings
@@ -211,9 +213,9 @@ class TagSettings:
 class DomainSettings:
     """Public names. The app is served on `app_domain`; the load balancer answers on `origin_domain`."""
 
-    zone_name: str  # the DNS zone that holds both names
+    zone_name: str  # the parent zone: holds `app_domain` and delegates each cloud's zone (`dns`)
     app_domain: str  # what users type; CloudFront / the global load balancer serve it
-    origin_domain: str  # the regional load balancer behind the CDN
+    origin_domain: str  # the regional load balancer behind the CDN, inside `dns.aws_zone_name`
 
     def problems(self) -> Problems:
         for name in ("zone_name", "app_domain", "origin_domain"):
@@ -231,7 +233,7 @@ class AwsSettings:
     account_id: str  # 12-digit AWS account id
     region: str  # primary region for everything but the CloudFront-scoped edge
     availability_zones: tuple[str, ...]  # AZs to spread subnets over, in order
-    hosted_zone_id: str  # Route 53 public hosted zone of `domain.zone_name`
+    hosted_zone_id: str  # Route 53 public hosted zone of `dns.aws_zone_name`, in this environment's account
     # AWS-managed prefix list `com.amazonaws.global.cloudfront.origin-facing` of `region` (its id differs per
     # region): when set, only CloudFront can reach the load balancer; None leaves it open behind the regional WAF.
     cloudfront_prefix_list_id: str | None = None
@@ -282,7 +284,7 @@ class GcpSettings:
     project_id: str  # GCP project id
     region: str  # region of every regional resource
     billing_account_id: str  # Cloud Billing account (XXXXXX-XXXXXX-XXXXXX) that pays for the project; holds the budget
-    dns_managed_zone: str  # Cloud DNS managed zone (its resource name, not the DNS name) of `domain.zone_name`
+    dns_managed_zone: str  # Cloud DNS managed zone (its resource name, not the DNS name) of `dns.gcp_zone_name`
     dns_project_id: str | None = None  # project holding that zone; None means `project_id`
     dns_record_ttl_seconds: int = 300  # TTL of the app domain's A/AAAA records
     state_bucket: str | None = None  # GCS bucket for Terraform state; None keeps the local backend
@@ -751,8 +753,10 @@ class Settings:
     budget: BudgetSettings
     github: GithubSettings
     delivery: DeliverySettings
+    dns: DnsSettings
     # Non-secret runtime switches published to Parameter Store / the services' environment.
     feature_flags: Mapping[str, bool] = field(default_factory=dict)
+    account_services: AccountServices = field(default_factory=AccountServices)  # account-level services it owns
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "feature_flags", MappingProxyType(dict(self.feature_flags)))
@@ -815,6 +819,7 @@ class Settings:
         yield from self._cross_section_problems()
 
     def _cross_section_problems(self) -> Problems:
+        yield from self.dns.problems_with(self.domain.zone_name, self.domain.app_domain, self.domain.origin_domain)
         zones = len(self.aws.availability_zones)
         if zones < 2:
             yield "aws.availability_zones", f"{zones} zone(s) given; the load balancer and RDS need at least 2"

@@ -30,18 +30,34 @@ def test_edge_stack_stands_alone_in_us_east_1(aws, settings):
 
 def test_distribution_serves_the_app_domain_over_modern_tls(aws, settings):
     distribution = _distribution(aws, settings)
-    assert distribution["Aliases"] == [settings.domain.app_domain]
+    assert distribution["Aliases"] == [settings.domain.app_domain, settings.dns.host("aws")]
     certificate = distribution["ViewerCertificate"]
     assert certificate["MinimumProtocolVersion"] in {"TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
     assert certificate["SslSupportMethod"] == "sni-only"
     assert "WebACLId" in distribution
     assert distribution["Logging"]["Prefix"]
-    template(aws, settings, "edge").has_resource_properties(
-        "AWS::CertificateManager::Certificate", {"DomainName": settings.domain.app_domain, "ValidationMethod": "DNS"}
-    )
-    template(aws, settings, "edge").has_resource_properties(
-        "AWS::Route53::RecordSet", {"Name": settings.domain.app_domain + ".", "Type": "A"}
-    )
+
+
+def test_edge_writes_only_into_the_environments_own_zone(aws, settings):
+    """The parent zone holds the serving record; this account writes its AWS name and validations in its zone."""
+    (certificate,) = resources(aws, settings, "edge", "AWS::CertificateManager::Certificate").values()
+    properties = certificate["Properties"]
+    assert properties["DomainName"] == settings.domain.app_domain
+    assert properties["SubjectAlternativeNames"] == [settings.dns.host("aws")]
+    assert properties["ValidationMethod"] == "DNS"
+    # Only the AWS name validates automatically; the app domain's record is the parent owner's step (docs/aws.md).
+    assert properties["DomainValidationOptions"] == [
+        {"DomainName": settings.dns.host("aws"), "HostedZoneId": settings.aws.hosted_zone_id}
+    ]
+    records = resources(aws, settings, "edge", "AWS::Route53::RecordSet").values()
+    assert {(r["Properties"]["Name"], r["Properties"]["Type"]) for r in records} == {
+        (settings.dns.host("aws") + ".", "A"),
+        (settings.dns.host("aws") + ".", "AAAA"),
+    }
+    assert {r["Properties"]["HostedZoneId"] for r in records} == {settings.aws.hosted_zone_id}
+    compute_records = resources(aws, settings, "compute", "AWS::Route53::RecordSet").values()
+    assert {r["Properties"]["HostedZoneId"] for r in compute_records} == {settings.aws.hosted_zone_id}
+    assert settings.domain.origin_domain.endswith("." + settings.dns.aws_zone_name)
 
 
 def test_dynamic_paths_go_uncached_to_the_origin_over_https(aws, settings):

@@ -202,9 +202,39 @@ def test_every_function_cdk_adds_logs_to_a_group_we_own(aws, settings):
                 assert owned.get(f"/aws/lambda/{function_name}") in resource["DependsOn"], logical_id
 
 
-def test_enhanced_monitoring_logs_are_retained(aws, settings):
+def test_enhanced_monitoring_retention_is_set_without_owning_the_group(aws, settings):
+    """RDS creates RDSOSMetrics once per account and region: a stack that created it would fail wherever
+    Enhanced Monitoring ever ran, and on every rebuild. Only its retention is ours."""
     groups = resources(aws, settings, "data", "AWS::Logs::LogGroup").values()
-    assert "RDSOSMetrics" in {group["Properties"]["LogGroupName"] for group in groups}
+    assert "RDSOSMetrics" not in {group["Properties"]["LogGroupName"] for group in groups}
+    (retention,) = resources(aws, settings, "data", "Custom::LogRetention").values()
+    assert retention["Properties"]["LogGroupName"] == "RDSOSMetrics"
+    assert retention["Properties"]["RetentionInDays"] == settings.resilience.log_retention_days
+    # Deleting the stack leaves the group (LogRetention deletes it only for RemovalPolicy.DESTROY).
+    assert retention["Properties"].get("RemovalPolicy", "retain") == "retain"
+
+
+def test_the_retention_function_may_touch_only_its_groups(aws, settings):
+    """CDK's default role could shorten the retention of any group, the audit trail's included."""
+    (policy,) = [
+        policy
+        for policy in resources(aws, settings, "data", "AWS::IAM::ManagedPolicy").values()
+        if policy["Properties"]["ManagedPolicyName"] == settings.name("log-retention")
+    ]
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        for resource in statement["Resource"]:
+            arn = resource if isinstance(resource, str) else resource["Fn::Join"][1][-1]
+            group = arn.split(":log-group:")[-1].removesuffix(":*")
+            assert group in {
+                "RDSOSMetrics",
+                f"/aws/lambda/{settings.name('log-retention')}",
+                f"/{settings.prefix}/lambda/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a",
+            }, resource
+    roles = resources(aws, settings, "data", "AWS::IAM::Role")
+    (role,) = [r for r in roles.values() if r["Properties"].get("RoleName") == settings.name("log-retention")]
+    assert "Policies" not in role["Properties"] and "ManagedPolicyArns" not in role["Properties"]
+    inline = resources(aws, settings, "data", "AWS::IAM::Policy").values()
+    assert not [p for p in inline if "PutRetentionPolicy" in json.dumps(p)]
 
 
 def test_stacks_refuse_deletion_where_settings_protect_them(aws, settings):
@@ -212,10 +242,3 @@ def test_stacks_refuse_deletion_where_settings_protect_them(aws, settings):
     for name in stack_names(settings.environment):
         protected = manifest[name]["properties"].get("terminationProtection", False)
         assert protected == settings.resilience.deletion_protection, name
-
-
-def test_the_account_wide_enhanced_monitoring_group_survives_any_environment(aws, settings):
-    """RDSOSMetrics is shared by every instance of the account and region: no environment's teardown deletes it."""
-    groups = resources(aws, settings, "data", "AWS::Logs::LogGroup")
-    (group,) = [g for g in groups.values() if g["Properties"].get("LogGroupName") == "RDSOSMetrics"]
-    assert group["DeletionPolicy"] == "Retain" and group["UpdateReplacePolicy"] == "Retain"

@@ -66,6 +66,9 @@ def test_acknowledgements_sit_on_resources_not_stacks(aws, pack):
 
 _INLINE_POLICY_ROLES = (
     "compliance/AuditTrail/Trail/LogsRole",
+    "compliance/ConfigurationHistory/Role",
+    "observability/PagerDuty/Destination/EventsRole",
+    "edge-observability/PagerDuty/Destination/EventsRole",
     "compute/ApiService/TaskDefinition/ExecutionRole",
     "compute/ApiService/TaskDefinition/TaskRole",
     "compute/WebService/TaskDefinition/ExecutionRole",
@@ -159,6 +162,26 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
     uploads = f"arn:<AWS::Partition>:s3:::{settings.name('uploads')}-{settings.aws.account_id}/*"
     expected.add((PACK, f"IAM5[Resource::{uploads}]", "compute/ApiService/TaskDefinition/TaskRole/DefaultPolicy"))
     expected |= _delivery_acknowledgements(settings)
+    account = settings.aws.account_id
+    # The recorder's own role writes under Config's prefix of the audit bucket (aws_stacks/compliance.py).
+    expected.add(
+        (
+            PACK,
+            f"IAM5[Resource::<AuditTrailBucketA91FD435.Arn>/AWSLogs/{account}/Config/*]",
+            "compliance/ConfigurationHistory/Role",
+        )
+    )
+    # The RDSOSMetrics retention function's exact groups, in the `:*` form Logs authorizes (aws_stacks/os_metrics.py).
+    region = settings.aws.region
+    for group in ("RDSOSMetrics", f"/aws/lambda/{settings.name('log-retention')}",
+                  f"/{settings.prefix}/lambda/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a"):  # fmt: skip
+        expected.add(
+            (
+                PACK,
+                f"IAM5[Resource::arn:aws:logs:{region}:{account}:log-group:{group}:*]",
+                "data/Database/EnhancedMonitoringRetention/Policy",
+            )
+        )
     for number in range(1, settings.database.read_replicas + 1):
         replica = f"data/Database/ReadReplica{number}"
         expected |= {

@@ -213,53 +213,66 @@ def test_topics_are_encrypted_with_a_key_cloudwatch_and_eventbridge_may_use(aws,
             }.items() <= policy["PolicyDocument"]["Statement"][0].items()
 
 
-def _plaintext_endpoints(template: dict) -> list[str]:
-    """HTTPS subscriptions whose endpoint carries no Secrets Manager dynamic reference: a key in the clear."""
-    found = []
-    for resource in template.get("Resources", {}).values():
-        properties = resource.get("Properties", {})
-        endpoint = json.dumps(properties.get("Endpoint"))
-        https = resource["Type"] == "AWS::SNS::Subscription" and properties.get("Protocol") == "https"
-        if https and "{{resolve:secretsmanager:" not in endpoint:
-            found.append(endpoint)
-    return found
+def _secret_holders(template: dict, reference: str) -> list[str]:
+    """Resource types whose properties carry the PagerDuty key's dynamic reference."""
+    return sorted(
+        resource["Type"]
+        for resource in template.get("Resources", {}).values()
+        if reference in json.dumps(resource.get("Properties", {}))
+    )
 
 
-def test_pagerduty_key_comes_from_secrets_manager(aws, settings):
+def _key_in_subscriptions(template: dict) -> list[str]:
+    """SNS subscription endpoints that would show the key to anyone who may list subscriptions."""
+    return [
+        json.dumps(resource["Properties"].get("Endpoint"))
+        for resource in template.get("Resources", {}).values()
+        if resource["Type"] == "AWS::SNS::Subscription" and "pagerduty" in json.dumps(resource["Properties"])
+    ]
+
+
+def test_pagerduty_key_lives_only_in_the_eventbridge_connection(aws, settings):
+    """The routing key is a secret body parameter of one connection per region: no SNS subscription URL holds it
+    (sns:ListSubscriptions shows endpoints to read-only identities), no rule target, no output."""
     reference = f"{{{{resolve:secretsmanager:{settings.routes.pagerduty_secret_name}:SecretString:::}}}}"
     for component, template in _templates(aws, settings).items():
-        subscriptions = resources(aws, settings, component, "AWS::SNS::Subscription")
-        by_protocol: dict[str, list] = {}
-        for subscription in subscriptions.values():
-            by_protocol.setdefault(subscription["Properties"]["Protocol"], []).append(subscription["Properties"])
-        assert [s["Endpoint"] for s in by_protocol["https"]] == [
-            f"https://events.pagerduty.com/integration/{reference}/enqueue"
-        ]
-        assert sorted(s["Endpoint"] for s in by_protocol["email"]) == sorted(settings.routes.warning_emails)
-        assert _plaintext_endpoints(template) == []
+        assert _secret_holders(template, reference) == ["AWS::Events::Connection"], component
+        (connection,) = resources(aws, settings, component, "AWS::Events::Connection").values()
+        body = connection["Properties"]["AuthParameters"]["InvocationHttpParameters"]["BodyParameters"]
+        assert body == [{"IsValueSecret": True, "Key": "routing_key", "Value": reference}]
+        (destination,) = resources(aws, settings, component, "AWS::Events::ApiDestination").values()
+        assert destination["Properties"]["InvocationEndpoint"] == "https://events.pagerduty.com/v2/enqueue"
+        assert destination["Properties"]["HttpMethod"] == "POST"
+        assert _key_in_subscriptions(template) == []
+        subscriptions = resources(aws, settings, component, "AWS::SNS::Subscription").values()
+        assert {s["Properties"]["Protocol"] for s in subscriptions} == {"email"}
+        assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == sorted(settings.routes.warning_emails)
 
 
-def test_plaintext_endpoint_check_catches_a_key_in_the_clear():
+def test_key_checks_catch_a_key_in_a_subscription_or_a_rule():
+    reference = "{{resolve:secretsmanager:pd:SecretString:::}}"
     bad = {
         "Resources": {
             "Page": {
                 "Type": "AWS::SNS::Subscription",
                 "Properties": {
                     "Protocol": "https",
-                    "Endpoint": "https://events.pagerduty.com/integration/0123456789abcdef/enqueue",
+                    "Endpoint": f"https://events.pagerduty.com/integration/{reference}",
                 },
-            }
+            },
+            "Rule": {"Type": "AWS::Events::Rule", "Properties": {"Targets": [{"Input": reference}]}},
         }
     }
-    assert _plaintext_endpoints(bad) != []
+    assert _key_in_subscriptions(bad) != []
+    assert _secret_holders(bad, reference) == ["AWS::Events::Rule", "AWS::SNS::Subscription"]
 
 
-def test_every_pagerduty_url_in_any_template_resolves_its_key_at_deploy_time(aws):
-    """The integration key reaches CloudFormation as a dynamic reference, never as its value."""
+def test_no_template_names_a_pagerduty_key(aws):
+    """The only PagerDuty URL is the Events API v2 endpoint, which carries no key."""
     for name, template in aws.templates.items():
         for path, value in walk(template):
             if isinstance(value, str) and "events.pagerduty.com" in value:
-                assert "{{resolve:secretsmanager:" in value, (name, path)
+                assert value == "https://events.pagerduty.com/v2/enqueue", (name, path)
 
 
 def test_no_chatbot_without_slack_ids(aws, settings):
@@ -289,35 +302,68 @@ def _rules(aws, settings, component: str) -> dict[str, dict]:
     }
 
 
-def test_event_rules_route_info_events_and_security_findings(aws, settings):
+def test_event_rules_route_info_events_to_the_info_topic(aws, settings):
     template = aws.templates[settings.name("observability")]
     info = _topic_ref(template, settings, Severity.INFO)
-    critical = _topic_ref(template, settings, Severity.CRITICAL)
-    rules = _rules(aws, settings, "observability")
+    rules = {name: rule for name, rule in _rules(aws, settings, "observability").items() if "Input" not in str(rule)}
     expected = {
-        "deployments": ("aws.ecs", ["ECS Deployment State Change"], info),
-        "scaling": ("aws.application-autoscaling", ["Application Auto Scaling Scaling Activity State Change"], info),
-        "backups": ("aws.backup", ["Backup Job State Change", "Copy Job State Change"], info),
-        "certificates": ("aws.acm", None, info),
-        "guardduty-findings": ("aws.guardduty", ["GuardDuty Finding"], critical),
-        "securityhub-findings": ("aws.securityhub", ["Security Hub Findings - Imported"], critical),
+        "deployments": ("aws.ecs", ["ECS Deployment State Change"]),
+        "scaling": ("aws.application-autoscaling", ["Application Auto Scaling Scaling Activity State Change"]),
+        "backups": ("aws.backup", ["Backup Job State Change", "Copy Job State Change"]),
+        "certificates": ("aws.acm", None),
     }
     assert set(rules) == set(expected)
-    for name, (source, detail_types, topic) in expected.items():
+    for name, (source, detail_types) in expected.items():
         pattern = rules[name]["EventPattern"]
         assert pattern["source"] == [source], name
         if detail_types:
             assert pattern["detail-type"] == detail_types, name
-        assert [target["Arn"] for target in rules[name]["Targets"]] == [topic], name
+        assert [target["Arn"] for target in rules[name]["Targets"]] == [info], name
     assert "ACM Certificate Approaching Expiration" in rules["certificates"]["EventPattern"]["detail-type"]
-    assert rules["guardduty-findings"]["EventPattern"]["detail"] == {"severity": [{"numeric": [">=", 7]}]}
-    findings = rules["securityhub-findings"]["EventPattern"]["detail"]["findings"]
-    assert findings["Severity"] == {"Label": ["HIGH", "CRITICAL"]}
     assert rules["scaling"]["EventPattern"]["detail"]["serviceNamespace"] == ["ecs"]
     assert len(rules["deployments"]["EventPattern"]["resources"]) == 2  # both services
     edge = _rules(aws, settings, "edge-observability")
-    assert set(edge) == {"edge-certificates"}
     assert edge["edge-certificates"]["EventPattern"]["source"] == ["aws.acm"]
+
+
+def _page(rule: dict) -> dict:
+    """The Events API v2 event a PagerDuty rule posts, placeholders left as `<name>`."""
+    (target,) = rule["Targets"]
+    assert target["Arn"]["Fn::GetAtt"][0].startswith("PagerDutyDestination")
+    return json.loads(re.sub(r":<([\w-]+)>", r':"<\1>"', target["InputTransformer"]["InputTemplate"]))
+
+
+def test_pages_are_events_api_v2_events(aws, settings):
+    """Findings and critical alarms reach PagerDuty in the form its Events API v2 accepts, each with a dedup key."""
+    rules = _rules(aws, settings, "observability")
+    pages = {name: _page(rule) for name, rule in rules.items() if "PagerDuty" in json.dumps(rule["Targets"])}
+    expected = {"alerts-alarm-pages", "alerts-guardduty-findings", "alerts-securityhub-findings"}
+    if settings.routes.notify_on_recovery:
+        expected.add("alerts-alarm-recoveries")
+    assert set(pages) == expected
+    for name, page in pages.items():
+        assert page["event_action"] == ("resolve" if name.endswith("recoveries") else "trigger"), name
+        assert page["dedup_key"].startswith("<"), name
+        assert {"summary", "source", "severity"} <= set(page["payload"]), name
+        assert page["payload"]["severity"] == "critical"
+    assert rules["alerts-guardduty-findings"]["EventPattern"]["detail"] == {"severity": [{"numeric": [">=", 7]}]}
+    findings = rules["alerts-securityhub-findings"]["EventPattern"]["detail"]["findings"]
+    assert findings["Severity"] == {"Label": ["HIGH", "CRITICAL"]}
+    # Every critical alarm pages, and nothing else does.
+    critical = {
+        logical_id
+        for logical_id, (properties, _) in _alarm_ids(aws, settings, "observability").items()
+        if properties["AlarmDescription"].startswith("critical:")
+    }
+    paged = {ref["Fn::GetAtt"][0] for ref in rules["alerts-alarm-pages"]["EventPattern"]["resources"]}
+    assert paged == critical and critical
+    edge = _rules(aws, settings, "edge-observability")
+    assert _page(edge["edge-alerts-alarm-pages"])["event_action"] == "trigger"
+
+
+def _alarm_ids(aws, settings, component: str) -> dict[str, tuple[dict, None]]:
+    found = resources(aws, settings, component, "AWS::CloudWatch::Alarm")
+    return {logical_id: (alarm["Properties"], None) for logical_id, alarm in found.items()}
 
 
 def test_dashboard_per_environment(aws, settings):
