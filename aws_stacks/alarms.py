@@ -1,7 +1,8 @@
 """CloudWatch alarms rendered from the alert catalog (`shared.alerts`): one table, one mechanism.
 
-Each alert key has a `Rendering` (how its duration becomes periods, how missing data counts and why) and each
-stack says which resources an alert watches (`Watch`: a target name and the metric for a given period).
+The catalog says how each alert is measured (window, what a gap means); this module maps each of those once to
+CloudWatch (periods, TreatMissingData), and each stack says which resources an alert watches (`Watch`: a target
+name and the metric for a given period).
 Names are deterministic (`bookedbarber-<env>-<target>-<key>`), so the ECS services can name their rollback
 alarms before the observability stack exists, without a reference between the stacks.
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -23,50 +23,13 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from shared import Settings
-from shared.alerts import Alert, Severity, alerts
+from shared.alerts import Alert, Missing, Severity, Window, alerts
 
-Missing = cloudwatch.TreatMissingData
-
-
-class Shape(Enum):
-    """How an alert's `duration_minutes` becomes CloudWatch periods."""
-
-    SUSTAINED = "sustained"  # 1-minute periods, every one of `duration` breaching: a level that holds
-    WINDOW = "window"  # one period of `duration`: a share or a count measured over the window
-    DAILY = "daily"  # one 1-day period: the metric is published once a day
-
-
-@dataclass(frozen=True)
-class Rendering:
-    shape: Shape
-    missing: cloudwatch.TreatMissingData
-    why_missing: str  # why missing data is treated so; part of the alarm description
-
-
-_HEALTH = "no datapoint from the health metrics is itself an outage (nothing reports healthy)"
-_TRAFFIC = "no requests means nothing to judge; idle is not failing"
-_EVENTS = "the counter is published only when something happens, so a gap means zero"
-_SATURATION = "a metric gap (restart, delayed delivery) neither raises nor clears a saturation warning"
-
-RENDERINGS: dict[str, Rendering] = {
-    "service_down": Rendering(Shape.SUSTAINED, Missing.BREACHING, _HEALTH),
-    "error_rate": Rendering(Shape.WINDOW, Missing.NOT_BREACHING, _TRAFFIC),
-    "database_connections": Rendering(Shape.WINDOW, Missing.NOT_BREACHING, _EVENTS),
-    "certificate_expiry": Rendering(
-        Shape.DAILY,
-        Missing.IGNORE,
-        "ACM publishes once a day and a new certificate has no datapoint for up to a day; a gap keeps the state",
-    ),
-    "cpu": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
-    "memory": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
-    "response_time": Rendering(Shape.SUSTAINED, Missing.NOT_BREACHING, _TRAFFIC),
-    "database_free_storage": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
-    "database_cpu": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
-    "database_memory": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
-    "cache_cpu": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
-    "cache_memory": Rendering(Shape.SUSTAINED, Missing.IGNORE, _SATURATION),
-    "cache_evictions": Rendering(Shape.WINDOW, Missing.NOT_BREACHING, _EVENTS),
-    "application_errors": Rendering(Shape.WINDOW, Missing.NOT_BREACHING, _EVENTS),
+# The catalog's meaning of a gap, in CloudWatch's words (the one mapping of `shared.alerts.Missing`).
+TREAT_MISSING = {
+    Missing.BREACHING: cloudwatch.TreatMissingData.BREACHING,
+    Missing.NOT_BREACHING: cloudwatch.TreatMissingData.NOT_BREACHING,
+    Missing.KEEP_STATE: cloudwatch.TreatMissingData.IGNORE,
 }
 
 # The alarms an ECS deployment watches to roll itself back (beside the circuit breaker).
@@ -82,11 +45,11 @@ def rollback_alarm_names(settings: Settings, service: str) -> list[str]:
 
 
 def periods(alert: Alert) -> tuple[Duration, int]:
-    """(period, evaluation periods) of an alert; every evaluated period must breach."""
-    shape = RENDERINGS[alert.key].shape
-    if shape is Shape.SUSTAINED:
+    """(period, evaluation periods) of an alert's window (the one mapping of `shared.alerts.Window`); every
+    evaluated period must breach."""
+    if alert.window is Window.SUSTAINED:
         return Duration.minutes(1), alert.duration_minutes
-    if shape is Shape.WINDOW:
+    if alert.window is Window.OVER_WINDOW:
         return Duration.minutes(alert.duration_minutes), 1
     return Duration.days(1), 1
 
@@ -120,7 +83,6 @@ class CatalogAlarms(Construct):
             raise ValueError(f"watches name alerts the catalog lacks: {sorted(unknown)}")
         for key, targets in watches.items():
             alert = catalog[key]
-            rendering = RENDERINGS[key]
             period, evaluations = periods(alert)
             for watch in targets:
                 name = alarm_name(settings, watch.target, key)
@@ -131,7 +93,7 @@ class CatalogAlarms(Construct):
                     alarm_description=(
                         f"{alert.severity.value}: {alert.summary} ({watch.target}: {alert.comparison} "
                         f"{alert.threshold:g} {alert.unit} for {alert.duration_minutes} min). "
-                        f"First check: {alert.first_check} Missing data: {rendering.why_missing}."
+                        f"First check: {alert.first_check} Missing data: {alert.missing_reason}."
                     ),
                     metric=watch.metric(period),
                     threshold=alert.threshold,
@@ -142,7 +104,7 @@ class CatalogAlarms(Construct):
                     ),
                     evaluation_periods=evaluations,
                     datapoints_to_alarm=evaluations,
-                    treat_missing_data=rendering.missing,
+                    treat_missing_data=TREAT_MISSING[alert.missing],
                     actions_enabled=True,
                 )
                 action = actions.SnsAction(topics[alert.severity])

@@ -1,22 +1,27 @@
 """How each alert of `shared.alerts` reads in Cloud Monitoring: metric filter, aggregation, threshold, duration.
 
 Pure data, no provider imports: `observability.py` turns each `Condition` into a filter-based
-`condition_threshold` (never MQL or PromQL), and the tests read the same table. Two ways to measure:
+`condition_threshold` (never MQL or PromQL), and the tests read the same table. The catalog's `Window` is mapped
+once, in `measured`:
 
-- a level (CPU, memory, latency, disk, "is up") is sampled every minute and must hold for the alert's
-  duration: `alignment` one minute, `duration` = the alert's minutes;
-- a rate or count (5xx share, failures, evictions, errors) is taken over the alert's window, which
-  slides every minute: `alignment` = the alert's minutes, `duration` zero.
+- `SUSTAINED` (CPU, memory, latency, disk): sampled every minute and must hold for the alert's duration:
+  `alignment` one minute, `duration` = the alert's minutes;
+- `OVER_WINDOW` (5xx share, failures, evictions, errors): taken over the alert's window, which slides every
+  minute: `alignment` = the alert's minutes, `duration` zero;
+
+and its `Missing` once, in `EVALUATION_MISSING_DATA`. Uptime checks (service down, certificate) align on their
+own period, which `measured` cannot know.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from gcp_stacks.names import redis_instance_name, sql_database_id
 from shared import Settings
-from shared.alerts import Alert
+from shared.alerts import Alert, Missing, Window
 from shared.contract import SERVICES
 
 # Cloud Run workloads (service `<prefix>-<workload>`) and the public path each answers on; every
@@ -46,6 +51,7 @@ class Condition:
     alignment_seconds: int
     duration_seconds: int
     denominator_filter: str | None = None  # ratio conditions: the filter of the whole
+    missing: str = ""  # evaluation_missing_data: set from the alert by `conditions`
 
 
 @dataclass(frozen=True)
@@ -109,18 +115,22 @@ def ratio(percent: float) -> float:
     return round(percent / 100, 6)
 
 
-def level(alert: Alert, **kwargs) -> Condition:
-    """Sampled every minute; must hold for the alert's duration."""
-    kwargs.setdefault("comparison", compare(alert))
-    kwargs.setdefault("threshold", alert.threshold)
-    return Condition(alignment_seconds=MINUTE_SECONDS, duration_seconds=alert.duration_minutes * 60, **kwargs)
+# The catalog's meaning of a gap, in Cloud Monitoring's words (the one mapping of `shared.alerts.Missing`).
+EVALUATION_MISSING_DATA = {
+    Missing.BREACHING: "EVALUATION_MISSING_DATA_ACTIVE",
+    Missing.NOT_BREACHING: "EVALUATION_MISSING_DATA_INACTIVE",
+    Missing.KEEP_STATE: "EVALUATION_MISSING_DATA_NO_OP",
+}
 
 
-def over_window(alert: Alert, **kwargs) -> Condition:
-    """A count or share over the alert's window, sliding every minute."""
+def measured(alert: Alert, window: Window | None = None, **kwargs) -> Condition:
+    """A condition measured the way the alert's window says (or `window`, for an extra condition)."""
     kwargs.setdefault("comparison", compare(alert))
     kwargs.setdefault("threshold", alert.threshold)
-    return Condition(alignment_seconds=alert.duration_minutes * 60, duration_seconds=0, **kwargs)
+    minutes = alert.duration_minutes * 60
+    if (window or alert.window) is Window.OVER_WINDOW:
+        return Condition(alignment_seconds=minutes, duration_seconds=0, **kwargs)
+    return Condition(alignment_seconds=MINUTE_SECONDS, duration_seconds=minutes, **kwargs)
 
 
 SERVICE_GROUP = ("resource.label.service_name",)
@@ -153,7 +163,7 @@ def service_down(s: Settings, a: Alert, t: Target) -> list[Condition]:
 def error_rate(s: Settings, a: Alert, t: Target) -> list[Condition]:
     requests = run_service(s, t, "request_count")
     return [
-        over_window(
+        measured(
             a,
             name="5xx share of requests",
             filter=clauses(requests, is_("metric.label.response_code_class", "5xx")),
@@ -168,8 +178,10 @@ def error_rate(s: Settings, a: Alert, t: Target) -> list[Condition]:
 
 def database_connections(s: Settings, a: Alert, t: Target) -> list[Condition]:
     # Down: `database/up` is 1 while the instance serves; the threshold is that definition, not a setting.
-    down = level(
+    # An extra condition AWS has no metric for (shared.alerts: `differs`), a level that holds.
+    down = measured(
         a,
+        Window.SUSTAINED,
         name="Cloud SQL instance down",
         filter=cloud_sql(s, "up"),
         aligner="ALIGN_MIN",
@@ -178,7 +190,7 @@ def database_connections(s: Settings, a: Alert, t: Target) -> list[Condition]:
         comparison="COMPARISON_LT",
         threshold=1,
     )
-    refused = over_window(
+    refused = measured(
         a,
         name="Connections refused (FATAL at connect)",
         filter=user_metric(s, DATABASE_CONNECTION_FAILURES_METRIC, "cloudsql_database"),
@@ -211,16 +223,16 @@ def certificate_expiry(s: Settings, a: Alert, t: Target) -> list[Condition]:
 
 
 def container(metric: str, name: str) -> Callable[[Settings, Alert, Target], list[Condition]]:
-    # `utilizations` is a distribution with one sample per instance. Cloud Run's autoscaler already acts on
-    # the mean (60 % CPU target), so the alert looks at the 99th percentile: the hottest instances, whose
-    # users wait and which are killed at their memory limit, and which the mean hides once scaled out.
+    # `utilizations` is a distribution with one sample per instance: its mean is the service's average over its
+    # instances (Measure.SERVICE_AVERAGE), what ECS's service CPUUtilization/MemoryUtilization Average is on AWS.
+    # The worse revision counts while two serve during a release.
     def render(s: Settings, a: Alert, t: Target) -> list[Condition]:
         return [
-            level(
+            measured(
                 a,
                 name=name,
                 filter=run_service(s, t, f"container/{metric}/utilizations"),
-                aligner="ALIGN_PERCENTILE_99",
+                aligner="ALIGN_MEAN",
                 reducer="REDUCE_MAX",
                 group_by=SERVICE_GROUP,
                 threshold=ratio(a.threshold),
@@ -233,7 +245,7 @@ def container(metric: str, name: str) -> Callable[[Settings, Alert, Target], lis
 def response_time(s: Settings, a: Alert, t: Target) -> list[Condition]:
     percentile = s.thresholds.response_time_percentile
     return [
-        level(
+        measured(
             a,
             name=f"p{percentile:g} request latency (ms)",
             filter=run_service(s, t, "request_latencies"),
@@ -249,7 +261,7 @@ def response_time(s: Settings, a: Alert, t: Target) -> list[Condition]:
 def database_free_storage(s: Settings, a: Alert, t: Target) -> list[Condition]:
     # Cloud SQL reports the used share; free below N % is used above (100 - N) %.
     return [
-        level(
+        measured(
             a,
             name="Disk used share",
             filter=cloud_sql(s, "disk/utilization"),
@@ -265,7 +277,7 @@ def database_free_storage(s: Settings, a: Alert, t: Target) -> list[Condition]:
 def sql_level(metric: str, name: str) -> Callable[[Settings, Alert, Target], list[Condition]]:
     def render(s: Settings, a: Alert, t: Target) -> list[Condition]:
         return [
-            level(
+            measured(
                 a,
                 name=name,
                 filter=cloud_sql(s, metric),
@@ -282,7 +294,7 @@ def sql_level(metric: str, name: str) -> Callable[[Settings, Alert, Target], lis
 def cache_cpu(s: Settings, a: Alert, t: Target) -> list[Condition]:
     # Redis runs commands on one thread: its CPU-seconds per second, user plus system, per node.
     return [
-        level(
+        measured(
             a,
             name="Redis main-thread CPU",
             filter=redis(s, "cpu_utilization_main_thread"),
@@ -296,7 +308,7 @@ def cache_cpu(s: Settings, a: Alert, t: Target) -> list[Condition]:
 
 def cache_memory(s: Settings, a: Alert, t: Target) -> list[Condition]:
     return [
-        level(
+        measured(
             a,
             name="Redis memory usage ratio",
             filter=redis(s, "memory/usage_ratio"),
@@ -311,7 +323,7 @@ def cache_memory(s: Settings, a: Alert, t: Target) -> list[Condition]:
 def cache_evictions(s: Settings, a: Alert, t: Target) -> list[Condition]:
     # Replicas replay the primary's evictions; counting the primary alone counts each key once.
     return [
-        over_window(
+        measured(
             a,
             name="Keys evicted",
             filter=clauses(redis(s, "evicted_keys"), is_("metric.label.role", "primary")),
@@ -325,7 +337,7 @@ def cache_evictions(s: Settings, a: Alert, t: Target) -> list[Condition]:
 def application_errors(s: Settings, a: Alert, t: Target) -> list[Condition]:
     # Log-based metrics keep the entry's monitored resource, so the service name is a resource label.
     return [
-        over_window(
+        measured(
             a,
             name="ERROR log entries",
             filter=clauses(
@@ -344,8 +356,8 @@ RENDERERS: dict[str, Callable[[Settings, Alert, Target], list[Condition]]] = {
     "error_rate": error_rate,
     "database_connections": database_connections,
     "certificate_expiry": certificate_expiry,
-    "cpu": container("cpu", "p99 instance CPU utilization"),
-    "memory": container("memory", "p99 instance memory utilization"),
+    "cpu": container("cpu", "Mean instance CPU utilization"),
+    "memory": container("memory", "Mean instance memory utilization"),
     "response_time": response_time,
     "database_free_storage": database_free_storage,
     "database_cpu": sql_level("cpu/utilization", "Cloud SQL CPU utilization"),
@@ -363,4 +375,5 @@ def conditions(settings: Settings, alert: Alert, target: Target) -> list[Conditi
         render = RENDERERS[alert.key]
     except KeyError:
         raise KeyError(f"alert '{alert.key}' has no Cloud Monitoring rendering in {__name__}") from None
-    return render(settings, alert, target)
+    missing = EVALUATION_MISSING_DATA[alert.missing]
+    return [dataclasses.replace(condition, missing=missing) for condition in render(settings, alert, target)]

@@ -201,6 +201,8 @@ def documentation(
                 "",
                 f"**Check first:** {alert.first_check}",
                 "",
+                f"**Missing data:** {alert.missing_reason}.",
+                "",
                 'Runbook: docs/gcp.md, section "Alerts".',
             )
         ),
@@ -222,6 +224,7 @@ def threshold_condition(condition: Condition) -> MonitoringAlertPolicyConditions
             comparison=condition.comparison,
             threshold_value=condition.threshold,
             duration=f"{condition.duration_seconds}s",
+            evaluation_missing_data=condition.missing or None,
             aggregations=[MonitoringAlertPolicyConditionsConditionThresholdAggregations(**aggregation)],
             denominator_filter=condition.denominator_filter,
             denominator_aggregations=[

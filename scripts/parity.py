@@ -32,6 +32,13 @@ from shared.alerts import Alert, Severity, alerts
 from shared.contract import SERVICES
 
 SECONDS_PER_DAY = 86400
+# Each cloud's words for the catalog's meaning of a data gap (shared.alerts.Missing), read back.
+_AWS_MISSING = {"breaching": "breaching", "notBreaching": "not_breaching", "ignore": "keep_state"}
+_GCP_MISSING = {
+    "EVALUATION_MISSING_DATA_ACTIVE": "breaching",
+    "EVALUATION_MISSING_DATA_INACTIVE": "not_breaching",
+    "EVALUATION_MISSING_DATA_NO_OP": "keep_state",
+}
 
 # Concepts that exist on one cloud only, named so that a new one is a deliberate choice (tests check these lists).
 AWS_ONLY = (
@@ -102,6 +109,8 @@ def concepts(settings: Settings) -> list[Concept]:
         minutes = lambda s, key=key: _catalog(s)[key].duration_minutes  # noqa: E731
         rows.append(Concept(f"alert {key}: threshold", f"alerts.{key} ({alert.unit})", threshold, threshold))
         rows.append(Concept(f"alert {key}: minutes", f"alerts.{key} duration", minutes, minutes))
+        missing = lambda s, key=key: _catalog(s)[key].missing.value  # noqa: E731
+        rows.append(Concept(f"alert {key}: missing data", f"alerts.{key} missing", missing, missing))
     rows += [
         Concept(
             "backup retention (days)",
@@ -208,6 +217,7 @@ def extract_aws(templates: dict[str, dict], settings: Settings) -> dict[str, obj
         add(f"alert {key}: threshold", properties["Threshold"])
         # A daily datapoint (certificate expiry) fires on the first check under the threshold: count checks.
         add(f"alert {key}: minutes", evaluations if period >= SECONDS_PER_DAY else period * evaluations // 60)
+        add(f"alert {key}: missing data", _AWS_MISSING.get(properties.get("TreatMissingData", "missing")))
     services = {}
     for _, logical_id, resource in aws_resources(templates):
         kind, p = resource["Type"], resource.get("Properties", {})
@@ -303,6 +313,9 @@ def extract_gcp(stacks: dict[str, dict], settings: Settings) -> dict[str, object
         threshold, minutes = _gcp_threshold(catalog[key], policy["conditions"])
         add(f"alert {key}: threshold", threshold)
         add(f"alert {key}: minutes", minutes)
+        for condition in policy["conditions"]:
+            gap = condition.get("condition_threshold", {}).get("evaluation_missing_data")
+            add(f"alert {key}: missing data", _GCP_MISSING.get(gap))
     for _, kind, _, body in gcp_resources(stacks):
         if kind == "google_sql_database_instance":
             add("PostgreSQL major", int(body["database_version"].removeprefix("POSTGRES_")))

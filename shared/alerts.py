@@ -32,6 +32,41 @@ class Scope(StrEnum):
     CERTIFICATE = "certificate"  # the public TLS certificate of the app domain
 
 
+class Measure(StrEnum):
+    """What one alert compares with its threshold; each cloud maps each measure to its own metrics once."""
+
+    SERVICE_AVERAGE = "the service's average over its running instances"
+    BUSIEST_NODE = "the busiest node"
+    INSTANCE = "the database instance's own metric"
+    SHARE = "a share of requests over the window"
+    COUNT = "a count of events over the window"
+    PERCENTILE = "a percentile of the service's request latency"
+    HEALTHY = "instances (AWS) or probe locations (GCP) that pass the health check"
+    DAYS_LEFT = "days until the certificate expires"
+
+
+class Window(StrEnum):
+    """How `duration_minutes` is measured."""
+
+    SUSTAINED = "sustained"  # sampled every minute; every sample of the duration must breach (a level that holds)
+    OVER_WINDOW = "over_window"  # one measurement over the duration, re-evaluated every minute (a share, a count)
+    DAILY = "daily"  # the metric is published once a day: the first daily sample past the threshold fires
+
+
+class Missing(StrEnum):
+    """What a gap in the data means."""
+
+    BREACHING = "breaching"  # nothing reports: that is itself the failure
+    NOT_BREACHING = "not_breaching"  # nothing happened: fine
+    KEEP_STATE = "keep_state"  # a gap neither raises nor clears the alert
+
+
+_HEALTH = "no datapoint from the health metrics is itself an outage (nothing reports healthy)"
+_TRAFFIC = "no requests means nothing to judge; idle is not failing"
+_EVENTS = "the counter is published only when something happens, so a gap means zero"
+_SATURATION = "a metric gap (restart, delayed delivery) neither raises nor clears a saturation warning"
+
+
 @dataclass(frozen=True)
 class Alert:
     key: str  # stable id: part of alarm / policy names on both clouds
@@ -43,6 +78,12 @@ class Alert:
     comparison: str  # "above" or "below" the threshold
     duration_minutes: int  # how long the condition holds before the alert fires
     first_check: str  # what the on-call looks at first
+    measure: Measure
+    window: Window
+    missing: Missing
+    missing_reason: str  # why a gap means that: part of each alarm's and policy's description
+    # Where the clouds cannot measure the same thing, what differs (README "Where the clouds differ"); else empty.
+    differs: str = ""
 
     @property
     def fires_above(self) -> bool:
@@ -81,6 +122,14 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "below",
             t.service_down_minutes,
             "The service's recent deployments and task/revision start-up logs; then the database and cache.",
+            Measure.HEALTHY,
+            Window.SUSTAINED,
+            Missing.BREACHING,
+            _HEALTH,
+            (
+                "AWS counts healthy load-balancer targets (0 while fewer tasks run than desired); GCP counts uptime-"
+                "check locations that pass, since Cloud Run exposes no per-instance health"
+            ),
         ),
         Alert(
             "error_rate",
@@ -92,6 +141,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             critical,
             "Application error logs of the service, grouped by route; roll back a deployment made just before.",
+            Measure.SHARE,
+            Window.OVER_WINDOW,
+            Missing.NOT_BREACHING,
+            _TRAFFIC,
         ),
         Alert(
             "database_connections",
@@ -103,6 +156,15 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             critical,
             "Database status and events (failover, maintenance, storage full), then connection counts.",
+            Measure.COUNT,
+            Window.OVER_WINDOW,
+            Missing.NOT_BREACHING,
+            _EVENTS,
+            (
+                "AWS counts RDS Proxy's failed connection set-ups to the database (the app's only path); GCP counts "
+                "PostgreSQL FATAL log lines at connect and also pages while Cloud SQL's `up` metric is 0 (RDS "
+                "publishes no such metric)"
+            ),
         ),
         Alert(
             "certificate_expiry",
@@ -115,6 +177,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             # Certificates are checked daily; the alert fires on the first check under the threshold.
             1,
             "Managed certificate status: DNS validation records and the domain's CAA records.",
+            Measure.DAYS_LEFT,
+            Window.DAILY,
+            Missing.KEEP_STATE,
+            "ACM publishes once a day and a new certificate has no datapoint for up to a day; a gap keeps the state",
         ),
         Alert(
             "cpu",
@@ -126,6 +192,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             warning,
             "Whether scaling reached its maximum; then the slowest routes.",
+            Measure.SERVICE_AVERAGE,
+            Window.SUSTAINED,
+            Missing.KEEP_STATE,
+            _SATURATION,
         ),
         Alert(
             "memory",
@@ -137,6 +207,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             warning,
             "Memory growth since the last deployment (a leak restarts tasks); then scaling.",
+            Measure.SERVICE_AVERAGE,
+            Window.SUSTAINED,
+            Missing.KEEP_STATE,
+            _SATURATION,
         ),
         Alert(
             "response_time",
@@ -148,6 +222,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             warning,
             "Database latency and slow queries, then cache hit rate, then traffic.",
+            Measure.PERCENTILE,
+            Window.SUSTAINED,
+            Missing.NOT_BREACHING,
+            _TRAFFIC,
         ),
         Alert(
             "database_free_storage",
@@ -159,6 +237,15 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "below",
             warning,
             "Storage auto-growth ceiling, table bloat and old WAL; raise the storage limit if growth is real.",
+            Measure.INSTANCE,
+            Window.SUSTAINED,
+            Missing.KEEP_STATE,
+            _SATURATION,
+            (
+                "AWS compares free bytes with `database.allocated_storage_gib` (RDS publishes no current volume size,"
+                " so after storage auto-scaling grew the volume the alert fires late); GCP uses the current disk's "
+                "used share"
+            ),
         ),
         Alert(
             "database_cpu",
@@ -170,6 +257,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             warning,
             "Top queries by load (Performance Insights / Query Insights).",
+            Measure.INSTANCE,
+            Window.SUSTAINED,
+            Missing.KEEP_STATE,
+            _SATURATION,
         ),
         Alert(
             "database_memory",
@@ -181,6 +272,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             warning,
             "Connection count and per-connection memory; the proxy's pool settings.",
+            Measure.INSTANCE,
+            Window.SUSTAINED,
+            Missing.KEEP_STATE,
+            _SATURATION,
         ),
         Alert(
             "cache_cpu",
@@ -192,6 +287,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             warning,
             "Slow log and the commands per second; expensive commands (KEYS, large ranges).",
+            Measure.BUSIEST_NODE,
+            Window.SUSTAINED,
+            Missing.KEEP_STATE,
+            _SATURATION,
         ),
         Alert(
             "cache_memory",
@@ -203,6 +302,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             warning,
             "Key count and TTLs of session keys; size the cache up if growth is real.",
+            Measure.BUSIEST_NODE,
+            Window.SUSTAINED,
+            Missing.KEEP_STATE,
+            _SATURATION,
         ),
         Alert(
             "cache_evictions",
@@ -214,6 +317,10 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             warning,
             "Memory use and keys without TTL; size the cache up.",
+            Measure.COUNT,
+            Window.OVER_WINDOW,
+            Missing.NOT_BREACHING,
+            _EVENTS,
         ),
         Alert(
             "application_errors",
@@ -225,5 +332,9 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             "above",
             warning,
             "The service's error log entries (new since the last deployment?), then its request logs.",
+            Measure.COUNT,
+            Window.OVER_WINDOW,
+            Missing.NOT_BREACHING,
+            _EVENTS,
         ),
     )

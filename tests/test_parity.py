@@ -81,6 +81,19 @@ def test_a_tampered_aws_alarm_fails_the_check(aws):
     )
 
 
+def test_a_tampered_missing_data_treatment_fails_the_check(aws):
+    """The catalog's meaning of a gap is read back too: a service_down alarm that ignores gaps would stay quiet
+    while nothing reports at all."""
+    settings = load_settings("staging")
+    templates = copy.deepcopy(of_environment(aws.templates, settings))
+    for template in templates.values():
+        for resource in template["Resources"].values():
+            if resource["Properties"].get("AlarmName") == settings.name("web-service_down"):
+                resource["Properties"]["TreatMissingData"] = "ignore"
+    found = rows(settings, extract_aws(templates, settings), None)
+    assert [row.concept.name for row in found if not row.agrees] == ["alert service_down: missing data"]
+
+
 # --- GCP (on the GCP worker) ---------------------------------------------------------------------------
 
 

@@ -40,23 +40,10 @@ TARGETS = {
 EXTRA_TARGETS = {"error_rate": ("alb",)}
 
 # How each alert's duration becomes periods, and how missing data counts: the deliberate choices, pinned.
-SUSTAINED = {"service_down", "cpu", "memory", "response_time"} | {
-    "database_free_storage",
-    "database_cpu",
-    "database_memory",
-    "cache_cpu",
-    "cache_memory",
-}
-WINDOW = {"error_rate", "database_connections", "cache_evictions", "application_errors"}
-DAILY = {"certificate_expiry"}
-MISSING = {
-    "service_down": "breaching",
-    "error_rate": "notBreaching",
-    "response_time": "notBreaching",
-    "database_connections": "notBreaching",
-    "cache_evictions": "notBreaching",
-    "application_errors": "notBreaching",
-}  # every other alert: "ignore"
+# The catalog's window and meaning of a gap (shared.alerts), as CloudWatch must render them: the requirement.
+PERIODS = {"sustained": lambda minutes: (60, minutes), "over_window": lambda minutes: (60 * minutes, 1)}
+PERIODS["daily"] = lambda minutes: (86400, 1)
+MISSING = {"breaching": "breaching", "not_breaching": "notBreaching", "keep_state": "ignore"}
 
 
 def _expected_metrics(settings, key: str, target: str) -> set[tuple[str, str, str]]:
@@ -137,13 +124,7 @@ def test_alarm_inventory_follows_the_catalog(aws, settings):
         target, key = re.fullmatch(rf"{settings.prefix}-([a-z]+)-([a-z_]+)", name).groups()
         alert = catalog[key]
         metrics, expression, period = _watched(properties)
-        if key in SUSTAINED:
-            expected_period, evaluations = 60, alert.duration_minutes
-        elif key in WINDOW:
-            expected_period, evaluations = 60 * alert.duration_minutes, 1
-        else:
-            assert key in DAILY
-            expected_period, evaluations = 86400, 1
+        expected_period, evaluations = PERIODS[alert.window.value](alert.duration_minutes)
         topic = _topic_ref(template, settings, alert.severity)
         assert properties["Threshold"] == alert.threshold, name
         assert properties["ComparisonOperator"] == (
@@ -154,7 +135,8 @@ def test_alarm_inventory_follows_the_catalog(aws, settings):
             evaluations,
             evaluations,
         ), name
-        assert properties["TreatMissingData"] == MISSING.get(key, "ignore"), name
+        assert properties["TreatMissingData"] == MISSING[alert.missing.value], name
+        assert alert.missing_reason in properties["AlarmDescription"], name
         assert metrics == _expected_metrics(settings, key, target), name
         assert properties["ActionsEnabled"] is True
         assert properties["AlarmActions"] == [topic], name

@@ -100,7 +100,7 @@ def expected_inventory(settings) -> dict[str, list[tuple]]:
         "cpu": [
             (
                 "run.googleapis.com/container/cpu/utilizations",
-                "ALIGN_PERCENTILE_99",
+                "ALIGN_MEAN",  # the service's average, as on AWS (Measure.SERVICE_AVERAGE)
                 "REDUCE_MAX",
                 "COMPARISON_GT",
                 t.cpu_percent / 100,
@@ -111,7 +111,7 @@ def expected_inventory(settings) -> dict[str, list[tuple]]:
         "memory": [
             (
                 "run.googleapis.com/container/memory/utilizations",
-                "ALIGN_PERCENTILE_99",
+                "ALIGN_MEAN",  # the service's average, as on AWS (Measure.SERVICE_AVERAGE)
                 "REDUCE_MAX",
                 "COMPARISON_GT",
                 t.memory_percent / 100,
@@ -216,6 +216,13 @@ def channel(terraform: dict, severity: Severity) -> list[str]:
     ]
 
 
+MISSING = {
+    "breaching": "EVALUATION_MISSING_DATA_ACTIVE",
+    "not_breaching": "EVALUATION_MISSING_DATA_INACTIVE",
+    "keep_state": "EVALUATION_MISSING_DATA_NO_OP",
+}
+
+
 def catalog(settings) -> list[tuple[str, object, str | None]]:
     """(policy display name, alert, workload) for every threshold policy the settings promise."""
     from gcp_stacks.observability import WORKLOADS
@@ -248,9 +255,12 @@ def test_every_alert_is_a_policy_at_the_settings_values(gcp_stacks, environment)
         assert policy["severity"] == alert.severity.value.upper()
         assert policy["combiner"] == "OR"
         assert alert.first_check in policy["documentation"]["content"]
+        assert alert.missing_reason in policy["documentation"]["content"]
         assert policy["documentation"]["mime_type"] == "text/markdown"
         for condition in policy["conditions"]:
             threshold = condition["condition_threshold"]
+            # The catalog's meaning of a gap (shared.alerts.Missing), on every condition of the policy.
+            assert threshold["evaluation_missing_data"] == MISSING[alert.missing], name
             if workload:  # service alerts watch that service, through its own uptime check where they use one
                 uptime = reference(
                     terraform,

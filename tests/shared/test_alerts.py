@@ -86,3 +86,27 @@ def test_slack_ids_are_accepted_together():
         load_settings("dev"), {"routes.slack_workspace_id": "T0123456789", "routes.slack_channel_id": "C0123456789"}
     )
     assert (both.routes.slack_workspace_id, both.routes.slack_channel_id) == ("T0123456789", "C0123456789")
+
+
+def test_every_alert_says_how_it_is_measured():
+    """A share or a count is taken over the window; a level must hold for it; only expiry is daily."""
+    from shared.alerts import Measure, Window
+
+    for alert in alerts(load_settings("production")):
+        if alert.measure in (Measure.SHARE, Measure.COUNT):
+            assert alert.window is Window.OVER_WINDOW, alert.key
+        elif alert.measure is Measure.DAYS_LEFT:
+            assert alert.window is Window.DAILY, alert.key
+        else:
+            assert alert.window is Window.SUSTAINED, alert.key
+        assert alert.missing_reason and not alert.missing_reason.endswith("."), alert.key
+
+
+def test_the_readme_names_every_measurement_difference():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    differing = [alert for alert in alerts(load_settings("production")) if alert.differs]
+    assert differing
+    for alert in differing:
+        assert f"| alert `{alert.key}` |" in readme, f"README 'Where the clouds differ' lacks alert {alert.key}"
