@@ -130,11 +130,11 @@ def fastest(command: list[str], cwd: Path, repeat: int) -> Measurement:
     return min(runs, key=lambda run: run.seconds)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=1, help="runs per command; the fastest counts")
     parser.add_argument("--skip-test", action="store_true", help="measure make synth only")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     install_anchor()
     cdk, cdktf = str(ROOT / "node_modules/.bin/cdk"), str(ROOT / "node_modules/.bin/cdktf")
     anchor_aws = fastest([cdk, "synth", "--quiet", "-o", "cdk.out"], ANCHOR / "aws", args.repeat)

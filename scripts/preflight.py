@@ -6,6 +6,7 @@ AWS for credentials; this says what to set, at once.
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from shared import ENVIRONMENTS, SettingsError, environment_variable, load_settings
@@ -44,14 +45,16 @@ def problems(environment: str, cloud: str) -> list[str]:
     return found
 
 
-def main(argv: list[str]) -> int:
-    environment = argv[0] if argv else ""
-    cloud = argv[1] if len(argv) > 1 else ""
-    found = problems(environment, cloud)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.preflight", description=__doc__.splitlines()[0])
+    parser.add_argument("environment", help="dev, staging or production")
+    parser.add_argument("cloud", choices=tuple(CLOUD_FIELDS), help="whose placeholders to check")
+    args = parser.parse_args(argv)
+    found = problems(args.environment, args.cloud)
     for problem in found:
         print(f"error: {problem}", file=sys.stderr)
     return 2 if found else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

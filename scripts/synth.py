@@ -106,14 +106,14 @@ def run(clouds: list[str]) -> int:
         return 1
     from scripts import summary
 
-    return summary.main(clouds)
+    return summary.report(clouds)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("clouds", nargs="*", help=f"any of {sorted(SIDES)}; default: both")
     parser.add_argument("--check-only", action="store_true", help="validate every environment's settings and stop")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     unknown = sorted(set(args.clouds) - set(SIDES))
     if unknown:
         parser.error(f"unknown cloud(s) {unknown}; choose from {sorted(SIDES)}")

@@ -162,8 +162,7 @@ def test_deploys_may_read_the_released_tags_they_resolve(aws, settings):
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == "ssm:GetParameters"
     assert sorted(_arns(statement["Resource"])) == sorted(
-        f"arn:aws:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}"
-        for image in ("api", "web")
+        f"arn:aws:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}" for image in ("api", "web")
     )
 
 
