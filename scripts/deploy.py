@@ -136,6 +136,8 @@ def main(
     if args.action == "deploy" and settings.github.deploy_confirmation:
         interactive = sys.stdin.isatty() if interactive is None else interactive
         given = args.confirm or environ.get("CONFIRM", "")
+        if given and given != args.env:
+            return _fail([f"CONFIRM={given} does not match the environment {args.env}; set CONFIRM={args.env}"])
         if not confirmed(args.env, given, ask, interactive):
             return _fail([f"{args.env} needs confirmation: type its name when asked, or set CONFIRM={args.env}"])
     names = stacks(args.cloud, args.env, trust=args.trust)

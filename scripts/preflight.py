@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from shared import ENVIRONMENTS, SettingsError, environment_variable, load_settings
+from shared.checks import did_you_mean
 from shared.environments import PLACEHOLDERS
 from shared.overrides import OVERRIDES
 
@@ -27,7 +28,8 @@ def _override_key(dotted: str) -> str:
 def problems(environment: str, cloud: str) -> list[str]:
     if environment not in ENVIRONMENTS:
         shown = environment or "(empty)"
-        return [f"ENV={shown} is not an environment; set ENV={'|'.join(ENVIRONMENTS)}"]
+        hint = did_you_mean(environment, ENVIRONMENTS)
+        return [f"ENV={shown} is not an environment{hint}; set ENV={'|'.join(ENVIRONMENTS)}"]
     try:
         settings = load_settings(environment)
     except SettingsError as error:

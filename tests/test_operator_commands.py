@@ -41,7 +41,10 @@ def test_settings_check_passes_on_the_committed_settings():
 
 
 def test_preflight_echoes_a_bad_environment():
-    assert preflight.problems("prod", "aws") == ["ENV=prod is not an environment; set ENV=dev|staging|production"]
+    assert preflight.problems("prod", "aws") == [
+        "ENV=prod is not an environment (did you mean 'production'?); set ENV=dev|staging|production"
+    ]
+    assert "(did you mean 'production'?)" in preflight.problems("prodution", "aws")[0]
     assert "(empty)" in preflight.problems("", "aws")[0]
 
 
