@@ -125,7 +125,7 @@ def main(
 
     if args.cloud not in CLOUDS:
         return _fail([f"CLOUD={args.cloud or '(empty)'} is not a cloud; set CLOUD={'|'.join(CLOUDS)}"])
-    problems = preflight.problems(args.env, args.cloud)
+    problems = preflight.problems(args.env, args.cloud, trust=args.trust)
     if problems:
         return _fail(problems)
     settings = load_settings(args.env)

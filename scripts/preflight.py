@@ -14,18 +14,22 @@ from shared.checks import did_you_mean
 from shared.environments import PLACEHOLDERS
 from shared.overrides import OVERRIDES
 
-# Which placeholders matter to which cloud's deploy.
+# The placeholders each selection of stacks uses: the platform's stacks (trust=False) or only the delivery stack
+# (trust=True, `make diff TRUST=1`), whose GitHub OIDC trust alone pins the repository id.
 CLOUD_FIELDS = {
-    "aws": ("aws.account_id", "aws.hosted_zone_id", "github.repository_id"),
-    "gcp": ("gcp.billing_account_id", "github.repository_id"),
+    ("aws", False): ("aws.account_id", "aws.hosted_zone_id"),
+    ("aws", True): ("aws.account_id", "github.repository_id"),
+    ("gcp", False): ("gcp.project_id", "gcp.billing_account_id"),
+    ("gcp", True): ("gcp.project_id", "github.repository_id"),
 }
+CLOUDS = ("aws", "gcp")
 
 
 def _override_key(dotted: str) -> str:
     return next(key for key, (field, _) in OVERRIDES.items() if field == dotted)
 
 
-def problems(environment: str, cloud: str) -> list[str]:
+def problems(environment: str, cloud: str, *, trust: bool = False) -> list[str]:
     if environment not in ENVIRONMENTS:
         shown = environment or "(empty)"
         hint = did_you_mean(environment, ENVIRONMENTS)
@@ -35,7 +39,7 @@ def problems(environment: str, cloud: str) -> list[str]:
     except SettingsError as error:
         return [str(error)]
     found = []
-    for dotted in CLOUD_FIELDS.get(cloud, ()):
+    for dotted in CLOUD_FIELDS.get((cloud, trust), ()):
         section, _, name = dotted.partition(".")
         value = getattr(getattr(settings, section), name)
         if value in PLACEHOLDERS[dotted]:
@@ -50,9 +54,10 @@ def problems(environment: str, cloud: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.preflight", description=__doc__.splitlines()[0])
     parser.add_argument("environment", help="dev, staging or production")
-    parser.add_argument("cloud", choices=tuple(CLOUD_FIELDS), help="whose placeholders to check")
+    parser.add_argument("cloud", choices=CLOUDS, help="whose placeholders to check")
+    parser.add_argument("--trust", action="store_true", help="the delivery stack's placeholders instead")
     args = parser.parse_args(argv)
-    found = problems(args.environment, args.cloud)
+    found = problems(args.environment, args.cloud, trust=args.trust)
     for problem in found:
         print(f"error: {problem}", file=sys.stderr)
     return 2 if found else 0

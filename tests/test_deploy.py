@@ -18,6 +18,7 @@ REAL_VALUES = {
     "aws_hosted_zone_id": "Z0ABCDEF12345",
     "github_repository_id": "42",
     "gcp_billing_account_id": "01A2B3-C4D5E6-F7A8B9",
+    "gcp_project_id": "acme-bookedbarber-1",
 }
 
 

@@ -54,17 +54,24 @@ def test_preflight_refuses_placeholders_until_overridden(monkeypatch):
     assert any("BB_PRODUCTION_AWS_ACCOUNT_ID" in problem for problem in found)
     monkeypatch.setenv("BB_PRODUCTION_AWS_ACCOUNT_ID", "123456789012")
     monkeypatch.setenv("BB_PRODUCTION_AWS_HOSTED_ZONE_ID", "Z0ABCDEF12345")
-    assert preflight.problems("production", "aws") == [
+    # The platform's stacks never use the repository id: only the delivery stack (TRUST=1) asks for it.
+    assert preflight.problems("production", "aws") == []
+    assert preflight.problems("production", "aws", trust=True) == [
         "production: github.repository_id is the placeholder '100000001'; set "
         "BB_PRODUCTION_GITHUB_REPOSITORY_ID=<yours> before a diff or deploy"
     ]
-    assert set(preflight.problems("production", "aws")) < set(preflight.problems("production", "gcp"))
     monkeypatch.setenv("BB_PRODUCTION_GITHUB_REPOSITORY_ID", "987654321")
-    assert preflight.problems("production", "aws") == []
+    assert preflight.problems("production", "aws", trust=True) == []
+    project, billing = preflight.problems("production", "gcp")
+    assert "gcp.project_id is the placeholder 'bookedbarber-production'" in project
+    assert "BB_PRODUCTION_GCP_PROJECT_ID" in project
+    assert "gcp.billing_account_id is the placeholder" in billing
+    monkeypatch.setenv("BB_PRODUCTION_GCP_PROJECT_ID", "acme-bookedbarber-1")
     (remaining,) = preflight.problems("production", "gcp")
     assert "gcp.billing_account_id is the placeholder" in remaining
     monkeypatch.setenv("BB_PRODUCTION_GCP_BILLING_ACCOUNT_ID", "01A2B3-C4D5E6-F7A8B9")
     assert preflight.problems("production", "gcp") == []
+    assert preflight.problems("production", "gcp", trust=True) == []
 
 
 @pytest.mark.parametrize(
