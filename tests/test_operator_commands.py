@@ -101,11 +101,16 @@ def test_a_failing_side_is_named_with_its_log(monkeypatch, tmp_path, capsys):
         synth,
         "SIDES",
         {
-            "aws": synth.Side("aws", ("sh", "-c", "echo all good"), "out-aws"),
-            "gcp": synth.Side("gcp", ("sh", "-c", "echo provider exploded; exit 3"), "out-gcp"),
+            "aws": synth.Side("aws", ("sh", "-c", "mkdir out-aws.partial; echo all good"), "out-aws"),
+            "gcp": synth.Side("gcp", ("sh", "-c", "mkdir out-gcp.partial; echo provider exploded; exit 3"), "out-gcp"),
         },
     )
+    (tmp_path / "out-gcp").mkdir()  # a good output of an earlier run
+    (tmp_path / "out-gcp" / "manifest.json").write_text("{}")
     assert synth.run(["aws", "gcp"]) == 1
+    # Only a successful side leaves its output folder; a failed one leaves `.failed`, never a manifest to trust.
+    assert (tmp_path / "out-aws").is_dir() and not (tmp_path / "out-aws.partial").exists()
+    assert not (tmp_path / "out-gcp").exists() and (tmp_path / "out-gcp.failed").is_dir()
     out, err = capsys.readouterr()
     assert "aws: done" in out
     assert "gcp: FAILED (exit 3)" in out and "provider exploded" in out
