@@ -146,3 +146,18 @@ def test_make_help_lists_every_target():
     missing = sorted(target for target in targets if f"make {target}" not in shown)
     assert targets >= {"synth", "test", "deps", "bench", "parity", "diff", "deploy"}
     assert missing == []
+
+
+def test_bench_judges_the_median_of_interleaved_pairs_and_calls_a_wide_spread_unsure(capsys):
+    from scripts.bench import SPREAD_LIMIT, Comparison, Measurement, report
+
+    def pairs(*ratios):
+        return [(Measurement(10 * ratio, 1), Measurement(10, 1)) for ratio in ratios]
+
+    assert Comparison("x", 1.25, pairs(1.1, 1.2, 1.15)).verdict == "ok"
+    assert Comparison("x", 1.25, pairs(1.4, 1.5, 1.45)).verdict == "OVER"
+    noisy = Comparison("x", 1.25, pairs(1.17, 3.09, 1.2))  # one noisy sample, as seen on a loaded machine
+    assert noisy.spread > SPREAD_LIMIT and noisy.verdict == "UNSURE"
+    assert report([noisy]) == 0
+    assert "UNSURE" in capsys.readouterr().out
+    assert report([Comparison("x", 1.25, pairs(1.4, 1.5, 1.45))]) == 1
