@@ -138,8 +138,8 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
     # Ordering only, no references: the copy target exists before the plan that copies to it, and CloudFront
     # sends the origin-verify header (edge) only once the ALB (compute) accepts it.
     if recovery is not None:
-        data.add_dependency(recovery)
-    edge.add_dependency(compute)
+        data.add_stack_dependency(recovery, "the backup copy target exists before the plan that copies to it")
+    edge.add_stack_dependency(compute, "the load balancer accepts the origin-verify header before CloudFront sends it")
     stacks = [recovery] if recovery is not None else []
     stacks += [network, data, compute, edge, compliance, observability, edge_observability, delivery]
     for stack in stacks:

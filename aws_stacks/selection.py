@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 
 from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_all, load_settings
+from shared.checks import did_you_mean
 from shared.overrides import unknown_key_problem
 
 # Context the app sets itself (the CLI refuses `aws:` keys given with -c): no creation stack traces, whose
@@ -67,7 +68,10 @@ def selected_environments(context: Mapping) -> tuple[str, ...]:
     names = tuple(name.strip() for name in str(chosen).split(","))
     for name in names:
         if name not in ENVIRONMENTS:
-            raise SettingsError(name, [("environment", f"unknown (from -c env); choose from {list(ENVIRONMENTS)}")])
+            hint = did_you_mean(name, ENVIRONMENTS)
+            raise SettingsError(
+                name, [("environment", f"unknown (from -c env){hint}; choose from {list(ENVIRONMENTS)}")]
+            )
     return names
 
 

@@ -6,10 +6,11 @@ tests/aws/test_observability.py fails when the README no longer matches the temp
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from scripts.outputs import alarm_period_seconds, aws_resources, load_aws, of_environment
+from scripts.outputs import AWS_OUT, alarm_period_seconds, aws_resources, load_aws, of_environment
 from shared import ENVIRONMENTS, Settings, load_settings
 
 ROUTES = {"critical": "PagerDuty", "warning": "email", "info": "Slack (AWS Chatbot)"}
@@ -55,8 +56,10 @@ def section(templates: dict[str, dict], settings: Settings) -> str:
     return "\n".join([HEADER, *alarm_rows(templates, settings)])
 
 
-def main() -> int:
-    templates = load_aws(Path(sys.argv[1])) if len(sys.argv) > 1 else load_aws()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.alarm_table", description=__doc__.splitlines()[0])
+    parser.add_argument("outdir", nargs="?", type=Path, default=AWS_OUT, help="cloud assembly (default: cdk.out)")
+    templates = load_aws(parser.parse_args(argv).outdir)
     present = [settings for settings in map(load_settings, ENVIRONMENTS) if f"{settings.prefix}-network" in templates]
     sections = {section(templates, settings) for settings in present}
     if len(sections) != 1:

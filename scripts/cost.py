@@ -8,6 +8,7 @@ disk size, rules, conditions...) and multiplies by a list price of `shared.price
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from collections.abc import Callable
@@ -472,7 +473,9 @@ def report(settings: Settings, aws: dict[str, float] | None, gcp: dict[str, floa
     return "\n".join(out)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.cost", description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
     aws_templates, gcp_stacks = load_aws(), load_gcp()
     missing = unpriced(aws_templates, gcp_stacks)
     if missing:

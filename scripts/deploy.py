@@ -126,7 +126,7 @@ def main(
 
     if args.cloud not in CLOUDS:
         return _fail([f"CLOUD={args.cloud or '(empty)'} is not a cloud; set CLOUD={'|'.join(CLOUDS)}"])
-    problems = preflight.problems(args.env, args.cloud)
+    problems = preflight.problems(args.env, args.cloud, trust=args.trust)
     if problems:
         return _fail(problems)
     settings = load_settings(args.env)
@@ -137,6 +137,8 @@ def main(
     if args.action == "deploy" and settings.github.deploy_confirmation:
         interactive = sys.stdin.isatty() if interactive is None else interactive
         given = args.confirm or environ.get("CONFIRM", "")
+        if given and given != args.env:
+            return _fail([f"CONFIRM={given} does not match the environment {args.env}; set CONFIRM={args.env}"])
         if not confirmed(args.env, given, ask, interactive):
             return _fail([f"{args.env} needs confirmation: type its name when asked, or set CONFIRM={args.env}"])
     names = stacks(args.cloud, args.env, trust=args.trust)

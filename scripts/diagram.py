@@ -8,6 +8,7 @@ committed file no longer matches them.
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -169,7 +170,11 @@ def document(templates: dict[str, dict], stacks: dict[str, dict]) -> str:
     return HEADER.format(environment=ENVIRONMENT) + aws_section(templates) + "\n" + gcp_section(stacks)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.diagram", description="Redraw docs/architecture.md from cdk.out/ and cdktf.out/."
+    )
+    parser.parse_args(argv)
     DOCUMENT.write_text(document(load_aws(), load_gcp()))
     print(f"wrote {DOCUMENT.relative_to(ROOT)}")
     return 0

@@ -11,6 +11,7 @@ no concept compares, so a new value cannot slip in unnoticed.
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import re
 import sys
@@ -450,7 +451,9 @@ def check(settings: Settings, aws_templates: dict[str, dict], gcp_stacks: dict[s
     return text, all(row.agrees for row in found) and not clash and not strays
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.parity", description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
     aws_templates, gcp_stacks = load_aws(), load_gcp()
     ok = True
     for environment in ENVIRONMENTS:

@@ -6,33 +6,40 @@ AWS for credentials; this says what to set, at once.
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from shared import ENVIRONMENTS, SettingsError, environment_variable, load_settings
+from shared.checks import did_you_mean
 from shared.environments import PLACEHOLDERS
 from shared.overrides import OVERRIDES
 
-# Which placeholders matter to which cloud's deploy.
+# The placeholders each selection of stacks uses: the platform's stacks (trust=False) or only the delivery stack
+# (trust=True, `make diff TRUST=1`), whose GitHub OIDC trust alone pins the repository id.
 CLOUD_FIELDS = {
-    "aws": ("aws.account_id", "aws.hosted_zone_id", "github.repository_id"),
-    "gcp": ("gcp.billing_account_id", "github.repository_id"),
+    ("aws", False): ("aws.account_id", "aws.hosted_zone_id"),
+    ("aws", True): ("aws.account_id", "github.repository_id"),
+    ("gcp", False): ("gcp.project_id", "gcp.billing_account_id"),
+    ("gcp", True): ("gcp.project_id", "github.repository_id"),
 }
+CLOUDS = ("aws", "gcp")
 
 
 def _override_key(dotted: str) -> str:
     return next(key for key, (field, _) in OVERRIDES.items() if field == dotted)
 
 
-def problems(environment: str, cloud: str) -> list[str]:
+def problems(environment: str, cloud: str, *, trust: bool = False) -> list[str]:
     if environment not in ENVIRONMENTS:
         shown = environment or "(empty)"
-        return [f"ENV={shown} is not an environment; set ENV={'|'.join(ENVIRONMENTS)}"]
+        hint = did_you_mean(environment, ENVIRONMENTS)
+        return [f"ENV={shown} is not an environment{hint}; set ENV={'|'.join(ENVIRONMENTS)}"]
     try:
         settings = load_settings(environment)
     except SettingsError as error:
         return [str(error)]
     found = []
-    for dotted in CLOUD_FIELDS.get(cloud, ()):
+    for dotted in CLOUD_FIELDS.get((cloud, trust), ()):
         section, _, name = dotted.partition(".")
         value = getattr(getattr(settings, section), name)
         if value in PLACEHOLDERS[dotted]:
@@ -44,14 +51,17 @@ def problems(environment: str, cloud: str) -> list[str]:
     return found
 
 
-def main(argv: list[str]) -> int:
-    environment = argv[0] if argv else ""
-    cloud = argv[1] if len(argv) > 1 else ""
-    found = problems(environment, cloud)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.preflight", description=__doc__.splitlines()[0])
+    parser.add_argument("environment", help="dev, staging or production")
+    parser.add_argument("cloud", choices=CLOUDS, help="whose placeholders to check")
+    parser.add_argument("--trust", action="store_true", help="the delivery stack's placeholders instead")
+    args = parser.parse_args(argv)
+    found = problems(args.environment, args.cloud, trust=args.trust)
     for problem in found:
         print(f"error: {problem}", file=sys.stderr)
     return 2 if found else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -11,18 +11,23 @@ back.
 GCP: new revisions without traffic, tagged `candidate`, checked through the load balancer with the candidate
 header, then given the traffic (the Cloud Run services ignore image changes in Terraform).
 The image must already be pushed with that tag (docs/aws.md, docs/gcp.md). Overrides (BB_<ENV>_*) apply as
-for a deploy, so account, project and region are the deployment's own.
+for a deploy, so account, project and region are the deployment's own. A release has `make deploy`'s guard: the
+same preflight (no placeholder left), and production's typed confirmation (or --confirm / CONFIRM=production).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+from scripts import preflight
+from scripts.deploy import confirmed
 from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
+from shared.checks import did_you_mean
 from shared.contract import CANDIDATE_TAG
 from shared.delivery import aws_release_execution_role_name
 from shared.release import IMAGES, aws_repository_name, check_tag, gcp_image, tag_parameter_name
@@ -128,17 +133,46 @@ def gcp_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[li
     return [*deploys, check, *traffic]
 
 
+def _environment(value: str) -> str:
+    if value not in ENVIRONMENTS:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an environment{did_you_mean(value, ENVIRONMENTS)}")
+    return value
+
+
+def guard(settings: Settings, cloud: str, given: str, ask: Callable[[str], str], interactive: bool) -> list[str]:
+    """What stops a real release, as for `make deploy`: placeholders, then production's confirmation."""
+    found = preflight.problems(settings.environment, cloud)
+    if found or not settings.github.deploy_confirmation:
+        return found
+    environment = settings.environment
+    if given and given != environment:
+        return [f"CONFIRM={given} does not match the environment {environment}; set CONFIRM={environment}"]
+    if not confirmed(
+        environment, given, lambda _: ask(f"Type the environment name ({environment}) to release to it: "), interactive
+    ):
+        return [f"{environment} needs confirmation: type its name when asked, or set CONFIRM={environment}"]
+    return []
+
+
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m scripts.release", description=__doc__.splitlines()[0])
     parser.add_argument("--cloud", choices=("aws", "gcp"), required=True)
-    parser.add_argument("--env", choices=ENVIRONMENTS, required=True)
+    parser.add_argument("--env", type=_environment, required=True, help="dev, staging or production")
     parser.add_argument("--tag", required=True, help="image tag already pushed, e.g. v1.4.2 or a git sha")
     parser.add_argument("--image", choices=tuple(IMAGES), action="append", help="default: both images")
     parser.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
+    parser.add_argument("--confirm", default="", help="the environment's name, for automation (or CONFIRM=...)")
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None, run: Runner = run_command) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    run: Runner = run_command,
+    *,
+    environ: Mapping[str, str] | None = None,
+    ask: Callable[[str], str] = input,
+    interactive: bool | None = None,
+) -> int:
     args = parse(argv)
     try:
         tag = check_tag(args.tag, args.env)
@@ -152,6 +186,13 @@ def main(argv: Sequence[str] | None = None, run: Runner = run_command) -> int:
         for command in build(settings, tag, images):
             print("+ " + shlex.join(command))
         return 0
+    environ = os.environ if environ is None else environ
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    refused = guard(settings, args.cloud, args.confirm or environ.get("CONFIRM", ""), ask, interactive)
+    for problem in refused:
+        print(f"error: {problem}", file=sys.stderr)
+    if refused:
+        return 2
     try:
         if args.cloud == "aws":
             release_aws(settings, tag, images, run)

@@ -3,6 +3,7 @@ then the cdk-nag tally: findings acknowledged (with their reasons, in the code) 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -48,7 +49,18 @@ def nag_tally(outdir: Path) -> str:
     return f"cdk-nag: {'; '.join(parts)} ({verdict})"
 
 
-def main(clouds: list[str] | tuple[str, ...] = ("aws", "gcp")) -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.summary", description=__doc__.splitlines()[0])
+    # Checked by hand: Python 3.11's argparse refuses an empty `nargs="*"` list against `choices`.
+    parser.add_argument("clouds", nargs="*", help="aws, gcp or both (the default)")
+    clouds = parser.parse_args(argv).clouds
+    unknown = sorted(set(clouds) - {"aws", "gcp"})
+    if unknown:
+        parser.error(f"unknown cloud(s) {unknown}; choose from ['aws', 'gcp']")
+    return report(clouds or ("aws", "gcp"))
+
+
+def report(clouds: list[str] | tuple[str, ...] = ("aws", "gcp")) -> int:
     rows = []
     if "aws" in clouds:
         rows += aws_rows(ROOT / "cdk.out")

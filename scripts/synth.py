@@ -4,6 +4,10 @@ Bad settings stop here, in well under a second, before either jsii runtime start
 syntheses are independent, so on a 2-core machine they run at once; their output goes to
 `.deps/logs/synth-<cloud>.log` so the two never interleave, and a failure prints its own
 side's log, named. The table of stacks comes last.
+
+Each app writes into `<output>.partial/`, moved to `<output>/` only on success: a failed synthesis (an open
+cdk-nag finding, say) leaves no `cdk.out/` at all, and its partial output is kept as `<output>.failed/`, so no later
+command (parity, cost, diagram, a test) reads it as good.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -34,8 +39,16 @@ QUIET = {
 class Side:
     cloud: str
     command: tuple[str, ...]
-    output: str  # the folder the app writes, removed first so no stale stack survives
-    environ: tuple[tuple[str, str], ...] = ()  # what the CLI would hand the app
+    output: str  # the folder a successful synthesis leaves, removed first so no stale stack survives
+    environ: tuple[tuple[str, str], ...] = ()  # what the CLI would hand the app (its output folder: `partial`)
+
+    @property
+    def partial(self) -> str:
+        return f"{self.output}.partial"
+
+    @property
+    def failed(self) -> str:
+        return f"{self.output}.failed"
 
 
 def _sides() -> dict[str, Side]:
@@ -45,9 +58,12 @@ def _sides() -> dict[str, Side]:
     python = ".venv/bin/python"
     return {
         "aws": Side(
-            "aws", (python, "app.py"), "cdk.out", (("CDK_OUTDIR", "cdk.out"), ("CDK_CONTEXT_JSON", aws_context))
+            "aws",
+            (python, "app.py"),
+            "cdk.out",
+            (("CDK_OUTDIR", "cdk.out.partial"), ("CDK_CONTEXT_JSON", aws_context)),
         ),
-        "gcp": Side("gcp", (python, "gcp_app.py"), "cdktf.out", (("CDKTF_OUTDIR", "cdktf.out"),)),
+        "gcp": Side("gcp", (python, "gcp_app.py"), "cdktf.out", (("CDKTF_OUTDIR", "cdktf.out.partial"),)),
     }
 
 
@@ -73,7 +89,8 @@ def run(clouds: list[str]) -> int:
     running = []
     for cloud in clouds:
         side = SIDES[cloud]
-        subprocess.run(["rm", "-rf", side.output], cwd=ROOT, check=True)
+        for folder in (side.output, side.partial, side.failed):
+            shutil.rmtree(ROOT / folder, ignore_errors=True)
         log = LOGS / f"synth-{cloud}.log"
         handle = log.open("w")
         started = time.perf_counter()
@@ -94,11 +111,19 @@ def run(clouds: list[str]) -> int:
             pending.remove(entry)
             handle.close()
             seconds = time.perf_counter() - started
+            if code == 0 and not (ROOT / side.partial).is_dir():
+                code = 1  # exited 0 but wrote nothing: no output to trust either
             if code == 0:
+                (ROOT / side.partial).rename(ROOT / side.output)
                 print(f"{side.cloud}: done in {seconds:.1f} s", flush=True)
             else:
+                if (ROOT / side.partial).exists():
+                    (ROOT / side.partial).rename(ROOT / side.failed)
                 failed.append(side.cloud)
-                print(f"\n{side.cloud}: FAILED (exit {code}) after {seconds:.1f} s; end of {log.relative_to(ROOT)}:")
+                print(
+                    f"\n{side.cloud}: FAILED (exit {code}) after {seconds:.1f} s; no {side.output}/ (what was written "
+                    f"is in {side.failed}/); end of {log.relative_to(ROOT)}:"
+                )
                 print(_tail(log), flush=True)
         time.sleep(0.05)
     if failed:
@@ -106,14 +131,14 @@ def run(clouds: list[str]) -> int:
         return 1
     from scripts import summary
 
-    return summary.main(clouds)
+    return summary.report(clouds)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("clouds", nargs="*", help=f"any of {sorted(SIDES)}; default: both")
     parser.add_argument("--check-only", action="store_true", help="validate every environment's settings and stop")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     unknown = sorted(set(args.clouds) - set(SIDES))
     if unknown:
         parser.error(f"unknown cloud(s) {unknown}; choose from {sorted(SIDES)}")

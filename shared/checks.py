@@ -59,7 +59,13 @@ def range_problem(low: float, high: float) -> str | None:
 
 
 def closest(value: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(str(value), sorted(choices), n=1, cutoff=0.6)
+    """The one choice `value` abbreviates (`prod`), else the most similar spelling (`prodution`), else None."""
+    choices = sorted(choices)
+    text = str(value)
+    starting = [choice for choice in choices if len(text) >= 2 and choice.startswith(text) and choice != text]
+    if len(starting) == 1:
+        return starting[0]
+    close = difflib.get_close_matches(text, choices, n=1, cutoff=0.6)
     return close[0] if close else None
 
 

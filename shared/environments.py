@@ -45,6 +45,7 @@ GITHUB_REPOSITORY_ID = 100000001
 PLACEHOLDERS = {
     "aws.account_id": frozenset({"111111111111", "222222222222", "333333333333"}),
     "aws.hosted_zone_id": frozenset(HOSTED_ZONE_IDS.values()),
+    "gcp.project_id": frozenset({"bookedbarber-dev", "bookedbarber-staging", "bookedbarber-production"}),
     "gcp.billing_account_id": frozenset({"000000-000000-000001", "000000-000000-000002", "000000-000000-000003"}),
     "github.repository_id": frozenset({GITHUB_REPOSITORY_ID}),
 }

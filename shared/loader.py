@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 
 from shared import overrides as _overrides
 from shared.accounts import account_service_problems
-from shared.checks import parse_cidr
+from shared.checks import did_you_mean, parse_cidr
 from shared.environments import DEFINITIONS
 from shared.errors import SettingsError
 from shared.model import ENVIRONMENTS, Settings
@@ -26,7 +26,10 @@ def load_settings(
     Raises `SettingsError` naming the environment and field on any bad value.
     """
     if environment not in DEFINITIONS:
-        raise SettingsError(str(environment), [("environment", f"unknown; choose one of {list(ENVIRONMENTS)}")])
+        raise SettingsError(
+            str(environment),
+            [("environment", f"unknown{did_you_mean(environment, ENVIRONMENTS)}; choose one of {list(ENVIRONMENTS)}")],
+        )
     environ = os.environ if environ is None else environ
     chosen = _overrides.collect(environment, environ, overrides or {})
     return _overrides.apply(DEFINITIONS[environment](), chosen)

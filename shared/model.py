@@ -183,6 +183,18 @@ def _type_name(hint: typing.Any) -> str:
 def type_problems(obj: object, prefix: str = "") -> Problems:
     """Every field whose value does not match its annotation, checked from the dataclasses themselves."""
     hints = _hints(type(obj))
+
+    def must_be_positive(name: str) -> bool:
+        # Asks the section's own checks whether zero is refused, so the message says "positive" only where it is.
+        from dataclasses import replace  # local: the module's imports belong to the settings split (issue 15)
+
+        if not hasattr(obj, "problems"):
+            return False
+        try:
+            return any(field == name for field, _ in replace(obj, **{name: 0}).problems())
+        except (TypeError, ValueError, ArithmeticError):
+            return False
+
     for item in fields(obj):
         hint, value, name = hints[item.name], getattr(obj, item.name), prefix + item.name
         if is_dataclass(hint):
@@ -191,7 +203,10 @@ def type_problems(obj: object, prefix: str = "") -> Problems:
             else:
                 yield name, f"expected {hint.__name__} settings, got {type(value).__name__}"
         elif not _type_matches(value, hint):
-            yield name, f"expected {_type_name(hint)}, got {value!r} ({type(value).__name__})"
+            expected = _type_name(hint)
+            if hint in (int, float) and must_be_positive(item.name):
+                expected = expected.replace("a ", "a positive ", 1)
+            yield name, f"expected {expected}, got {value!r}"
 
 
 @dataclass(frozen=True)

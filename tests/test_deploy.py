@@ -18,6 +18,7 @@ REAL_VALUES = {
     "aws_hosted_zone_id": "Z0ABCDEF12345",
     "github_repository_id": "42",
     "gcp_billing_account_id": "01A2B3-C4D5E6-F7A8B9",
+    "gcp_project_id": "acme-bookedbarber-1",
 }
 
 
@@ -100,7 +101,15 @@ def test_a_bad_cloud_or_environment_is_refused(overridden, capsys):
     assert "CLOUD=azure is not a cloud" in capsys.readouterr().err
     code, run = _main("deploy --cloud aws --env prod", AWS_KEYS)
     assert (code, run.calls) == (2, [])
-    assert "ENV=prod is not an environment" in capsys.readouterr().err
+    assert "ENV=prod is not an environment (did you mean 'production'?)" in capsys.readouterr().err
+
+
+def test_a_confirmation_that_does_not_match_says_so(overridden, capsys):
+    code, run = _main("deploy --cloud aws --env production", {**AWS_KEYS, "CONFIRM": "prod"})
+    assert (code, run.calls) == (2, [])
+    assert "CONFIRM=prod does not match the environment production" in capsys.readouterr().err
+    _main("deploy --cloud aws --env production", AWS_KEYS, interactive=False)
+    assert "production needs confirmation" in capsys.readouterr().err
 
 
 def test_placeholders_are_refused_before_credentials_are_looked_at(capsys):

@@ -31,7 +31,7 @@ def run_aws_app(context: dict) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("context", "expected"),
     [
-        ({"env": "prod"}, ["'prod'", "environment: unknown"]),
+        ({"env": "prod"}, ["'prod'", "environment: unknown", "did you mean 'production'?"]),
         ({"env": "production", "aws_account_id": "12"}, ["'production'", "aws.account_id", "12-digit"]),
         ({"env": "staging", "app_domain": "staging..bookedbarber.com"}, ["'staging'", "domain.app_domain"]),
         ({"aws_account_id": "111122223333"}, ["aws_account_id", "add -c env=<name>"]),

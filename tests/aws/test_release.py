@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from scripts import release
+from shared import ENVIRONMENTS, environment_variable
 from shared.contract import BOOTSTRAP_IMAGE_TAG
 from shared.release import IMAGES, tag_parameter_name
 from tests.aws.helpers import resources
@@ -113,6 +114,19 @@ def test_release_script_accepts_docker_tags(tag, capsys):
     assert f"--value {tag} " in capsys.readouterr().out
 
 
+REAL_VALUES = {"aws_account_id": "123456789012", "aws_hosted_zone_id": "Z0ABCDEF12345", "gcp_project_id": "acme-bb-1",
+               "gcp_billing_account_id": "01A2B3-C4D5E6-F7A8B9"}  # fmt: skip
+
+
+@pytest.fixture
+def overridden(monkeypatch):
+    """A real release needs the deployment's own values, as `make deploy` does."""
+    monkeypatch.delenv("CONFIRM", raising=False)
+    for environment in ENVIRONMENTS:
+        for key, value in REAL_VALUES.items():
+            monkeypatch.setenv(environment_variable(environment, key), value)
+
+
 class FakeShell:
     """Records commands; answers reads with the current tag; fails the deploy when asked to."""
 
@@ -132,7 +146,7 @@ class FakeShell:
         return [command[command.index("--value") + 1] for command in self.commands if "put-parameter" in command]
 
 
-def test_a_successful_release_writes_the_new_tags_then_updates_the_stack_with_every_parameter_kept():
+def test_a_successful_release_writes_the_new_tags_then_updates_the_stack_with_every_parameter_kept(overridden):
     shell = FakeShell(deploy_fails=False)
     assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 0
     assert shell.written_tags() == ["v1.4.2", "v1.4.2"]
@@ -144,13 +158,13 @@ def test_a_successful_release_writes_the_new_tags_then_updates_the_stack_with_ev
     assert shell.commands[-1][2:4] == ["wait", "stack-update-complete"]
 
 
-def test_releasing_the_released_tag_again_changes_nothing():
+def test_releasing_the_released_tag_again_changes_nothing(overridden):
     shell = FakeShell(deploy_fails=False)
     assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.1"], run=shell) == 0
     assert shell.written_tags() == []
 
 
-def test_a_failed_deploy_writes_the_previous_tags_back(capsys):
+def test_a_failed_deploy_writes_the_previous_tags_back(overridden, capsys):
     """Otherwise the next infrastructure deploy would roll the failed tag out again."""
     shell = FakeShell(deploy_fails=True)
     assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 1
@@ -159,3 +173,39 @@ def test_a_failed_deploy_writes_the_previous_tags_back(capsys):
         "failed at: aws cloudformation update-stack --region us-east-1 --stack-name bookedbarber-staging-compute"
         in (capsys.readouterr().err)
     )
+
+
+def test_a_release_with_placeholders_runs_nothing(capsys):
+    shell = FakeShell(deploy_fails=False)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell, environ={}) == 2
+    assert shell.commands == []
+    assert "BB_STAGING_AWS_ACCOUNT_ID" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("confirm", "answer", "interactive", "words"),
+    [
+        ("", "", False, "production needs confirmation"),
+        ("prod", "", False, "CONFIRM=prod does not match the environment production"),
+        ("", "prod", True, "production needs confirmation"),
+        ("production", "", False, None),
+        ("", "production", True, None),
+    ],
+    ids=["none", "mismatch", "typed-wrong", "confirm", "typed-right"],
+)
+def test_production_releases_only_after_its_name_is_confirmed(overridden, capsys, confirm, answer, interactive, words):
+    shell = FakeShell(deploy_fails=False)
+    argv = ["--cloud", "aws", "--env", "production", "--tag", "v1.4.2"]
+    code = release.main(argv, run=shell, environ={"CONFIRM": confirm}, ask=lambda _: answer, interactive=interactive)
+    if words:
+        assert (code, shell.commands) == (2, [])
+        assert words in capsys.readouterr().err
+    else:
+        assert code == 0 and any("update-stack" in command for command in shell.commands)
+
+
+def test_a_misspelt_release_environment_gets_the_closest_name(capsys):
+    with pytest.raises(SystemExit) as exited:
+        release.main(["--cloud", "aws", "--env", "prod", "--tag", "v1.4.2", "--dry-run"])
+    assert exited.value.code == 2
+    assert "'prod' is not an environment (did you mean 'production'?)" in capsys.readouterr().err

@@ -87,8 +87,8 @@ def test_every_environment_uses_listed_places():
 WRONG_TYPES = [
     ("database.read_replicas", "1", "expected a whole number"),
     ("database.multi_az", "no", "expected true or false"),
-    ("cache.aws_nodes", 2.5, "expected a whole number"),
-    ("thresholds.cpu_percent", "80", "expected a number"),
+    ("cache.aws_nodes", 2.5, "expected a positive whole number"),
+    ("thresholds.cpu_percent", "80", "expected a positive number"),
     ("resilience.deletion_protection", 0, "expected true or false"),
     ("routes.warning_emails", "ops@example.com", "expected a list of text"),
     ("aws.cloudfront_prefix_list_id", 42, "expected text or none"),
@@ -103,6 +103,23 @@ def test_wrong_type_is_a_settings_error_naming_environment_and_field(field, valu
     assert caught.value.environment == "staging"
     assert field in {name for name, _ in caught.value.problems}
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("raw", ["abc", "-5", "1.5"])
+def test_a_bad_whole_number_reads_plainly_and_says_positive_where_it_must_be(raw):
+    with pytest.raises(SettingsError) as caught:
+        load_settings("dev", environ={"BB_DEV_GITHUB_REPOSITORY_ID": raw})
+    assert f"github.repository_id: expected a positive whole number, got '{raw}'" in str(caught.value)
+    assert "(str)" not in str(caught.value)
+    # A count that may be zero is not called positive.
+    with pytest.raises(SettingsError, match=r"read_replicas: expected a whole number, got 'x'$"):
+        replace_field(load_settings("dev", environ={}), "database.read_replicas", "x")
+
+
+@pytest.mark.parametrize("name", ["prod", "prodution"])
+def test_a_misspelt_environment_gets_the_closest_name(name):
+    with pytest.raises(SettingsError, match=r"did you mean 'production'\?"):
+        load_settings(name)
 
 
 def test_an_integer_is_a_fine_number_and_none_a_fine_optional():

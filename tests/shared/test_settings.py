@@ -299,7 +299,12 @@ INVALID = [
     ("dev", {"github.owner": "-bookedbarber"}, "github.owner", "not a GitHub user or organisation"),
     ("staging", {"github.repository": "infra/extra"}, "github.repository", "not a GitHub repository name"),
     ("production", {"github.repository_id": 0}, "github.repository_id", "numeric repository id"),
-    ("production", {"github.repository_id": "bookedbarber-infra"}, "github.repository_id", "expected a whole number"),
+    (
+        "production",
+        {"github.repository_id": "bookedbarber-infra"},
+        "github.repository_id",
+        "expected a positive whole number",
+    ),
     ("production", {"github.environment": "prod:*"}, "github.environment", "no ':' or spaces"),
     ("production", {"github.deploy_confirmation": False}, "github.deploy_confirmation", "production must enable"),
 ]
