@@ -45,6 +45,7 @@ help:
 	@echo "make parity           after synth: the values both clouds must share, read from their outputs, side by side"
 	@echo "make cost             after synth: estimated monthly cost per environment, cloud and component"
 	@echo "make diagram          after synth: redraw docs/architecture.md (Mermaid) from the outputs"
+	@echo "make docs             synthesize, then rewrite every generated table, cost, order and diagram in the docs"
 	@echo "make lint             ruff check and format check only"
 	@echo "make clean            remove outputs and installs (cdk.out, cdktf.out, .venv, node_modules, .deps)"
 
@@ -130,7 +131,7 @@ clean:
 
 # Views of the synthesized outputs. Each runs `make synth` first (about a minute), so they never read stale outputs;
 # `make parity cost diagram` synthesizes once.
-.PHONY: parity cost diagram
+.PHONY: parity cost diagram docs
 
 parity: synth
 	@$(VENV_BIN)/python -m scripts.parity
@@ -140,3 +141,7 @@ cost: synth
 
 diagram: synth
 	@$(VENV_BIN)/python -m scripts.diagram
+
+# Every generated figure of the README and docs/ (tables, costs, diagrams, orders), from one synthesis.
+docs: synth
+	@$(VENV_BIN)/python -m scripts.docs

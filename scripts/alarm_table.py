@@ -1,6 +1,6 @@
 """The README's "AWS alarms" table, read from the synthesized templates (what deploys, not what was meant).
 
-After `make synth-aws`: `.venv/bin/python -m scripts.alarm_table` prints the section; paste it into README.md.
+After `make synth-aws`: `.venv/bin/python -m scripts.alarm_table` prints the section; `make docs` writes it.
 tests/aws/test_observability.py fails when the README no longer matches the templates of any environment.
 """
 
@@ -56,16 +56,20 @@ def section(templates: dict[str, dict], settings: Settings) -> str:
     return "\n".join([HEADER, *alarm_rows(templates, settings)])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.alarm_table", description=__doc__.splitlines()[0])
-    parser.add_argument("outdir", nargs="?", type=Path, default=AWS_OUT, help="cloud assembly (default: cdk.out)")
-    templates = load_aws(parser.parse_args(argv).outdir)
+def readme_table(outdir: Path = AWS_OUT) -> str:
+    """The one table every environment shares (the README assumes they do not differ)."""
+    templates = load_aws(outdir)
     present = [settings for settings in map(load_settings, ENVIRONMENTS) if f"{settings.prefix}-network" in templates]
     sections = {section(templates, settings) for settings in present}
     if len(sections) != 1:
-        print("environments differ in their alarms; the README table assumes they do not", file=sys.stderr)
-        return 1
-    print(sections.pop())
+        raise SystemExit("environments differ in their alarms; the README table assumes they do not")
+    return sections.pop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.alarm_table", description=__doc__.splitlines()[0])
+    parser.add_argument("outdir", nargs="?", type=Path, default=AWS_OUT, help="cloud assembly (default: cdk.out)")
+    print(readme_table(parser.parse_args(argv).outdir))
     return 0
 
 

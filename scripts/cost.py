@@ -473,6 +473,28 @@ def report(settings: Settings, aws: dict[str, float] | None, gcp: dict[str, floa
     return "\n".join(out)
 
 
+# The design card's own estimates (USD a month), shown beside ours in the README.
+SEED_ESTIMATES = {"production": ("$975-2000", "$760-1590")}
+README_HEADER = (
+    "| environment | AWS (estimate) | GCP (estimate) | AWS (original estimate) | GCP (original estimate) |\n"
+    "| --- | --- | --- | --- | --- |"
+)
+
+
+def readme_table() -> str:
+    """The README's estimate per environment and cloud, from the last synthesis."""
+    aws_templates, gcp_stacks = load_aws(), load_gcp()
+    rows = [README_HEADER]
+    for environment in ENVIRONMENTS:
+        settings = load_settings(environment)
+        assumed = usage(environment)
+        aws = sum(totals(aws_lines(of_environment(aws_templates, settings), settings, assumed)).values())
+        gcp = sum(totals(gcp_lines(of_environment(gcp_stacks, settings), settings, assumed)).values())
+        seed_aws, seed_gcp = SEED_ESTIMATES.get(environment, ("", ""))
+        rows.append(f"| {environment} | ${aws:,.0f} | ${gcp:,.0f} | {seed_aws} | {seed_gcp} |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.cost", description=__doc__.splitlines()[0])
     parser.parse_args(argv)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scripts import account_wide
 from shared import load_settings
 
-FIX = "run: make synth && .venv/bin/python -m scripts.account_wide"
+FIX = "run: make docs"
 
 
 def test_the_aws_table_matches_the_templates(aws):

@@ -97,14 +97,14 @@ def _readme_estimates() -> dict[str, tuple[str, str]]:
 def test_readme_shows_the_aws_estimate(aws, environment):
     settings = load_settings(environment)
     total = sum(totals(aws_lines(of_environment(aws.templates, settings), settings, usage(environment))).values())
-    assert _readme_estimates()[environment][0] == f"${total:,.0f}", "update the README's Cost section (make cost)"
+    assert _readme_estimates()[environment][0] == f"${total:,.0f}", "the README's Cost table is stale: run `make docs`"
 
 
 @pytest.mark.parametrize("environment", ALL)
 def test_readme_shows_the_gcp_estimate(gcp_stacks, environment):
     settings = load_settings(environment)
     total = sum(totals(gcp_lines(of_environment(gcp_stacks, settings), settings, usage(environment))).values())
-    assert _readme_estimates()[environment][1] == f"${total:,.0f}", "update the README's Cost section (make cost)"
+    assert _readme_estimates()[environment][1] == f"${total:,.0f}", "the README's Cost table is stale: run `make docs`"
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from shared import load_settings
 
 
 def test_committed_aws_diagram_matches_the_outputs(aws):
-    assert aws_section(aws.templates) in DOCUMENT.read_text(), "run `make diagram` and commit docs/architecture.md"
+    assert aws_section(aws.templates) in DOCUMENT.read_text(), "run `make docs` and commit docs/architecture.md"
 
 
 def test_committed_gcp_diagram_matches_the_outputs(gcp_stacks):
-    assert gcp_section(gcp_stacks) in DOCUMENT.read_text(), "run `make diagram` and commit docs/architecture.md"
+    assert gcp_section(gcp_stacks) in DOCUMENT.read_text(), "run `make docs` and commit docs/architecture.md"
 
 
 def test_a_new_resource_changes_the_diagram(aws):

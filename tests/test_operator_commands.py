@@ -11,6 +11,7 @@ import pytest
 
 from aws_stacks.findings import open_findings
 from scripts import preflight, summary
+from shared import ENVIRONMENTS
 from tests.synth import ROOT
 
 
@@ -42,7 +43,7 @@ def test_settings_check_passes_on_the_committed_settings():
 
 def test_preflight_echoes_a_bad_environment():
     assert preflight.problems("prod", "aws") == [
-        "ENV=prod is not an environment (did you mean 'production'?); set ENV=dev|staging|production"
+        f"ENV=prod is not an environment (did you mean 'production'?); set ENV={'|'.join(ENVIRONMENTS)}"
     ]
     assert "(did you mean 'production'?)" in preflight.problems("prodution", "aws")[0]
     assert "(empty)" in preflight.problems("", "aws")[0]

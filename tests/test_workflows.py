@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shared import ENVIRONMENTS
 from tests.synth import ROOT
 
 GITHUB = ROOT / ".github"
@@ -130,7 +131,7 @@ def test_jobs_that_touch_an_environment_wait_for_its_reviewers():
         assert job["environment"] == "${{ inputs.environment }}", name
     for name, job in _load(GITHUB / "workflows" / "release.yml")["jobs"].items():
         assert job["environment"] == "${{ inputs.environment }}-release", name
-    for environment in ("dev", "staging", "production"):
+    for environment in ENVIRONMENTS:
         settings = load_settings(environment)
         assert settings.github.environment == environment
         assert settings.delivery.release_environment == f"{environment}-release"
@@ -164,7 +165,7 @@ def test_production_waits_for_its_plan_and_the_github_settings_check():
 def test_everything_that_changes_the_compute_stack_shares_one_group_per_environment():
     """Deploys (per environment, both clouds) and releases queue behind each other instead of overlapping."""
     jobs = _load(GITHUB / "workflows" / "deploy.yml")["jobs"]
-    for environment in ("dev", "staging", "production"):
+    for environment in ENVIRONMENTS:
         assert jobs[environment]["concurrency"] == {"group": f"compute-{environment}", "cancel-in-progress": False}
     (release,) = _load(GITHUB / "workflows" / "release.yml")["jobs"].values()
     assert release["concurrency"] == {"group": "compute-${{ inputs.environment }}", "cancel-in-progress": False}
@@ -180,6 +181,22 @@ def test_credentials_come_only_from_oidc():
         for reference, _ in _uses(path):
             if reference.startswith(("aws-actions/configure-aws-credentials", "google-github-actions/auth")):
                 assert "id-token: write" in path.read_text()
+
+
+def test_every_workflow_names_exactly_the_environments_of_the_settings():
+    """Adding an environment (README) includes the workflows: each lists exactly the settings' environments."""
+    deploy = _load(GITHUB / "workflows" / "deploy.yml")["jobs"]
+    deployed = {
+        name: job["with"]["environment"]
+        for name, job in deploy.items()
+        if job.get("uses", "").endswith("/deploy-environment.yml")
+    }
+    assert deployed == {environment: environment for environment in ENVIRONMENTS}, (
+        "deploy.yml needs one job per environment of shared/environments.py"
+    )
+    triggers = _load(GITHUB / "workflows" / "release.yml")["on"]
+    release = triggers["workflow_dispatch"]["inputs"]["environment"]
+    assert release["options"] == list(ENVIRONMENTS), "release.yml's environment options must list every environment"
 
 
 def test_production_is_deployed_only_after_staging_and_staging_after_dev():

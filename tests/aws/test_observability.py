@@ -361,7 +361,7 @@ def test_dashboard_per_environment(aws, settings):
 def test_readme_lists_the_alarms_of_every_environment(aws):
     readme = (ROOT / "README.md").read_text()
     for environment in ENVIRONMENTS:
-        assert section(aws.templates, load_settings(environment)) in readme, environment
+        assert section(aws.templates, load_settings(environment)) in readme, f"{environment}: run `make docs`"
 
 
 def _probe(tmp_path, settings) -> tuple[dict, dict]:

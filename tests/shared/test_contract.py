@@ -59,4 +59,4 @@ def test_the_readme_shows_the_contract():
     from scripts.contract_table import table
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    assert table() in readme, "README's contract table is stale: run `.venv/bin/python -m scripts.contract_table`"
+    assert table() in readme, "README's contract table is stale: run `make docs`"

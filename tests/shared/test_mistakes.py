@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared import SettingsError, load_all, load_settings, loader, replace_field, replace_fields
+from shared import ENVIRONMENTS, SettingsError, load_all, load_settings, loader, replace_field, replace_fields
 from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, MEMORYSTORE_TLS_PORT, WEB
 from shared.model import SECRET_ROTATION_MAX_DAYS
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
@@ -140,14 +140,14 @@ def test_load_all_refuses_two_environments_on_the_same_network(monkeypatch):
     load_settings("dev", environ={})  # fine on its own
     with pytest.raises(SettingsError) as caught:
         load_all(environ={})
-    assert caught.value.environment == "dev,staging,production"
+    assert caught.value.environment == ",".join(ENVIRONMENTS)
     assert any(
         "overlaps" in problem and "dev.network.gcp_app_subnet_cidr" in problem for _, problem in caught.value.problems
     )
 
 
 def test_load_all_accepts_the_defined_environments():
-    assert list(load_all(environ={})) == ["dev", "staging", "production"]
+    assert list(load_all(environ={})) == list(ENVIRONMENTS)
     assert list(loader.cross_environment_problems(load_all(environ={}))) == []
 
 
