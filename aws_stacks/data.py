@@ -105,6 +105,19 @@ def proxy_logins(proxy: rds.DatabaseProxy, instance: rds.DatabaseInstance, *, se
     )
 
 
+def master_secret_rotation(instance: rds.DatabaseInstance, *, days: int) -> secretsmanager.CfnRotationSchedule:
+    """RDS rotates its managed master secret every 7 days unless Secrets Manager holds another schedule: set ours
+    with no rotation function (managed rotation; the L2 `RotationSchedule` insists on a function)."""
+    return secretsmanager.CfnRotationSchedule(
+        instance,
+        "MasterSecretRotation",
+        secret_id=instance.node.default_child.attr_master_user_secret_secret_arn,
+        rotation_rules=secretsmanager.CfnRotationSchedule.RotationRulesProperty(
+            schedule_expression=f"rate({days} days)"
+        ),
+    )
+
+
 class Database(Construct):
     """The primary instance, its proxy, and `settings.database.read_replicas` replicas."""
 
@@ -195,12 +208,10 @@ class Database(Construct):
             engine=engine,
             instance_identifier=instance_id,
             database_name=DATABASE_NAME,
-            credentials=rds.Credentials.from_generated_secret(
-                MASTER_USERNAME,
-                secret_name=settings.path("database", "master"),
-                encryption_key=secrets_key,
-                exclude_characters=" %+~`#$&*()|[]{}:;<>?!'/@\"\\",
-            ),
+            # RDS creates, encrypts and rotates the master secret itself: no rotation function, so no Lambda role
+            # outside the platform's permissions boundary (a SAR app's nested stack) and no network path to open.
+            manage_master_user_password=True,
+            credentials=rds.Credentials.from_username(MASTER_USERNAME, encryption_key=secrets_key),
             multi_az=database.multi_az,
             allocated_storage=database.allocated_storage_gib,
             backup_retention=Duration.days(resilience.backup_retention_days),
@@ -210,13 +221,7 @@ class Database(Construct):
         )
         self._set_performance_insights_retention(self.instance, settings)
         self.secret: secretsmanager.ISecret = self.instance.secret
-        # `secret` is the attachment; the generated secret itself is the instance's `Secret` child.
-        self.instance.node.find_child("Secret").apply_removal_policy(stateful_removal_policy(settings))
-        self.instance.add_rotation_single_user(
-            automatically_after=Duration.days(resilience.secret_rotation_days),
-            security_group=frozen(self, "RotationSecurityGroup", security_groups.rotation),
-            vpc_subnets=APP,
-        )
+        master_secret_rotation(self.instance, days=resilience.secret_rotation_days)
         self._acknowledge_settings_choices(self.instance, settings)
         # End-to-end IAM authentication: clients present an IAM token to the proxy, and the proxy logs in to
         # PostgreSQL with its own IAM token for the same role, so no application password exists anywhere. The
@@ -433,6 +438,7 @@ class DataStack(Stack):
             settings=settings,
             vpc=vpc,
             master_secret=self.database.secret,
+            instance=self.database.instance,
             security_group=frozen(self, "DatabaseBootstrapSecurityGroup", security_groups.database_bootstrap),
             logs_key=logs_key,
         )

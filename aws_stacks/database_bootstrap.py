@@ -12,9 +12,11 @@ from aws_cdk import CfnOutput, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from aws_stacks.nag import acknowledge
 from aws_stacks.network import APP
 from aws_stacks.security import encrypted_log_group
 from shared import Settings
@@ -26,8 +28,9 @@ CPU_UNITS = 256
 MEMORY_MIB = 512
 # The official image's own unprivileged user (uid 999); psql needs no root.
 CONTAINER_USER = "postgres"
-# Fields of the RDS-generated master secret -> the variables psql reads.
-MASTER_SECRET_FIELDS = {"PGHOST": "host", "PGPORT": "port", "PGUSER": "username", "PGPASSWORD": "password"}
+# Fields of the RDS-managed master secret -> the variables psql reads. That secret holds the login only; where to
+# connect comes from the instance's endpoint attributes, as plain environment.
+MASTER_SECRET_FIELDS = {"PGUSER": "username", "PGPASSWORD": "password"}
 
 
 def cluster_name(settings: Settings) -> str:
@@ -49,6 +52,7 @@ class DatabaseBootstrap(Construct):
         settings: Settings,
         vpc: ec2.IVpc,
         master_secret: secretsmanager.ISecret,
+        instance: rds.DatabaseInstance,
         security_group: ec2.ISecurityGroup,
         logs_key: kms.IKey,
     ) -> None:
@@ -77,12 +81,19 @@ class DatabaseBootstrap(Construct):
             command=arguments,
             user=CONTAINER_USER,
             readonly_root_filesystem=True,
+            environment={"PGHOST": instance.db_instance_endpoint_address, "PGPORT": instance.db_instance_endpoint_port},
             secrets={
                 variable: ecs.Secret.from_secrets_manager(master_secret, field)
                 for variable, field in MASTER_SECRET_FIELDS.items()
             },
             logging=ecs.LogDrivers.aws_logs(stream_prefix=NAME, log_group=log_group),
             essential=True,
+        )
+        acknowledge(
+            self.task_definition,
+            "ECS2",
+            "The only plain variables are PGHOST and PGPORT, the instance's endpoint address and port (not secret: "
+            "they are in DNS and the RDS API); the login comes from the RDS-managed master secret.",
         )
         subnets = vpc.select_subnets(subnet_type=APP.subnet_type).subnet_ids
         # The `--network-configuration` of `aws ecs run-task`, ready to paste (docs/aws.md).

@@ -51,8 +51,6 @@ PLATFORM_SERVICES = {
     "SSM": ("ssm",),
     "SecretsManager": ("secretsmanager",),
     "SecurityHub": ("securityhub",),
-    # The rotation function's Serverless Application Repository app is a nested stack.
-    "Serverless": ("serverlessrepo", "cloudformation"),
     "WAFv2": ("wafv2",),
 }
 # Role administration CloudFormation needs for the platform's own roles (task, flow-log, monitoring, function roles).

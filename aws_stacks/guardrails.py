@@ -1,6 +1,6 @@
 """Whole-stack passes over what CDK generates for us: one mechanism per concern, applied after composition.
 
-- Functions CDK adds (custom-resource handlers, the SAR rotation function) log to a group we own, kept for
+- Functions CDK adds (custom-resource handlers) log to a group we own, kept for
   `settings.resilience.log_retention_days`, instead of a group Lambda creates that never expires.
 - Default policies CDK writes for grants are inline by design; they are acknowledged where they are.
 """
@@ -13,7 +13,6 @@ from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sam as sam
 from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
@@ -40,7 +39,6 @@ class _Generated:
     def __init__(self) -> None:
         self.default_policies: list[iam.Policy] = []
         self.functions: list[CfnResource] = []
-        self.applications: list[sam.CfnApplication] = []
 
 
 def _generated(scope: Construct) -> _Generated:
@@ -49,8 +47,6 @@ def _generated(scope: Construct) -> _Generated:
         if isinstance(node, iam.Policy):
             if node.node.id == "DefaultPolicy" and isinstance(node.node.scope, iam.Role):
                 found.default_policies.append(node)
-        elif isinstance(node, sam.CfnApplication):
-            found.applications.append(node)
         # Custom-resource providers write their handler as a raw CfnResource; only those need their type read.
         elif isinstance(node, lambda_.CfnFunction) or (
             type(node) is CfnResource and node.cfn_resource_type == "AWS::Lambda::Function"
@@ -80,12 +76,3 @@ def _keep_function_logs(found: _Generated, *, settings: Settings, key: kms.IKey)
         )
         function.add_property_override("LoggingConfig.LogGroup", group.log_group_name)
         function.node.add_dependency(group)
-    # A Serverless Application Repository function logs to `/aws/lambda/<functionName>`: create that group first.
-    for application in found.applications:
-        function_name = (application.parameters or {}).get("functionName")
-        if not function_name or application.node.try_find_child("LogGroup"):
-            continue
-        group = encrypted_log_group(
-            application, "LogGroup", settings=settings, key=key, log_group_name=f"/aws/lambda/{function_name}"
-        )
-        application.node.add_dependency(group)

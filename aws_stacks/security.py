@@ -141,7 +141,7 @@ def logs_key(scope: Construct, construct_id: str, *, settings: Settings, purpose
 
 
 def frozen(scope: Construct, construct_id: str, group: ec2.ISecurityGroup) -> ec2.ISecurityGroup:
-    """`group` as seen from another stack: rules that CDK would add there (proxy, rotation, target groups)
+    """`group` as seen from another stack: rules that CDK would add there (proxy, target groups)
     are dropped, because `SecurityGroups` already declares every rule, and adding them from the consuming
     stack would make the stacks depend on each other."""
     return ec2.SecurityGroup.from_security_group_id(
@@ -180,7 +180,6 @@ class SecurityGroups(Construct):
         self.database_proxy = group("DatabaseProxySecurityGroup", "postgres-proxy", "RDS Proxy")
         self.database = group("DatabaseSecurityGroup", "postgres", "PostgreSQL instances")
         self.cache = group("CacheSecurityGroup", "redis", "Redis replication group")
-        self.rotation = group("SecretRotationSecurityGroup", "secret-rotation", "database secret rotation function")
         self.endpoints = group("InterfaceEndpointSecurityGroup", "endpoints", "PrivateLink interface endpoints")
         self.database_bootstrap = group(
             "DatabaseBootstrapSecurityGroup", "database-bootstrap", "one-off database bootstrap task (psql)"
@@ -197,8 +196,6 @@ class SecurityGroups(Construct):
         self._allow(self.api, self.database_proxy, database_port, "api to RDS Proxy")
         self._allow(self.database_proxy, self.database, database_port, "RDS Proxy to PostgreSQL")
         self._allow(self.api, self.cache, cache_port, "api to Redis")
-        self._allow(self.rotation, self.database, database_port, "secret rotation to PostgreSQL")
-        self.rotation.add_egress_rule(anywhere, ec2.Port.tcp(HTTPS), "HTTPS to Secrets Manager")
         # The bootstrap signs in to the instance itself as the master user, never through the proxy.
         self._allow(self.database_bootstrap, self.database, database_port, "database bootstrap to PostgreSQL")
         self.database_bootstrap.add_egress_rule(
@@ -207,7 +204,6 @@ class SecurityGroups(Construct):
         clients = (
             (self.api, API.name),
             (self.web, WEB.name),
-            (self.rotation, "rotation"),
             (self.database_bootstrap, "database bootstrap"),
         )
         for client, name in clients:

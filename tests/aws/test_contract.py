@@ -83,7 +83,7 @@ def test_the_proxy_may_log_in_only_as_the_service_roles(aws, settings):
     assert f"/{aws_database_login(API)}" in json.dumps(statement["Resource"])
 
 
-def test_nothing_but_the_proxy_rotation_and_the_bootstrap_reaches_postgresql_directly(aws, settings):
+def test_nothing_but_the_proxy_and_the_bootstrap_reaches_postgresql_directly(aws, settings):
     """The api's group reaches the proxy only: a direct 5432 path would skip IAM authentication."""
     rules = resources(aws, settings, "network", "AWS::EC2::SecurityGroupIngress").values()
     database_sources = {

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk.assertions import Match
 
+from aws_stacks.data import MASTER_USERNAME
 from shared import load_settings
 from shared.contract import DATABASE_PORT, ELASTICACHE_PORT
 from tests.aws.helpers import only, resources, template
@@ -88,17 +91,28 @@ def test_proxy_requires_tls_and_iam(aws, settings):
     assert "Auth" not in proxy
 
 
-def test_master_secret_is_generated_and_rotated(aws, settings):
+def test_rds_manages_the_master_secret_with_the_secrets_key(aws, settings):
+    """RDS creates and rotates the master secret itself: no CDK-generated secret, attachment or password."""
+    primary = next(
+        r
+        for r in resources(aws, settings, "data", "AWS::RDS::DBInstance").values()
+        if "SourceDBInstanceIdentifier" not in r["Properties"]
+    )["Properties"]
+    assert primary["ManageMasterUserPassword"] is True
+    assert primary["MasterUsername"] == MASTER_USERNAME
+    assert "MasterUserPassword" not in primary
+    assert "SecretsKey" in json.dumps(primary["MasterUserSecret"]["KmsKeyId"])
     data = template(aws, settings, "data")
-    data.has_resource_properties(
-        "AWS::SecretsManager::Secret",
-        {
-            "Name": f"{settings.tags.project}/{settings.environment}/database/master",
-            "GenerateSecretString": Match.object_like({"GenerateStringKey": "password"}),
-            "KmsKeyId": Match.any_value(),
-        },
-    )
-    data.resource_count_is("AWS::SecretsManager::RotationSchedule", 1)
+    data.resource_count_is("AWS::SecretsManager::SecretTargetAttachment", 0)
+    secrets = resources(aws, settings, "data", "AWS::SecretsManager::Secret").values()
+    names = {secret["Properties"].get("Name") for secret in secrets}
+    assert settings.path("database", "master") not in names
+
+
+def test_replicas_carry_no_master_credentials(aws, settings):
+    for replica in resources(aws, settings, "data", "AWS::RDS::DBInstance").values():
+        if "SourceDBInstanceIdentifier" in replica["Properties"]:
+            assert not {"ManageMasterUserPassword", "MasterUserSecret", "MasterUsername"} & set(replica["Properties"])
 
 
 def test_cache_follows_settings(aws, settings):
@@ -150,6 +164,10 @@ def test_keys_rotate(aws, settings):
 
 
 def test_master_secret_rotates_on_the_shared_period(aws, settings):
+    """Managed rotation: the schedule names the RDS-managed secret and no rotation function at all."""
     (schedule,) = resources(aws, settings, "data", "AWS::SecretsManager::RotationSchedule").values()
-    rules = schedule["Properties"]["RotationRules"]
-    assert rules == {"ScheduleExpression": f"rate({settings.resilience.secret_rotation_days} days)"}
+    properties = schedule["Properties"]
+    assert properties["SecretId"]["Fn::GetAtt"][1] == "MasterUserSecret.SecretArn"
+    assert not {"RotationLambdaARN", "HostedRotationLambda"} & set(properties)
+    days = settings.resilience.secret_rotation_days
+    assert properties["RotationRules"] == {"ScheduleExpression": f"rate({days} days)"}

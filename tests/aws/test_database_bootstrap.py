@@ -25,14 +25,23 @@ def test_the_task_runs_the_shared_sql_through_psql(aws, settings):
     assert container["User"] == "postgres" and container["ReadonlyRootFilesystem"] is True
 
 
-def test_the_task_signs_in_with_the_master_secret_only(aws, settings):
+def test_the_task_signs_in_with_the_master_secret_at_the_instance_endpoint(aws, settings):
+    """The RDS-managed secret holds the login only: host and port come from the instance, as plain environment."""
     container = _container(aws, settings)
-    assert "Environment" not in container
-    (attachment_id,) = resources(aws, settings, "data", "AWS::SecretsManager::SecretTargetAttachment")
+    (primary,) = [
+        logical_id
+        for logical_id, instance in resources(aws, settings, "data", "AWS::RDS::DBInstance").items()
+        if "SourceDBInstanceIdentifier" not in instance["Properties"]
+    ]
+    assert {variable["Name"]: variable["Value"] for variable in container["Environment"]} == {
+        "PGHOST": {"Fn::GetAtt": [primary, "Endpoint.Address"]},
+        "PGPORT": {"Fn::GetAtt": [primary, "Endpoint.Port"]},
+    }
     assert {secret["Name"]: secret["ValueFrom"] for secret in container["Secrets"]} == {
-        variable: {"Fn::Join": ["", [{"Ref": attachment_id}, f":{field}::"]]}
+        variable: {"Fn::Join": ["", [{"Fn::GetAtt": [primary, "MasterUserSecret.SecretArn"]}, f":{field}::"]]}
         for variable, field in MASTER_SECRET_FIELDS.items()
     }
+    assert set(MASTER_SECRET_FIELDS) == {"PGUSER", "PGPASSWORD"}
 
 
 def test_the_task_has_its_own_cluster_and_encrypted_logs(aws, settings):

@@ -188,18 +188,22 @@ def test_every_log_group_keeps_logs_for_the_settings_retention(aws, settings):
 def test_every_function_cdk_adds_logs_to_a_group_we_own(aws, settings):
     for name in stack_names(settings.environment):
         stack = aws.templates[name]["Resources"]
-        owned = {
-            group["Properties"]["LogGroupName"]: logical_id
-            for logical_id, group in stack.items()
-            if group["Type"] == "AWS::Logs::LogGroup"
-        }
         for logical_id, resource in stack.items():
             if resource["Type"] == "AWS::Lambda::Function":
                 group = resource["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
                 assert group in resource["DependsOn"], logical_id
-            if resource["Type"] == "AWS::Serverless::Application":
-                function_name = resource["Properties"]["Parameters"]["functionName"]
-                assert owned.get(f"/aws/lambda/{function_name}") in resource["DependsOn"], logical_id
+
+
+NESTED_STACK_TYPES = {"AWS::Serverless::Application", "AWS::CloudFormation::Stack"}
+
+
+def test_no_platform_template_holds_a_nested_stack_or_sar_application(aws, settings):
+    """A nested stack creates its roles where CDK cannot reach them, so without the platform's permissions boundary,
+    which the CI execution policy refuses (aws_stacks/deploy_policy.py): the first deploy would fail."""
+    for name in stack_names(settings.environment):
+        stack = aws.templates[name]
+        assert not NESTED_STACK_TYPES & {r["Type"] for r in stack["Resources"].values()}, name
+        assert "Transform" not in stack, name
 
 
 def test_enhanced_monitoring_retention_is_set_without_owning_the_group(aws, settings):

@@ -104,6 +104,7 @@ ACKNOWLEDGED_EVERYWHERE = {
     (PACK, "CFR1", "edge/Cdn/Distribution"),
     (PACK, "ECS2", "compute/ApiService/TaskDefinition"),
     (PACK, "ECS2", "compute/WebService/TaskDefinition"),
+    (PACK, "ECS2", "data/DatabaseBootstrap/TaskDefinition"),
     *(
         (PACK, f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]", role)
         for policy, role in (

@@ -107,12 +107,10 @@ def test_security_group_ingress_is_exactly_as_specified(aws, settings):
         ("web", "alb", web, web),
         ("postgres-proxy", "api", database, database),
         ("postgres", "postgres-proxy", database, database),
-        ("postgres", "secret-rotation", database, database),
         ("postgres", "database-bootstrap", database, database),
         ("redis", "api", cache, cache),
         ("endpoints", "api", HTTPS, HTTPS),
         ("endpoints", "web", HTTPS, HTTPS),
-        ("endpoints", "secret-rotation", HTTPS, HTTPS),
         ("endpoints", "database-bootstrap", HTTPS, HTTPS),
     }
 

@@ -154,6 +154,4 @@ def test_the_readme_trust_matrix_matches_the_templates(aws):
     readme = (ROOT / "README.md").read_text()
     found = re.search(r"<!-- trust-matrix:aws -->\n(.*?)\n<!-- /trust-matrix:aws -->", readme, re.S)
     assert found, "README.md lacks the trust-matrix:aws markers"
-    assert found.group(1) == aws_table(aws.templates), (
-        "README's AWS trust matrix drifted: run `make docs`"
-    )
+    assert found.group(1) == aws_table(aws.templates), "README's AWS trust matrix drifted: run `make docs`"

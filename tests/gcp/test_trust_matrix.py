@@ -110,6 +110,4 @@ def test_the_readme_trust_matrix_matches_the_terraform(gcp_stacks):
     readme = (ROOT / "README.md").read_text()
     found = re.search(r"<!-- trust-matrix:gcp -->\n(.*?)\n<!-- /trust-matrix:gcp -->", readme, re.S)
     assert found, "README.md lacks the trust-matrix:gcp markers"
-    assert found.group(1) == gcp_table(gcp_stacks), (
-        "README's GCP trust matrix drifted: run `make docs`"
-    )
+    assert found.group(1) == gcp_table(gcp_stacks), "README's GCP trust matrix drifted: run `make docs`"
