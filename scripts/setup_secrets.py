@@ -6,7 +6,7 @@ re-running adds no new version. Values are passed to the CLIs on stdin, never on
 
     python -m scripts.setup_secrets --cloud aws --env staging --dry-run
     BB_SECRET_PAGERDUTY_INTEGRATION_KEY=... python -m scripts.setup_secrets --cloud gcp --env staging
-    BB_SECRET_SENTRY_DSN=https://<key>@<org>.ingest.sentry.io/<project> python -m scripts.setup_secrets --cloud aws --env dev
+    BB_SECRET_SENTRY_DSN=https://<key>@<org>.ingest.sentry.io/<id> python -m scripts.setup_secrets --cloud aws --env dev
 """
 
 from __future__ import annotations
