@@ -24,6 +24,7 @@ from constructs import Construct
 
 from shared import Settings
 from shared.alerts import Alert, Severity, alerts
+from shared.runbooks import runbook_url
 
 Missing = cloudwatch.TreatMissingData
 
@@ -131,7 +132,8 @@ class CatalogAlarms(Construct):
                     alarm_description=(
                         f"{alert.severity.value}: {alert.summary} ({watch.target}: {alert.comparison} "
                         f"{alert.threshold:g} {alert.unit} for {alert.duration_minutes} min). "
-                        f"First check: {alert.first_check} Missing data: {rendering.why_missing}."
+                        f"First check: {alert.first_check} Missing data: {rendering.why_missing}. "
+                        f"Runbook: {runbook_url(settings, key)}"
                     ),
                     metric=watch.metric(period),
                     threshold=alert.threshold,
