@@ -25,7 +25,7 @@ PY_STAMP := .venv/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help deps settings synth synth-aws synth-gcp test lint snapshot-update bench clean \
-	diff deploy diff-aws deploy-aws diff-gcp deploy-gcp
+	diff deploy drift diff-aws deploy-aws diff-gcp deploy-gcp
 
 help:
 	@echo "make synth            validate settings, then synthesize every environment: AWS (cdk.out/) and GCP"
@@ -39,6 +39,7 @@ help:
 	@echo "make bench            time 'make synth' and 'make test' against the anchor toolchain (ratios, memory)"
 	@echo "make diff CLOUD=aws|gcp ENV=…    diff one environment (checks settings and credentials first)"
 	@echo "make deploy CLOUD=aws|gcp ENV=…  deploy one environment; production asks you to type its name"
+	@echo "make drift CLOUD=aws|gcp ENV=…   what changed outside the code: cdk drift / terraform plan -detailed-exitcode"
 	@echo "                      (CONFIRM=production in automation)"
 	@echo "make diff-aws ENV=… | make diff-gcp ENV=… | make deploy-aws ENV=… | make deploy-gcp ENV=…  aliases"
 	@echo "make help             this list"
@@ -113,6 +114,9 @@ diff: deps
 
 deploy: deps
 	@$(VENV_BIN)/python -m scripts.deploy deploy --cloud "$(CLOUD)" --env "$(ENV)" --confirm "$(CONFIRM)" $(if $(TRUST),--trust)
+
+drift: deps
+	@$(VENV_BIN)/python -m scripts.deploy drift --cloud "$(CLOUD)" --env "$(ENV)"
 
 diff-aws:
 	@$(MAKE) --no-print-directory diff CLOUD=aws

@@ -24,6 +24,7 @@ from constructs import Construct
 
 from shared import Settings
 from shared.alerts import Alert, Missing, Severity, Window, alerts
+from shared.runbooks import runbook_url
 
 # The catalog's meaning of a gap, in CloudWatch's words (the one mapping of `shared.alerts.Missing`).
 TREAT_MISSING = {
@@ -93,7 +94,8 @@ class CatalogAlarms(Construct):
                     alarm_description=(
                         f"{alert.severity.value}: {alert.summary} ({watch.target}: {alert.comparison} "
                         f"{alert.threshold:g} {alert.unit} for {alert.duration_minutes} min). "
-                        f"First check: {alert.first_check} Missing data: {alert.missing_reason}."
+                        f"First check: {alert.first_check} Missing data: {alert.missing_reason}. "
+                        f"Runbook: {runbook_url(settings, key)}"
                     ),
                     metric=watch.metric(period),
                     threshold=alert.threshold,

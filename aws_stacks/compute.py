@@ -49,6 +49,7 @@ from shared.contract import (
     DATABASE_NAME,
     DATABASE_PORT,
     ELASTICACHE_PORT,
+    SENTRY_DSN_FIELD,
     SYSTEM_TRUST_STORE,
     WEB,
     Service,
@@ -377,6 +378,7 @@ def common_values(settings: Settings, service: Service) -> dict[str, str]:
         "PORT": str(service.port),
         "TRACE_EXPORTER": "xray",
         "TRACE_ENDPOINT": f"localhost:{XRAY_DAEMON_PORT}",
+        "SENTRY_ENVIRONMENT": settings.environment,
         **feature_flag_variables(settings.feature_flags),
     }
 
@@ -439,12 +441,20 @@ class ComputeStack(Stack):
         app_secret_key = secretsmanager.Secret.from_secret_complete_arn(
             self, "AppSecretKey", secrets.app_secret_key.secret_arn
         )
+        sentry_dsn = secretsmanager.Secret.from_secret_complete_arn(self, "SentryDsn", secrets.sentry_dsn.secret_arn)
+
+        def common(service: Service) -> dict[str, str | ecs.Secret]:
+            return {
+                **common_values(settings, service),
+                "SENTRY_DSN": ecs.Secret.from_secrets_manager(sentry_dsn, SENTRY_DSN_FIELD),
+            }
+
         api_environment = render(
             "aws",
             API,
             settings.feature_flags,
             {
-                **common_values(settings, API),
+                **common(API),
                 **api_values(
                     settings=settings,
                     database=database,
@@ -457,9 +467,7 @@ class ComputeStack(Stack):
                 ),
             },
         )
-        web_environment = render(
-            "aws", WEB, settings.feature_flags, {**common_values(settings, WEB), **web_values(settings)}
-        )
+        web_environment = render("aws", WEB, settings.feature_flags, {**common(WEB), **web_values(settings)})
         self.api = ContainerService(
             self,
             "ApiService",
@@ -472,14 +480,6 @@ class ComputeStack(Stack):
             security_group=frozen(self, "ApiSecurityGroup", security_groups.api),
             logs_key=logs_key,
             environment=api_environment,
-        )
-        self.api.task_definition.obtain_execution_role().add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="DecryptSecretsThroughSecretsManager",
-                actions=["kms:Decrypt"],
-                resources=[secrets_key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}},
-            )
         )
         # The api logs in through the proxy as its own role with an IAM token: `rds-db:connect` on the proxy's
         # `prx-...` resource for exactly that database user, nothing on the instance itself (data.py).
@@ -502,6 +502,17 @@ class ComputeStack(Stack):
             logs_key=logs_key,
             environment=web_environment,
         )
+        # Both services read secrets (the Sentry DSN; the api also its own): each execution role may decrypt with the
+        # secrets key only through Secrets Manager.
+        for service in (self.api, self.web):
+            service.task_definition.obtain_execution_role().add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="DecryptSecretsThroughSecretsManager",
+                    actions=["kms:Decrypt"],
+                    resources=[secrets_key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}},
+                )
+            )
         zone = hosted_zone(self, "Zone", settings=settings)
         self.load_balancer = LoadBalancer(
             self,

@@ -10,7 +10,7 @@ from constructs import Construct
 from aws_stacks.nag import acknowledge_in_every_pack
 from aws_stacks.security import stateful_removal_policy
 from shared import Settings
-from shared.contract import ORIGIN_VERIFY_FIELD, ORIGIN_VERIFY_SECRET
+from shared.contract import ORIGIN_VERIFY_FIELD, ORIGIN_VERIFY_SECRET, SENTRY_DSN_FIELD, SENTRY_DSN_SECRET
 
 CACHE_AUTH_FIELD = "token"
 APP_SECRET_KEY_FIELD = "secret_key"
@@ -48,6 +48,24 @@ def generated_secret(
     )
 
 
+def operator_set_secret(
+    scope: Construct, construct_id: str, *, settings: Settings, key: kms.IKey, name: str, field: str, description: str
+) -> secretsmanager.Secret:
+    """A JSON secret whose value comes from elsewhere (scripts/setup_secrets.py writes it), created as
+    `{field: ""}`: ECS refuses to start a task whose secret has no current version, and an empty value means "not
+    configured" to the app. CloudFormation writes a new version only when this placeholder itself changes, so a
+    later deploy keeps the operator's value."""
+    return secretsmanager.Secret(
+        scope,
+        construct_id,
+        secret_name=settings.path(name),
+        description=f"BookedBarber {settings.environment}: {description} (set by the operator)",
+        encryption_key=key,
+        removal_policy=stateful_removal_policy(settings),
+        secret_object_value={field: SecretValue.unsafe_plain_text("")},
+    )
+
+
 def _acknowledge_no_rotation(secret: secretsmanager.Secret, reason: str) -> None:
     acknowledge_in_every_pack(secret, "SMG4", reason)
 
@@ -69,8 +87,8 @@ def origin_verify_value(settings: Settings, *, version_stage: str | None = None)
 
 
 class ApplicationSecrets(Construct):
-    """Secrets the services read at start (the Redis AUTH token, the app's signing key), and the origin-verify
-    value CloudFront proves itself to the ALB with."""
+    """Secrets the services read at start (the Redis AUTH token, the app's signing key, the Sentry DSN), and the
+    origin-verify value CloudFront proves itself to the ALB with."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: Settings, key: kms.IKey, edge_region: str
@@ -119,4 +137,19 @@ class ApplicationSecrets(Construct):
             self.app_secret_key,
             "Rotating the signing key invalidates every session and token; it needs a custom Lambda with a "
             "dual-key grace period in the app. Generated, KMS-encrypted and readable only by the api task.",
+        )
+        self.sentry_dsn = operator_set_secret(
+            self,
+            "SentryDsn",
+            settings=settings,
+            key=key,
+            name=SENTRY_DSN_SECRET,
+            field=SENTRY_DSN_FIELD,
+            description="Sentry DSN of both services (error tracking)",
+        )
+        _acknowledge_no_rotation(
+            self.sentry_dsn,
+            "Sentry issues the DSN: rotating it means a new client key in Sentry, written by the operator with "
+            "scripts/setup_secrets.py; a rotation Lambda cannot create Sentry keys. Readable only by the two "
+            "services' execution roles.",
         )

@@ -235,7 +235,7 @@ class CloudRunService(Construct):
         )
 
 
-def common_values(settings: Settings, service: Service) -> dict[str, str]:
+def common_values(settings: Settings, service: Service) -> dict[str, str | SecretRef]:
     """The contract variables every service receives, as GCP fills them (PORT: Cloud Run sets it itself)."""
     return {
         "APP_ENV": settings.environment,
@@ -245,6 +245,8 @@ def common_values(settings: Settings, service: Service) -> dict[str, str]:
         "PORT": str(service.port),
         "TRACE_EXPORTER": "cloud-trace",
         "TRACE_ENDPOINT": CLOUD_TRACE_ENDPOINT,
+        "SENTRY_ENVIRONMENT": settings.environment,
+        "SENTRY_DSN": SecretRef("sentry-dsn"),
         **feature_flag_variables(settings.feature_flags),
     }
 

@@ -44,6 +44,7 @@ from gcp_stacks.names import sql_database_id
 from shared import Settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, Severity, alerts
 from shared.contract import secret_manager_id
+from shared.runbooks import runbook_url
 
 HTTPS_PORT = 443
 UPTIME_TIMEOUT_SECONDS = 10
@@ -203,7 +204,7 @@ def documentation(
                 "",
                 f"**Missing data:** {alert.missing_reason}.",
                 "",
-                'Runbook: docs/gcp.md, section "Alerts".',
+                f"**Runbook:** {runbook_url(settings, alert.key)}",
             )
         ),
     )
@@ -293,7 +294,10 @@ class InfoEvents(Construct):
                 documentation=MonitoringAlertPolicyDocumentation(
                     mime_type="text/markdown",
                     subject=f"[INFO] {settings.prefix}: {event.key.replace('_', ' ')}",
-                    content=f"**{event.summary}** ({settings.environment}). For information; nothing to do.",
+                    content=(
+                        f"**{event.summary}** ({settings.environment}). For information; nothing to do.\n\n"
+                        f"**Runbook:** {runbook_url(settings, event.key)}"
+                    ),
                 ),
                 conditions=[
                     MonitoringAlertPolicyConditions(

@@ -33,6 +33,8 @@ SECRETS = {
     "database-password": (),
     "redis-auth": ("api",),
     "app-secret-key": ("api",),
+    # Written by the operator (scripts/setup_secrets.py): Sentry issues it; both services report errors.
+    "sentry-dsn": ("api", "web"),
 }
 
 

@@ -1,4 +1,4 @@
-"""`make diff` / `make deploy`: one environment of one cloud, checked before any CLI starts.
+"""`make diff` / `make deploy` / `make drift`: one environment of one cloud, checked before any CLI starts.
 
 In order: the environment and its settings (scripts/preflight.py), credentials (a clear message instead of the
 CLI's stack trace minutes later), the confirmation the settings ask for (production), then the CLI.
@@ -8,6 +8,11 @@ so the workflows it trusts never change it.
 
     python -m scripts.deploy diff --cloud aws --env staging
     python -m scripts.deploy deploy --cloud gcp --env production --confirm production
+    python -m scripts.deploy drift --cloud aws --env staging   # changed outside code? exit 0 none, non-zero drift
+
+Drift: `cdk drift --fail` per AWS stack (CloudFormation compares each resource with its template, reading it with
+the caller's credentials), `terraform plan -detailed-exitcode` per GCP stack (2: changes, 1: error). Every stack
+is checked even after one drifted; the run fails if any did.
 """
 
 from __future__ import annotations
@@ -77,7 +82,23 @@ CREDENTIALS: dict[str, tuple[Callable[[Mapping[str, str], Path], str | None], st
 }
 
 
+def drift_commands(cloud: str, environment: str, names: list[str]) -> list[list[str]]:
+    if cloud == "aws":
+        return [["npx", "--no-install", "cdk", "drift", name, "-c", f"env={environment}", "--fail"] for name in names]
+    commands = [["npx", "--no-install", "cdktf", "synth"]]
+    for name in names:
+        directory = f"-chdir=cdktf.out/stacks/{name}"
+        commands.append(["terraform", directory, "init", "-input=false", "-no-color"])
+        # -lock=false: reads state, never takes its lock (a plan identity may not write it).
+        commands.append(
+            ["terraform", directory, "plan", "-input=false", "-lock=false", "-no-color", "-detailed-exitcode"]
+        )
+    return commands
+
+
 def commands(action: str, cloud: str, environment: str, names: list[str], *, template_only: bool) -> list[list[str]]:
+    if action == "drift":
+        return drift_commands(cloud, environment, names)
     if cloud == "aws":
         argv = ["npx", "--no-install", "cdk", action, *names, "-c", f"env={environment}"]
         if action == "diff" and template_only:
@@ -115,7 +136,7 @@ def main(
     interactive: bool | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("diff", "deploy"))
+    parser.add_argument("action", choices=("diff", "deploy", "drift"))
     parser.add_argument("--cloud", default="", help="aws or gcp")
     parser.add_argument("--env", default="", help="dev, staging or production")
     parser.add_argument("--confirm", default="", help="the environment's name, for automation (or CONFIRM=...)")
@@ -144,11 +165,30 @@ def main(
     names = stacks(args.cloud, args.env, trust=args.trust)
     print(f"{args.action} {args.cloud} {args.env} (credentials: {source}): {' '.join(names)}", flush=True)
     runner = run or (lambda cmd: subprocess.run(cmd, check=False).returncode)
+    if args.action == "drift":
+        return _drift(runner, drift_commands(args.cloud, args.env, names))
     for argv in commands(args.action, args.cloud, args.env, names, template_only=args.template_only):
         code = runner(argv)
         if code:
             return code
     return 0
+
+
+def _drift(runner: Callable[[list[str]], int], argvs: list[list[str]]) -> int:
+    """Every check runs; one line per check at the end (`drifted` or `failed`), and non-zero if any was not clean."""
+    results = []
+    for argv in argvs:
+        code = runner(argv)
+        checks = "drift" in argv or "-detailed-exitcode" in argv
+        if checks or code:
+            # terraform plan -detailed-exitcode: 2 means changes; cdk drift --fail: 1 means drift.
+            drifted = code == 2 or ("drift" in argv and code == 1)
+            results.append((" ".join(argv), "clean" if not code else "drifted" if drifted else "failed"))
+        if code and not checks:
+            break  # synth or init failed: nothing after it can be checked
+    for command, outcome in results:
+        print(f"{outcome:8} {command}")
+    return 0 if all(outcome == "clean" for _, outcome in results) else 1
 
 
 def _fail(problems: list[str]) -> int:

@@ -6,6 +6,7 @@ re-running adds no new version. Values are passed to the CLIs on stdin, never on
 
     python -m scripts.setup_secrets --cloud aws --env staging --dry-run
     BB_SECRET_PAGERDUTY_INTEGRATION_KEY=... python -m scripts.setup_secrets --cloud gcp --env staging
+    BB_SECRET_SENTRY_DSN=https://<key>@<org>.ingest.sentry.io/<id> python -m scripts.setup_secrets --cloud aws --env dev
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shared import Settings, SettingsError, load_settings
-from shared.contract import ORIGIN_VERIFY_FIELD, ORIGIN_VERIFY_SECRET, secret_manager_id
+from shared.contract import (
+    ORIGIN_VERIFY_FIELD,
+    ORIGIN_VERIFY_SECRET,
+    SENTRY_DSN_FIELD,
+    SENTRY_DSN_SECRET,
+    secret_manager_id,
+)
 from shared.stacks import AWS_EDGE_REGION
 
 ENV_PREFIX = "BB_SECRET_"
@@ -50,6 +57,10 @@ def catalog(settings: Settings) -> list[SecretSpec]:
         SecretSpec(
             "APP_SECRET_KEY", "application signing key", settings.path("app/secret-key"), "secret_key",
             settings.name("app-secret-key"), True,
+        ),
+        SecretSpec(
+            "SENTRY_DSN", "Sentry DSN of both services (error tracking)", settings.path(SENTRY_DSN_SECRET),
+            SENTRY_DSN_FIELD, settings.name("sentry-dsn"), True,
         ),
         SecretSpec(
             "PAGERDUTY_INTEGRATION_KEY", "PagerDuty Events API v2 integration key (critical alerts, findings)",

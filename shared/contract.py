@@ -33,6 +33,11 @@ ERROR_LOG_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")
 # value lives in; the data stack generates it, scripts/setup_secrets.py can replace it.
 ORIGIN_VERIFY_SECRET = "edge/origin-verify"
 ORIGIN_VERIFY_FIELD = "value"
+# Error tracking (Sentry): the DSN is issued by Sentry, so the operator writes it (scripts/setup_secrets.py); the
+# stacks only create the secret. AWS: this Secrets Manager name under `Settings.path` and JSON field; GCP: the
+# Secret Manager id `<prefix>-sentry-dsn` (gcp_stacks/secrets.py).
+SENTRY_DSN_SECRET = "app/sentry-dsn"
+SENTRY_DSN_FIELD = "dsn"
 
 # Releases: the revision (GCP) or task set (AWS) under test carries this fixed tag, and the load balancer sends
 # requests carrying the header below to it instead of the serving one, so a release is checked through the app
@@ -88,6 +93,8 @@ _COMMON = (
     Variable("PORT", "the port to listen on (AWS sets it in the task; Cloud Run sets it itself)"),
     Variable("TRACE_EXPORTER", "`xray` (AWS: the X-Ray daemon sidecar) or `cloud-trace` (GCP: Cloud Trace API)"),
     Variable("TRACE_ENDPOINT", "where the exporter sends spans: `localhost:2000` (X-Ray UDP) or the Cloud Trace host"),
+    Variable("SENTRY_ENVIRONMENT", "Sentry's `environment` tag on every event: the environment's name, as APP_ENV"),
+    Variable("SENTRY_DSN", "Sentry project DSN errors are reported to (empty: error reporting off)", secret=True),
 )
 
 API = Service(

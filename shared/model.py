@@ -94,6 +94,7 @@ _GCP_LABEL = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _RDS_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 _CACHE_NODE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 _CLOUD_SQL_TIER = re.compile(r"^db-(custom-\d+-\d+|f1-micro|g1-small|perf-optimized-N-\d+)$")
+_RUNBOOK_URL = re.compile(r"^https://[^\s#]+$")
 _SLACK_CHANNEL = re.compile(r"^#[a-z0-9_-]{1,79}$")
 _SLACK_ID = re.compile(r"^T[A-Z0-9]{8,12}$")
 _SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,12}$")
@@ -581,6 +582,9 @@ class AlertRoutes:
     notify_on_recovery: bool = False  # alarms also notify their route when they return to OK
     # info on GCP: log-match alert policies need a rate limit; at most one message per event kind this often.
     info_notification_interval_minutes: int = 60
+    # Where docs/runbooks.md is read (each alarm and policy links <base>#<alert key>); None: the repository's
+    # file on GitHub's main branch (github.owner / github.repository), see shared/runbooks.py.
+    runbook_base_url: str | None = None
 
     def problems(self) -> Problems:
         if not self.warning_emails:
@@ -600,6 +604,8 @@ class AlertRoutes:
         for name in ("pagerduty_secret_name", "slack_webhook_secret_name"):
             if not _SECRET_NAME.match(getattr(self, name)):
                 yield name, f"'{getattr(self, name)}' is not a valid secret name"
+        if self.runbook_base_url is not None and not _RUNBOOK_URL.match(self.runbook_base_url):
+            yield "runbook_base_url", f"'{self.runbook_base_url}' is not an https:// URL without a #fragment"
         # Cloud Monitoring closes log-match incidents after at least 30 minutes; a day keeps info timely.
         if not 30 <= self.info_notification_interval_minutes <= 1440:
             yield "info_notification_interval_minutes", f"{self.info_notification_interval_minutes} is outside 30-1440"

@@ -68,6 +68,7 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "alert_slack_webhook_secret_name": ("routes.slack_webhook_secret_name", _text),
     "alert_slack_workspace_id": ("routes.slack_workspace_id", lambda value: value.strip() or None),
     "alert_slack_channel_id": ("routes.slack_channel_id", lambda value: value.strip() or None),
+    "alert_runbook_base_url": ("routes.runbook_base_url", lambda value: value.strip() or None),
     "github_owner": ("github.owner", _text),
     "github_repository": ("github.repository", _text),
     "github_repository_id": ("github.repository_id", _integer),

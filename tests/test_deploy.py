@@ -195,3 +195,39 @@ def test_aws_stack_list_matches_the_synthesized_platform(aws):
 
 def test_gcp_stack_list_matches_the_synthesized_platform(gcp_stacks):
     assert sorted(_listed("gcp")) == sorted(gcp_stacks)
+
+
+def test_drift_checks_every_platform_stack_of_the_environment(overridden):
+    aws_runs = _main("drift --cloud aws --env staging", AWS_KEYS)[1].calls
+    assert [argv[3:5] for argv in aws_runs] == [
+        ["drift", name] for name in deploy.stacks("aws", "staging", trust=False)
+    ]
+    assert all(argv[-3:] == ["-c", "env=staging", "--fail"] for argv in aws_runs)
+    gcp_runs = _main("drift --cloud gcp --env staging", {"GOOGLE_OAUTH_ACCESS_TOKEN": "token"})[1].calls
+    assert gcp_runs[0] == ["npx", "--no-install", "cdktf", "synth"]  # once, then init and plan per stack
+    plans = [argv for argv in gcp_runs if "plan" in argv]
+    assert [argv[1] for argv in plans] == [
+        f"-chdir=cdktf.out/stacks/{name}" for name in deploy.stacks("gcp", "staging", trust=False)
+    ]
+    assert all({"-detailed-exitcode", "-lock=false", "-input=false"} <= set(argv) for argv in plans)
+
+
+def test_drift_goes_on_after_a_drifted_stack_and_fails_the_run(overridden, capsys):
+    """terraform plan -detailed-exitcode exits 2 on changes; every stack is still checked, then the run fails."""
+    names = deploy.stacks("gcp", "dev", trust=False)
+
+    def plan_drifts_once(argv: list[str]) -> int:
+        return 2 if "-detailed-exitcode" in argv and argv[1].endswith(names[0]) else 0
+
+    calls = []
+    code = deploy.main(
+        ["drift", "--cloud", "gcp", "--env", "dev"],
+        environ={"GOOGLE_OAUTH_ACCESS_TOKEN": "t"},
+        run=lambda argv: calls.append(argv) or plan_drifts_once(argv),
+    )
+    assert code == 1
+    assert len([argv for argv in calls if "-detailed-exitcode" in argv]) == len(names)
+    out = capsys.readouterr().out
+    assert out.count("drifted") == 1 and out.count("clean") == len(names) - 1
+    clean = deploy.main(["drift", "--cloud", "aws", "--env", "dev"], environ=AWS_KEYS, run=Recorder(code=0))
+    assert clean == 0

@@ -17,6 +17,7 @@ VALUES = {
     "BB_SECRET_PAGERDUTY_INTEGRATION_KEY": "pd-key-value-5678",
     "BB_SECRET_SLACK_WEBHOOK_URL": "https://hooks.slack.example/services/T000/B000/xyz",
     "BB_SECRET_ORIGIN_VERIFY_HEADER": "origin-header-value-9",
+    "BB_SECRET_SENTRY_DSN": "https://publickey0123@o42.ingest.sentry.example/7",
 }
 
 
@@ -130,3 +131,23 @@ def test_the_pagerduty_key_is_replicated_to_the_edge_region_only_when_the_enviro
         assert ("AddReplicaRegions" in json.loads(stdin)) is replicated
         if replicated:
             assert json.loads(stdin)["AddReplicaRegions"] == [{"Region": "us-east-1"}]
+
+
+def test_the_sentry_dsn_goes_to_the_secrets_both_clouds_render():
+    """The names the stacks create and the compute modules read (aws_stacks/secrets.py, gcp_stacks/secrets.py)."""
+    from gcp_stacks.secrets import SECRETS, secret_id
+    from shared.contract import SENTRY_DSN_FIELD, SENTRY_DSN_SECRET
+
+    settings = load_settings("staging")
+    (spec,) = [spec for spec in setup_secrets.catalog(settings) if spec.key == "SENTRY_DSN"]
+    assert (spec.aws_name, spec.aws_field) == (settings.path(SENTRY_DSN_SECRET), SENTRY_DSN_FIELD)
+    assert spec.gcp_id == secret_id(settings, "sentry-dsn") and SECRETS["sentry-dsn"] == ("api", "web")
+    assert spec.prompt  # Sentry issues it: nothing generates it
+
+
+def test_the_sentry_dsn_fills_the_placeholder_field_on_aws():
+    settings = load_settings("dev")
+    (spec,) = [spec for spec in setup_secrets.catalog(settings) if spec.key == "SENTRY_DSN"]
+    store = setup_secrets.AwsStore(settings, run=lambda argv, stdin: None)
+    dsn = VALUES["BB_SECRET_SENTRY_DSN"]
+    assert json.loads(store.desired(spec, dsn, json.dumps({"dsn": ""}))) == {"dsn": dsn}

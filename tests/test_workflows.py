@@ -16,6 +16,7 @@ from tests.synth import ROOT
 GITHUB = ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
 ACTIONS = sorted((GITHUB / "actions").glob("*/action.yml"))
+DEPENDABOT = GITHUB / "dependabot.yml"
 BIN = Path(sys.executable).parent
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 
@@ -42,8 +43,8 @@ def _load(path: Path) -> dict:
     return document
 
 
-def test_the_three_workflows_exist():
-    assert {path.name for path in WORKFLOWS} >= {"pull-request.yml", "deploy.yml", "release.yml"}
+def test_the_workflows_exist():
+    assert {path.name for path in WORKFLOWS} >= {"pull-request.yml", "deploy.yml", "release.yml", "patch.yml"}
 
 
 def test_workflows_match_githubs_schema():
@@ -51,12 +52,15 @@ def test_workflows_match_githubs_schema():
     assert result.returncode == 0, result.stdout + result.stderr
     result = _tool("check-jsonschema", "--builtin-schema", "vendor.github-actions", *map(str, ACTIONS))
     assert result.returncode == 0, result.stdout + result.stderr
+    result = _tool("check-jsonschema", "--builtin-schema", "vendor.dependabot", str(DEPENDABOT))
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_zizmor_finds_nothing():
     result = _tool("zizmor", "--offline", "--no-progress", ".github/")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
+    assert "completed .github/dependabot.yml" in result.stdout + result.stderr  # its audits ran too
 
 
 BAD_WORKFLOW = """\
@@ -84,6 +88,23 @@ def test_the_checks_catch_a_bad_workflow(tmp_path):
         assert audit in result.stdout, audit
     (workflows / "bad.yml").write_text("name: bad\non: push\njobs:\n  build:\n    steps: []\n")
     result = _tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflows / "bad.yml"))
+    assert result.returncode != 0
+
+
+def test_the_checks_catch_a_bad_dependabot_configuration(tmp_path):
+    """Without a cooldown zizmor warns (a release hours old is where compromised packages live); a typo in the
+    schedule fails GitHub's schema."""
+    github = tmp_path / ".github"
+    github.mkdir()
+    uncooled = "\n".join(
+        line for line in DEPENDABOT.read_text().splitlines() if "cooldown" not in line and "default-days" not in line
+    )
+    (github / "dependabot.yml").write_text(uncooled)
+    result = _tool("zizmor", "--offline", "--no-progress", ".github/", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "dependabot-cooldown" in result.stdout
+    (github / "dependabot.yml").write_text(DEPENDABOT.read_text().replace("interval: weekly", "interval: sometimes"))
+    result = _tool("check-jsonschema", "--builtin-schema", "vendor.dependabot", str(github / "dependabot.yml"))
     assert result.returncode != 0
 
 
@@ -240,3 +261,56 @@ def test_gcp_rollbacks_return_to_the_revision_that_served_and_drop_the_candidate
     release = (GITHUB / "workflows" / "release.yml").read_text()
     rollback = release[release.index("Roll traffic back") :]
     assert "--remove-tags candidate" in rollback
+
+
+# The libraries and CLIs that must move together: the CDK (library, nag, CLI) and CDK Terrain (library, providers,
+# the cdktf CLI that drives it), sharing `constructs`.
+CDK_TOOLCHAIN = {
+    "uv": {"aws-cdk-lib", "constructs", "cdk-nag", "cdktn", "cdktn-provider-google", "cdktn-provider-google-beta"},
+    "npm": {"aws-cdk", "cdktf-cli"},
+}
+
+
+def test_dependabot_keeps_every_lock_file_and_pinned_action_current():
+    import json
+    import tomllib
+
+    config = yaml.safe_load(DEPENDABOT.read_text())
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert set(updates) == {"uv", "npm", "github-actions"}  # `uv` reads uv.lock; `pip` would not
+    assert (ROOT / "uv.lock").exists() and (ROOT / "package-lock.json").exists()
+    assert set(updates["github-actions"]["directories"]) == {"/", "/.github/actions/*"}  # workflows and the action
+    assert all(update["cooldown"]["default-days"] >= 7 for update in updates.values())
+    # Every CDK and CDK Terrain package the project pins is in the one group, and nothing else is.
+    pinned_python = {
+        re.split(r"[=<>~]", spec)[0]
+        for spec in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    pinned_node = set(json.loads((ROOT / "package.json").read_text())["devDependencies"])
+    assert CDK_TOOLCHAIN["uv"] == pinned_python
+    assert CDK_TOOLCHAIN["npm"] == pinned_node
+    assert set(config["multi-ecosystem-groups"]) == {"cdk-toolchain"}
+    for ecosystem, packages in CDK_TOOLCHAIN.items():
+        assert updates[ecosystem]["multi-ecosystem-group"] == "cdk-toolchain"
+        assert set(updates[ecosystem]["patterns"]) == packages
+    # The accidental aws-cdk 3.0.0 (cannot read aws-cdk-lib 2.x's cloud assembly) is never proposed.
+    assert {"dependency-name": "aws-cdk", "versions": [">=3.0.0"]} in updates["npm"]["ignore"]
+
+
+def test_the_weekly_patch_run_tests_main_with_read_only_permissions():
+    workflow = _load(GITHUB / "workflows" / "patch.yml")
+    (cron,) = (entry["cron"] for entry in workflow["on"]["schedule"])
+    *_, day_of_month, month, day_of_week = cron.split()
+    assert (day_of_month, month) == ("*", "*") and day_of_week.isdigit()  # once a week
+    assert "workflow_dispatch" in workflow["on"]
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    assert any(step.get("run") == "make test" for step in job["steps"])
+    assert "id-token" not in (GITHUB / "workflows" / "patch.yml").read_text()
+
+
+def test_dependabot_pull_requests_are_tested_but_not_planned():
+    """GitHub gives Dependabot's pull requests no OIDC token; their tests still run."""
+    jobs = _load(GITHUB / "workflows" / "pull-request.yml")["jobs"]
+    assert "if" not in jobs["test"]
+    assert jobs["plan"]["if"] == "github.event.pull_request.user.login != 'dependabot[bot]'"

@@ -81,12 +81,18 @@ def test_scaling_on_cpu_memory_and_requests(aws, settings):
     }
 
 
-def test_only_the_api_receives_secrets_and_only_from_secrets_manager(aws, settings):
+def test_secrets_come_only_from_secrets_manager_and_only_the_api_gets_its_own(aws, settings):
     tasks = _by_name(resources(aws, settings, "compute", "AWS::ECS::TaskDefinition"), "Family")
     api = {c["Name"]: c for c in tasks[settings.name("api")]["ContainerDefinitions"]}["api"]
-    assert {secret["Name"] for secret in api["Secrets"]} == {"REDIS_AUTH", "SECRET_KEY"}
-    for container in tasks[settings.name("web")]["ContainerDefinitions"]:
-        assert "Secrets" not in container
+    web = {c["Name"]: c for c in tasks[settings.name("web")]["ContainerDefinitions"]}["web"]
+    assert {secret["Name"] for secret in api["Secrets"]} == {"REDIS_AUTH", "SECRET_KEY", "SENTRY_DSN"}
+    assert {secret["Name"] for secret in web["Secrets"]} == {"SENTRY_DSN"}  # error tracking only
+    for container in (
+        *tasks[settings.name("api")]["ContainerDefinitions"],
+        *tasks[settings.name("web")]["ContainerDefinitions"],
+    ):
+        if container["Name"] not in ("api", "web"):
+            assert "Secrets" not in container  # the X-Ray sidecar
     for task in tasks.values():
         for container in task["ContainerDefinitions"]:
             assert container["LogConfiguration"]["LogDriver"] == "awslogs"
@@ -208,3 +214,39 @@ def test_services_pull_from_the_repositories_of_the_data_stack(aws, settings):
     assert len(images) == 2
     for name in created:
         assert sum(f"/{name}:" in image for image in images) == 1
+
+
+def test_the_sentry_dsn_is_readable_only_by_the_two_execution_roles(aws, settings):
+    """Every IAM policy in every stack that names the Sentry secret belongs to the api's or web's execution role;
+    each service is told its environment's name as SENTRY_ENVIRONMENT."""
+    import json
+
+    from shared.contract import SENTRY_DSN_FIELD
+
+    (logical_id,) = [
+        logical_id
+        for logical_id, resource in template(aws, settings, "data").to_json()["Resources"].items()
+        if resource["Type"] == "AWS::SecretsManager::Secret" and "SentryDsn" in logical_id
+    ]
+    readers = set()
+    for name, stack_template in aws.templates.items():
+        if not name.startswith(f"{settings.prefix}-"):
+            continue
+        for policy_id, resource in stack_template["Resources"].items():
+            if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") and logical_id in json.dumps(
+                resource["Properties"]["PolicyDocument"]
+            ):
+                readers.add((name, policy_id, json.dumps(resource["Properties"].get("Roles"))))
+    assert len(readers) == 2, readers
+    assert all(
+        "ApiServiceTaskDefinitionExecutionRole" in roles or "WebServiceTaskDefinitionExecutionRole" in roles
+        for _, _, roles in readers
+    )
+    assert {"Api" in roles for _, _, roles in readers} == {True, False}
+    tasks = _by_name(resources(aws, settings, "compute", "AWS::ECS::TaskDefinition"), "Family")
+    for service in ("api", "web"):
+        (container,) = [c for c in tasks[settings.name(service)]["ContainerDefinitions"] if c["Name"] == service]
+        (secret,) = [secret for secret in container["Secrets"] if secret["Name"] == "SENTRY_DSN"]
+        assert f":{SENTRY_DSN_FIELD}::" in json.dumps(secret["ValueFrom"])
+        environment = {variable["Name"]: variable["Value"] for variable in container["Environment"]}
+        assert environment["SENTRY_ENVIRONMENT"] == settings.environment

@@ -94,6 +94,7 @@ _UNROTATED_SECRETS = (
     "data/ApplicationSecrets/AppSecretKey",
     "data/ApplicationSecrets/CacheAuthToken",
     "data/ApplicationSecrets/OriginVerify",
+    "data/ApplicationSecrets/SentryDsn",
 )
 _BOTH = (NIST, PCI)
 BACKUP_ROLE = "data/Backup/Plan/Selection/Role"

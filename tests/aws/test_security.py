@@ -34,6 +34,15 @@ def _logical_ids(templates: dict[str, dict]) -> set[str]:
     }
 
 
+def _empty_placeholder(value) -> bool:
+    """A secret created as a JSON object of empty fields (its value is written later, out of band)."""
+    try:
+        document = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return False
+    return isinstance(document, dict) and bool(document) and all(field == "" for field in document.values())
+
+
 def secret_leaks(templates: dict[str, dict]) -> list[str]:
     """Where a template holds something secret-looking: a given SecretString, a sensitive property that is not
     a Secrets Manager dynamic reference, or any string shaped like a generated password."""
@@ -42,7 +51,12 @@ def secret_leaks(templates: dict[str, dict]) -> list[str]:
     for name, template in templates.items():
         for path, value in walk(template.get("Resources", {})):
             where = f"{name}: {'/'.join(map(str, path))}"
-            if path and path[-1] in _SENSITIVE_PROPERTIES and "{{resolve:secretsmanager:" not in json.dumps(value):
+            if (
+                path
+                and path[-1] in _SENSITIVE_PROPERTIES
+                and "{{resolve:secretsmanager:" not in json.dumps(value)
+                and not _empty_placeholder(value)
+            ):
                 leaks.append(where)
             if not isinstance(value, str) or value in known or set(path) & _INTRINSIC_NAMES:
                 continue
@@ -55,11 +69,20 @@ def secret_leaks(templates: dict[str, dict]) -> list[str]:
     return leaks
 
 
+# Secrets whose value comes from outside (Sentry issues the DSN): created holding only an empty placeholder field.
+OPERATOR_SET = {"SentryDsn": '{"dsn":""}'}
+
+
 def test_secrets_are_generated_never_given(aws):
     for name, template in aws.templates.items():
         for logical_id, resource in template["Resources"].items():
             if resource["Type"] == "AWS::SecretsManager::Secret":
                 properties = resource["Properties"]
+                operator_set = [key for key in OPERATOR_SET if logical_id.startswith(f"ApplicationSecrets{key}")]
+                if operator_set:
+                    assert properties["SecretString"] == OPERATOR_SET[operator_set[0]], f"{name}/{logical_id}"
+                    assert "GenerateSecretString" not in properties, f"{name}/{logical_id}"
+                    continue
                 assert "GenerateSecretString" in properties, f"{name}/{logical_id}"
                 assert "SecretString" not in properties, f"{name}/{logical_id}"
 
@@ -78,6 +101,12 @@ def test_the_leak_detector_catches_literal_secrets():
         "bookedbarber-dev-compute": {"Resources": {"Task": {"Properties": {"Token": "Xk29dLq8ZpWm3Rt7Vb5Nc1Hy"}}}}
     }
     assert len(secret_leaks(generated)) == 1
+    placeholder = {"bookedbarber-dev-data": {"Resources": {"Dsn": {"Properties": {"SecretString": '{"dsn":""}'}}}}}
+    assert secret_leaks(placeholder) == []
+    filled = {
+        "bookedbarber-dev-data": {"Resources": {"Dsn": {"Properties": {"SecretString": '{"dsn":"https://k@s/1"}'}}}}
+    }
+    assert secret_leaks(filled) == ["bookedbarber-dev-data: Dsn/Properties/SecretString"]
 
 
 def test_every_bucket_is_private_and_requires_tls(aws):

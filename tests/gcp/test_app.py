@@ -373,3 +373,20 @@ def test_the_redis_address_is_looked_up_not_read_from_remote_state(gcp_stacks, e
     assert redis["name"] == settings.name("redis")
     assert "terraform_remote_state" not in app.get("data", {})
     assert by_name(app, "google_cloud_run_v2_service")
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_both_services_report_errors_to_sentry_from_secret_manager(gcp_stacks, environment):
+    from gcp_stacks.secrets import SECRETS
+
+    settings = load_settings(environment)
+    assert SECRETS["sentry-dsn"] == ("api", "web")  # the secret's only readers (granted per secret, test_data.py)
+    for service in ("api", "web"):
+        run = one(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service", name=settings.name(service))
+        env = {e["name"]: e for e in run["template"]["containers"][0]["env"]}
+        assert "value" not in env["SENTRY_DSN"]
+        assert env["SENTRY_DSN"]["value_source"]["secret_key_ref"] == {
+            "secret": settings.name("sentry-dsn"),
+            "version": "latest",
+        }
+        assert env["SENTRY_ENVIRONMENT"]["value"] == environment

@@ -48,9 +48,9 @@ def test_feature_flags_are_part_of_the_contract():
         assert len(names) == len(set(names))
 
 
-def test_only_the_api_holds_secrets_and_data_access():
-    assert set(API.secret_names) == {"REDIS_AUTH", "SECRET_KEY"}
-    assert WEB.secret_names == ()
+def test_only_the_api_holds_data_secrets_and_data_access():
+    assert set(API.secret_names) == {"REDIS_AUTH", "SECRET_KEY", "SENTRY_DSN"}
+    assert WEB.secret_names == ("SENTRY_DSN",)  # error tracking, on both services
     assert API.data_client and not WEB.data_client
     assert not any(name.startswith(("DATABASE_", "REDIS_")) for name in WEB.variable_names({}))
 
