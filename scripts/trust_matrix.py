@@ -1,18 +1,18 @@
 """The README's trust matrix: every CI identity, who can become it, and what it may do, read from the synthesized
 delivery stacks (what deploys, not what was meant).
 
-After `make synth`: `.venv/bin/python -m scripts.trust_matrix` prints the section; paste it into README.md between
-the `trust-matrix` markers. tests/aws/test_trust_matrix.py and tests/gcp/test_trust_matrix.py fail when it drifts.
+After `make synth`: `.venv/bin/python -m scripts.trust_matrix` (or `make docs`) writes the tables between the
+README's `generated:trust-matrix-<cloud>` markers (scripts/readme_sections.py); tests/aws/test_trust_matrix.py
+and tests/gcp/test_trust_matrix.py fail when they drift.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from pathlib import Path
 
 from scripts.outputs import load_aws, load_gcp
+from scripts.readme_sections import README, rewrite
 from shared import ENVIRONMENTS, Settings, load_settings
 
 AWS_HEADER = "| AWS role | who can assume it | what it may do | environments |\n| --- | --- | --- | --- |"
@@ -151,16 +151,6 @@ def gcp_table(stacks: dict[str, dict]) -> str:
     return table(GCP_HEADER, rows_of)
 
 
-def rewrite(readme: str, tables: dict[str, str]) -> str:
-    """`readme` with each `<!-- trust-matrix:<cloud> -->` section replaced by its table."""
-    for cloud, body in tables.items():
-        pattern = re.compile(rf"(<!-- trust-matrix:{cloud} -->\n).*?(\n<!-- /trust-matrix:{cloud} -->)", re.S)
-        if not pattern.search(readme):
-            raise SystemExit(f"README.md lacks the trust-matrix:{cloud} markers")
-        readme = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(2), readme)
-    return readme
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Rewrite the README's trust matrix from the synthesized outputs.")
     parser.add_argument("--print", action="store_true", help="print the tables instead of rewriting README.md")
@@ -169,9 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.print:
         print("\n\n".join(tables.values()))
         return 0
-    path = Path(__file__).resolve().parent.parent / "README.md"
-    path.write_text(rewrite(path.read_text(), tables))
-    print(f"rewrote the trust matrix in {path}")
+    text = README.read_text()
+    for cloud, body in tables.items():
+        text = rewrite(text, f"trust-matrix-{cloud}", body)
+    README.write_text(text)
+    print(f"rewrote the trust matrix in {README.name}")
     return 0
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from aws_stacks.deploy_policy import IAM_READ_ACTIONS, PLATFORM_SERVICES, service_actions
+from scripts.readme_sections import section
 from scripts.trust_matrix import aws_table
 from shared import ENVIRONMENTS, load_settings
 from shared.delivery import GITHUB_OIDC_HOST, subject
@@ -152,6 +151,6 @@ def test_actions_are_listed_without_unjustified_wildcards(aws, environment):
 
 def test_the_readme_trust_matrix_matches_the_templates(aws):
     readme = (ROOT / "README.md").read_text()
-    found = re.search(r"<!-- trust-matrix:aws -->\n(.*?)\n<!-- /trust-matrix:aws -->", readme, re.S)
-    assert found, "README.md lacks the trust-matrix:aws markers"
-    assert found.group(1) == aws_table(aws.templates), "README's AWS trust matrix drifted: run `make docs`"
+    found = section(readme, "trust-matrix-aws")
+    assert found is not None, "README.md lacks the generated:trust-matrix-aws markers"
+    assert found == aws_table(aws.templates), "README's AWS trust matrix drifted: run `make docs`"

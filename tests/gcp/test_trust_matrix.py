@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from gcp_stacks.delivery import CUSTOM_ROLES, GRANTABLE_ROLES, PLAN_ROLES
+from scripts.readme_sections import section
 from scripts.trust_matrix import gcp_table
 from shared import load_settings
 from shared.delivery import KINDS, gcp_account_id, subject
@@ -108,6 +107,6 @@ def test_actions_are_listed_without_wildcards(gcp_stacks, environment):
 
 def test_the_readme_trust_matrix_matches_the_terraform(gcp_stacks):
     readme = (ROOT / "README.md").read_text()
-    found = re.search(r"<!-- trust-matrix:gcp -->\n(.*?)\n<!-- /trust-matrix:gcp -->", readme, re.S)
-    assert found, "README.md lacks the trust-matrix:gcp markers"
-    assert found.group(1) == gcp_table(gcp_stacks), "README's GCP trust matrix drifted: run `make docs`"
+    found = section(readme, "trust-matrix-gcp")
+    assert found is not None, "README.md lacks the generated:trust-matrix-gcp markers"
+    assert found == gcp_table(gcp_stacks), "README's GCP trust matrix drifted: run `make docs`"
