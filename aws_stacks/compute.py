@@ -54,7 +54,7 @@ from shared.contract import (
     WEB,
     Service,
     aws_database_login,
-    feature_flag_variables,
+    cloud_neutral_values,
     render,
 )
 from shared.model import ComputeSettings, ServiceSizing
@@ -369,22 +369,18 @@ def api_values(
 
 
 def common_values(settings: Settings, service: Service) -> dict[str, str]:
-    """The contract variables every service receives, as AWS fills them."""
+    """The contract variables every service receives: the cloud-neutral ones, and how AWS traces."""
     return {
-        "APP_ENV": settings.environment,
+        **cloud_neutral_values(
+            service,
+            environment=settings.environment,
+            app_domain=settings.domain.app_domain,
+            feature_flags=settings.feature_flags,
+        ),
         "CLOUD": "aws",
-        "APP_DOMAIN": settings.domain.app_domain,
-        "PUBLIC_URL": f"https://{settings.domain.app_domain}",
-        "PORT": str(service.port),
         "TRACE_EXPORTER": "xray",
         "TRACE_ENDPOINT": f"localhost:{XRAY_DAEMON_PORT}",
-        "SENTRY_ENVIRONMENT": settings.environment,
-        **feature_flag_variables(settings.feature_flags),
     }
-
-
-def web_values(settings: Settings) -> dict[str, str]:
-    return {"HOSTNAME": "0.0.0.0", "NEXT_PUBLIC_API_URL": f"https://{settings.domain.app_domain}/api"}
 
 
 def split_secrets(environment: Mapping[str, str | ecs.Secret]) -> tuple[dict[str, str], dict[str, ecs.Secret]]:
@@ -467,7 +463,7 @@ class ComputeStack(Stack):
                 ),
             },
         )
-        web_environment = render("aws", WEB, settings.feature_flags, {**common(WEB), **web_values(settings)})
+        web_environment = render("aws", WEB, settings.feature_flags, common(WEB))
         self.api = ContainerService(
             self,
             "ApiService",

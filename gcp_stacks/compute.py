@@ -48,7 +48,7 @@ from shared.contract import (
     DATABASE_PORT,
     WEB,
     Service,
-    feature_flag_variables,
+    cloud_neutral_values,
     render,
 )
 from shared.model import ServiceSizing
@@ -236,23 +236,20 @@ class CloudRunService(Construct):
 
 
 def common_values(settings: Settings, service: Service) -> dict[str, str | SecretRef]:
-    """The contract variables every service receives, as GCP fills them (PORT: Cloud Run sets it itself)."""
+    """The contract variables every service receives: the cloud-neutral ones, how GCP traces, and the DSN
+    (PORT: Cloud Run sets it itself)."""
     return {
-        "APP_ENV": settings.environment,
+        **cloud_neutral_values(
+            service,
+            environment=settings.environment,
+            app_domain=settings.domain.app_domain,
+            feature_flags=settings.feature_flags,
+        ),
         "CLOUD": "gcp",
-        "APP_DOMAIN": settings.domain.app_domain,
-        "PUBLIC_URL": f"https://{settings.domain.app_domain}",
-        "PORT": str(service.port),
         "TRACE_EXPORTER": "cloud-trace",
         "TRACE_ENDPOINT": CLOUD_TRACE_ENDPOINT,
-        "SENTRY_ENVIRONMENT": settings.environment,
         "SENTRY_DSN": SecretRef("sentry-dsn"),
-        **feature_flag_variables(settings.feature_flags),
     }
-
-
-def web_values(settings: Settings) -> dict[str, str]:
-    return {"HOSTNAME": "0.0.0.0", "NEXT_PUBLIC_API_URL": f"https://{settings.domain.app_domain}/api"}
 
 
 class Services(Construct):
@@ -284,9 +281,7 @@ class Services(Construct):
             "UPLOADS_BUCKET": bucket_name(settings, "uploads"),
         }
         api_environment = render("gcp", API, settings.feature_flags, {**common_values(settings, API), **api_values})
-        web_environment = render(
-            "gcp", WEB, settings.feature_flags, {**common_values(settings, WEB), **web_values(settings)}
-        )
+        web_environment = render("gcp", WEB, settings.feature_flags, common_values(settings, WEB))
         self.api = CloudRunService(
             self, "ApiService", settings=settings, service=API, sizing=settings.compute.api, environment=api_environment
         )

@@ -144,6 +144,23 @@ def aws_database_login(service: Service) -> str:
     return f"{DATABASE_NAME}_{service.name}"
 
 
+def cloud_neutral_values(
+    service: Service, *, environment: str, app_domain: str, feature_flags: Mapping[str, bool]
+) -> dict[str, str]:
+    """The variables whose values are the same on both clouds; each cloud adds only what it fills itself."""
+    values = {
+        "APP_ENV": environment,
+        "APP_DOMAIN": app_domain,
+        "PUBLIC_URL": f"https://{app_domain}",
+        "PORT": str(service.port),
+        "SENTRY_ENVIRONMENT": environment,
+        **feature_flag_variables(feature_flags),
+    }
+    if service is WEB:
+        values |= {"HOSTNAME": "0.0.0.0", "NEXT_PUBLIC_API_URL": f"https://{app_domain}/api"}
+    return values
+
+
 # On GCP, Cloud Run sets these itself and refuses them in a service's env; the container port is the same value.
 CLOUD_RUN_RESERVED = frozenset({"PORT"})
 
