@@ -47,6 +47,16 @@ _DEFAULT_PORT_REASON = (
 )
 
 
+def database_user_arn(stack: Stack, resource_id: str, service: Service) -> str:
+    """`rds-db:connect`'s resource: `dbuser:<prx-... or DbiResourceId>/<the service's role>`."""
+    return stack.format_arn(
+        service="rds-db",
+        resource="dbuser",
+        resource_name=f"{resource_id}/{aws_database_login(service)}",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
 def connect_policy_name(settings: Settings, service: Service) -> str:
     """The managed policy that lets a service's task role log in through the proxy as the service's role."""
     return settings.name(f"{service.name}-database-connect")
@@ -69,14 +79,7 @@ def connect_policies(scope: Construct, proxy: rds.DatabaseProxy, *, settings: Se
             statements=[
                 iam.PolicyStatement(
                     actions=["rds-db:connect"],
-                    resources=[
-                        stack.format_arn(
-                            service="rds-db",
-                            resource="dbuser",
-                            resource_name=f"{proxy_id}/{aws_database_login(service)}",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    ],
+                    resources=[database_user_arn(stack, proxy_id, service)],
                 )
             ],
         )
@@ -92,12 +95,7 @@ def proxy_logins(proxy: rds.DatabaseProxy, instance: rds.DatabaseInstance, *, se
             sid="ConnectAsServiceRoles",
             actions=["rds-db:connect"],
             resources=[
-                stack.format_arn(
-                    service="rds-db",
-                    resource="dbuser",
-                    resource_name=f"{instance.instance_resource_id}/{aws_database_login(service)}",
-                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                )
+                database_user_arn(stack, instance.instance_resource_id, service)
                 for service in SERVICES.values()
                 if service.data_client
             ],
