@@ -147,35 +147,32 @@ class Canaries(Construct):
             description=f"BookedBarber {settings.environment}: the uptime canaries' runs",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         )
-        policy = iam.ManagedPolicy(
-            self,
-            "CanaryPolicy",
-            managed_policy_name=settings.name("canaries"),
-            description="Uptime canaries: write their own artifacts and logs, publish Synthetics metrics",
-            roles=[role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{name}/*") for name in names]
-                ),
-                iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn]),
-                # The runtime lists buckets before it writes (AWS's own canary role policy does the same).
-                iam.PolicyStatement(actions=["s3:ListAllMyBuckets"], resources=["*"]),
-                iam.PolicyStatement(
-                    actions=["cloudwatch:PutMetricData"],
-                    resources=["*"],
-                    conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
-                ),
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=log_groups + [f"{arn}:log-stream:*" for arn in log_groups],
-                ),
-                iam.PolicyStatement(
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources=[key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}},
-                ),
-            ],
-        )
+        for statement in (
+            iam.PolicyStatement(
+                actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{name}/*") for name in names]
+            ),
+            iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn]),
+            # The runtime lists buckets before it writes (AWS's own canary role policy does the same).
+            iam.PolicyStatement(actions=["s3:ListAllMyBuckets"], resources=["*"]),
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+            ),
+            iam.PolicyStatement(
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=log_groups + [f"{arn}:log-stream:*" for arn in log_groups],
+            ),
+            iam.PolicyStatement(
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}},
+            ),
+        ):
+            role.add_to_principal_policy(statement)
+        # A role policy like every other role's (apply_guardrails acknowledges it as inline): the deploy identity
+        # may create roles under the environment's prefix, not customer-managed policies.
+        policy = role.node.find_child("DefaultPolicy")
         acknowledge(
             policy,
             "IAM5[Resource::*]",

@@ -76,6 +76,7 @@ _INLINE_POLICY_ROLES = (
     "data/Database/Primary/Proxy/IAMRole",
     "data/DatabaseBootstrap/TaskDefinition/ExecutionRole",
     "network/Network/Vpc/FlowLog/IAMRole",
+    "observability/Canaries/CanaryRole",
 )
 # Log buckets (SSE-S3 by necessity) and buckets whose second copy lives elsewhere.
 _SSE_S3_LOG_BUCKETS = (
@@ -190,7 +191,7 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
     from aws_stacks.canaries import canary_name
     from shared.contract import SERVICES
 
-    canaries = "observability/Canaries/CanaryPolicy"
+    canaries = "observability/Canaries/CanaryRole/DefaultPolicy"
     expected.add((PACK, "IAM5[Resource::*]", canaries))
     for service in SERVICES:
         name = canary_name(settings, service)

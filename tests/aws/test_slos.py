@@ -10,6 +10,7 @@ import aws_cdk as cdk
 import pytest
 
 from aws_stacks.canaries import ARTIFACT_DAYS, RUNTIME, Canaries, canary_name
+from aws_stacks.guardrails import acknowledge_inline_policies
 from aws_stacks.nag import NIST, PACK, PCI, register_checks
 from aws_stacks.slos import slo_name
 from shared import load_settings
@@ -165,7 +166,14 @@ def test_the_artifacts_bucket_is_private_encrypted_and_expires(aws, settings):
 
 
 def test_the_canary_role_may_only_write_its_own_artifacts_logs_and_metrics(aws, settings):
-    (policy,) = resources(aws, settings, "observability", "AWS::IAM::ManagedPolicy").values()
+    roles = resources(aws, settings, "observability", "AWS::IAM::Role")
+    (role_id,) = [k for k, r in roles.items() if r["Properties"].get("RoleName") == settings.name("canaries")]
+    (policy,) = [
+        p
+        for p in resources(aws, settings, "observability", "AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
+    assert not resources(aws, settings, "observability", "AWS::IAM::ManagedPolicy")
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert actions == {
@@ -183,9 +191,8 @@ def test_the_canary_role_may_only_write_its_own_artifacts_logs_and_metrics(aws, 
     assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "CloudWatchSynthetics"}}
     (logs,) = [s for s in statements if "logs:PutLogEvents" in s["Action"]]
     assert all(f"cwsyn-{settings.environment}-" in arn for arn in logs["Resource"])
-    roles = [r for r in resources(aws, settings, "observability", "AWS::IAM::Role").values()]
-    (canary_role,) = [r for r in roles if r["Properties"].get("RoleName") == settings.name("canaries")]
-    assert "Policies" not in canary_role["Properties"]  # no inline policy (NIST, PCI IAMNoInlinePolicy)
+    assert "Policies" not in roles[role_id]["Properties"]
+    assert "ManagedPolicyArns" not in roles[role_id]["Properties"]  # nothing AWS-managed and broad
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +204,7 @@ def canary_probe(tmp_path_factory) -> dict:
     settings = load_settings("staging")
     stack = cdk.Stack(app, "CanaryProbe", env=cdk.Environment(account=settings.aws.account_id, region="us-east-1"))
     Canaries(stack, "Canaries", settings=settings)
+    acknowledge_inline_policies(stack)  # what apply_guardrails does for every stack of the platform
     app.synth()
     return json.loads((tmp_path / "validation-report.json").read_text())
 
@@ -212,7 +220,7 @@ def test_each_canary_acknowledgement_silences_a_real_finding_and_nothing_is_left
     }
     settings = load_settings("staging")
     region, account = "us-east-1", settings.aws.account_id
-    policy = "CanaryPolicy/Resource"
+    policy = "CanaryRole/DefaultPolicy/Resource"
     expected = {(f"{PACK}-IAM5[Resource::*]", policy)}
     for service in SERVICES:
         name = canary_name(settings, service)
@@ -224,6 +232,7 @@ def test_each_canary_acknowledgement_silences_a_real_finding_and_nothing_is_left
         }
     for pack in (NIST, PCI):
         expected |= {
+            (f"{pack}-IAMNoInlinePolicy", policy),
             (f"{pack}-S3BucketReplicationEnabled", "Artifacts/Resource"),
             (f"{pack}-S3BucketReplicationEnabled", "ArtifactsAccessLogs/Resource"),
             (f"{pack}-S3DefaultEncryptionKMS", "ArtifactsAccessLogs/Resource"),
