@@ -42,7 +42,7 @@ class OperationsDashboard(Construct):
         alarms: list[cloudwatch.IAlarm],
     ) -> None:
         super().__init__(scope, construct_id)
-        dashboard = cloudwatch.Dashboard(
+        self.dashboard = dashboard = cloudwatch.Dashboard(
             self,
             "Dashboard",
             dashboard_name=settings.name("operations"),

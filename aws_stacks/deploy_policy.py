@@ -26,6 +26,7 @@ from shared.delivery import GITHUB_OIDC_HOST, aws_boundary_name, aws_execution_p
 # tests/aws/test_trust_matrix.py fails when a stack uses a resource type of a namespace missing here.
 PLATFORM_SERVICES = {
     "ApplicationAutoScaling": ("application-autoscaling",),
+    "ApplicationSignals": ("application-signals",),
     "Backup": ("backup", "backup-storage"),
     "Budgets": ("budgets",),
     "CertificateManager": ("acm",),
@@ -51,6 +52,7 @@ PLATFORM_SERVICES = {
     "SSM": ("ssm",),
     "SecretsManager": ("secretsmanager",),
     "SecurityHub": ("securityhub",),
+    "Synthetics": ("synthetics",),
     "WAFv2": ("wafv2",),
 }
 # Role administration CloudFormation needs for the platform's own roles (task, flow-log, monitoring, function roles).

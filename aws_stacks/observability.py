@@ -18,6 +18,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from aws_stacks.alarms import CatalogAlarms, Watch
+from aws_stacks.canaries import Canaries
 from aws_stacks.compute import ContainerService, LoadBalancer
 from aws_stacks.dashboard import OperationsDashboard
 from aws_stacks.data import Database, SessionCache
@@ -25,6 +26,7 @@ from aws_stacks.nag import acknowledge
 from aws_stacks.paging import PagerDutyRoute
 from aws_stacks.security import customer_managed_key
 from aws_stacks.signals import CacheSignals, DatabaseSignals, LoadBalancerSignals, ServiceSignals, days_to_expiry
+from aws_stacks.slos import ServiceLevelObjectives, budget_widget
 from shared import Settings
 from shared.accounts import GUARDDUTY, SECURITY_HUB
 from shared.alerts import Severity
@@ -280,7 +282,7 @@ class ObservabilityStack(Stack):
             return [Watch(service.name, getattr(service, signal)) for service in service_signals]
 
         watches = {
-            "service_down": each("service_down"),
+            "service_down": each("service_down") + Canaries(self, "Canaries", settings=settings).watches,
             "error_rate": [*each("error_rate"), Watch("alb", balancer.error_rate)],
             "response_time": each("response_time"),
             "cpu": each("cpu"),
@@ -296,11 +298,12 @@ class ObservabilityStack(Stack):
             "application_errors": [error_log_entries(self, settings=settings, service=service) for service in services],
         }
         alarms = CatalogAlarms(self, "Alarms", settings=settings, watches=watches, topics=topics)
+        objectives = ServiceLevelObjectives(self, "Slos", settings=settings, services=service_signals, topics=topics)
         AlertEvents(
             self, "Events", settings=settings, topics=topics, services=services, certificate_arns=[certificate_arn]
         )
         pagerduty = PagerDutyRoute(self, "PagerDuty", settings=settings, label="alerts")
-        pagerduty.page_alarms(alarms.paged)
+        pagerduty.page_alarms(alarms.paged + objectives.paged)
         # One page per finding: only the account's owner of each service routes its findings (shared/accounts.py).
         if settings.account_services.owns(GUARDDUTY):
             pagerduty.page_guardduty_findings()
@@ -314,8 +317,8 @@ class ObservabilityStack(Stack):
             load_balancer=balancer,
             database=db,
             cache=redis,
-            alarms=list(alarms.alarms.values()),
-        )
+            alarms=list(alarms.alarms.values()) + objectives.alarms,
+        ).dashboard.add_widgets(budget_widget(objectives.budgets))
 
 
 class EdgeObservabilityStack(Stack):

@@ -9,6 +9,7 @@ from cdktn_provider_google.monitoring_dashboard import MonitoringDashboard
 from constructs import Construct
 
 from gcp_stacks.alert_conditions import WORKLOADS, clauses, cloud_sql, is_, redis
+from gcp_stacks.slos import budget_chart
 from shared import Settings
 
 ALIGNMENT = "60s"
@@ -101,6 +102,7 @@ def dashboard_json(settings: Settings) -> str:
             series(redis(settings, "evicted_keys"), "ALIGN_RATE", "REDUCE_SUM", []),
         ),
     ]
+    widgets.append(budget_chart(settings))
     layout = {"displayName": settings.name("overview"), "gridLayout": {"columns": str(COLUMNS), "widgets": widgets}}
     return json.dumps(layout, sort_keys=True, separators=(",", ":"))
 

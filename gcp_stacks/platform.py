@@ -28,6 +28,7 @@ from gcp_stacks.outputs import app_outputs, data_outputs
 from gcp_stacks.project import ServiceAgents
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
+from gcp_stacks.slos import ServiceLevelObjectives
 from shared import Settings, load_all, load_settings
 from shared.stacks import gcp_stack_name as stack_name
 from shared.stacks import gcp_stack_names
@@ -108,6 +109,7 @@ class ObservabilityStack(GcpStack):
             self, "AlertPolicies", settings=settings, channels=channels, uptime=uptime, log_metrics=log_metrics
         )
         InfoEvents(self, "InfoEvents", settings=settings, channels=channels)
+        ServiceLevelObjectives(self, "Slos", settings=settings, channels=channels)
         Dashboard(self, "Dashboard", settings=settings)
 
 

@@ -234,6 +234,17 @@ def _conformance_pack(ctx: Context, logical_id: str, p: dict) -> list[Line]:
     return [Line("security", "Config conformance pack (20,000 evaluations)", 20000 * _aws("config_rule_evaluation"))]
 
 
+def _canary(ctx: Context, logical_id: str, p: dict) -> list[Line]:
+    minutes = int(re.fullmatch(r"rate\((\d+) minutes?\)", p["Schedule"]["Expression"]).group(1))
+    runs = HOURS_PER_MONTH * 60 / minutes
+    return [Line("monitoring", f"canary {runs:.0f} runs", runs * _aws("synthetics_canary_run"))]
+
+
+def _service_level_objective(ctx: Context, logical_id: str, p: dict) -> list[Line]:
+    signals = 2 * HOURS_PER_MONTH * 60  # two signals per one-minute SLI period, every minute of the month
+    return [Line("monitoring", "SLO signals", signals / 1e6 * _aws("application_signals_million_signals"))]
+
+
 def _composite_alarm(ctx: Context, logical_id: str, p: dict) -> list[Line]:
     return [Line("monitoring", "composite alarm", _aws("composite_alarm_month"))]
 
@@ -267,6 +278,8 @@ AWS_RULES: dict[str, Callable[[Context, str, dict], list[Line]]] = {
     "AWS::CloudTrail::Trail": _trail,
     "AWS::Config::ConformancePack": _conformance_pack,
     "AWS::CloudWatch::CompositeAlarm": _composite_alarm,
+    "AWS::Synthetics::Canary": _canary,
+    "AWS::ApplicationSignals::ServiceLevelObjective": _service_level_objective,
 }
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scripts import account_wide, alarm_table, contract_table, cost, deployment_order, diagram, runbooks, trust_matrix
+from scripts import (
+    account_wide,
+    alarm_table,
+    contract_table,
+    cost,
+    deployment_order,
+    diagram,
+    runbooks,
+    slo_table,
+    trust_matrix,
+)
 from scripts.readme_sections import README, rewrite
 
 
@@ -18,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     text = rewrite(text, "contract", contract_table.table())
     text = rewrite(text, "aws-alarms", alarm_table.readme_table())
     text = rewrite(text, "cost", cost.readme_table())
+    text = rewrite(text, "slos", slo_table.table())
     README.write_text(text)
     print(f"rewrote the generated sections of {README.name}")
     for generator in (trust_matrix, account_wide, deployment_order, diagram, runbooks):

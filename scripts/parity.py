@@ -31,6 +31,7 @@ from scripts.outputs import (
 from shared import ENVIRONMENTS, Settings, load_settings
 from shared.alerts import Alert, Severity, alerts
 from shared.contract import SERVICES
+from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, WINDOW_SECONDS, Indicator, Slo, burn_alert_key, slos
 
 SECONDS_PER_DAY = 86400
 # Each cloud's words for the catalog's meaning of a data gap (shared.alerts.Missing), read back.
@@ -158,6 +159,7 @@ def concepts(settings: Settings) -> list[Concept]:
         Concept("AWS address ranges", "network.aws_*", _aws_ranges, None),
         Concept("GCP address ranges", "network.gcp_*", None, _gcp_ranges),
     ]
+    rows += slo_concepts(settings)
     for service in SERVICES:
         rows.append(
             Concept(
@@ -169,6 +171,41 @@ def concepts(settings: Settings) -> list[Concept]:
             )
         )
     return rows
+
+
+def _counts(slo: Slo) -> str:
+    """What an SLO counts: requests, or windows of a fixed length (period-based / windows-based)."""
+    return "requests" if slo.indicator is Indicator.AVAILABILITY else f"{WINDOW_SECONDS // 60}-minute windows"
+
+
+def slo_concepts(settings: Settings) -> list[Concept]:
+    """Per SLO (shared/slos.py): objective, period, what it counts, the latency bound; per burn-rate alert its
+    (long, short) windows and rate. Both clouds must show the catalog's values."""
+    rows = []
+    for slo in slos(settings):
+        key = slo.key
+        same = lambda value: lambda s: value  # noqa: E731
+        objective = lambda s, key=key: _slos(s)[key].objective_percent  # noqa: E731
+        rows.append(Concept(f"slo {key}: objective (%)", f"slos.{slo.indicator.value}_percent", objective, objective))
+        days = same(COMPLIANCE_DAYS)
+        rows.append(Concept(f"slo {key}: period (days)", "shared.slos.COMPLIANCE_DAYS", days, days))
+        counts = lambda s, key=key: _counts(_slos(s)[key])  # noqa: E731
+        rows.append(Concept(f"slo {key}: counts", "shared.slos (indicator)", counts, counts))
+        if slo.latency_seconds is not None:
+            bound = lambda s: s.thresholds.response_time_seconds  # noqa: E731
+            rows.append(Concept(f"slo {key}: good at or under (s)", "thresholds.response_time_seconds", bound, bound))
+        for alert in BURN_RATE_ALERTS:
+            burn = same((alert.long_window_minutes, alert.short_window_minutes, alert.rate))
+            rows.append(
+                Concept(
+                    f"slo {key} {alert.key}: (long min, short min, rate)", "shared.slos.BURN_RATE_ALERTS", burn, burn
+                )
+            )
+    return rows
+
+
+def _slos(settings: Settings) -> dict[str, Slo]:
+    return {slo.key: slo for slo in slos(settings)}
 
 
 def _catalog(settings: Settings) -> dict[str, Alert]:
@@ -219,6 +256,7 @@ def extract_aws(templates: dict[str, dict], settings: Settings) -> dict[str, obj
         # A daily datapoint (certificate expiry) fires on the first check under the threshold: count checks.
         add(f"alert {key}: minutes", evaluations if period >= SECONDS_PER_DAY else period * evaluations // 60)
         add(f"alert {key}: missing data", _AWS_MISSING.get(properties.get("TreatMissingData", "missing")))
+    _aws_slos(templates, settings, add)
     services = {}
     for _, logical_id, resource in aws_resources(templates):
         kind, p = resource["Type"], resource.get("Properties", {})
@@ -263,6 +301,41 @@ def extract_aws(templates: dict[str, dict], settings: Settings) -> dict[str, obj
         service = services.get(logical_id, logical_id).removeprefix(settings.prefix + "-")
         values[f"{service} scaling (min, max)"] = _one(bounds)
     return values
+
+
+def _aws_slos(templates: dict[str, dict], settings: Settings, add: Callable[[str, object], None]) -> None:
+    """Application Signals SLOs (by name) and their burn-rate alarms (`<prefix>-<slo>-<alert>`)."""
+    for _, _, resource in aws_resources(templates, "AWS::ApplicationSignals::ServiceLevelObjective"):
+        p = resource["Properties"]
+        key = p["Name"].removeprefix(settings.prefix + "-")
+        add(f"slo {key}: objective (%)", p["Goal"]["AttainmentGoal"])
+        interval = p["Goal"]["Interval"]["RollingInterval"]
+        add(f"slo {key}: period (days)", interval["Duration"] if interval["DurationUnit"] == "DAY" else None)
+        if "RequestBasedSli" in p:
+            add(f"slo {key}: counts", "requests")
+        else:
+            (query,) = p["Sli"]["SliMetric"]["MetricDataQueries"]
+            add(f"slo {key}: counts", f"{query['MetricStat']['Period'] // 60}-minute windows")
+            add(f"slo {key}: good at or under (s)", p["Sli"]["MetricThreshold"])
+    burns = {
+        settings.name(burn_alert_key(slo, alert)): (slo, alert) for slo in slos(settings) for alert in BURN_RATE_ALERTS
+    }
+    for _, _, resource in aws_resources(templates, "AWS::CloudWatch::Alarm"):
+        p = resource["Properties"]
+        if p.get("AlarmName") not in burns:
+            continue
+        slo, alert = burns[p["AlarmName"]]
+        windows = sorted(
+            (
+                int(dimension["Value"])
+                for query in p["Metrics"]
+                if "MetricStat" in query
+                for dimension in query["MetricStat"]["Metric"]["Dimensions"]
+                if dimension["Name"] == "BurnRateWindowMinutes"
+            ),
+            reverse=True,
+        )
+        add(f"slo {slo.key} {alert.key}: (long min, short min, rate)", (*windows, p["Threshold"]))
 
 
 def _service_of(resource_id: dict | str) -> str:
@@ -317,6 +390,7 @@ def extract_gcp(stacks: dict[str, dict], settings: Settings) -> dict[str, object
         for condition in policy["conditions"]:
             gap = condition.get("condition_threshold", {}).get("evaluation_missing_data")
             add(f"alert {key}: missing data", _GCP_MISSING.get(gap))
+    _gcp_slos(stacks, add)
     for _, kind, _, body in gcp_resources(stacks):
         if kind == "google_sql_database_instance":
             add("PostgreSQL major", int(body["database_version"].removeprefix("POSTGRES_")))
@@ -365,6 +439,33 @@ def extract_gcp(stacks: dict[str, dict], settings: Settings) -> dict[str, object
     if "GCP address ranges" in values:
         values["GCP address ranges"] = tuple(sorted(set(found["GCP address ranges"])))
     return values
+
+
+_LOOK_BACK = re.compile(r'select_slo_burn_rate\("[^"]+", "(\d+)s"\)')
+
+
+def _gcp_slos(stacks: dict[str, dict], add: Callable[[str, object], None]) -> None:
+    """Cloud Monitoring SLOs (by their `slo` label) and their burn-rate policies (labels `slo` and `alert`)."""
+    for _, _, _, body in gcp_resources(stacks, "google_monitoring_slo"):
+        key = body["user_labels"]["slo"]
+        add(f"slo {key}: objective (%)", round(body["goal"] * 100, 6))
+        add(f"slo {key}: period (days)", body.get("rolling_period_days"))
+        if "request_based_sli" in body:
+            add(f"slo {key}: counts", "requests")
+        else:
+            windows = body["windows_based_sli"]
+            add(f"slo {key}: counts", f"{int(windows['window_period'].removesuffix('s')) // 60}-minute windows")
+            cut = windows["good_total_ratio_threshold"]["performance"]["distribution_cut"]["range"]
+            add(f"slo {key}: good at or under (s)", cut["max"] / 1000)
+    for _, _, _, body in gcp_resources(stacks, "google_monitoring_alert_policy"):
+        labels = body.get("user_labels", {})
+        if "slo" not in labels:
+            continue
+        thresholds = [c["condition_threshold"] for c in body["conditions"]]
+        minutes = sorted((int(_LOOK_BACK.fullmatch(t["filter"]).group(1)) // 60 for t in thresholds), reverse=True)
+        rate = _one(t["threshold_value"] for t in thresholds) if body["combiner"] == "AND" else None
+        alert = labels["alert"].removeprefix(labels["slo"] + "-").replace("-", "_")
+        add(f"slo {labels['slo']} {alert}: (long min, short min, rate)", (*minutes, rate))
 
 
 _SNAPSHOT_HOURS = {"ONE_HOUR": 1, "SIX_HOURS": 6, "TWELVE_HOURS": 12, "TWENTY_FOUR_HOURS": 24}

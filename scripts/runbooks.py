@@ -13,6 +13,7 @@ from pathlib import Path
 from shared import load_settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, alerts
 from shared.runbooks import RUNBOOKS_PATH
+from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, BurnRateAlert
 
 DOC = Path(__file__).resolve().parent.parent / RUNBOOKS_PATH
 
@@ -71,6 +72,31 @@ def _section(alert: Alert) -> str:
     )
 
 
+# Where to look while an SLO's budget burns: the SLO itself, then the service's own alerts above.
+SLO_COMMANDS = (
+    "aws application-signals get-service-level-objective --id bookedbarber-$ENV-<slo>",
+    "aws cloudwatch describe-alarms --alarm-name-prefix bookedbarber-$ENV-<slo> --query 'MetricAlarms[].StateValue'",
+    "gcloud monitoring services list --project $PROJECT --filter 'name:bookedbarber-$ENV-<service>'",
+)
+
+
+def _slo_section(alert: BurnRateAlert) -> str:
+    """One section per burn-rate tier (shared/slos.py); every SLO's alarm or policy of that tier links it."""
+    commands = "\n".join(SLO_COMMANDS)
+    return (
+        f"## slo_{alert.key}\n\n"
+        f"**{alert.severity}** (SLO `<service>-<availability|latency>`): the error budget burns faster than "
+        f"{alert.rate:g}x over both {alert.long_window_minutes} and {alert.short_window_minutes} min "
+        f"({alert.budget_spent_percent:g} % of the {COMPLIANCE_DAYS}-day budget per {alert.long_window_minutes} min). "
+        "Alarms `bookedbarber-<env>-<slo>-" + alert.key.replace("_", "-") + "` on AWS, policies of the same name "
+        "on GCP.\n\n"
+        "**First check:** which indicator burns: availability means 5xx (see `error_rate`), latency means slow "
+        "minutes (see `response_time`); a release just before is the first suspect (roll it back); then the "
+        "dashboard's remaining error budget, to judge how long is left.\n\n"
+        f"```sh\n{commands}\n```\n"
+    )
+
+
 def document() -> str:
     # Every environment shares one set of thresholds (shared/environments.py); production's are shown.
     sections = [_section(alert) for alert in alerts(load_settings("production"))]
@@ -79,7 +105,8 @@ def document() -> str:
         "unexpectedly (then the service's deployment and scaling history).\n"
         for event in INFO_EVENTS
     ]
-    return "\n".join([HEADER, *sections, "# Info events\n", *info])
+    objectives = [_slo_section(alert) for alert in BURN_RATE_ALERTS]
+    return "\n".join([HEADER, *sections, "# Service-level objectives\n", *objectives, "# Info events\n", *info])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ from shared.checks import (
 from shared.dns import DnsSettings
 from shared.errors import SettingsError
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
+from shared.slos import SloSettings
 from shared.trust import DeliverySettings
 
 Problems = Iterator[tuple[str, str]]
@@ -778,6 +779,7 @@ class Settings:
     # Non-secret runtime switches published to Parameter Store / the services' environment.
     feature_flags: Mapping[str, bool] = field(default_factory=dict)
     account_services: AccountServices = field(default_factory=AccountServices)  # account-level services it owns
+    slos: SloSettings = field(default_factory=SloSettings)  # service-level objectives (shared/slos.py)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "feature_flags", MappingProxyType(dict(self.feature_flags)))

@@ -94,6 +94,20 @@ def test_a_tampered_missing_data_treatment_fails_the_check(aws):
     assert [row.concept.name for row in found if not row.agrees] == ["alert service_down: missing data"]
 
 
+def test_a_tampered_burn_rate_alarm_fails_the_check(aws):
+    """The SLOs' burn-rate alarms are read back too: a fast-burn page at a lower rate would page on noise."""
+    settings = load_settings("production")
+    templates = copy.deepcopy(of_environment(aws.templates, settings))
+    for template in templates.values():
+        for resource in template["Resources"].values():
+            if resource["Properties"].get("AlarmName") == settings.name("api-availability-fast-burn"):
+                resource["Properties"]["Threshold"] = 10
+    found = rows(settings, extract_aws(templates, settings), None)
+    assert [row.concept.name for row in found if not row.agrees] == [
+        "slo api-availability fast_burn: (long min, short min, rate)"
+    ]
+
+
 # --- GCP (on the GCP worker) ---------------------------------------------------------------------------
 
 
@@ -133,6 +147,24 @@ def test_a_tampered_gcp_policy_and_rate_limit_fail_the_check(gcp_stacks):
     assert f"rate limit (requests, seconds): GCP shows ({requests}, 60), settings say ({requests}, {window})" in (
         _problems(found)
     )
+
+
+def test_a_tampered_slo_goal_and_burn_window_fail_the_check(gcp_stacks):
+    settings = load_settings("staging")
+    stacks = copy.deepcopy(of_environment(gcp_stacks, settings))
+    for terraform in stacks.values():
+        for slo in terraform.get("resource", {}).get("google_monitoring_slo", {}).values():
+            if slo["user_labels"]["slo"] == "web-latency":
+                slo["goal"] = 0.95
+        for policy in terraform.get("resource", {}).get("google_monitoring_alert_policy", {}).values():
+            if policy["user_labels"].get("alert") == "api-availability-slow-burn":
+                condition = policy["conditions"][1]["condition_threshold"]
+                condition["filter"] = condition["filter"].replace('"1800s"', '"3600s"')
+    found = rows(settings, None, extract_gcp(stacks, settings))
+    assert [row.concept.name for row in found if not row.agrees] == [
+        "slo api-availability slow_burn: (long min, short min, rate)",
+        "slo web-latency: objective (%)",
+    ]
 
 
 # --- the check itself (no synthesis) -------------------------------------------------------------------

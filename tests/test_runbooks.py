@@ -62,6 +62,13 @@ def test_the_base_url_comes_from_settings_or_the_repository():
         load_settings("staging", overrides={"alert_runbook_base_url": "https://wiki.example/runbooks#top"})
 
 
+def _burn_runbooks(settings) -> dict[str, str]:
+    """SLO burn-rate alarm / policy key -> its tier's runbook section (`slo_fast_burn`, shared/slos.py)."""
+    from shared.slos import BURN_RATE_ALERTS, burn_alert_key, slos
+
+    return {burn_alert_key(slo, alert): f"slo_{alert.key}" for slo in slos(settings) for alert in BURN_RATE_ALERTS}
+
+
 def _link(description: str) -> str | None:
     match = re.search(r"Runbook:\*{0,2} (\S+)", description)
     return match.group(1) if match else None
@@ -78,7 +85,9 @@ def test_every_cloudwatch_alarm_links_its_runbook_section(aws):
             properties = resource["Properties"]
             environment = next(env for env in ENVIRONMENTS if name.startswith(f"bookedbarber-{env}-"))
             settings = load_settings(environment)
-            key = properties["AlarmName"].rsplit("-", 1)[1]
+            burns = _burn_runbooks(settings)
+            own = properties["AlarmName"].removeprefix(settings.prefix + "-")
+            key = burns[own] if own in burns else properties["AlarmName"].rsplit("-", 1)[1]
             description = properties["AlarmDescription"]
             assert len(description) <= ALARM_DESCRIPTION_MAX, f"{name}/{logical_id}"
             assert _link(description) == runbook_url(settings, key), f"{name}/{logical_id}"
@@ -95,6 +104,7 @@ def test_every_cloud_monitoring_policy_links_its_runbook_section(gcp_stacks):
         settings = load_settings(environment)
         for policy_id, policy in document.get("resource", {}).get("google_monitoring_alert_policy", {}).items():
             key = policy["user_labels"]["alert"]
+            key = _burn_runbooks(settings).get(key, key)
             content = policy["documentation"]["content"]
             assert _link(content) == runbook_url(settings, key), f"{name}/{policy_id}"
             assert key in anchors

@@ -48,6 +48,7 @@ def test_the_commands_are_found():
     assert {"scripts.diagram", "scripts.alarm_table", "scripts.parity", "scripts.cost", "scripts.summary"} <= set(
         commands()
     )
+    assert "scripts.slo_table" in commands()
 
 
 def test_every_command_answers_help_and_changes_nothing():

@@ -76,6 +76,7 @@ _INLINE_POLICY_ROLES = (
     "data/Database/Primary/Proxy/IAMRole",
     "data/DatabaseBootstrap/TaskDefinition/ExecutionRole",
     "network/Network/Vpc/FlowLog/IAMRole",
+    "observability/Canaries/CanaryRole",
 )
 # Log buckets (SSE-S3 by necessity) and buckets whose second copy lives elsewhere.
 _SSE_S3_LOG_BUCKETS = (
@@ -83,12 +84,14 @@ _SSE_S3_LOG_BUCKETS = (
     "compute/LoadBalancer/AccessLogsBucket",
     "edge/StaticAssets/EdgeLogsBucket",
     "data/Uploads/AccessLogsBucket",
+    "observability/Canaries/ArtifactsAccessLogs",
 )
 _UNREPLICATED_BUCKETS = (
     *_SSE_S3_LOG_BUCKETS,
     "compliance/AuditTrail/Bucket",
     "edge/StaticAssets/StaticAssetsBucket",
     "data/Uploads/UploadsBucket",
+    "observability/Canaries/Artifacts",
 )
 _UNROTATED_SECRETS = (
     "data/ApplicationSecrets/AppSecretKey",
@@ -184,6 +187,20 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
                 "data/Database/EnhancedMonitoringRetention/Policy",
             )
         )
+    # The canaries' own artifact prefixes and their Lambda functions' log groups (aws_stacks/canaries.py).
+    from aws_stacks.canaries import canary_name
+    from shared.contract import SERVICES
+
+    canaries = "observability/Canaries/CanaryRole/DefaultPolicy"
+    expected.add((PACK, "IAM5[Resource::*]", canaries))
+    for service in SERVICES:
+        name = canary_name(settings, service)
+        group = f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/cwsyn-{name}-*"
+        expected |= {
+            (PACK, f"IAM5[Resource::<CanariesArtifacts9111410F.Arn>/{name}/*]", canaries),
+            (PACK, f"IAM5[Resource::{group}]", canaries),
+            (PACK, f"IAM5[Resource::{group}:log-stream:*]", canaries),
+        }
     for number in range(1, settings.database.read_replicas + 1):
         replica = f"data/Database/ReadReplica{number}"
         expected |= {

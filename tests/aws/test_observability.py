@@ -37,7 +37,8 @@ TARGETS = {
     Scope.CACHE: ("redis",),
     Scope.CERTIFICATE: ("origin", "cdn"),
 }
-EXTRA_TARGETS = {"error_rate": ("alb",)}
+# The uptime canaries (aws_stacks/canaries.py) feed service_down beside the healthy-target count.
+EXTRA_TARGETS = {"error_rate": ("alb",), "service_down": ("apicanary", "webcanary")}
 
 # How each alert's duration becomes periods, and how missing data counts: the deliberate choices, pinned.
 # The catalog's window and meaning of a gap (shared.alerts), as CloudWatch must render them: the requirement.
@@ -49,6 +50,8 @@ MISSING = {"breaching": "breaching", "not_breaching": "notBreaching", "keep_stat
 def _expected_metrics(settings, key: str, target: str) -> set[tuple[str, str, str]]:
     """(namespace, metric, statistic) an alarm reads; the metric names are the services' own."""
     percentile = f"p{settings.thresholds.response_time_percentile:g}"
+    if key == "service_down" and target.endswith("canary"):
+        return {("CloudWatchSynthetics", "SuccessPercent", "Average")}
     by_key = {
         "service_down": {(ELB, "HealthyHostCount", "Minimum")}
         | {(INSIGHTS, "RunningTaskCount", "Minimum"), (INSIGHTS, "DesiredTaskCount", "Maximum")},
@@ -114,13 +117,23 @@ def test_every_catalog_alert_is_an_alarm_of_every_target(aws, settings):
         for alert in alerts(settings)
         for target in TARGETS[alert.scope] + EXTRA_TARGETS.get(alert.key, ())
     }
-    assert set(_alarms(aws, settings)) == expected
+    assert set(_alarms(aws, settings)) == expected | _burn_alarm_names(settings)
+
+
+def _burn_alarm_names(settings) -> set[str]:
+    """The SLOs' burn-rate alarms (tests/aws/test_slos.py checks them); hyphenated, apart from the catalog's."""
+    from shared.slos import BURN_RATE_ALERTS, burn_alert_key, slos
+
+    return {settings.name(burn_alert_key(slo, alert)) for slo in slos(settings) for alert in BURN_RATE_ALERTS}
 
 
 def test_alarm_inventory_follows_the_catalog(aws, settings):
     """Threshold, comparison, period, evaluations, missing data, metrics and actions of every alarm."""
     catalog = {alert.key: alert for alert in alerts(settings)}
+    burn_alarms = _burn_alarm_names(settings)
     for name, (properties, template) in _alarms(aws, settings).items():
+        if name in burn_alarms:
+            continue
         target, key = re.fullmatch(rf"{settings.prefix}-([a-z]+)-([a-z_]+)", name).groups()
         alert = catalog[key]
         metrics, expression, period = _watched(properties)
@@ -169,10 +182,13 @@ def test_only_production_notifies_on_recovery():
 def test_topics_are_encrypted_with_a_key_cloudwatch_and_eventbridge_may_use(aws, settings):
     for component, template in _templates(aws, settings).items():
         keys = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key"}
-        assert len(keys) == 1, component
-        key_id, key = next(iter(keys.items()))
-        assert key["Properties"]["EnableKeyRotation"] is True
-        assert key["Properties"]["RotationPeriodInDays"] == settings.resilience.key_rotation_days
+        for key in keys.values():  # the topics' key and, beside the main one, the canary artifacts' key
+            assert key["Properties"]["EnableKeyRotation"] is True
+            assert key["Properties"]["RotationPeriodInDays"] == settings.resilience.key_rotation_days
+        assert len(keys) == (2 if component == "observability" else 1), component
+        key_id = next(k for k, r in keys.items() if r["Properties"]["Description"].endswith(": alerts") or
+                      r["Properties"]["Description"].endswith(": edge-alerts"))  # fmt: skip
+        key = keys[key_id]
         usable_by = set()
         for statement in key["Properties"]["KeyPolicy"]["Statement"]:
             actions = set(statement["Action"]) if isinstance(statement["Action"], list) else {statement["Action"]}

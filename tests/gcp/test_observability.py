@@ -202,6 +202,12 @@ def expected_inventory(settings) -> dict[str, list[tuple]]:
     }
 
 
+def burn_alert_names(settings) -> set[str]:
+    from shared.slos import BURN_RATE_ALERTS, burn_alert_key, slos
+
+    return {f"{settings.prefix} {burn_alert_key(slo, alert)}" for slo in slos(settings) for alert in BURN_RATE_ALERTS}
+
+
 def policies(terraform: dict) -> dict[str, dict]:
     return {p["display_name"]: p for p in resources(terraform, "google_monitoring_alert_policy")}
 
@@ -245,7 +251,10 @@ def test_every_alert_is_a_policy_at_the_settings_values(gcp_stacks, environment)
     promised = catalog(settings)
     threshold_names = {name for name, _, _ in promised}
     assert threshold_names <= set(found)
-    assert len(found) == len(promised) + len(INFO_EVENTS)
+    # Beside the catalog's and the info events' policies, only the SLOs' burn-rate policies (tests/gcp/test_slos.py).
+    burn = {name for name, policy in found.items() if "slo" in policy["user_labels"]}
+    assert len(found) == len(promised) + len(INFO_EVENTS) + len(burn_alert_names(settings))
+    assert burn == burn_alert_names(settings)
     for name, alert, workload in promised:
         policy = found[name]
         rows = inventory(policy)
