@@ -166,7 +166,7 @@ class GithubTrust(Construct):
 class ReleasePermissions(Construct):
     """Push the images, record the released tags, and update the compute stack with its deployed template.
 
-    scripts/release.py writes the tags and runs `aws cloudformation update-stack --use-previous-template` with
+    ops/release.py writes the tags and runs `aws cloudformation update-stack --use-previous-template` with
     the release execution role: CloudFormation re-reads the tag parameters and replaces only the task definitions
     and services, and may do nothing else. No bootstrap role, no IAM, no other stack.
     """

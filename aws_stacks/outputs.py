@@ -53,7 +53,7 @@ def data_outputs(
             stack,
             f"{name.title()}ReleasedTagParameter",
             tag_parameter_name(settings, name),
-            f"Parameter Store name of the {name} tag the service runs (scripts/release.py writes it)",
+            f"Parameter Store name of the {name} tag the service runs (ops/release.py writes it)",
         )
 
 

@@ -33,7 +33,7 @@ SECRETS = {
     "database-password": (),
     "redis-auth": ("api",),
     "app-secret-key": ("api",),
-    # Written by the operator (scripts/setup_secrets.py): Sentry issues it; both services report errors.
+    # Written by the operator (ops/setup_secrets.py): Sentry issues it; both services report errors.
     "sentry-dsn": ("api", "web"),
 }
 

@@ -1,7 +1,7 @@
 """The first deployment of an environment, step by step, per cloud: each stack of the component table
 (`shared.stacks`) in its order, with what an operator creates by hand between them. jsii-free.
 
-`scripts/deployment_order.py` renders it into docs/deployment-guide.md; `tests/test_first_deployment.py` checks every
+`reports/deployment_order.py` renders it into docs/deployment-guide.md; `tests/test_first_deployment.py` checks every
 cross-stack reference of the synthesized output against it: each points at something an earlier step creates.
 What an operator step creates is named by keys of the same form the test reads off the templates (`Needs`).
 """

@@ -1,7 +1,7 @@
 """Which stacks each cloud has per environment, in deployment order, without importing jsii.
 
 The platforms (`aws_stacks/platform.py`, `gcp_stacks/platform.py`) build exactly these, and
-`scripts/deploy.py` selects them by name; a test compares both lists with the synthesized apps.
+`ops/deploy.py` selects them by name; a test compares both lists with the synthesized apps.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""scripts/setup_secrets.py: the dry run names every secret and never a value; writes are idempotent."""
+"""ops/setup_secrets.py: the dry run names every secret and never a value; writes are idempotent."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from scripts import setup_secrets
+from ops import setup_secrets
 from shared import load_settings
 from tests.synth import ROOT
 
@@ -24,7 +24,7 @@ VALUES = {
 @pytest.mark.parametrize("cloud", ["aws", "gcp"])
 def test_dry_run_lists_every_secret_by_name_and_no_value(cloud):
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.setup_secrets", "--cloud", cloud, "--env", "staging", "--dry-run"],
+        [sys.executable, "-m", "ops.setup_secrets", "--cloud", cloud, "--env", "staging", "--dry-run"],
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", **VALUES},
         capture_output=True,

@@ -8,12 +8,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scripts import account_wide, alarm_table, contract_table, cost, deployment_order, diagram, runbooks, trust_matrix
-from scripts.readme_sections import README, rewrite
+from reports import (
+    account_wide,
+    alarm_table,
+    contract_table,
+    cost,
+    deployment_order,
+    diagram,
+    runbooks,
+    trust_matrix,
+)
+from reports.readme_sections import README, rewrite
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="python -m scripts.docs", description=__doc__.splitlines()[0]).parse_args(argv)
+    argparse.ArgumentParser(prog="python -m reports.docs", description=__doc__.splitlines()[0]).parse_args(argv)
     text = README.read_text()
     text = rewrite(text, "contract", contract_table.table())
     text = rewrite(text, "aws-alarms", alarm_table.readme_table())
