@@ -460,4 +460,13 @@ class DataStack(Stack):
             # AWS Backup protects S3 only where the bucket is versioned (staging and production, by settings).
             bucket=self.uploads if settings.storage.versioning else None,
         )
-        data_outputs(self, settings=settings, database=self.database, cache=self.cache, repositories=self.repositories)
+        data_outputs(
+            self,
+            settings=settings,
+            database_endpoint=self.database.proxy.endpoint,
+            read_replica_endpoint=(
+                self.database.replicas[0].db_instance_endpoint_address if self.database.replicas else None
+            ),
+            cache_endpoint=self.cache.replication_group.attr_primary_end_point_address,
+            repositories=self.repositories,
+        )

@@ -32,7 +32,7 @@ def stack_names(environment: str) -> list[str]:
     return aws_stack_names(load_settings(environment))
 
 
-def _pin_availability_zones(app: cdk.App, settings: Settings) -> None:
+def pin_availability_zones(app: cdk.App, settings: Settings) -> None:
     """Answer CDK's AZ lookup from settings, as a committed cdk.context.json would, so synth never asks AWS."""
     key = f"availability-zones:account={settings.aws.account_id}:region={settings.aws.region}"
     app.node.set_context(key, list(settings.aws.availability_zones))
@@ -158,6 +158,6 @@ def build_platform(app: cdk.App, all_settings: list[Settings] | None = None) -> 
     if all_settings is None:
         all_settings = select(app.node.get_all_context())
     for settings in all_settings:
-        _pin_availability_zones(app, settings)
+        pin_availability_zones(app, settings)
     register_checks(app)
     return [stack for settings in all_settings for stack in add_environment(app, settings)]
