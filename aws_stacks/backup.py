@@ -128,8 +128,9 @@ class DataBackup(Construct):
 
 
 class RecoveryVaultStack(Stack):
-    """The vault that receives cross-region copies, alone in `aws.recovery_region`: deterministic names, no
-    references to or from the primary region's stacks."""
+    """The backup vault that receives cross-region copies, alone in the recovery region.
+
+    Deterministic names, no references to or from the primary region's stacks."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)

@@ -343,6 +343,9 @@ class SpendBudget(Construct):
 
 
 class ComplianceStack(Stack):
+    """GuardDuty, Security Hub, the CloudTrail trail, AWS Config and the spend budget (where this environment owns
+    them in its account)."""
+
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         services = settings.account_services

@@ -389,6 +389,9 @@ def split_secrets(environment: Mapping[str, str | ecs.Secret]) -> tuple[dict[str
 
 
 class ComputeStack(Stack):
+    """The ECS Fargate services of the api and the web frontend, the application load balancer and its regional
+    web ACL."""
+
     def __init__(
         self,
         scope: Construct,

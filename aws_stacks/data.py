@@ -400,6 +400,9 @@ class SessionCache(Construct):
 
 
 class DataStack(Stack):
+    """PostgreSQL behind RDS Proxy, Redis, the image registries, the application secrets and feature flags, the
+    uploads bucket, their keys and their backup plan."""
+
     def __init__(
         self,
         scope: Construct,

@@ -11,6 +11,7 @@ import sys
 from reports import (
     account_wide,
     alarm_table,
+    components,
     contract_table,
     cost,
     deployment_order,
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     text = rewrite(text, "contract", contract_table.table())
     text = rewrite(text, "aws-alarms", alarm_table.readme_table())
     text = rewrite(text, "cost", cost.readme_table())
+    text = components.render(text)
     README.write_text(text)
     print(f"rewrote the generated sections of {README.name}")
     for generator in (trust_matrix, account_wide, deployment_order, diagram, runbooks):
