@@ -206,6 +206,12 @@ AWS_FREE: dict[str, str] = {
     "AWS::Backup::BackupPlan": "priced as the backup storage it holds",
     "AWS::SecurityHub::Standard": "priced per security check on the hub",
     "AWS::Config::DeliveryChannel": "configuration; its bucket is priced",
+    "AWS::Chatbot::SlackChannelConfiguration": "AWS Chatbot is free",
+}
+# Types only some settings synthesize, with the settings that do: a rule or free entry for one of them is kept
+# although no committed environment creates it (tests/test_cost.py).
+AWS_OPTIONAL: dict[str, str] = {
+    "AWS::Chatbot::SlackChannelConfiguration": "routes.slack_workspace_id and routes.slack_channel_id",
 }
 
 GCP_FREE: dict[str, str] = {

@@ -9,7 +9,7 @@ import pytest
 
 from reports.cost import AWS_RULES, COMPONENTS, GCP_RULES, aws_lines, gcp_lines, totals, unpriced
 from reports.outputs import of_environment
-from reports.prices import AWS_FREE, AWS_PRICES, GCP_FREE, GCP_PRICES
+from reports.prices import AWS_FREE, AWS_OPTIONAL, AWS_PRICES, GCP_FREE, GCP_PRICES
 from reports.usage import USAGE, UsageAssumptions, usage
 from shared import ENVIRONMENTS, SettingsError, load_settings
 from tests.synth import ROOT
@@ -110,7 +110,14 @@ def test_readme_shows_the_gcp_estimate(gcp_stacks, environment):
 def test_every_aws_rule_and_free_entry_names_a_synthesized_type(aws):
     """No rule is kept alive for a resource the platform never creates: add it with the resource."""
     synthesized = {resource["Type"] for t in aws.templates.values() for resource in t.get("Resources", {}).values()}
-    assert sorted((set(AWS_RULES) | set(AWS_FREE)) - synthesized) == []
+    assert sorted((set(AWS_RULES) | set(AWS_FREE)) - synthesized - set(AWS_OPTIONAL)) == []
+
+
+def test_every_optional_type_names_settings_that_exist():
+    for resource_type, fields in AWS_OPTIONAL.items():
+        for dotted in fields.split(" and "):
+            section, name = dotted.split(".")
+            assert hasattr(getattr(load_settings("dev"), section), name), (resource_type, dotted)
 
 
 def test_every_gcp_rule_and_free_entry_names_a_synthesized_type(gcp_stacks):
