@@ -19,14 +19,8 @@ from aws_cdk import aws_securityhub as securityhub
 from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
-from aws_stacks.security import (
-    bucket_name,
-    customer_managed_key,
-    encrypted_log_group,
-    log_bucket,
-    logs_key,
-    stateful_removal_policy,
-)
+from aws_stacks.names import bucket_name
+from aws_stacks.security import customer_managed_key, encrypted_log_group, log_bucket, logs_key, stateful_removal_policy
 from shared import Settings
 from shared.accounts import CONFIG, GUARDDUTY, SECURITY_HUB, TRAIL
 

@@ -135,7 +135,8 @@ def test_the_pagerduty_key_is_replicated_to_the_edge_region_only_when_the_enviro
 
 def test_the_sentry_dsn_goes_to_the_secrets_both_clouds_render():
     """The names the stacks create and the compute modules read (aws_stacks/secrets.py, gcp_stacks/secrets.py)."""
-    from gcp_stacks.secrets import SECRETS, secret_id
+    from gcp_stacks.names import secret_id
+    from gcp_stacks.secrets import SECRETS
     from shared.contract import SENTRY_DSN_FIELD, SENTRY_DSN_SECRET
 
     settings = load_settings("staging")
