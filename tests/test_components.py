@@ -28,7 +28,7 @@ from shared.stacks import (
 from shared.stacks import components as rows
 from tests.synth import ROOT
 
-# CloudFormation's limit on a template's Description.
+# CloudFormation's limit on a template's Description, in bytes (template-description-structure.html).
 DESCRIPTION_LIMIT = 1024
 
 
@@ -56,7 +56,7 @@ def test_every_stack_class_says_what_it_is(cloud):
     for component in TABLES[cloud]:
         summary = component.summary()
         assert summary and summary.endswith("."), component.stack_class
-        assert len(stack_description(load_settings("production"), component)) <= DESCRIPTION_LIMIT
+        assert len(stack_description(load_settings("production"), component).encode()) <= DESCRIPTION_LIMIT
 
 
 def test_a_missing_class_is_named():
