@@ -104,19 +104,19 @@ bench: deps
 # Deploying needs credentials for the environment's account/project; synth and test never do.
 ENV ?=
 
-# scripts/deploy.py checks environment, settings and credentials, and asks production for confirmation
+# ops/deploy.py checks environment, settings and credentials, and asks production for confirmation
 # (CONFIRM=production in automation); TRUST=1 selects only the delivery stack (one-time trust setup).
 CLOUD ?=
 CONFIRM ?=
 TRUST ?=
 diff: deps
-	@$(VENV_BIN)/python -m scripts.deploy diff --cloud "$(CLOUD)" --env "$(ENV)" $(if $(TRUST),--trust)
+	@$(VENV_BIN)/python -m ops.deploy diff --cloud "$(CLOUD)" --env "$(ENV)" $(if $(TRUST),--trust)
 
 deploy: deps
-	@$(VENV_BIN)/python -m scripts.deploy deploy --cloud "$(CLOUD)" --env "$(ENV)" --confirm "$(CONFIRM)" $(if $(TRUST),--trust)
+	@$(VENV_BIN)/python -m ops.deploy deploy --cloud "$(CLOUD)" --env "$(ENV)" --confirm "$(CONFIRM)" $(if $(TRUST),--trust)
 
 drift: deps
-	@$(VENV_BIN)/python -m scripts.deploy drift --cloud "$(CLOUD)" --env "$(ENV)"
+	@$(VENV_BIN)/python -m ops.deploy drift --cloud "$(CLOUD)" --env "$(ENV)"
 
 diff-aws:
 	@$(MAKE) --no-print-directory diff CLOUD=aws
@@ -138,14 +138,14 @@ clean:
 .PHONY: parity cost diagram docs
 
 parity: synth
-	@$(VENV_BIN)/python -m scripts.parity
+	@$(VENV_BIN)/python -m reports.parity
 
 cost: synth
-	@$(VENV_BIN)/python -m scripts.cost
+	@$(VENV_BIN)/python -m reports.cost
 
 diagram: synth
-	@$(VENV_BIN)/python -m scripts.diagram
+	@$(VENV_BIN)/python -m reports.diagram
 
 # Every generated figure of the README and docs/ (tables, costs, diagrams, orders), from one synthesis.
 docs: synth
-	@$(VENV_BIN)/python -m scripts.docs
+	@$(VENV_BIN)/python -m reports.docs

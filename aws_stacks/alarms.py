@@ -22,6 +22,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from aws_stacks.names import alarm_name
 from shared import Settings
 from shared.alerts import Alert, Missing, Severity, Window, alerts
 from shared.runbooks import runbook_url
@@ -35,10 +36,6 @@ TREAT_MISSING = {
 
 # The alarms an ECS deployment watches to roll itself back (beside the circuit breaker).
 ROLLBACK_KEYS = ("error_rate", "service_down")
-
-
-def alarm_name(settings: Settings, target: str, key: str) -> str:
-    return f"{settings.prefix}-{target}-{key}"
 
 
 def rollback_alarm_names(settings: Settings, service: str) -> list[str]:

@@ -17,33 +17,15 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from aws_stacks.nag import acknowledge
+from aws_stacks.names import recovery_vault_arn, recovery_vault_name, vault_name
 from aws_stacks.security import customer_managed_key, stateful_removal_policy
 from shared import Settings
 
-VAULT_COMPONENT = "backup"
 # After this cooling-off period a compliance-mode lock can no longer be changed or removed, even by root.
 VAULT_LOCK_GRACE = Duration.days(3)
 DAILY_SCHEDULE = events.Schedule.cron(hour="5", minute="0")  # UTC, before the US business day
 BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
 S3_BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore")
-
-
-def vault_name(settings: Settings) -> str:
-    return settings.name(VAULT_COMPONENT)
-
-
-def recovery_vault_name(settings: Settings) -> str:
-    """Deterministic, so the plan finds the copy target without a reference; distinct from `vault_name`, so an
-    environment rebuilt in the recovery region (docs/disaster-recovery.md) creates its own vault beside it."""
-    return settings.name(f"{VAULT_COMPONENT}-copies")
-
-
-def recovery_vault_arn(scope: Construct, settings: Settings) -> str:
-    stack = Stack.of(scope)
-    return (
-        f"arn:{stack.partition}:backup:{settings.aws.recovery_region}:{stack.account}:"
-        f"backup-vault:{recovery_vault_name(settings)}"
-    )
 
 
 class BackupVault(Construct):
@@ -128,8 +110,9 @@ class DataBackup(Construct):
 
 
 class RecoveryVaultStack(Stack):
-    """The vault that receives cross-region copies, alone in `aws.recovery_region`: deterministic names, no
-    references to or from the primary region's stacks."""
+    """The backup vault that receives cross-region copies, alone in the recovery region.
+
+    Deterministic names, no references to or from the primary region's stacks."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)

@@ -23,6 +23,7 @@ from constructs import Construct
 
 from aws_stacks.alarms import Watch
 from aws_stacks.nag import NIST, PCI, acknowledge
+from aws_stacks.names import canary_name
 from aws_stacks.security import bucket_name, customer_managed_key, log_bucket, stateful_removal_policy
 from shared import Settings
 from shared.contract import SERVICES
@@ -54,12 +55,6 @@ exports.handler = async () => {
   }));
 };
 """
-
-
-def canary_name(settings: Settings, service: str) -> str:
-    """`production-web-uptime`: at most 21 characters (the limit CDK keeps for generated names: the canary's
-    Lambda function is `cwsyn-<name>-<uuid>`), lower case as Synthetics requires (GCP: `<prefix>-<service>-uptime`)."""
-    return f"{settings.environment}-{service}-uptime"
 
 
 def script(settings: Settings, path: str) -> str:

@@ -19,14 +19,8 @@ from aws_cdk import aws_securityhub as securityhub
 from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
-from aws_stacks.security import (
-    bucket_name,
-    customer_managed_key,
-    encrypted_log_group,
-    log_bucket,
-    logs_key,
-    stateful_removal_policy,
-)
+from aws_stacks.names import bucket_name
+from aws_stacks.security import customer_managed_key, encrypted_log_group, log_bucket, logs_key, stateful_removal_policy
 from shared import Settings
 from shared.accounts import CONFIG, GUARDDUTY, SECURITY_HUB, TRAIL
 
@@ -343,6 +337,9 @@ class SpendBudget(Construct):
 
 
 class ComplianceStack(Stack):
+    """GuardDuty, Security Hub, the CloudTrail trail, AWS Config and the spend budget (where this environment owns
+    them in its account)."""
+
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         services = settings.account_services

@@ -21,10 +21,11 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from aws_stacks.alarms import rollback_alarm_names
-from aws_stacks.data import Database, SessionCache, connect_policy_name
+from aws_stacks.data import Database, SessionCache
 from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
+from aws_stacks.names import bucket_name, connect_policy_name
 from aws_stacks.network import APP, PUBLIC
 from aws_stacks.outputs import compute_outputs
 from aws_stacks.secrets import (
@@ -34,14 +35,7 @@ from aws_stacks.secrets import (
     ApplicationSecrets,
     origin_verify_value,
 )
-from aws_stacks.security import (
-    HTTPS,
-    SecurityGroups,
-    bucket_name,
-    encrypted_log_group,
-    frozen,
-    log_bucket,
-)
+from aws_stacks.security import HTTPS, SecurityGroups, encrypted_log_group, frozen, log_bucket
 from shared import Settings
 from shared.contract import (
     API,
@@ -389,6 +383,9 @@ def split_secrets(environment: Mapping[str, str | ecs.Secret]) -> tuple[dict[str
 
 
 class ComputeStack(Stack):
+    """The ECS Fargate services of the api and the web frontend, the application load balancer and its regional
+    web ACL."""
+
     def __init__(
         self,
         scope: Construct,

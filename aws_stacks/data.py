@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Fn, Stack
+from aws_cdk import Duration, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
@@ -14,6 +14,7 @@ from constructs import Construct
 from aws_stacks.backup import DataBackup
 from aws_stacks.database_bootstrap import DatabaseBootstrap
 from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
+from aws_stacks.names import connect_policy_name, database_user_arn
 from aws_stacks.network import APP, DATABASE
 from aws_stacks.os_metrics import EnhancedMonitoringRetention
 from aws_stacks.outputs import data_outputs
@@ -29,7 +30,7 @@ from aws_stacks.security import (
 from aws_stacks.storage import Uploads
 from shared import Settings
 from shared.accounts import RDS_OS_METRICS
-from shared.contract import DATABASE_NAME, DATABASE_PORT, ELASTICACHE_PORT, SERVICES, Service, aws_database_login
+from shared.contract import DATABASE_NAME, DATABASE_PORT, ELASTICACHE_PORT, SERVICES, aws_database_login
 
 MASTER_USERNAME = "bookedbarber_admin"
 # Exported to CloudWatch Logs; the log groups are created first so they are encrypted and retained per settings.
@@ -45,21 +46,6 @@ _DEFAULT_PORT_REASON = (
     "The port is the contract's ({port}, the engine default that drivers, RDS Proxy and tooling expect); "
     "access is limited by security groups and the database-tier NACL, and a non-default port adds no real control."
 )
-
-
-def database_user_arn(stack: Stack, resource_id: str, service: Service) -> str:
-    """`rds-db:connect`'s resource: `dbuser:<prx-... or DbiResourceId>/<the service's role>`."""
-    return stack.format_arn(
-        service="rds-db",
-        resource="dbuser",
-        resource_name=f"{resource_id}/{aws_database_login(service)}",
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
-
-
-def connect_policy_name(settings: Settings, service: Service) -> str:
-    """The managed policy that lets a service's task role log in through the proxy as the service's role."""
-    return settings.name(f"{service.name}-database-connect")
 
 
 def connect_policies(scope: Construct, proxy: rds.DatabaseProxy, *, settings: Settings) -> None:
@@ -400,6 +386,9 @@ class SessionCache(Construct):
 
 
 class DataStack(Stack):
+    """PostgreSQL behind RDS Proxy, Redis, the image registries, the application secrets and feature flags, the
+    uploads bucket, their keys and their backup plan."""
+
     def __init__(
         self,
         scope: Construct,
@@ -460,4 +449,13 @@ class DataStack(Stack):
             # AWS Backup protects S3 only where the bucket is versioned (staging and production, by settings).
             bucket=self.uploads if settings.storage.versioning else None,
         )
-        data_outputs(self, settings=settings, database=self.database, cache=self.cache, repositories=self.repositories)
+        data_outputs(
+            self,
+            settings=settings,
+            database_endpoint=self.database.proxy.endpoint,
+            read_replica_endpoint=(
+                self.database.replicas[0].db_instance_endpoint_address if self.database.replicas else None
+            ),
+            cache_endpoint=self.cache.replication_group.attr_primary_end_point_address,
+            repositories=self.repositories,
+        )

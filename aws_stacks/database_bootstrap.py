@@ -17,12 +17,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from aws_stacks.nag import acknowledge
+from aws_stacks.names import DATABASE_BOOTSTRAP, cluster_name
 from aws_stacks.network import APP
 from aws_stacks.security import encrypted_log_group
 from shared import Settings
 from shared.database_bootstrap import AWS_CLIENT_IMAGE, AWS_LOGINS, psql_command
 
-NAME = "database-bootstrap"
+NAME = DATABASE_BOOTSTRAP
 # psql needs little: the smallest Fargate size.
 CPU_UNITS = 256
 MEMORY_MIB = 512
@@ -31,10 +32,6 @@ CONTAINER_USER = "postgres"
 # Fields of the RDS-managed master secret -> the variables psql reads. That secret holds the login only; where to
 # connect comes from the instance's endpoint attributes, as plain environment.
 MASTER_SECRET_FIELDS = {"PGUSER": "username", "PGPASSWORD": "password"}
-
-
-def cluster_name(settings: Settings) -> str:
-    return settings.name(NAME)
 
 
 def task_family(settings: Settings) -> str:

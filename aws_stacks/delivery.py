@@ -18,9 +18,9 @@ from aws_cdk import Aws, BootstraplessSynthesizer, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from aws_stacks.bootstrap import bootstrap_role_name
 from aws_stacks.deploy_policy import DeployGuardrails
 from aws_stacks.nag import acknowledge
+from aws_stacks.names import bootstrap_role_name, github_oidc_provider_arn, stack_arn, tag_parameter_arns
 from shared import Settings
 from shared.accounts import GITHUB_OIDC
 from shared.delivery import (
@@ -30,7 +30,7 @@ from shared.delivery import (
     aws_role_name,
     subject,
 )
-from shared.release import IMAGES, aws_repository_name, tag_parameter_name
+from shared.release import IMAGES, aws_repository_name
 from shared.stacks import TRUST_COMPONENT, aws_regions, aws_stack_regions
 
 # The audience aws-actions/configure-aws-credentials asks GitHub to put in the token.
@@ -58,11 +58,6 @@ def bootstrap_role_arns(
     ]
 
 
-def github_oidc_provider_arn(account: str) -> str:
-    """IAM names an OIDC provider after its URL's host, so the ARN is known before it exists."""
-    return f"arn:{Aws.PARTITION}:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}"
-
-
 def managed_policy(
     scope: Construct,
     construct_id: str,
@@ -76,17 +71,6 @@ def managed_policy(
     return iam.ManagedPolicy(
         scope, construct_id, managed_policy_name=aws_role_name(settings, kind), roles=[role], statements=statements
     )
-
-
-def stack_arn(settings: Settings, name: str, region: str) -> str:
-    return f"arn:{Aws.PARTITION}:cloudformation:{region}:{settings.aws.account_id}:stack/{name}/*"
-
-
-def tag_parameter_arns(settings: Settings) -> list[str]:
-    region, account = settings.aws.region, settings.aws.account_id
-    return [
-        f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}" for image in IMAGES
-    ]
 
 
 def acknowledge_stack_arn(policy: iam.ManagedPolicy, settings: Settings, name: str, region: str) -> None:
@@ -166,7 +150,7 @@ class GithubTrust(Construct):
 class ReleasePermissions(Construct):
     """Push the images, record the released tags, and update the compute stack with its deployed template.
 
-    scripts/release.py writes the tags and runs `aws cloudformation update-stack --use-previous-template` with
+    ops/release.py writes the tags and runs `aws cloudformation update-stack --use-previous-template` with
     the release execution role: CloudFormation re-reads the tag parameters and replaces only the task definitions
     and services, and may do nothing else. No bootstrap role, no IAM, no other stack.
     """

@@ -19,6 +19,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
+from aws_stacks.names import boundary_arn, iam_arn
 from shared import Settings
 from shared.delivery import GITHUB_OIDC_HOST, aws_boundary_name, aws_execution_policy_name
 
@@ -78,14 +79,6 @@ BOOTSTRAP_STACK = "CDKToolkit"
 
 def service_actions() -> list[str]:
     return sorted({f"{prefix}:*" for prefixes in PLATFORM_SERVICES.values() for prefix in prefixes})
-
-
-def iam_arn(settings: Settings, resource: str) -> str:
-    return f"arn:{Aws.PARTITION}:iam::{settings.aws.account_id}:{resource}"
-
-
-def boundary_arn(settings: Settings) -> str:
-    return iam_arn(settings, f"policy/{aws_boundary_name(settings)}")
 
 
 def platform_role_arns(settings: Settings) -> list[str]:

@@ -171,6 +171,8 @@ class Cdn(Construct):
 
 
 class EdgeStack(Stack):
+    """CloudFront with its certificate, the static assets bucket and the CloudFront web ACL (us-east-1)."""
+
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         assets_key = customer_managed_key(self, "StaticAssetsKey", settings=settings, purpose="static-assets")

@@ -152,7 +152,8 @@ class InterfaceEndpoints(Construct):
 
 
 class NetworkStack(Stack):
-    """The logs key, the VPC, and the security groups every later stack attaches to."""
+    """The logs key, the VPC with its endpoints, flow logs and NACLs, and the security groups every later stack
+    attaches to."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)

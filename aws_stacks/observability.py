@@ -244,6 +244,8 @@ def error_log_entries(scope: Construct, *, settings: Settings, service: Containe
 
 
 class ObservabilityStack(Stack):
+    """Alert topics, the catalog's alarms, info and security events routed to PagerDuty and Slack, the dashboard."""
+
     def __init__(
         self,
         scope: Construct,
@@ -322,7 +324,7 @@ class ObservabilityStack(Stack):
 
 
 class EdgeObservabilityStack(Stack):
-    """us-east-1: the CloudFront certificate's expiry alarm and ACM events, with topics of its own region."""
+    """The CloudFront certificate's expiry alarm and ACM events, with alert topics of its own region (us-east-1)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: Settings, certificate: acm.ICertificate, **kwargs

@@ -6,8 +6,6 @@ them per stack. Never a secret: endpoints and names only (tests/aws/test_outputs
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_ecr as ecr
@@ -16,9 +14,6 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from shared import Settings
 from shared.contract import ELASTICACHE_PORT
 from shared.release import tag_parameter_name
-
-if TYPE_CHECKING:  # data.py imports this module
-    from aws_stacks.data import Database, SessionCache
 
 
 def _output(stack: Stack, output_id: str, value: str, description: str) -> None:
@@ -29,22 +24,19 @@ def data_outputs(
     stack: Stack,
     *,
     settings: Settings,
-    database: Database,
-    cache: SessionCache,
+    database_endpoint: str,
+    read_replica_endpoint: str | None,
+    cache_endpoint: str,
     repositories: dict[str, ecr.IRepository],
 ) -> None:
-    _output(stack, "DatabaseEndpoint", database.proxy.endpoint, "PostgreSQL endpoint for the app (RDS Proxy, TLS)")
-    if database.replicas:
-        _output(
-            stack,
-            "DatabaseReadEndpoint",
-            database.replicas[0].db_instance_endpoint_address,
-            "PostgreSQL read replica endpoint",
-        )
+    """The endpoints as values (tokens), not the data stack's constructs: this module stays below aws_stacks.data."""
+    _output(stack, "DatabaseEndpoint", database_endpoint, "PostgreSQL endpoint for the app (RDS Proxy, TLS)")
+    if read_replica_endpoint is not None:
+        _output(stack, "DatabaseReadEndpoint", read_replica_endpoint, "PostgreSQL read replica endpoint")
     _output(
         stack,
         "CacheEndpoint",
-        cache.replication_group.attr_primary_end_point_address,
+        cache_endpoint,
         f"Redis primary endpoint (TLS, port {ELASTICACHE_PORT}); the AUTH token stays in Secrets Manager",
     )
     for name, repository in repositories.items():
@@ -53,7 +45,7 @@ def data_outputs(
             stack,
             f"{name.title()}ReleasedTagParameter",
             tag_parameter_name(settings, name),
-            f"Parameter Store name of the {name} tag the service runs (scripts/release.py writes it)",
+            f"Parameter Store name of the {name} tag the service runs (ops/release.py writes it)",
         )
 
 

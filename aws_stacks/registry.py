@@ -34,7 +34,7 @@ class ImageRepositories(Construct):
 
 
 def released_tag_parameter(scope: Construct, construct_id: str, *, settings: Settings, name: str) -> CfnResource:
-    """The image tag the service runs: the bootstrap tag at creation, then whatever scripts/release.py wrote.
+    """The image tag the service runs: the bootstrap tag at creation, then whatever ops/release.py wrote.
 
     CloudFormation writes a resource only when its properties in the template change; it never reverts a
     value changed out of band. So these properties must never change: a raw CfnResource, which CDK's Tags
@@ -49,7 +49,7 @@ def released_tag_parameter(scope: Construct, construct_id: str, *, settings: Set
             "Name": tag_parameter_name(settings, name),
             "Type": "String",
             "Value": BOOTSTRAP_IMAGE_TAG,
-            "Description": "Released image tag; initial value only, written by scripts/release.py",
+            "Description": "Released image tag; initial value only, written by ops/release.py",
         },
     )
     parameter.apply_removal_policy(stateful_removal_policy(settings))

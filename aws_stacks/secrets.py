@@ -51,7 +51,7 @@ def generated_secret(
 def operator_set_secret(
     scope: Construct, construct_id: str, *, settings: Settings, key: kms.IKey, name: str, field: str, description: str
 ) -> secretsmanager.Secret:
-    """A JSON secret whose value comes from elsewhere (scripts/setup_secrets.py writes it), created as
+    """A JSON secret whose value comes from elsewhere (ops/setup_secrets.py writes it), created as
     `{field: ""}`: ECS refuses to start a task whose secret has no current version, and an empty value means "not
     configured" to the app. CloudFormation writes a new version only when this placeholder itself changes, so a
     later deploy keeps the operator's value."""
@@ -150,6 +150,6 @@ class ApplicationSecrets(Construct):
         _acknowledge_no_rotation(
             self.sentry_dsn,
             "Sentry issues the DSN: rotating it means a new client key in Sentry, written by the operator with "
-            "scripts/setup_secrets.py; a rotation Lambda cannot create Sentry keys. Readable only by the two "
+            "ops/setup_secrets.py; a rotation Lambda cannot create Sentry keys. Readable only by the two "
             "services' execution roles.",
         )

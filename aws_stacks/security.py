@@ -16,6 +16,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
+from aws_stacks.names import bucket_name
 from shared import Settings
 from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, WEB
 
@@ -61,11 +62,6 @@ def encrypted_log_group(
     # RetentionDays is an enum of names in Python; the settings already hold a valid CloudWatch period.
     log_group.node.default_child.retention_in_days = settings.resilience.log_retention_days
     return log_group
-
-
-def bucket_name(settings: Settings, name: str, account: str) -> str:
-    """`bookedbarber-<env>-<name>-<account>`: S3 names are global, so the account keeps two accounts apart."""
-    return f"{settings.name(name)}-{account}"
 
 
 def log_bucket(

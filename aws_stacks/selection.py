@@ -24,7 +24,7 @@ APP_CONTEXT = {"aws:cdk:disable-creation-stack-traces": True}
 ENV_KEY = "env"
 _PROJECT_KEY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 RETIRED_KEYS = {
-    "image_tag": "infrastructure deploys no longer choose the image; release one with scripts/release.py "
+    "image_tag": "infrastructure deploys no longer choose the image; release one with ops/release.py "
     "(README: Releasing an application image)",
 }
 

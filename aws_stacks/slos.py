@@ -23,6 +23,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from aws_stacks.names import slo_name
 from aws_stacks.signals import ELB, ServiceSignals
 from shared import Settings
 from shared.runbooks import runbook_url
@@ -39,11 +40,6 @@ from shared.slos import (
 )
 
 NAMESPACE = "AWS/ApplicationSignals"
-
-
-def slo_name(settings: Settings, slo: Slo) -> str:
-    """`bookedbarber-<env>-api-availability` (Application Signals: letters, digits, `-._ `, up to 128)."""
-    return settings.name(slo.key)
 
 
 SLO = signals.CfnServiceLevelObjective

@@ -11,7 +11,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
-from aws_stacks.security import bucket_name, log_bucket, stateful_removal_policy
+from aws_stacks.names import bucket_name
+from aws_stacks.security import log_bucket, stateful_removal_policy
 from shared import Settings
 
 

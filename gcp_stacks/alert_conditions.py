@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gcp_stacks.names import redis_instance_name, sql_database_id
+from gcp_stacks.names import log_metric_name, redis_instance_name, sql_database_id
 from shared import Settings
 from shared.alerts import Alert, Missing, Window
 from shared.contract import SERVICES
@@ -60,10 +60,6 @@ class Target:
 
     workload: str | None = None  # "api" / "web" for service-scoped alerts
     uptime_check_id: str | None = None
-
-
-def log_metric_name(settings: Settings, metric: str) -> str:
-    return settings.name(metric)
 
 
 def clauses(*parts: str) -> str:

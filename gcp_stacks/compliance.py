@@ -28,8 +28,7 @@ from constructs import Construct
 
 from gcp_stacks.base import retained
 from gcp_stacks.data import delete_after, log_retention_policy, private_bucket
-from gcp_stacks.names import bucket_name
-from gcp_stacks.security import key_id
+from gcp_stacks.names import bucket_name, key_id
 from shared import Settings
 
 # Every Cloud Audit Log but none of the application's: who changed what (activity), who read or wrote data

@@ -36,9 +36,8 @@ from cdktn_provider_google.data_google_redis_instance import DataGoogleRedisInst
 from cdktn_provider_google.data_google_sql_database_instance import DataGoogleSqlDatabaseInstance
 from constructs import Construct
 
-from gcp_stacks.names import bucket_name, redis_instance_name, sql_instance_name
+from gcp_stacks.names import bucket_name, redis_instance_name, secret_id, sql_instance_name
 from gcp_stacks.network import NetworkRefs
-from gcp_stacks.secrets import secret_id
 from gcp_stacks.security import SECONDS_PER_DAY, Identity, ServiceKey
 from shared import Settings
 from shared.contract import (

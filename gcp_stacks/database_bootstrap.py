@@ -31,9 +31,8 @@ from cdktn_provider_google.sql_database_instance import SqlDatabaseInstance
 from cdktn_provider_google.sql_user import SqlUser
 from constructs import Construct
 
-from gcp_stacks.names import sql_instance_name
+from gcp_stacks.names import DATABASE_BOOTSTRAP, job_name, secret_id, sql_instance_name
 from gcp_stacks.network import NetworkRefs
-from gcp_stacks.secrets import secret_id
 from gcp_stacks.security import TELEMETRY_ROLES, Identity
 from shared import Settings
 from shared.contract import DATABASE_PORT
@@ -47,17 +46,13 @@ from shared.database_bootstrap import (
     psql_command,
 )
 
-NAME = "database-bootstrap"
+NAME = DATABASE_BOOTSTRAP
 PASSWORD_SECRET = "database-password"  # gcp_stacks.secrets.SECRETS: the `postgres` user's password
 # Whatever runs migrations signs in to Cloud SQL with IAM, like the API (gcp_stacks.security.WORKLOAD_ROLES).
 MIGRATE_ROLES = ("roles/cloudsql.client", "roles/cloudsql.instanceUser", *TELEMETRY_ROLES)
 TIMEOUT_SECONDS = 300
 # The SQL runs in one transaction: a retry after a dropped connection starts from a clean slate.
 MAX_RETRIES = 1
-
-
-def job_name(settings: Settings) -> str:
-    return settings.name(NAME)
 
 
 def identity(settings: Settings, suffix: str) -> Identity:

@@ -28,6 +28,7 @@ from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMemb
 from constructs import Construct
 
 from gcp_stacks.base import GcpStack
+from gcp_stacks.names import custom_role_id
 from gcp_stacks.project import enable_services
 from gcp_stacks.security import WORKLOAD_ROLES, Identity
 from shared import Settings
@@ -144,11 +145,6 @@ JOB_ROLES = {"deploy": DEPLOY_ROLES, "plan": PLAN_ROLES, "release": RELEASE_ROLE
 def grantable_roles_condition() -> str:
     allowed = ", ".join(f"'{role}'" for role in GRANTABLE_ROLES)
     return f"api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([{allowed}])"
-
-
-def custom_role_id(settings: Settings, kind: str) -> str:
-    """Custom role ids allow letters, digits, '_' and '.': `bookedbarber_production_deploy`."""
-    return settings.name(f"ci-{kind}").replace("-", "_")
 
 
 def subject_matches(pattern: str) -> str:

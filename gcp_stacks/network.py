@@ -56,6 +56,8 @@ class NetworkRefs:
 
 
 class NetworkStack(GcpStack):
+    """The project's APIs, the VPC with its subnet, NAT and firewall rules, and private services access."""
+
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="network")
         services = enable_services(self, settings, PROJECT_APIS)

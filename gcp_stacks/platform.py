@@ -1,6 +1,6 @@
-"""Builds the GCP platform: five stacks per environment, all from shared settings.
+"""Builds the GCP platform: the component table's stacks per environment (shared/stacks.py), from shared settings.
 
-network -> data -> compliance -> app -> observability, deployed in that order. Stacks refer to each other
+Stacks refer to each other
 through names and ids derived from settings (`NetworkRefs`, `Identity`, `sql_instance_name`, ...) or data sources, not
 cdktf cross-stack references, so no stack reads another's Terraform state.
 
@@ -20,9 +20,7 @@ from gcp_stacks.compute import Registry, Services
 from gcp_stacks.dashboard import Dashboard
 from gcp_stacks.data import Buckets, Database, SessionCache
 from gcp_stacks.database_bootstrap import PASSWORD_SECRET, DatabaseBootstrapIdentities, DatabaseBootstrapJob
-from gcp_stacks.delivery import DeliveryStack
 from gcp_stacks.edge import LoadBalancer
-from gcp_stacks.network import NetworkStack
 from gcp_stacks.observability import AlertPolicies, InfoEvents, LogMetrics, NotificationChannels, UptimeChecks
 from gcp_stacks.outputs import app_outputs, data_outputs
 from gcp_stacks.project import ServiceAgents
@@ -30,10 +28,7 @@ from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
 from gcp_stacks.slos import ServiceLevelObjectives
 from shared import Settings, load_all, load_settings
-from shared.stacks import gcp_stack_name as stack_name
-from shared.stacks import gcp_stack_names
-
-# Stack name suffixes, in deployment order; every stack is `bookedbarber-<env>-gcp-<component>`.
+from shared.stacks import components, dependencies, gcp_stack_name, gcp_stack_names
 
 
 class DataStack(GcpStack):
@@ -118,19 +113,16 @@ def stack_names(environment: str) -> list[str]:
 
 
 def add_environment(app: App, settings: Settings) -> list[TerraformStack]:
-    network = NetworkStack(app, stack_name(settings, "network"), settings=settings)
-    data = DataStack(app, stack_name(settings, "data"), settings=settings)
-    data.add_dependency(network)
-    compliance = ComplianceStack(app, stack_name(settings, "compliance"), settings=settings)
-    compliance.add_dependency(data)
-    application = AppStack(app, stack_name(settings, "app"), settings=settings)
-    application.add_dependency(data)
-    observability = ObservabilityStack(app, stack_name(settings, "observability"), settings=settings)
-    observability.add_dependency(application)
-    # The GitHub Actions trust: applied by an operator (README "Deploying"), never by the workflows it trusts.
-    delivery = DeliveryStack(app, stack_name(settings, "delivery"), settings=settings)
-    delivery.add_dependency(data)
-    return [network, data, compliance, application, observability, delivery]
+    """The environment's rows of the component table (shared/stacks.py), in its order, with its dependencies.
+
+    Every GCP stack takes only the settings: the stacks find each other by names derived from settings."""
+    built = {
+        component.name: component.resolve()(app, gcp_stack_name(settings, component.name), settings=settings)
+        for component in components("gcp", settings)
+    }
+    for later, earlier in dependencies("gcp", settings):
+        built[later].add_dependency(built[earlier])
+    return list(built.values())
 
 
 def build_platform(app: App, all_settings: Iterable[Settings] | None = None) -> list[TerraformStack]:

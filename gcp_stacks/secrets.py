@@ -22,6 +22,7 @@ from cdktn_provider_google.secret_manager_secret_iam_member import SecretManager
 from constructs import Construct
 
 from gcp_stacks.base import retained
+from gcp_stacks.names import secret_id
 from gcp_stacks.project import ServiceAgents
 from gcp_stacks.security import SECONDS_PER_DAY, ServiceAccounts, ServiceKey
 from shared import Settings
@@ -33,13 +34,9 @@ SECRETS = {
     "database-password": (),
     "redis-auth": ("api",),
     "app-secret-key": ("api",),
-    # Written by the operator (scripts/setup_secrets.py): Sentry issues it; both services report errors.
+    # Written by the operator (ops/setup_secrets.py): Sentry issues it; both services report errors.
     "sentry-dsn": ("api", "web"),
 }
-
-
-def secret_id(settings: Settings, name: str) -> str:
-    return settings.name(name)
 
 
 class Secrets(Construct):

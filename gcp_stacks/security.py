@@ -15,6 +15,7 @@ from cdktn_provider_google.service_account import ServiceAccount
 from constructs import Construct
 
 from gcp_stacks.base import retained
+from gcp_stacks.names import key_ring_name
 from gcp_stacks.project import ServiceAgents
 from shared import Settings
 
@@ -40,16 +41,6 @@ class ServiceKey:
     @property
     def id(self) -> str:
         return self.key.id
-
-
-def key_ring_name(settings: Settings) -> str:
-    return settings.name("keys")
-
-
-def key_id(settings: Settings, purpose: str) -> str:
-    """The id of the `purpose` key created by `Keys`, for stacks that use it without a reference."""
-    ring = f"projects/{settings.gcp.project_id}/locations/{settings.gcp.region}/keyRings/{key_ring_name(settings)}"
-    return f"{ring}/cryptoKeys/{purpose}"
 
 
 class Keys(Construct):

@@ -23,6 +23,7 @@ from cdktn_provider_google.monitoring_slo import MonitoringSlo
 from constructs import Construct
 
 from gcp_stacks.alert_conditions import MILLISECONDS_PER_SECOND, Target, clauses, is_, run_service
+from gcp_stacks.names import slo_resource_name
 from gcp_stacks.observability import POLICY_SEVERITY, NotificationChannels, pascal
 from shared import Settings
 from shared.contract import SERVICES
@@ -37,14 +38,6 @@ from shared.slos import (
     burn_alert_key,
     slos,
 )
-
-
-def slo_resource_name(settings: Settings, slo: Slo) -> str:
-    """`projects/<project>/services/<prefix>-<service>/serviceLevelObjectives/<indicator>`."""
-    return (
-        f"projects/{settings.gcp.project_id}/services/{settings.name(slo.service)}"
-        f"/serviceLevelObjectives/{slo.indicator.value}"
-    )
 
 
 def burn_rate_filter(settings: Settings, slo: Slo, minutes: int) -> str:

@@ -129,7 +129,7 @@ def run(clouds: list[str]) -> int:
     if failed:
         print(f"\nsynth failed: {', '.join(failed)}", file=sys.stderr)
         return 1
-    from scripts import summary
+    from reports import summary
 
     return summary.report(clouds)
 

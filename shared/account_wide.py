@@ -1,5 +1,5 @@
 """Resources whose name or existence is account-, region- or project-wide: what happens when two environments share
-the AWS account or the GCP project. jsii-free data; `scripts/account_wide.py` finds them in the synthesized output
+the AWS account or the GCP project. jsii-free data; `reports/account_wide.py` finds them in the synthesized output
 and writes docs/account-wide-resources.md (tested), so the table follows whatever the stacks create."""
 
 from __future__ import annotations

@@ -13,10 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the model imports this module
-    from shared.model import Settings
+from typing import Protocol
 
 GUARDDUTY = "guardduty"  # the detector (per region); its findings page through the owner's route
 SECURITY_HUB = "security_hub"  # the hub and its standards (per region); its findings page through the owner's route
@@ -57,14 +54,31 @@ class AccountServices:
                 yield name, f"{list(getattr(self, name))} repeats a service"
 
 
-def _scope(settings: Settings, service: str) -> tuple[str, ...]:
+class _Place(Protocol):
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+
+
+class InAccount(Protocol):
+    """What the check reads of an environment's settings (`shared.model.Settings` has it), typed structurally so
+    this module stays below the model that imports it."""
+
+    @property
+    def aws(self) -> _Place: ...
+    @property
+    def account_services(self) -> AccountServices: ...
+
+
+def _scope(settings: InAccount, service: str) -> tuple[str, ...]:
     """Where one copy of `service` exists: the account, and the region for regional services."""
     if service in REGIONAL_SERVICES:
         return (settings.aws.account_id, settings.aws.region)
     return (settings.aws.account_id,)
 
 
-def account_service_problems(loaded: Mapping[str, Settings]) -> Problems:
+def account_service_problems(loaded: Mapping[str, InAccount]) -> Problems:
     """Every account (and region) has exactly one owner per service, and one view of what its Organization runs."""
     owners: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
     managed: dict[tuple[str, tuple[str, ...]], dict[str, bool]] = defaultdict(dict)

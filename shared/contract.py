@@ -30,10 +30,10 @@ MEMORYSTORE_TLS_PORT = 6378
 # (Cloud Logging's `severity>=ERROR`, and the CloudWatch metric filter on the same field).
 ERROR_LOG_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")
 # AWS only: the Secrets Manager secret (under `Settings.path`) and JSON field CloudFront's origin-verify header
-# value lives in; the data stack generates it, scripts/setup_secrets.py can replace it.
+# value lives in; the data stack generates it, ops/setup_secrets.py can replace it.
 ORIGIN_VERIFY_SECRET = "edge/origin-verify"
 ORIGIN_VERIFY_FIELD = "value"
-# Error tracking (Sentry): the DSN is issued by Sentry, so the operator writes it (scripts/setup_secrets.py); the
+# Error tracking (Sentry): the DSN is issued by Sentry, so the operator writes it (ops/setup_secrets.py); the
 # stacks only create the secret. AWS: this Secrets Manager name under `Settings.path` and JSON field; GCP: the
 # Secret Manager id `<prefix>-sentry-dsn` (gcp_stacks/secrets.py).
 SENTRY_DSN_SECRET = "app/sentry-dsn"
@@ -188,7 +188,7 @@ def render(cloud: str, service: Service, feature_flags: Mapping[str, bool], valu
 def secret_manager_id(name: str) -> str:
     """GCP Secret Manager ids allow letters, digits, - and _: `bookedbarber/dev/x` -> `bookedbarber-dev-x`.
 
-    The settings name secrets the AWS way (hierarchical); both the GCP stacks and scripts/setup_secrets.py derive
+    The settings name secrets the AWS way (hierarchical); both the GCP stacks and ops/setup_secrets.py derive
     the GCP id through this one function.
     """
     return re.sub(r"[^A-Za-z0-9_-]", "-", name)

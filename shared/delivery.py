@@ -1,4 +1,4 @@
-"""Names of the GitHub Actions trust, shared by both delivery stacks and `scripts/ci_settings.py` (no jsii)."""
+"""Names of the GitHub Actions trust, shared by both delivery stacks and `ops/ci_settings.py` (no jsii)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
 # GitHub's repository setting `actions/oidc/customization/sub`: every token's `sub` is built from these claims, in
 # this order (`repository_id:<id>:<context>:workflow_ref:<owner>/<name>/.github/workflows/<file>@<ref>`). The id
 # survives renames and is never reused; `context` is `environment:<name>`, `pull_request` or `ref:<ref>`; the
-# workflow ref names the calling workflow and the branch it ran from. scripts/github_settings.py applies it.
+# workflow ref names the calling workflow and the branch it ran from. ops/github_settings.py applies it.
 SUBJECT_CLAIM_KEYS = ("repository_id", "context", "workflow_ref")
 # The workflow each identity's jobs run in (the caller: deploy.yml calls deploy-environment.yml).
 WORKFLOWS = {"pull_request": "pull-request.yml", "deploy": "deploy.yml", "release": "release.yml"}

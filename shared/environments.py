@@ -41,7 +41,7 @@ HOSTED_ZONE_IDS = {
 # Stands for GitHub's numeric id of the repository that deploys (`gh api repos/OWNER/NAME --jq .id`).
 GITHUB_REPOSITORY_ID = 100000001
 # Values in the definitions below that stand for a real deployment's own: override them before a deploy
-# (`scripts/preflight.py` refuses to deploy with them). Synth and tests use them as they are.
+# (`ops/preflight.py` refuses to deploy with them). Synth and tests use them as they are.
 PLACEHOLDERS = {
     "aws.account_id": frozenset({"111111111111", "222222222222", "333333333333"}),
     "aws.hosted_zone_id": frozenset(HOSTED_ZONE_IDS.values()),

@@ -1,7 +1,7 @@
 """The first deployment of an environment, step by step, per cloud: each stack of the component table
 (`shared.stacks`) in its order, with what an operator creates by hand between them. jsii-free.
 
-`scripts/deployment_order.py` renders it into docs/deployment-guide.md; `tests/test_first_deployment.py` checks every
+`reports/deployment_order.py` renders it into docs/deployment-guide.md; `tests/test_first_deployment.py` checks every
 cross-stack reference of the synthesized output against it: each points at something an earlier step creates.
 What an operator step creates is named by keys of the same form the test reads off the templates (`Needs`).
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from shared.contract import secret_manager_id
 from shared.model import Settings
 from shared.release import IMAGES, gcp_image
-from shared.stacks import AWS_EDGE_REGION, GCP_COMPONENTS, aws_components, aws_regions, gcp_stack_name
+from shared.stacks import AWS_EDGE_REGION, aws_regions, components, gcp_stack_name
 
 # CDK's bootstrap stack publishes its version here, in every region it bootstraps; every template reads it.
 CDK_BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
@@ -99,10 +99,10 @@ def aws_first_deployment(settings: Settings) -> list[Step]:
         ],
     }
     steps = [before]
-    for component in aws_components(settings):
-        only = "resilience.copy_backups_to_recovery_region" if component == "recovery" else ""
-        steps.append(Step(f"`{settings.name(component)}`", stack=settings.name(component), only_where=only))
-        steps += after.get(component, [])
+    for component in components("aws", settings):
+        name = settings.name(component.name)
+        steps.append(Step(f"`{name}`", stack=name, only_where=component.only_where))
+        steps += after.get(component.name, [])
     return steps
 
 
@@ -146,7 +146,7 @@ def gcp_first_deployment(settings: Settings) -> list[Step]:
         ),
     }
     steps = []
-    for component in GCP_COMPONENTS:
+    for component in (row.name for row in components("gcp", settings)):
         if component in before:
             steps.append(before[component])
         name = gcp_stack_name(settings, component)

@@ -1,4 +1,4 @@
-"""What a release is: an image tag per service, validated here once for the stacks and scripts/release.py.
+"""What a release is: an image tag per service, validated here once for the stacks and ops/release.py.
 
 An infrastructure deploy never chooses the image. On AWS the released tag lives in one Parameter Store
 parameter per image, created with the bootstrap tag and written afterwards only by a release; on GCP the

@@ -1,7 +1,7 @@
 """Where each alert's runbook section lives: `docs/runbooks.md`, one section per alert (and info event), headed by
 its key, so that every CloudWatch alarm and Cloud Monitoring policy links `<base>#<key>`.
 
-jsii-free: both clouds' observability modules, scripts/runbooks.py (which writes the document) and the tests read it.
+jsii-free: both clouds' observability modules, reports/runbooks.py (which writes the document) and the tests read it.
 """
 
 from __future__ import annotations

@@ -29,10 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from shared.model import Settings
+from typing import Any, Protocol
 
 Problems = Iterator[tuple[str, str]]
 
@@ -127,7 +124,14 @@ def burn_alert_key(slo: Slo, alert: BurnRateAlert) -> str:
     return f"{slo.key}-{alert.key.replace('_', '-')}"
 
 
-def slos(settings: Settings) -> tuple[Slo, ...]:
+class _Environment(Protocol):
+    """What `slos` reads of an environment's settings (a Protocol: shared.model imports this module)."""
+
+    slos: SloSettings
+    thresholds: Any
+
+
+def slos(settings: _Environment) -> tuple[Slo, ...]:
     """The objectives of one environment, for every public service."""
     from shared.contract import SERVICES
 

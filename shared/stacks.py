@@ -1,54 +1,126 @@
-"""Which stacks each cloud has per environment, in deployment order, without importing jsii.
+"""The table of components: each cloud's stacks per environment, in deployment order, without importing jsii.
 
-The platforms (`aws_stacks/platform.py`, `gcp_stacks/platform.py`) build exactly these, and
-`scripts/deploy.py` selects them by name; a test compares both lists with the synthesized apps.
+One row per component: its stack class (as `module:Class`, resolved only by the platform, so the deploy wrapper
+and the docs read this table without starting jsii), the region it deploys to, the components it comes after,
+and the settings flag an environment needs to have it at all. Both platforms (`aws_stacks/platform.py`,
+`gcp_stacks/platform.py`) build exactly these rows, in this order, with these dependencies; `ops/deploy.py`
+selects them by name; `reports/components.py` writes the README's table; a test compares the rows with the
+synthesized apps. A stack's description is its class's docstring (first paragraph).
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
 from shared.model import Settings
 
-# AWS: every stack is `bookedbarber-<env>-<component>`.
-AWS_COMPONENTS = (
-    "network",
-    "data",
-    "compute",
-    "edge",
-    "compliance",
-    "observability",
-    "edge-observability",
-    "delivery",
-)
-# In `aws.recovery_region`, only where settings copy backups there; deployed before the data stack.
-AWS_RECOVERY_COMPONENT = "recovery"
+ROOT = Path(__file__).resolve().parent.parent
+# Where an AWS component deploys: the settings' region, CloudFront's region, or the backup copies' region.
+HOME, EDGE, RECOVERY = "home", "edge", "recovery"
 # Where CloudFront reads certificates and CLOUDFRONT-scope web ACLs: the edge stacks live here.
 AWS_EDGE_REGION = "us-east-1"
-# GCP: every stack is `bookedbarber-<env>-gcp-<component>`; the `gcp-` keeps its state apart from AWS stacks.
-GCP_COMPONENTS = ("network", "data", "compliance", "app", "observability", "delivery")
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str  # AWS: stack `bookedbarber-<env>-<name>`; GCP: `bookedbarber-<env>-gcp-<name>`
+    stack_class: str  # "package.module:Class"
+    after: tuple[str, ...] = ()  # deployed before this one (where the environment has them)
+    region: str = HOME  # AWS only: HOME, EDGE or RECOVERY
+    only_where: str = ""  # a boolean settings field (dotted) without which the environment lacks this component
+
+    def present(self, settings: Settings) -> bool:
+        value: object = settings
+        for part in filter(None, self.only_where.split(".")):
+            value = getattr(value, part)
+        return bool(value)
+
+    def resolve(self) -> type:
+        """The stack class (imports its module: jsii for the platforms, never for the table's other readers)."""
+        module, name = self.stack_class.split(":")
+        return getattr(importlib.import_module(module), name)
+
+    def summary(self) -> str:
+        """The first paragraph of the stack class's docstring, on one line, read from source (no import)."""
+        return docstring_summary(self.stack_class)
+
+
+AWS_TABLE: tuple[Component, ...] = (
+    Component(
+        "recovery",
+        "aws_stacks.backup:RecoveryVaultStack",
+        region=RECOVERY,
+        only_where="resilience.copy_backups_to_recovery_region",
+    ),
+    Component("network", "aws_stacks.network:NetworkStack"),
+    # The copy target exists before the plan that copies to it.
+    Component("data", "aws_stacks.data:DataStack", after=("recovery", "network")),
+    Component("compute", "aws_stacks.compute:ComputeStack", after=("network", "data")),
+    # The load balancer accepts the origin-verify header (compute) before CloudFront sends it (edge).
+    Component("edge", "aws_stacks.edge:EdgeStack", after=("compute",), region=EDGE),
+    Component("compliance", "aws_stacks.compliance:ComplianceStack"),
+    Component("observability", "aws_stacks.observability:ObservabilityStack", after=("compute", "data")),
+    Component("edge-observability", "aws_stacks.observability:EdgeObservabilityStack", after=("edge",), region=EDGE),
+    # No dependency: `cdk deploy` of the trust alone must not deploy the platform it trusts.
+    Component("delivery", "aws_stacks.delivery:DeliveryStack"),
+)
+GCP_TABLE: tuple[Component, ...] = (
+    Component("network", "gcp_stacks.network:NetworkStack"),
+    Component("data", "gcp_stacks.platform:DataStack", after=("network",)),
+    Component("compliance", "gcp_stacks.platform:ComplianceStack", after=("data",)),
+    Component("app", "gcp_stacks.platform:AppStack", after=("data",)),
+    Component("observability", "gcp_stacks.platform:ObservabilityStack", after=("app",)),
+    Component("delivery", "gcp_stacks.delivery:DeliveryStack", after=("data",)),
+)
+TABLES = {"aws": AWS_TABLE, "gcp": GCP_TABLE}
+
 # The GitHub Actions trust: deployed by an operator on request, never by the workflows it trusts.
 TRUST_COMPONENT = "delivery"
+AWS_RECOVERY_COMPONENT = "recovery"
+AWS_COMPONENTS = tuple(component.name for component in AWS_TABLE if not component.only_where)
+GCP_COMPONENTS = tuple(component.name for component in GCP_TABLE)
+# Components deployed to the edge region rather than the settings' region.
+AWS_EDGE_COMPONENTS = tuple(component.name for component in AWS_TABLE if component.region == EDGE)
+
+
+def components(cloud: str, settings: Settings) -> tuple[Component, ...]:
+    """The rows the environment has, in deployment order."""
+    return tuple(component for component in TABLES[cloud] if component.present(settings))
+
+
+def dependencies(cloud: str, settings: Settings) -> list[tuple[str, str]]:
+    """(component, the one it comes after) for every row the environment has, both ends present."""
+    present = {component.name for component in components(cloud, settings)}
+    return [
+        (component.name, earlier)
+        for component in components(cloud, settings)
+        for earlier in component.after
+        if earlier in present
+    ]
+
+
+def aws_region(settings: Settings, component: Component) -> str:
+    return {HOME: settings.aws.region, EDGE: AWS_EDGE_REGION, RECOVERY: settings.aws.recovery_region}[component.region]
 
 
 def aws_components(settings: Settings) -> tuple[str, ...]:
-    recovery = (AWS_RECOVERY_COMPONENT,) if settings.resilience.copy_backups_to_recovery_region else ()
-    return (*recovery, *AWS_COMPONENTS)
+    return tuple(component.name for component in components("aws", settings))
 
 
 def aws_regions(settings: Settings) -> tuple[str, ...]:
     """Every region the environment's AWS stacks deploy to (each needs `cdk bootstrap`), in a stable order."""
-    recovery = (settings.aws.recovery_region,) if settings.resilience.copy_backups_to_recovery_region else ()
-    return tuple(dict.fromkeys((settings.aws.region, AWS_EDGE_REGION, *recovery)))
-
-
-# Components deployed to the edge region rather than the settings' region.
-AWS_EDGE_COMPONENTS = ("edge", "edge-observability")
+    regions = {component.region: aws_region(settings, component) for component in components("aws", settings)}
+    return tuple(dict.fromkeys(regions[where] for where in (HOME, EDGE, RECOVERY) if where in regions))
 
 
 def aws_stack_regions(settings: Settings) -> dict[str, str]:
     """Each AWS stack's name and the region it deploys to."""
-    regions = dict.fromkeys(AWS_EDGE_COMPONENTS, AWS_EDGE_REGION)
-    regions[AWS_RECOVERY_COMPONENT] = settings.aws.recovery_region
-    return {settings.name(part): regions.get(part, settings.aws.region) for part in aws_components(settings)}
+    return {settings.name(c.name): aws_region(settings, c) for c in components("aws", settings)}
 
 
 def aws_stack_names(settings: Settings) -> list[str]:
@@ -60,4 +132,20 @@ def gcp_stack_name(settings: Settings, component: str) -> str:
 
 
 def gcp_stack_names(settings: Settings) -> list[str]:
-    return [gcp_stack_name(settings, component) for component in GCP_COMPONENTS]
+    return [gcp_stack_name(settings, component.name) for component in components("gcp", settings)]
+
+
+def stack_description(settings: Settings, component: Component) -> str:
+    """What the stack's template says it is: the environment and its class's docstring summary."""
+    return f"BookedBarber {settings.environment}: {component.summary()}"
+
+
+@cache
+def docstring_summary(stack_class: str) -> str:
+    module, name = stack_class.split(":")
+    path = ROOT.joinpath(*module.split(".")).with_suffix(".py")
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            text = inspect.cleandoc(ast.get_docstring(node) or "")
+            return " ".join(text.split("\n\n", 1)[0].split())
+    raise LookupError(f"{stack_class}: no such class in {path.relative_to(ROOT)}")

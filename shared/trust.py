@@ -1,7 +1,7 @@
 """Who may change an environment from GitHub: the settings the delivery trust and the GitHub settings read.
 
 The cloud side (aws_stacks/delivery.py, gcp_stacks/delivery.py) trusts exact OIDC subjects built from these values
-(shared/delivery.py); `scripts/github_settings.py` applies the GitHub side (environments, reviewers, branch
+(shared/delivery.py); `ops/github_settings.py` applies the GitHub side (environments, reviewers, branch
 policies, the subject template) and checks it before production deploys.
 """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scripts import account_wide
+from reports import account_wide
 from shared import load_settings
 
 FIX = "run: make docs"

@@ -1,10 +1,10 @@
-"""scripts/ci_settings.py: what a workflow job reads about its environment, from settings and repository variables."""
+"""ops/ci_settings.py: what a workflow job reads about its environment, from settings and repository variables."""
 
 from __future__ import annotations
 
 import json
 
-from scripts import ci_settings
+from ops import ci_settings
 from shared import load_settings
 from shared.delivery import aws_role_name, gcp_account_email
 

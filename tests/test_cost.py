@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.cost import AWS_RULES, COMPONENTS, GCP_RULES, Context, aws_lines, gcp_lines, totals, unpriced
-from scripts.outputs import of_environment
+from reports.cost import AWS_RULES, COMPONENTS, GCP_RULES, aws_lines, gcp_lines, totals, unpriced
+from reports.outputs import of_environment
+from reports.prices import AWS_FREE, AWS_OPTIONAL, AWS_PRICES, GCP_FREE, GCP_PRICES
+from reports.usage import USAGE, UsageAssumptions, usage
 from shared import ENVIRONMENTS, SettingsError, load_settings
-from shared.prices import AWS_FREE, AWS_PRICES, GCP_FREE, GCP_PRICES
-from shared.usage import USAGE, UsageAssumptions, usage
 from tests.synth import ROOT
 
 ALL = list(ENVIRONMENTS)
@@ -107,20 +107,19 @@ def test_readme_shows_the_gcp_estimate(gcp_stacks, environment):
     assert _readme_estimates()[environment][1] == f"${total:,.0f}", "the README's Cost table is stale: run `make docs`"
 
 
-@pytest.mark.parametrize(
-    "resource_type",
-    [
-        "AWS::GuardDuty::Detector",
-        "AWS::SecurityHub::Hub",
-        "AWS::Config::ConfigurationRecorder",
-        "AWS::Config::ConfigRule",
-        "AWS::Config::ConformancePack",
-        "AWS::CloudTrail::Trail",
-        "AWS::CloudWatch::CompositeAlarm",
-    ],
-)
-def test_rules_ready_for_the_operations_stacks_price_without_error(resource_type):
-    """Rules for types the compliance work brings: they read no property, so an empty one must price."""
-    settings = load_settings("production")
-    lines = AWS_RULES[resource_type](Context(settings, usage("production"), {}), "Resource", {})
-    assert lines and all(line.usd >= 0 and line.component in COMPONENTS for line in lines)
+def test_every_aws_rule_and_free_entry_names_a_synthesized_type(aws):
+    """No rule is kept alive for a resource the platform never creates: add it with the resource."""
+    synthesized = {resource["Type"] for t in aws.templates.values() for resource in t.get("Resources", {}).values()}
+    assert sorted((set(AWS_RULES) | set(AWS_FREE)) - synthesized - set(AWS_OPTIONAL)) == []
+
+
+def test_every_optional_type_names_settings_that_exist():
+    for resource_type, fields in AWS_OPTIONAL.items():
+        for dotted in fields.split(" and "):
+            section, name = dotted.split(".")
+            assert hasattr(getattr(load_settings("dev"), section), name), (resource_type, dotted)
+
+
+def test_every_gcp_rule_and_free_entry_names_a_synthesized_type(gcp_stacks):
+    synthesized = {kind for document in gcp_stacks.values() for kind in document.get("resource", {})}
+    assert sorted((set(GCP_RULES) | set(GCP_FREE)) - synthesized) == []

@@ -1,4 +1,4 @@
-"""`make diff` / `make deploy` (scripts/deploy.py): refusals come at once, with a message, and nothing runs."""
+"""`make diff` / `make deploy` (ops/deploy.py): refusals come at once, with a message, and nothing runs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from scripts import deploy
+from ops import deploy
 from shared import ENVIRONMENTS, environment_variable, load_settings
 from shared.stacks import aws_stack_names
 from tests.synth import ROOT
@@ -54,7 +54,7 @@ def test_without_credentials_the_script_fails_at_once_without_a_traceback(tmp_pa
     environ |= {"HOME": str(tmp_path), **{environment_variable("dev", k): v for k, v in REAL_VALUES.items()}}
     for cloud, words in (("aws", "no AWS credentials"), ("gcp", "no GCP credentials")):
         result = subprocess.run(
-            [sys.executable, "-m", "scripts.deploy", "diff", "--cloud", cloud, "--env", "dev"],
+            [sys.executable, "-m", "ops.deploy", "diff", "--cloud", cloud, "--env", "dev"],
             cwd=ROOT,
             env=environ,
             capture_output=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 
-from scripts.diagram import DOCUMENT, aws_section, gcp_section
+from reports.diagram import DOCUMENT, aws_section, gcp_section
 from shared import load_settings
 
 

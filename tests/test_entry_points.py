@@ -36,7 +36,7 @@ def run_aws_app(context: dict) -> subprocess.CompletedProcess:
         ({"env": "staging", "app_domain": "staging..bookedbarber.com"}, ["'staging'", "domain.app_domain"]),
         ({"aws_account_id": "111122223333"}, ["aws_account_id", "add -c env=<name>"]),
         ({"env": "dev", "aws_acount_id": "111122223333"}, ["aws_acount_id", "did you mean 'aws_account_id'?"]),
-        ({"env": "dev", "image_tag": "v1.2.3"}, ["image_tag", "scripts/release.py"]),
+        ({"env": "dev", "image_tag": "v1.2.3"}, ["image_tag", "ops/release.py"]),
         ({"env": "dev", "aws_region": "xx-yyyy-9"}, ["aws.region", "'xx-yyyy-9' is not an AWS region"]),
     ],
 )

@@ -88,13 +88,13 @@ def test_the_check_fails_on_a_gcp_name_no_earlier_stack_creates(gcp_stacks):
 
 
 def test_the_guide_holds_the_generated_order():
-    from scripts import deployment_order
+    from reports import deployment_order
 
     assert deployment_order.main(["--check"]) == 0, "run: make docs"
 
 
 def test_the_generator_notices_a_stale_guide(tmp_path, monkeypatch):
-    from scripts import deployment_order
+    from reports import deployment_order
 
     stale = tmp_path / "guide.md"
     stale.write_text(f"intro\n{deployment_order.BEGIN}\n1. old order\n{deployment_order.END}\nafter\n")

@@ -1,4 +1,4 @@
-"""scripts/github_settings.py against recorded GitHub API responses (shapes as GitHub's REST reference shows them)."""
+"""ops/github_settings.py against recorded GitHub API responses (shapes as GitHub's REST reference shows them)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from scripts import github_settings
+from ops import github_settings
 from shared import ENVIRONMENTS, load_settings
 from shared.delivery import SUBJECT_CLAIM_KEYS
 

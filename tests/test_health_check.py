@@ -1,4 +1,4 @@
-"""scripts/health_check.py against a local HTTPS server (127.0.0.1 only) with certificates made in the test."""
+"""ops/health_check.py against a local HTTPS server (127.0.0.1 only) with certificates made in the test."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import health_check
+from ops import health_check
 from shared import load_settings, replace_field
 from shared.contract import API, CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, WEB
 

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from aws_stacks.findings import open_findings
-from scripts import preflight, summary
+from ops import preflight
+from reports import summary
 from shared import ENVIRONMENTS
 from tests.synth import ROOT
 

@@ -14,8 +14,8 @@ import copy
 
 import pytest
 
-from scripts.outputs import of_environment
-from scripts.parity import (
+from reports.outputs import of_environment
+from reports.parity import (
     AWS_ONLY,
     GCP_ONLY,
     concepts,

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from scripts import runbooks
+from reports import runbooks
 from shared import ENVIRONMENTS, load_settings
 from shared.alerts import INFO_EVENTS, alerts
 from shared.runbooks import anchor, runbook_base_url, runbook_url
 from tests.synth import ROOT
 
-FIX = "run: .venv/bin/python -m scripts.runbooks"
+FIX = "run: .venv/bin/python -m reports.runbooks"
 # Cloud Monitoring limits documentation content to 10 240 bytes; CloudWatch alarm descriptions to 1 024 characters.
 ALARM_DESCRIPTION_MAX = 1024
 

@@ -14,16 +14,18 @@ import pytest
 from tests.synth import ROOT
 
 # Folders no command may need to touch to print its help; outputs (cdk.out/, docs/) are deliberately included.
+COMMAND_PACKAGES = ("ops", "reports", "scripts")
 SKIPPED = {".git", ".venv", "node_modules", ".deps", "__pycache__", ".pytest_cache", ".ruff_cache"}
 
 
 def commands() -> list[str]:
-    """Modules under scripts/ that define `main`: what an operator may run with `python -m`."""
+    """Modules under ops/, reports/ and scripts/ that define `main`: what an operator may run with `python -m`."""
     found = []
-    for path in sorted((ROOT / "scripts").glob("*.py")):
-        tree = ast.parse(path.read_text())
-        if any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body):
-            found.append(f"scripts.{path.stem}")
+    for package in COMMAND_PACKAGES:
+        for path in sorted((ROOT / package).glob("*.py")):
+            tree = ast.parse(path.read_text())
+            if any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body):
+                found.append(f"{package}.{path.stem}")
     return found
 
 
@@ -45,10 +47,16 @@ def run(module: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_commands_are_found():
-    assert {"scripts.diagram", "scripts.alarm_table", "scripts.parity", "scripts.cost", "scripts.summary"} <= set(
-        commands()
-    )
-    assert "scripts.slo_table" in commands()
+    expected = {
+        "reports.diagram",
+        "reports.alarm_table",
+        "reports.parity",
+        "reports.cost",
+        "reports.summary",
+        "reports.slo_table",
+    }
+    expected |= {"ops.deploy", "ops.release", "ops.health_check", "scripts.synth", "scripts.bench"}
+    assert expected <= set(commands())
 
 
 def test_every_command_answers_help_and_changes_nothing():
@@ -61,7 +69,7 @@ def test_every_command_answers_help_and_changes_nothing():
         assert result.stdout.startswith("usage:"), (module, result.stdout[:500])
 
 
-@pytest.mark.parametrize("module", ["scripts.diagram", "scripts.parity", "scripts.cost", "scripts.summary"])
+@pytest.mark.parametrize("module", ["reports.diagram", "reports.parity", "reports.cost", "reports.summary"])
 def test_a_bad_argument_is_refused_in_one_line(module):
     result = run(module, "--no-such-option")
     assert result.returncode == 2

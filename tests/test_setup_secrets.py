@@ -1,4 +1,4 @@
-"""scripts/setup_secrets.py: the dry run names every secret and never a value; writes are idempotent."""
+"""ops/setup_secrets.py: the dry run names every secret and never a value; writes are idempotent."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from scripts import setup_secrets
+from ops import setup_secrets
 from shared import load_settings
 from tests.synth import ROOT
 
@@ -24,7 +24,7 @@ VALUES = {
 @pytest.mark.parametrize("cloud", ["aws", "gcp"])
 def test_dry_run_lists_every_secret_by_name_and_no_value(cloud):
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.setup_secrets", "--cloud", cloud, "--env", "staging", "--dry-run"],
+        [sys.executable, "-m", "ops.setup_secrets", "--cloud", cloud, "--env", "staging", "--dry-run"],
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", **VALUES},
         capture_output=True,
@@ -135,7 +135,8 @@ def test_the_pagerduty_key_is_replicated_to_the_edge_region_only_when_the_enviro
 
 def test_the_sentry_dsn_goes_to_the_secrets_both_clouds_render():
     """The names the stacks create and the compute modules read (aws_stacks/secrets.py, gcp_stacks/secrets.py)."""
-    from gcp_stacks.secrets import SECRETS, secret_id
+    from gcp_stacks.names import secret_id
+    from gcp_stacks.secrets import SECRETS
     from shared.contract import SENTRY_DSN_FIELD, SENTRY_DSN_SECRET
 
     settings = load_settings("staging")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scripts import slo_table
-from scripts.readme_sections import README, section
+from reports import slo_table
+from reports.readme_sections import README, section
 from shared.slos import BURN_RATE_ALERTS
 
 

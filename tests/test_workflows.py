@@ -179,7 +179,7 @@ def test_production_waits_for_its_plan_and_the_github_settings_check():
     jobs = _load(GITHUB / "workflows" / "deploy.yml")["jobs"]
     assert {"plan-production", "github-settings", "staging"} <= set(jobs["production"]["needs"])
     runs = [step.get("run", "") for step in jobs["github-settings"]["steps"]]
-    assert any("scripts.github_settings --check" in run for run in runs)
+    assert any("ops.github_settings --check" in run for run in runs)
     assert jobs["github-settings"]["permissions"] == {"contents": "read", "actions": "read"}
 
 
@@ -233,21 +233,21 @@ def test_production_is_deployed_only_after_staging_and_staging_after_dev():
 
 def test_gcp_release_checks_the_candidate_through_the_load_balancer_before_traffic():
     """Cloud Run ingress is load-balancer-only: the release is checked via the contract's candidate tag and header,
-    by scripts/release.py, which operators run too; the workflow only calls it."""
-    from scripts.release import gcp_commands
+    by ops/release.py, which operators run too; the workflow only calls it."""
+    from ops.release import gcp_commands
     from shared import load_settings
     from shared.contract import CANDIDATE_TAG
     from shared.release import IMAGES
 
     commands = [" ".join(argv) for argv in gcp_commands(load_settings("staging"), "v1", tuple(IMAGES))]
     deploy = max(i for i, run in enumerate(commands) if "gcloud run deploy" in run)
-    check = next(i for i, run in enumerate(commands) if "scripts.health_check" in run and "--candidate" in run)
+    check = next(i for i, run in enumerate(commands) if "ops.health_check" in run and "--candidate" in run)
     traffic = min(i for i, run in enumerate(commands) if f"--to-tags {CANDIDATE_TAG}=100" in run)
     assert deploy < check < traffic
     assert all(f"--no-traffic --tag {CANDIDATE_TAG}" in run for run in commands if "gcloud run deploy" in run)
     steps = yaml.safe_load((GITHUB / "workflows" / "release.yml").read_text())["jobs"]["release"]["steps"]
     runs = [step.get("run", "") for step in steps]
-    assert any("scripts.release --cloud gcp" in run for run in runs)
+    assert any("ops.release --cloud gcp" in run for run in runs)
     assert not any("gcloud run deploy" in run for run in runs)  # one release path, the script's
     assert not any("run.app" in run or ".url" in run for run in runs)  # no tag URL: unreachable from a runner
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from aws_stacks.backup import VAULT_LOCK_GRACE, recovery_vault_name, vault_name
+from aws_stacks.backup import VAULT_LOCK_GRACE
+from aws_stacks.names import recovery_vault_name, vault_name
 from aws_stacks.platform import stack_names
 from shared.model import MIN_RPO_MINUTES
 from shared.stacks import AWS_RECOVERY_COMPONENT as RECOVERY_COMPONENT

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_stacks.database_bootstrap import MASTER_SECRET_FIELDS, cluster_name, task_family
+from aws_stacks.database_bootstrap import MASTER_SECRET_FIELDS, task_family
+from aws_stacks.names import cluster_name
 from shared.contract import DATABASE_PORT
 from shared.database_bootstrap import AWS_CLIENT_IMAGE, AWS_LOGINS, psql_command
 from tests.aws.helpers import only, resources

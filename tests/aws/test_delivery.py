@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from aws_stacks.bootstrap import CDK_QUALIFIER
 from aws_stacks.delivery import AWS_AUDIENCE
+from aws_stacks.names import CDK_QUALIFIER
 from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, subject
 from shared.release import tag_parameter_name
 from shared.stacks import aws_regions, aws_stack_regions

@@ -12,7 +12,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_stacks.alarms import CatalogAlarms, Watch
 from aws_stacks.nag import register_checks
 from aws_stacks.observability import AlertTopics
-from scripts.alarm_table import section
+from reports.alarm_table import section
 from shared import ENVIRONMENTS, load_settings, replace_fields
 from shared.alerts import Scope, Severity, alerts
 from shared.contract import ERROR_LOG_SEVERITIES

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from scripts import release
+from ops import release
 from shared import ENVIRONMENTS, environment_variable
 from shared.contract import BOOTSTRAP_IMAGE_TAG
 from shared.release import IMAGES, tag_parameter_name
@@ -54,7 +54,7 @@ def test_data_stack_creates_each_released_tag_with_the_bootstrap_tag_only(aws, s
             "Name": name,
             "Type": "String",
             "Value": BOOTSTRAP_IMAGE_TAG,
-            "Description": "Released image tag; initial value only, written by scripts/release.py",
+            "Description": "Released image tag; initial value only, written by ops/release.py",
         }
         retained = settings.resilience.retain_stateful_resources
         assert resource["DeletionPolicy"] == ("Retain" if retained else "Delete")

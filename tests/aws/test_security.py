@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from scripts.summary import environment_of
+from reports.summary import environment_of
 from shared import load_settings
 from tests.aws.helpers import resources, walk
 

@@ -25,7 +25,7 @@ def test_one_environment_with_an_override():
     [
         ("aws_acount_id", "did you mean 'aws_account_id'?"),
         ("gcp_regoin", "did you mean 'gcp_region'?"),
-        ("image_tag", "scripts/release.py"),
+        ("image_tag", "ops/release.py"),
     ],
 )
 def test_project_looking_context_keys_that_are_no_override_are_refused(key, words):

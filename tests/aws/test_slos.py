@@ -12,7 +12,7 @@ import pytest
 from aws_stacks.canaries import ARTIFACT_DAYS, RUNTIME, Canaries, canary_name
 from aws_stacks.guardrails import acknowledge_inline_policies
 from aws_stacks.nag import NIST, PACK, PCI, register_checks
-from aws_stacks.slos import slo_name
+from aws_stacks.names import slo_name
 from shared import load_settings
 from shared.alerts import alerts
 from shared.contract import SERVICES

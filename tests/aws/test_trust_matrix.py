@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from aws_stacks.deploy_policy import IAM_READ_ACTIONS, PLATFORM_SERVICES, service_actions
-from scripts.readme_sections import section
-from scripts.trust_matrix import aws_table
+from reports.readme_sections import section
+from reports.trust_matrix import aws_table
 from shared import ENVIRONMENTS, load_settings
 from shared.delivery import GITHUB_OIDC_HOST, subject
 from tests.aws.helpers import resources

@@ -23,7 +23,7 @@ def test_default_log_bucket_keeps_logs_for_the_settings_retention(gcp_stacks, en
 @pytest.mark.parametrize("environment", ALL)
 def test_audit_logs_go_to_a_retained_encrypted_bucket(gcp_stacks, environment):
     from gcp_stacks.compliance import AUDIT_LOG_IDS
-    from gcp_stacks.security import key_id
+    from gcp_stacks.names import key_id
 
     settings = load_settings(environment)
     compliance = stack(gcp_stacks, environment, "compliance")

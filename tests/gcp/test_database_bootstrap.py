@@ -11,7 +11,7 @@ from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
 
 def _job(gcp_stacks, environment) -> dict:
-    from gcp_stacks.database_bootstrap import job_name
+    from gcp_stacks.names import job_name
 
     return one(
         stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_job", name=job_name(load_settings(environment))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import release
+from ops import release
 from shared import load_settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
 from shared.release import IMAGES, gcp_image

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from gcp_stacks.slos import slo_resource_name
+from gcp_stacks.names import slo_resource_name
 from shared import load_settings
 from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, Indicator, burn_alert_key, slos
 from tests.gcp.tf import ALL, reference, resources, stack

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gcp_stacks.delivery import CUSTOM_ROLES, GRANTABLE_ROLES, PLAN_ROLES
-from scripts.readme_sections import section
-from scripts.trust_matrix import gcp_table
+from reports.readme_sections import section
+from reports.trust_matrix import gcp_table
 from shared import load_settings
 from shared.delivery import KINDS, gcp_account_id, subject
 from tests.gcp.tf import ALL, resources, stack

@@ -56,7 +56,7 @@ def test_only_the_api_holds_data_secrets_and_data_access():
 
 
 def test_the_readme_shows_the_contract():
-    from scripts.contract_table import table
+    from reports.contract_table import table
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert table() in readme, "README's contract table is stale: run `make docs`"

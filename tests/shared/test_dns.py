@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scripts import serving_record
+from ops import serving_record
 from shared import ENVIRONMENTS, SettingsError, load_settings, replace_fields
 from shared.dns import CLOUDS
 

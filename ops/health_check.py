@@ -2,8 +2,8 @@
 
 Exit 0 when every check passes, 1 otherwise (CI gates on it), 2 on bad arguments.
 
-    python -m scripts.health_check --env staging
-    python -m scripts.health_check --env production --candidate   # the GCP release under test, before traffic
+    python -m ops.health_check --env staging
+    python -m ops.health_check --env production --candidate   # the GCP release under test, before traffic
 """
 
 from __future__ import annotations

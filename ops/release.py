@@ -1,6 +1,6 @@
 """Release an application image: the one step that changes which image the services run.
 
-    .venv/bin/python -m scripts.release --cloud aws --env production --tag v1.4.2 [--image api] [--dry-run]
+    .venv/bin/python -m ops.release --cloud aws --env production --tag v1.4.2 [--image api] [--dry-run]
 
 AWS: checks the tag exists in ECR, writes it to the image's Parameter Store parameter
 (`/bookedbarber/<env>/release/<image>/image-tag`), then updates the compute stack with its deployed template
@@ -24,8 +24,8 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 
-from scripts import preflight
-from scripts.deploy import confirmed
+from ops import preflight
+from ops.deploy import confirmed
 from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
 from shared.checks import did_you_mean
 from shared.contract import CANDIDATE_TAG
@@ -124,7 +124,7 @@ def gcp_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[li
          "--no-traffic", "--tag", CANDIDATE_TAG, "--quiet"]
         for service, image in zip(services, images, strict=True)
     ]  # fmt: skip
-    check = [sys.executable, "-m", "scripts.health_check", "--env", settings.environment, "--candidate",
+    check = [sys.executable, "-m", "ops.health_check", "--env", settings.environment, "--candidate",
              "--attempts", "5", "--interval", "15"]  # fmt: skip
     traffic = [
         ["gcloud", "run", "services", "update-traffic", service, *place, "--to-tags", f"{CANDIDATE_TAG}=100"]
@@ -155,7 +155,7 @@ def guard(settings: Settings, cloud: str, given: str, ask: Callable[[str], str],
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m scripts.release", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m ops.release", description=__doc__.splitlines()[0])
     parser.add_argument("--cloud", choices=("aws", "gcp"), required=True)
     parser.add_argument("--env", type=_environment, required=True, help="dev, staging or production")
     parser.add_argument("--tag", required=True, help="image tag already pushed, e.g. v1.4.2 or a git sha")

@@ -3,8 +3,8 @@
 The parent zone (`domain.zone_name`) belongs to neither environment account, so nothing here writes to it: this
 prints what its owner applies, from settings alone (no cloud call). `dns.serving_cloud` decides the serving record.
 
-    python -m scripts.serving_record --env staging                   # what to create, as a zone-file listing
-    python -m scripts.serving_record --env staging --change-batch    # the serving record, for
+    python -m ops.serving_record --env staging                   # what to create, as a zone-file listing
+    python -m ops.serving_record --env staging --change-batch    # the serving record, for
         # aws route53 change-resource-record-sets --hosted-zone-id <parent zone> --change-batch file://-
 """
 

@@ -1,7 +1,7 @@
 """Write the first-deployment order into docs/deployment-guide.md from shared/first_deployment.py (the component
 table of shared/stacks.py with the operator's steps between its stacks). No jsii, no credentials.
 
-`.venv/bin/python -m scripts.deployment_order` rewrites the section; `--check` fails when the guide differs.
+`.venv/bin/python -m reports.deployment_order` rewrites the section; `--check` fails when the guide differs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from shared import Settings, load_settings
 from shared.first_deployment import Step, aws_first_deployment, gcp_first_deployment
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "deployment-guide.md"
-BEGIN = "<!-- first-deployment order: `python -m scripts.deployment_order` writes it (shared/first_deployment.py) -->"
+BEGIN = "<!-- first-deployment order: `python -m reports.deployment_order` writes it (shared/first_deployment.py) -->"
 END = "<!-- end of the generated first-deployment order -->"
 # Production has every optional step (the recovery region); its names are written with `$ENV`.
 REPRESENTATIVE = "production"
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         print(
-            f"{GUIDE.name}: the first-deployment order is stale; run: python -m scripts.deployment_order",
+            f"{GUIDE.name}: the first-deployment order is stale; run: python -m reports.deployment_order",
             file=sys.stderr,
         )
         return 1

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from aws_stacks.findings import plugin_reports
-from scripts.outputs import load_aws, load_gcp
+from reports.outputs import load_aws, load_gcp
 from shared import ENVIRONMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def nag_tally(outdir: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.summary", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m reports.summary", description=__doc__.splitlines()[0])
     # Checked by hand: Python 3.11's argparse refuses an empty `nargs="*"` list against `choices`.
     parser.add_argument("clouds", nargs="*", help="aws, gcp or both (the default)")
     clouds = parser.parse_args(argv).clouds

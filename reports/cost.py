@@ -1,8 +1,8 @@
 """`make cost`: the estimated monthly bill per environment and cloud, per component, from the synthesized resources.
 
 Each billable resource type has a rule below that reads the resource (instance class, task size, node count, tier,
-disk size, rules, conditions...) and multiplies by a list price of `shared.prices`; traffic-driven parts come from
-`shared.usage`. A synthesized type with neither a rule here nor an entry in `AWS_FREE` / `GCP_FREE` is an error
+disk size, rules, conditions...) and multiplies by a list price of `reports.prices`; traffic-driven parts come from
+`reports.usage`. A synthesized type with neither a rule here nor an entry in `AWS_FREE` / `GCP_FREE` is an error
 (tests/test_cost.py), so a new resource cannot be left out of the estimate silently.
 """
 
@@ -14,10 +14,10 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from scripts.outputs import alarm_period_seconds, aws_resources, gcp_resources, load_aws, load_gcp, of_environment
+from reports.outputs import alarm_period_seconds, aws_resources, gcp_resources, load_aws, load_gcp, of_environment
+from reports.prices import AS_OF, AWS_FREE, AWS_PRICES, GCP_FREE, GCP_PRICES, HOURS_PER_MONTH, SECONDS_PER_MONTH
+from reports.usage import UsageAssumptions, usage
 from shared import ENVIRONMENTS, Settings, load_settings
-from shared.prices import AS_OF, AWS_FREE, AWS_PRICES, GCP_FREE, GCP_PRICES, HOURS_PER_MONTH, SECONDS_PER_MONTH
-from shared.usage import UsageAssumptions, usage
 
 COMPONENTS = (
     "compute",
@@ -229,11 +229,6 @@ def _config_rule(ctx: Context, logical_id: str, p: dict) -> list[Line]:
     return [Line("security", "Config rule (1,000 evaluations)", 1000 * _aws("config_rule_evaluation"))]
 
 
-def _conformance_pack(ctx: Context, logical_id: str, p: dict) -> list[Line]:
-    # A pack's rules are evaluated like single rules: about a thousand evaluations a month each, 20 rules assumed.
-    return [Line("security", "Config conformance pack (20,000 evaluations)", 20000 * _aws("config_rule_evaluation"))]
-
-
 def _canary(ctx: Context, logical_id: str, p: dict) -> list[Line]:
     minutes = int(re.fullmatch(r"rate\((\d+) minutes?\)", p["Schedule"]["Expression"]).group(1))
     runs = HOURS_PER_MONTH * 60 / minutes
@@ -243,10 +238,6 @@ def _canary(ctx: Context, logical_id: str, p: dict) -> list[Line]:
 def _service_level_objective(ctx: Context, logical_id: str, p: dict) -> list[Line]:
     signals = 2 * HOURS_PER_MONTH * 60  # two signals per one-minute SLI period, every minute of the month
     return [Line("monitoring", "SLO signals", signals / 1e6 * _aws("application_signals_million_signals"))]
-
-
-def _composite_alarm(ctx: Context, logical_id: str, p: dict) -> list[Line]:
-    return [Line("monitoring", "composite alarm", _aws("composite_alarm_month"))]
 
 
 def _trail(ctx: Context, logical_id: str, p: dict) -> list[Line]:
@@ -276,8 +267,6 @@ AWS_RULES: dict[str, Callable[[Context, str, dict], list[Line]]] = {
     "AWS::Config::ConfigurationRecorder": _config_recorder,
     "AWS::Config::ConfigRule": _config_rule,
     "AWS::CloudTrail::Trail": _trail,
-    "AWS::Config::ConformancePack": _conformance_pack,
-    "AWS::CloudWatch::CompositeAlarm": _composite_alarm,
     "AWS::Synthetics::Canary": _canary,
     "AWS::ApplicationSignals::ServiceLevelObjective": _service_level_objective,
 }
@@ -509,7 +498,7 @@ def readme_table() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.cost", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m reports.cost", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     aws_templates, gcp_stacks = load_aws(), load_gcp()
     missing = unpriced(aws_templates, gcp_stacks)
@@ -522,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
         aws = totals(aws_lines(of_environment(aws_templates, settings), settings, assumed))
         gcp = totals(gcp_lines(of_environment(gcp_stacks, settings), settings, assumed))
         print(report(settings, aws, gcp))
-    print("\nprices: shared/prices.py (source page and date per price); usage: shared/usage.py")
+    print("\nprices: reports/prices.py (source page and date per price); usage: reports/usage.py")
     return 0
 
 

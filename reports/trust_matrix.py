@@ -1,8 +1,8 @@
 """The README's trust matrix: every CI identity, who can become it, and what it may do, read from the synthesized
 delivery stacks (what deploys, not what was meant).
 
-After `make synth`: `.venv/bin/python -m scripts.trust_matrix` (or `make docs`) writes the tables between the
-README's `generated:trust-matrix-<cloud>` markers (scripts/readme_sections.py); tests/aws/test_trust_matrix.py
+After `make synth`: `.venv/bin/python -m reports.trust_matrix` (or `make docs`) writes the tables between the
+README's `generated:trust-matrix-<cloud>` markers (reports/readme_sections.py); tests/aws/test_trust_matrix.py
 and tests/gcp/test_trust_matrix.py fail when they drift.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scripts.outputs import load_aws, load_gcp
-from scripts.readme_sections import README, rewrite
+from reports.outputs import load_aws, load_gcp
+from reports.readme_sections import README, rewrite
 from shared import ENVIRONMENTS, Settings, load_settings
 
 AWS_HEADER = "| AWS role | who can assume it | what it may do | environments |\n| --- | --- | --- | --- |"

@@ -1,6 +1,6 @@
 """The README's "AWS alarms" table, read from the synthesized templates (what deploys, not what was meant).
 
-After `make synth-aws`: `.venv/bin/python -m scripts.alarm_table` prints the section; `make docs` writes it.
+After `make synth-aws`: `.venv/bin/python -m reports.alarm_table` prints the section; `make docs` writes it.
 tests/aws/test_observability.py fails when the README no longer matches the templates of any environment.
 """
 
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scripts.outputs import AWS_OUT, alarm_period_seconds, aws_resources, load_aws, of_environment
+from reports.outputs import AWS_OUT, alarm_period_seconds, aws_resources, load_aws, of_environment
 from shared import ENVIRONMENTS, Settings, load_settings
 
 ROUTES = {"critical": "PagerDuty", "warning": "email", "info": "Slack (AWS Chatbot)"}
@@ -67,7 +67,7 @@ def readme_table(outdir: Path = AWS_OUT) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.alarm_table", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m reports.alarm_table", description=__doc__.splitlines()[0])
     parser.add_argument("outdir", nargs="?", type=Path, default=AWS_OUT, help="cloud assembly (default: cdk.out)")
     print(readme_table(parser.parse_args(argv).outdir))
     return 0

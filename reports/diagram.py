@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from scripts.outputs import aws_resources, gcp_resources, load_aws, load_gcp, of_environment
+from reports.outputs import aws_resources, gcp_resources, load_aws, load_gcp, of_environment
 from shared import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +172,7 @@ def document(templates: dict[str, dict], stacks: dict[str, dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.diagram", description="Redraw docs/architecture.md from cdk.out/ and cdktf.out/."
+        prog="python -m reports.diagram", description="Redraw docs/architecture.md from cdk.out/ and cdktf.out/."
     )
     parser.parse_args(argv)
     DOCUMENT.write_text(document(load_aws(), load_gcp()))

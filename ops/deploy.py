@@ -1,14 +1,14 @@
 """`make diff` / `make deploy` / `make drift`: one environment of one cloud, checked before any CLI starts.
 
-In order: the environment and its settings (scripts/preflight.py), credentials (a clear message instead of the
+In order: the environment and its settings (ops/preflight.py), credentials (a clear message instead of the
 CLI's stack trace minutes later), the confirmation the settings ask for (production), then the CLI.
 
 The platform's stacks are selected by name; the delivery stack (the GitHub Actions trust) only with `--trust`,
 so the workflows it trusts never change it.
 
-    python -m scripts.deploy diff --cloud aws --env staging
-    python -m scripts.deploy deploy --cloud gcp --env production --confirm production
-    python -m scripts.deploy drift --cloud aws --env staging   # changed outside code? exit 0 none, non-zero drift
+    python -m ops.deploy diff --cloud aws --env staging
+    python -m ops.deploy deploy --cloud gcp --env production --confirm production
+    python -m ops.deploy drift --cloud aws --env staging   # changed outside code? exit 0 none, non-zero drift
 
 Drift: `cdk drift --fail` per AWS stack (CloudFormation compares each resource with its template, reading it with
 the caller's credentials), `terraform plan -detailed-exitcode` per GCP stack (2: changes, 1: error). Every stack
@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from scripts import preflight
+from ops import preflight
 from shared import load_settings
 from shared.stacks import TRUST_COMPONENT, aws_stack_names, gcp_stack_names
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scripts import (
+from reports import (
     account_wide,
     alarm_table,
+    components,
     contract_table,
     cost,
     deployment_order,
@@ -19,16 +20,17 @@ from scripts import (
     slo_table,
     trust_matrix,
 )
-from scripts.readme_sections import README, rewrite
+from reports.readme_sections import README, rewrite
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="python -m scripts.docs", description=__doc__.splitlines()[0]).parse_args(argv)
+    argparse.ArgumentParser(prog="python -m reports.docs", description=__doc__.splitlines()[0]).parse_args(argv)
     text = README.read_text()
     text = rewrite(text, "contract", contract_table.table())
     text = rewrite(text, "aws-alarms", alarm_table.readme_table())
     text = rewrite(text, "cost", cost.readme_table())
     text = rewrite(text, "slos", slo_table.table())
+    text = components.render(text)
     README.write_text(text)
     print(f"rewrote the generated sections of {README.name}")
     for generator in (trust_matrix, account_wide, deployment_order, diagram, runbooks):

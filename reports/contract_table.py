@@ -1,6 +1,6 @@
 """The README's "Application contract" table: every variable each service receives, from shared/contract.py.
 
-`.venv/bin/python -m scripts.contract_table` prints the table; paste it into README.md.
+`.venv/bin/python -m reports.contract_table` prints the table; paste it into README.md.
 tests/shared/test_contract.py fails, naming this command, when the README no longer matches the contract.
 """
 

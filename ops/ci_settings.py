@@ -4,7 +4,7 @@ The repository's Actions variables carry the per-deployment overrides under thei
 (shared/overrides.py). This writes the non-empty ones to $GITHUB_ENV, so every later step (and `make`) sees the
 same settings, and writes the values the workflow needs to $GITHUB_OUTPUT. Nothing here is secret.
 
-    python -m scripts.ci_settings --env staging   # with VARS_JSON='${{ toJSON(vars) }}' in the environment
+    python -m ops.ci_settings --env staging   # with VARS_JSON='${{ toJSON(vars) }}' in the environment
 """
 
 from __future__ import annotations

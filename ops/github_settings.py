@@ -1,7 +1,7 @@
 """The GitHub side of the delivery trust, applied from settings and checked before production deploys.
 
-    GITHUB_TOKEN=... python -m scripts.github_settings           # apply (a repository administrator's token)
-    GITHUB_TOKEN=... python -m scripts.github_settings --check   # exit 1 and list every difference
+    GITHUB_TOKEN=... python -m ops.github_settings           # apply (a repository administrator's token)
+    GITHUB_TOKEN=... python -m ops.github_settings --check   # exit 1 and list every difference
 
 What the cloud trust expects (shared/delivery.py, shared/trust.py), for the repository of the settings:
 - the OIDC subject template `repository_id`, `context`, `workflow_ref` (the clouds trust exact subjects of it);
@@ -213,7 +213,7 @@ def apply(client: Client, repository: Repository) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None, *, client: Client | None = None, environ: dict | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.github_settings", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m ops.github_settings", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 on any difference")
     args = parser.parse_args(argv)
     environ = dict(os.environ if environ is None else environ)

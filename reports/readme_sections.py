@@ -1,7 +1,7 @@
 """Generated sections of the README: `<!-- generated:NAME -->` ... `<!-- /generated:NAME -->`, rewritten in place.
 
 One mechanism for every figure the README shows and a test compares: the generator renders the body, `rewrite`
-puts it between its markers, and `make docs` runs every generator (scripts/docs.py).
+puts it between its markers, and `make docs` runs every generator (reports/docs.py).
 """
 
 from __future__ import annotations

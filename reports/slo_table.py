@@ -1,6 +1,6 @@
 """The README's "Service-level objectives" table: every SLO and burn-rate alert of shared/slos.py, per environment.
 
-`.venv/bin/python -m scripts.slo_table` prints the section (no synth needed); `make docs` writes it.
+`.venv/bin/python -m reports.slo_table` prints the section (no synth needed); `make docs` writes it.
 tests/test_slo_table.py fails, naming `make docs`, when the README no longer matches the catalog.
 """
 
@@ -42,7 +42,7 @@ def table() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="python -m scripts.slo_table", description=__doc__.splitlines()[0]).parse_args(argv)
+    argparse.ArgumentParser(prog="python -m reports.slo_table", description=__doc__.splitlines()[0]).parse_args(argv)
     print(table())
     return 0
 

@@ -4,9 +4,9 @@ Each value comes from `BB_SECRET_<KEY>` or, when the terminal is interactive, a 
 (an empty answer skips it). Writing is idempotent: a value equal to the current one is left alone, so
 re-running adds no new version. Values are passed to the CLIs on stdin, never on their command line.
 
-    python -m scripts.setup_secrets --cloud aws --env staging --dry-run
-    BB_SECRET_PAGERDUTY_INTEGRATION_KEY=... python -m scripts.setup_secrets --cloud gcp --env staging
-    BB_SECRET_SENTRY_DSN=https://<key>@<org>.ingest.sentry.io/<id> python -m scripts.setup_secrets --cloud aws --env dev
+    python -m ops.setup_secrets --cloud aws --env staging --dry-run
+    BB_SECRET_PAGERDUTY_INTEGRATION_KEY=... python -m ops.setup_secrets --cloud gcp --env staging
+    BB_SECRET_SENTRY_DSN=https://<key>@<org>.ingest.sentry.io/<id> python -m ops.setup_secrets --cloud aws --env dev
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from scripts.outputs import (
+from reports.outputs import (
     alarm_period_seconds,
     aws_alarms,
     aws_resources,
@@ -553,7 +553,7 @@ def check(settings: Settings, aws_templates: dict[str, dict], gcp_stacks: dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.parity", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m reports.parity", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     aws_templates, gcp_stacks = load_aws(), load_gcp()
     ok = True

@@ -1,0 +1,1 @@
+"""Reports: views of the settings and the synthesized outputs, and the generated sections of the docs."""
