@@ -67,7 +67,6 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         vpc=network.vpc,
         logs_key=network.logs_key,
         security_groups=network.security_groups,
-        edge_region=EDGE_REGION,
         env=env,
         description=(
             f"BookedBarber {settings.environment}: PostgreSQL, RDS Proxy, Redis, ECR, secrets, feature flags, backup"
@@ -94,6 +93,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         app,
         settings.name("edge"),
         settings=settings,
+        load_balancer=compute.load_balancer.alb,
         env=cdk.Environment(account=settings.aws.account_id, region=EDGE_REGION),
         description=f"BookedBarber {settings.environment}: CloudFront, static assets, CloudFront WAF (us-east-1)",
         **protection,
@@ -135,11 +135,10 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         description=f"BookedBarber {settings.environment}: GitHub Actions OIDC trust (diff, deploy, release roles)",
         **protection,
     )
-    # Ordering only, no references: the copy target exists before the plan that copies to it, and CloudFront
-    # sends the origin-verify header (edge) only once the ALB (compute) accepts it.
+    # Ordering only, no reference: the copy target exists before the plan that copies to it. (The edge stack reads
+    # the load balancer's ARN from compute, a weak cross-region reference, which orders those two.)
     if recovery is not None:
         data.add_stack_dependency(recovery, "the backup copy target exists before the plan that copies to it")
-    edge.add_stack_dependency(compute, "the load balancer accepts the origin-verify header before CloudFront sends it")
     stacks = [recovery] if recovery is not None else []
     stacks += [network, data, compute, edge, compliance, observability, edge_observability, delivery]
     for stack in stacks:
