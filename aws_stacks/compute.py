@@ -26,15 +26,9 @@ from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
 from aws_stacks.names import bucket_name, connect_policy_name
-from aws_stacks.network import APP, PUBLIC
+from aws_stacks.network import APP
 from aws_stacks.outputs import compute_outputs
-from aws_stacks.secrets import (
-    APP_SECRET_KEY_FIELD,
-    CACHE_AUTH_FIELD,
-    ORIGIN_VERIFY_HEADER,
-    ApplicationSecrets,
-    origin_verify_value,
-)
+from aws_stacks.secrets import APP_SECRET_KEY_FIELD, CACHE_AUTH_FIELD, ApplicationSecrets
 from aws_stacks.security import HTTPS, SecurityGroups, encrypted_log_group, frozen, log_bucket
 from shared import Settings
 from shared.contract import (
@@ -60,6 +54,12 @@ XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
 XRAY_DAEMON_PORT = 2000
 # ELBSecurityPolicy-TLS13-1-2-Res-2021-06: TLS 1.3, and TLS 1.2 only with forward-secret AES-GCM ciphers.
 ALB_SSL_POLICY = elbv2.SslPolicy.TLS13_RES
+# Names of the internal load balancer CloudFront reaches through its VPC origin, and of its target groups. They
+# changed with the move from the internet-facing ALB: a scheme change replaces the ALB, CloudFormation cannot
+# replace a resource under the same custom name, and ELB attaches a target group to one load balancer only, so
+# the target groups are replaced with it (docs/aws.md, "Moving to the VPC origin").
+LOAD_BALANCER_NAME = "origin"
+TARGET_GROUP_SUFFIX = "int"
 X_RAY_ACTIONS = (
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
@@ -152,7 +152,7 @@ class ContainerService(Construct):
         self.target_group = elbv2.ApplicationTargetGroup(
             self,
             "TargetGroup",
-            target_group_name=settings.name(name),
+            target_group_name=settings.name(f"{name}-{TARGET_GROUP_SUFFIX}"),
             vpc=cluster.vpc,
             port=service.port,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -209,18 +209,10 @@ class ContainerService(Construct):
         )
 
 
-def accepted_origin_values(settings: Settings) -> list[str]:
-    """The origin-verify values the ALB accepts: the one CloudFront sends, and while a rotation is under way
-    (`aws.origin_verify_accept_previous`) also the previous one, so the ALB can switch before CloudFront does."""
-    values = [origin_verify_value(settings)]
-    if settings.aws.origin_verify_accept_previous:
-        values.append(origin_verify_value(settings, version_stage="AWSPREVIOUS"))
-    return values
-
-
 class LoadBalancer(Construct):
-    """Internet-facing ALB, HTTPS only (TLS 1.3), DNS-validated certificate, access logs. It forwards only
-    requests that carry CloudFront's origin-verify header: `/api/*` to the api, the rest to the web service."""
+    """Internal ALB in the app subnets, HTTPS only (TLS 1.3), DNS-validated certificate, access logs: `/api/*` to
+    the api, the rest to the web service. It has no public address: CloudFront reaches it through a VPC origin
+    (edge.py), so no shared header locks the origin and nothing in CloudFront's configuration is a secret."""
 
     def __init__(
         self,
@@ -245,10 +237,10 @@ class LoadBalancer(Construct):
         self.alb = elbv2.ApplicationLoadBalancer(
             self,
             "LoadBalancer",
-            load_balancer_name=settings.name("alb"),
+            load_balancer_name=settings.name(LOAD_BALANCER_NAME),
             vpc=vpc,
-            internet_facing=True,
-            vpc_subnets=PUBLIC,
+            internet_facing=False,
+            vpc_subnets=APP,
             security_group=security_group,
             deletion_protection=settings.resilience.deletion_protection,
             drop_invalid_header_fields=True,
@@ -275,24 +267,25 @@ class LoadBalancer(Construct):
             certificates=[self.certificate],
             ssl_policy=ALB_SSL_POLICY,
             open=False,
-            # Only CloudFront knows the origin-verify value: anything else reaching the ALB is refused.
+            # Every path is one of the rules below; anything else is refused.
             default_action=elbv2.ListenerAction.fixed_response(
                 403, content_type="text/plain", message_body="Forbidden"
             ),
         )
-        from_cloudfront = elbv2.ListenerCondition.http_header(ORIGIN_VERIFY_HEADER, accepted_origin_values(settings))
         https.add_action(
             "Api",
             priority=10,
-            conditions=[from_cloudfront, elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))],
+            conditions=[elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))],
             action=elbv2.ListenerAction.forward([api]),
         )
         https.add_action(
             "Web",
             priority=20,
-            conditions=[from_cloudfront],
+            conditions=[elbv2.ListenerCondition.path_patterns(["/*"])],
             action=elbv2.ListenerAction.forward([web]),
         )
+        # The certificate's name, which CloudFront checks over TLS; it now resolves to private addresses, reachable
+        # only inside the VPC: CloudFront itself reaches the ALB by the VPC origin's ARN, not through this record.
         route53.ARecord(
             self,
             "OriginAlias",

@@ -398,16 +398,13 @@ class DataStack(Stack):
         vpc: ec2.IVpc,
         logs_key: kms.IKey,
         security_groups: SecurityGroups,
-        edge_region: str,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.secrets_key = customer_managed_key(self, "SecretsKey", settings=settings, purpose="secrets")
         database_key = customer_managed_key(self, "DatabaseKey", settings=settings, purpose="database")
         cache_key = customer_managed_key(self, "CacheKey", settings=settings, purpose="cache")
-        self.secrets = ApplicationSecrets(
-            self, "ApplicationSecrets", settings=settings, key=self.secrets_key, edge_region=edge_region
-        )
+        self.secrets = ApplicationSecrets(self, "ApplicationSecrets", settings=settings, key=self.secrets_key)
         self.repositories = ImageRepositories(self, "ImageRepositories", settings=settings).repositories
         self.database = Database(
             self,

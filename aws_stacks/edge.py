@@ -1,7 +1,8 @@
 """Edge (us-east-1): static-assets bucket, CloudFront with the app domain's certificate, and the CLOUDFRONT WAF.
 
-CloudFront certificates and CLOUDFRONT-scope web ACLs must live in us-east-1, so this stack stands alone:
-it reaches the regional ALB by its DNS name from settings, never by a cross-stack reference.
+CloudFront certificates and CLOUDFRONT-scope web ACLs must live in us-east-1, so this stack stands apart from the
+regional ones. Its one cross-stack value is the internal ALB's ARN (compute), which its CloudFront VPC origin
+names: a weak reference (`Fn::GetStackOutput`), which CloudFormation resolves across regions of one account.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
@@ -20,7 +22,6 @@ from aws_stacks.dns import hosted_zone
 from aws_stacks.firewall import WebAcl
 from aws_stacks.nag import acknowledge
 from aws_stacks.outputs import edge_outputs
-from aws_stacks.secrets import ORIGIN_VERIFY_HEADER, origin_verify_value
 from aws_stacks.security import customer_managed_key, log_bucket, logs_key
 from aws_stacks.storage import tiered_bucket
 from shared import Settings
@@ -64,8 +65,21 @@ class StaticAssets(Construct):
         )
 
 
+def load_balancer_origin(settings: Settings, load_balancer: elbv2.IApplicationLoadBalancer) -> cloudfront.IOrigin:
+    """The internal ALB as a CloudFront VPC origin: CloudFront's own network interfaces in the ALB's subnets carry
+    the requests, so the ALB needs no public address and CloudFront no shared secret. HTTPS to the origin domain,
+    which the ALB's certificate names (CloudFront checks it; the ALB's own DNS name is not on the certificate)."""
+    return origins.VpcOrigin.with_application_load_balancer(
+        load_balancer,
+        domain_name=settings.domain.origin_domain,
+        vpc_origin_name=settings.name("origin"),
+        protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+    )
+
+
 class Cdn(Construct):
-    """CloudFront: static paths from S3 through OAC, everything else uncached to the ALB over HTTPS."""
+    """CloudFront: static paths from S3 through OAC, everything else uncached to the internal ALB over HTTPS."""
 
     def __init__(
         self,
@@ -76,6 +90,7 @@ class Cdn(Construct):
         assets: StaticAssets,
         zone: route53.IHostedZone,
         web_acl_arn: str,
+        load_balancer: elbv2.IApplicationLoadBalancer,
     ) -> None:
         super().__init__(scope, construct_id)
         # The app domain lives in the parent zone, which this account cannot write: its validation record is the
@@ -117,14 +132,7 @@ class Cdn(Construct):
             enable_accept_encoding_brotli=True,
         )
         dynamic = cloudfront.BehaviorOptions(
-            origin=origins.HttpOrigin(
-                settings.domain.origin_domain,
-                protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-                origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
-                # The ALB forwards only requests carrying this value: a dynamic reference to the secret's replica
-                # in this region, so the value is resolved at deploy time and never written to the template.
-                custom_headers={ORIGIN_VERIFY_HEADER: origin_verify_value(settings)},
-            ),
+            origin=load_balancer_origin(settings, load_balancer),
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
             cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
@@ -173,7 +181,15 @@ class Cdn(Construct):
 class EdgeStack(Stack):
     """CloudFront with its certificate, the static assets bucket and the CloudFront web ACL (us-east-1)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        load_balancer: elbv2.IApplicationLoadBalancer,
+        **kwargs,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         assets_key = customer_managed_key(self, "StaticAssetsKey", settings=settings, purpose="static-assets")
         edge_logs_key = logs_key(self, "EdgeLogsKey", settings=settings, purpose="edge-logs")
@@ -187,7 +203,15 @@ class EdgeStack(Stack):
             logs_key=edge_logs_key,
         )
         zone = hosted_zone(self, "Zone", settings=settings)
-        self.cdn = Cdn(self, "Cdn", settings=settings, assets=assets, zone=zone, web_acl_arn=firewall.web_acl.attr_arn)
+        self.cdn = Cdn(
+            self,
+            "Cdn",
+            settings=settings,
+            assets=assets,
+            zone=zone,
+            web_acl_arn=firewall.web_acl.attr_arn,
+            load_balancer=load_balancer,
+        )
         edge_outputs(self, settings=settings, distribution=self.cdn.distribution)
         # CDK files this warning on the stack itself, so the stack is the narrowest place to acknowledge it.
         Annotations.of(self).acknowledge_warning(

@@ -43,7 +43,8 @@ class Network(Construct):
             nat_gateways=network.aws_nat_gateways,
             nat_gateway_subnets=PUBLIC,
             subnet_configuration=[
-                # Nothing launched here needs a public IP of its own: the ALB and NAT gateways bring theirs.
+                # Nothing launched here needs a public IP of its own: the NAT gateways bring theirs. The tier (and
+                # its internet gateway) stays even without NAT: CloudFront's VPC origins need a gateway attached.
                 ec2.SubnetConfiguration(
                     name="Public", subnet_type=ec2.SubnetType.PUBLIC, map_public_ip_on_launch=False
                 ),
@@ -68,8 +69,9 @@ class Network(Construct):
             acknowledge(
                 subnet.node.find_child("DefaultRoute"),
                 "VPCNoUnrestrictedRouteToIGW",
-                "The public tier's route to the internet gateway: the internet-facing ALB and the NAT gateways live "
-                "here; app and database subnets route only through NAT or nowhere, and no instance runs here.",
+                "The public tier's route to the internet gateway: only the NAT gateways live here (the ALB is "
+                "internal, behind CloudFront's VPC origin, which needs the gateway attached); app and database "
+                "subnets route only through NAT or nowhere, and no instance runs here.",
                 packs=(NIST, PCI),
             )
 

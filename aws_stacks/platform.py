@@ -56,7 +56,6 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         vpc=network.vpc,
         logs_key=network.logs_key,
         security_groups=network.security_groups,
-        edge_region=aws_region(settings, rows["edge"]),
     )
     compute = built["compute"] = stack(
         "compute",
@@ -69,7 +68,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         secrets_key=data.secrets_key,
         uploads=data.uploads,
     )
-    edge = built["edge"] = stack("edge")
+    edge = built["edge"] = stack("edge", load_balancer=compute.load_balancer.alb)
     built["compliance"] = stack("compliance")
     built["observability"] = stack(
         "observability",

@@ -170,6 +170,8 @@ class SecurityGroups(Construct):
                 allow_all_outbound=False,
             )
 
+        # Its description says "public" from before the ALB moved to the VPC origin: a new description would replace
+        # the group, which CloudFormation refuses under the same name, and its rules say what it admits.
         self.load_balancer = group("LoadBalancerSecurityGroup", "alb", "public application load balancer")
         self.api = group("ApiSecurityGroup", API.name, f"{API.runs} tasks")
         self.web = group("WebSecurityGroup", WEB.name, f"{WEB.runs} tasks")
@@ -206,25 +208,23 @@ class SecurityGroups(Construct):
             self.endpoints.add_ingress_rule(client, ec2.Port.tcp(HTTPS), f"{name} to AWS APIs over PrivateLink")
 
     def _admit_load_balancer_clients(self, settings: Settings) -> None:
-        """HTTPS only (CloudFront speaks HTTPS to the origin, so port 80 stays closed to everyone): from
-        CloudFront's origin-facing addresses where settings name their prefix list, else from anywhere, where
-        the listener still forwards only requests carrying CloudFront's secret origin-verify header."""
+        """HTTPS only (CloudFront speaks HTTPS to the origin, so port 80 stays closed to everyone), to an internal
+        ALB that only CloudFront's VPC origin reaches from outside the VPC. Narrowest first: CloudFront's
+        `CloudFront-VPCOrigins-Service-SG`, which CloudFront creates in this VPC with the first VPC origin (settings
+        name it once it exists); else CloudFront's origin-facing prefix list; else the VPC's own range, where the
+        VPC origin's network interfaces take their addresses."""
+        service_group = settings.aws.cloudfront_vpc_origin_security_group_id
         prefix_list = settings.aws.cloudfront_prefix_list_id
-        if prefix_list:
-            self.load_balancer.add_ingress_rule(
-                ec2.Peer.prefix_list(prefix_list), ec2.Port.tcp(HTTPS), "HTTPS from CloudFront only"
-            )
-            return
-        acknowledge(
-            self.load_balancer,
-            "EC23",
-            "The internet-facing ALB is CloudFront's HTTPS origin and accepts any source on 443 until settings name "
-            "CloudFront's origin-facing prefix list (aws.cloudfront_prefix_list_id); meanwhile the listener answers "
-            "403 to any request without CloudFront's secret origin-verify header, and the regional WAF filters.",
-        )
-        self.load_balancer.add_ingress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS), "HTTPS; forwarded only with CloudFront's origin header"
-        )
+        if service_group:
+            peer = ec2.Peer.security_group_id(service_group)
+            description = "HTTPS from CloudFront's VPC origin interfaces only"
+        elif prefix_list:
+            peer = ec2.Peer.prefix_list(prefix_list)
+            description = "HTTPS from CloudFront only"
+        else:
+            peer = ec2.Peer.ipv4(settings.network.aws_vpc_cidr)
+            description = "HTTPS from the VPC: CloudFront's VPC origin interfaces; the ALB has no public address"
+        self.load_balancer.add_ingress_rule(peer, ec2.Port.tcp(HTTPS), description)
 
     @staticmethod
     def _allow(source: ec2.SecurityGroup, target: ec2.SecurityGroup, port: int, description: str) -> None:

@@ -8,13 +8,24 @@ the run instead, for the audit logs.
 
 No CI identity holds a basic role, project-level service account administration or user rights, or secret
 values: deploys get a custom role for service accounts without `setIamPolicy`, act only as the two runtime
-service accounts, and manage secrets without reading them. This stack is applied by an operator, never by CI.
+service accounts, and manage secrets without reading them. Managing secrets includes their IAM (the data stack
+grants each runtime account its secrets), so an IAM deny policy, which no allow grant overrides, denies every CI
+identity `versions.access` on any secret but those the operator tagged as alert channel tokens. This stack is
+applied by an operator, never by CI.
 """
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from cdktn_provider_google.artifact_registry_repository_iam_member import ArtifactRegistryRepositoryIamMember
 from cdktn_provider_google.data_google_project import DataGoogleProject
+from cdktn_provider_google.iam_deny_policy import (
+    IamDenyPolicy,
+    IamDenyPolicyRules,
+    IamDenyPolicyRulesDenyRule,
+    IamDenyPolicyRulesDenyRuleDenialCondition,
+)
 from cdktn_provider_google.iam_workload_identity_pool import IamWorkloadIdentityPool
 from cdktn_provider_google.iam_workload_identity_pool_provider import (
     IamWorkloadIdentityPoolProvider,
@@ -25,6 +36,8 @@ from cdktn_provider_google.project_iam_member import ProjectIamMember, ProjectIa
 from cdktn_provider_google.service_account import ServiceAccount
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+from cdktn_provider_google.tags_tag_key import TagsTagKey
+from cdktn_provider_google.tags_tag_value import TagsTagValue
 from constructs import Construct
 
 from gcp_stacks.base import GcpStack
@@ -138,6 +151,19 @@ RUNTIME_WORKLOADS = ("api", "web")
 ACTS_AS_RUNTIME = ("deploy", "release")
 
 
+# The permission to read a secret's value, in the IAM v2 form deny policies take (and its v1 name in roles).
+SECRET_VALUE_PERMISSION = "secretmanager.googleapis.com/versions.access"
+# The CI identities that open the observability stack's ephemeral reads of the alert channel tokens.
+ALERT_TOKEN_READERS = ("plan", "deploy")
+# The tag value an operator binds to exactly those two secrets (docs/gcp.md); CI identities cannot bind tags.
+ALERT_TOKEN_TAG_VALUE = "alert-channel-token"
+
+
+def deny_policy_parent(settings: Settings) -> str:
+    """A deny policy's attachment point: the project's full resource name, URL-encoded (`/` as `%2F`)."""
+    return quote(f"cloudresourcemanager.googleapis.com/projects/{settings.gcp.project_id}", safe="")
+
+
 # Project-level predefined roles per kind of job.
 JOB_ROLES = {"deploy": DEPLOY_ROLES, "plan": PLAN_ROLES, "release": RELEASE_ROLES}
 
@@ -246,6 +272,7 @@ class GithubFederation(Construct):
         self._release_grants(settings)
         self._state_grant(settings)
         self._alert_token_readers(settings)
+        self._deny_secret_values(settings)
 
     def _release_grants(self, settings: Settings) -> None:
         ArtifactRegistryRepositoryIamMember(
@@ -302,6 +329,61 @@ class GithubFederation(Construct):
                     expression=" || ".join(f"resource.name.startsWith('{name}/versions/')" for name in names),
                 ),
             )
+
+    def _deny_secret_values(self, settings: Settings) -> None:
+        """No CI identity reads a secret value, whatever IAM it could grant itself: the deploy identity sets IAM on
+        secrets (the data stack's per-secret readers) and could otherwise grant itself `secretAccessor`. Deny
+        outranks allow. Deny conditions may test only tags, so the two alert tokens plans and deploys must open are
+        exempt by a tag, which the operator binds and no CI identity may bind (no `resourcemanager.tagUser`)."""
+        project = settings.gcp.project_id
+        key = TagsTagKey(
+            self,
+            "CiReadableSecretTag",
+            parent=f"projects/{project}",
+            short_name=settings.name("ci-readable"),
+            description="Secrets whose value CI identities may read: only the two alert channel tokens",
+        )
+        alert_token = TagsTagValue(
+            self,
+            "AlertTokenTagValue",
+            parent=key.id,
+            short_name=ALERT_TOKEN_TAG_VALUE,
+            description="The PagerDuty and Slack tokens the observability stack sends to Cloud Monitoring",
+        )
+
+        def principals(kinds) -> list[str]:
+            return [
+                f"principal://iam.googleapis.com/projects/-/serviceAccounts/{self.accounts[kind].email}"
+                for kind in kinds
+            ]
+
+        untagged = [kind for kind in KINDS if kind not in ALERT_TOKEN_READERS]
+        IamDenyPolicy(
+            self,
+            "CiSecretValuesDeny",
+            parent=deny_policy_parent(settings),
+            name=settings.name("ci-secret-values"),
+            display_name="CI identities read no secret value",
+            rules=[
+                IamDenyPolicyRules(
+                    description="Releases read no secret value",
+                    deny_rule=IamDenyPolicyRulesDenyRule(
+                        denied_principals=principals(untagged), denied_permissions=[SECRET_VALUE_PERMISSION]
+                    ),
+                ),
+                IamDenyPolicyRules(
+                    description="Plans and deploys read only the secrets tagged as alert channel tokens",
+                    deny_rule=IamDenyPolicyRulesDenyRule(
+                        denied_principals=principals(ALERT_TOKEN_READERS),
+                        denied_permissions=[SECRET_VALUE_PERMISSION],
+                        denial_condition=IamDenyPolicyRulesDenyRuleDenialCondition(
+                            title="not-an-alert-channel-token",
+                            expression=f"!resource.matchTagId('{key.id}', '{alert_token.id}')",
+                        ),
+                    ),
+                ),
+            ],
+        )
 
 
 class DeliveryStack(GcpStack):

@@ -21,13 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shared import Settings, SettingsError, load_settings
-from shared.contract import (
-    ORIGIN_VERIFY_FIELD,
-    ORIGIN_VERIFY_SECRET,
-    SENTRY_DSN_FIELD,
-    SENTRY_DSN_SECRET,
-    secret_manager_id,
-)
+from shared.contract import SENTRY_DSN_FIELD, SENTRY_DSN_SECRET, secret_manager_id
 from shared.stacks import AWS_EDGE_REGION
 
 ENV_PREFIX = "BB_SECRET_"
@@ -69,10 +63,6 @@ def catalog(settings: Settings) -> list[SecretSpec]:
         SecretSpec(
             "SLACK_WEBHOOK_URL", "Slack incoming-webhook URL (info alerts)",
             routes.slack_webhook_secret_name, None, _gcp_id(routes.slack_webhook_secret_name), True,
-        ),
-        SecretSpec(
-            "ORIGIN_VERIFY_HEADER", "header value CloudFront sends and the load balancer requires (AWS only)",
-            settings.path(ORIGIN_VERIFY_SECRET), ORIGIN_VERIFY_FIELD, None, False,
         ),
         SecretSpec(
             "REDIS_AUTH_TOKEN", "Redis AUTH token", settings.path("cache/auth-token"), "token",

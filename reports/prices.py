@@ -155,6 +155,7 @@ AWS_FREE: dict[str, str] = {
     "AWS::CertificateManager::Certificate": "public ACM certificates are free",
     "AWS::CloudFront::CachePolicy": "configuration of the distribution",
     "AWS::CloudFront::OriginAccessControl": "configuration of the distribution",
+    "AWS::CloudFront::VpcOrigin": "VPC origins carry no charge beyond the distribution's requests and transfer",
     "AWS::CloudFront::ResponseHeadersPolicy": "configuration of the distribution",
     "AWS::EC2::EIP": "priced as the public IPv4 address of its NAT gateway",
     "AWS::EC2::FlowLog": "priced as log ingestion (usage.log_gb_per_month)",
@@ -260,4 +261,7 @@ GCP_FREE: dict[str, str] = {
     "google_iam_workload_identity_pool": "workload identity federation is free",
     "google_iam_workload_identity_pool_provider": "workload identity federation is free",
     "google_service_account_iam_member": "IAM is free",
+    "google_iam_deny_policy": "IAM is free",
+    "google_tags_tag_key": "tags are free",
+    "google_tags_tag_value": "tags are free",
 }

@@ -109,7 +109,7 @@ def gcp_rows(stacks: dict[str, dict], settings: Settings) -> list[tuple[str, str
             if grant["role"] in roles:
                 grants.append("custom: " + ", ".join(f"`{p}`" for p in roles[grant["role"]]["permissions"]))
             else:
-                condition = " (only the runtime roles)" if "condition" in grant else ""
+                condition = f" (condition `{grant['condition']['title']}`)" if "condition" in grant else ""
                 grants.append(f"`{grant['role']}`{condition}")
         for type_name in ("google_service_account_iam_member", "google_artifact_registry_repository_iam_member"):
             for grant in resources.get(type_name, {}).values():
@@ -119,6 +119,17 @@ def gcp_rows(stacks: dict[str, dict], settings: Settings) -> list[tuple[str, str
         for grant in resources.get("google_storage_bucket_iam_member", {}).values():
             if grant["member"] == member:
                 grants.append(f"`{grant['role']}` on the state bucket")
+        email = member.removesuffix(".member}") + ".email}"
+        for policy in resources.get("google_iam_deny_policy", {}).values():
+            for rule in policy["rules"]:
+                deny = rule["deny_rule"]
+                if any(principal.endswith(email) for principal in deny["denied_principals"]):
+                    unless = deny.get("denial_condition", {}).get("title")
+                    grants.append(
+                        "deny "
+                        + ", ".join(f"`{p}`" for p in deny["denied_permissions"])
+                        + (f" ({unless})" if unless else "")
+                    )
         sub = subject(settings, kind)
         who = f"`{sub}`" + (" (any PR number)" if "*" in sub else "")
         rows.append((f"`{gcp_account_id(settings, kind)}`", who, "; ".join(sorted(grants))))

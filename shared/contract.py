@@ -29,10 +29,6 @@ MEMORYSTORE_TLS_PORT = 6378
 # Both apps log one JSON object per line with a Cloud Logging `severity` field; these levels count as errors
 # (Cloud Logging's `severity>=ERROR`, and the CloudWatch metric filter on the same field).
 ERROR_LOG_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")
-# AWS only: the Secrets Manager secret (under `Settings.path`) and JSON field CloudFront's origin-verify header
-# value lives in; the data stack generates it, ops/setup_secrets.py can replace it.
-ORIGIN_VERIFY_SECRET = "edge/origin-verify"
-ORIGIN_VERIFY_FIELD = "value"
 # Error tracking (Sentry): the DSN is issued by Sentry, so the operator writes it (ops/setup_secrets.py); the
 # stacks only create the secret. AWS: this Secrets Manager name under `Settings.path` and JSON field; GCP: the
 # Secret Manager id `<prefix>-sentry-dsn` (gcp_stacks/secrets.py).

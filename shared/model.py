@@ -90,6 +90,7 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]{8,17}$")
+_SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
 _GCP_LABEL = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _RDS_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
@@ -117,7 +118,6 @@ CLOUD_SQL_MAX_LOG_RETENTION_DAYS = 7
 # Cloud Run's autoscaler keeps each instance's concurrency near this share of its maximum.
 CLOUD_RUN_TARGET_CONCURRENCY_SHARE = 0.6
 CLOUD_RUN_MAX_CONCURRENCY = 1000
-_VERSION_ID = re.compile(r"^[A-Za-z0-9-]{32,64}$")
 
 # AWS Budgets: notifications per budget, and email subscribers per notification.
 MAX_BUDGET_NOTIFICATIONS = 10
@@ -252,16 +252,13 @@ class AwsSettings:
     availability_zones: tuple[str, ...]  # AZs to spread subnets over, in order
     hosted_zone_id: str  # Route 53 public hosted zone of `dns.aws_zone_name`, in this environment's account
     # AWS-managed prefix list `com.amazonaws.global.cloudfront.origin-facing` of `region` (its id differs per
-    # region): when set, only CloudFront can reach the load balancer; None leaves it open behind the regional WAF.
+    # region): when set (and no VPC-origin group is), the internal load balancer admits only it, not the VPC range.
     cloudfront_prefix_list_id: str | None = None
+    # `CloudFront-VPCOrigins-Service-SG`, which CloudFront creates in the VPC with the first VPC origin: when set,
+    # the load balancer admits only CloudFront's VPC origin interfaces (docs/aws.md).
+    cloudfront_vpc_origin_security_group_id: str | None = None
     # Region that holds the cross-region copies of backups (and the rebuilt environment after a regional loss).
     recovery_region: str = "us-west-2"
-    # Secrets Manager version id of the origin-verify header value CloudFront sends and the ALB requires;
-    # None means AWSCURRENT. Pinned by each rotation (docs/aws.md), since CloudFormation re-reads a secret
-    # only when the template changes.
-    origin_verify_version_id: str | None = None
-    # During a rotation only: the ALB also accepts the AWSPREVIOUS value, so it can switch before CloudFront.
-    origin_verify_accept_previous: bool = False
 
     def problems(self) -> Problems:
         if not _ACCOUNT_ID.match(self.account_id):
@@ -275,10 +272,6 @@ class AwsSettings:
             )
         elif self.recovery_region == self.region:
             yield "recovery_region", f"'{self.recovery_region}' must differ from the primary region"
-        if self.origin_verify_version_id is not None and not _VERSION_ID.match(self.origin_verify_version_id):
-            yield "origin_verify_version_id", f"'{self.origin_verify_version_id}' is not a secret version id"
-        if self.origin_verify_accept_previous and self.origin_verify_version_id is None:
-            yield "origin_verify_accept_previous", "only during a rotation: set origin_verify_version_id with it"
         if len(set(self.availability_zones)) != len(self.availability_zones):
             yield "availability_zones", f"{list(self.availability_zones)} repeats an availability zone"
         zones = aws_availability_zones(self.region)
@@ -292,6 +285,9 @@ class AwsSettings:
             yield "hosted_zone_id", f"'{self.hosted_zone_id}' is not a Route 53 hosted zone id"
         if self.cloudfront_prefix_list_id is not None and not _PREFIX_LIST_ID.match(self.cloudfront_prefix_list_id):
             yield "cloudfront_prefix_list_id", f"'{self.cloudfront_prefix_list_id}' is not a prefix list id (pl-...)"
+        group = self.cloudfront_vpc_origin_security_group_id
+        if group is not None and not _SECURITY_GROUP_ID.match(group):
+            yield "cloudfront_vpc_origin_security_group_id", f"'{group}' is not a security group id (sg-...)"
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,6 @@ def _items(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
-def _flag(value: str) -> bool:
-    if value.strip().lower() not in ("true", "false"):
-        raise ValueError(f"'{value}' is not true or false")
-    return value.strip().lower() == "true"
-
-
 # key -> (dotted settings field, parser)
 OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "aws_account_id": ("aws.account_id", _text),
@@ -45,8 +39,10 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "aws_hosted_zone_id": ("aws.hosted_zone_id", _text),
     "aws_cloudfront_prefix_list_id": ("aws.cloudfront_prefix_list_id", lambda value: value.strip() or None),
     "aws_recovery_region": ("aws.recovery_region", _text),
-    "aws_origin_verify_version_id": ("aws.origin_verify_version_id", lambda value: value.strip() or None),
-    "aws_origin_verify_accept_previous": ("aws.origin_verify_accept_previous", _flag),
+    "aws_cloudfront_vpc_origin_security_group_id": (
+        "aws.cloudfront_vpc_origin_security_group_id",
+        lambda value: value.strip() or None,
+    ),
     "aws_owned_account_services": ("account_services.owned", _items),
     "aws_organization_managed_services": ("account_services.organization_managed", _items),
     "dns_serving_cloud": ("dns.serving_cloud", _text),

@@ -16,7 +16,6 @@ VALUES = {
     "BB_SECRET_APP_SECRET_KEY": "app-key-value-1234",
     "BB_SECRET_PAGERDUTY_INTEGRATION_KEY": "pd-key-value-5678",
     "BB_SECRET_SLACK_WEBHOOK_URL": "https://hooks.slack.example/services/T000/B000/xyz",
-    "BB_SECRET_ORIGIN_VERIFY_HEADER": "origin-header-value-9",
     "BB_SECRET_SENTRY_DSN": "https://publickey0123@o42.ingest.sentry.example/7",
 }
 
@@ -35,7 +34,7 @@ def test_dry_run_lists_every_secret_by_name_and_no_value(cloud):
     settings = load_settings("staging")
     for spec in setup_secrets.catalog(settings):
         name = spec.aws_name if cloud == "aws" else spec.gcp_id
-        if name is None:  # an AWS-only secret (the origin-verify header) is not offered on GCP
+        if name is None:  # an AWS-only secret is not offered on GCP
             assert spec.description not in result.stdout
             continue
         assert f"would write {name} " in result.stdout
@@ -54,10 +53,10 @@ def test_gcp_secret_ids_carry_no_slashes():
         assert "/" not in spec.gcp_id and spec.gcp_id.startswith(load_settings("production").prefix)
 
 
-def test_the_origin_verify_header_goes_to_the_secret_the_stacks_read():
-    settings = load_settings("staging")
-    (spec,) = [spec for spec in setup_secrets.catalog(settings) if spec.key == "ORIGIN_VERIFY_HEADER"]
-    assert (spec.aws_name, spec.aws_field, spec.gcp_id) == (settings.path("edge", "origin-verify"), "value", None)
+def test_no_origin_verify_secret_is_offered_since_cloudfront_reaches_the_alb_through_a_vpc_origin():
+    for environment in ("dev", "staging", "production"):
+        specs = setup_secrets.catalog(load_settings(environment))
+        assert not [spec for spec in specs if "origin" in spec.key.lower() or "origin" in spec.aws_name]
 
 
 class FakeSecretsManager:

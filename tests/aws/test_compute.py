@@ -109,7 +109,8 @@ def test_service_log_groups_are_encrypted_and_retained(aws, settings):
 def test_load_balancer(aws, settings):
     alb = only(resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::LoadBalancer"))["Properties"]
     attributes = {a["Key"]: a["Value"] for a in alb["LoadBalancerAttributes"]}
-    assert alb["Scheme"] == "internet-facing"
+    assert alb["Scheme"] == "internal"  # CloudFront reaches it through a VPC origin (tests/aws/test_hardening.py)
+    assert alb["Name"] == settings.name("origin")  # renamed with the move: a scheme change replaces the ALB
     assert attributes["deletion_protection.enabled"] == str(settings.resilience.deletion_protection).lower()
     assert attributes["access_logs.s3.enabled"] == "true"
     assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
@@ -146,6 +147,12 @@ def test_load_balancer(aws, settings):
         API.port: API.health_path,
         WEB.port: WEB.health_path,
     }
+    # Replaced with the ALB: ELB attaches a target group to one load balancer only, so the old names cannot carry over.
+    names = {
+        group["Properties"]["Name"]
+        for group in resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::TargetGroup").values()
+    }
+    assert names == {settings.name(f"{service.name}-int") for service in (API, WEB)}
 
 
 def _rules(properties: dict) -> dict[str, dict]:

@@ -14,13 +14,33 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 
+def _load_balancer_id(aws, settings) -> str:
+    (logical_id,) = resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    return logical_id
+
+
 def _distribution(aws, settings) -> dict:
     return only(resources(aws, settings, "edge", "AWS::CloudFront::Distribution"))["Properties"]["DistributionConfig"]
 
 
-def test_edge_stack_stands_alone_in_us_east_1(aws, settings):
-    text = json.dumps(aws.templates[settings.name("edge")])
-    assert "Fn::ImportValue" not in text and "Fn::GetStackOutput" not in text
+def _stack_outputs_read(node) -> list[dict]:
+    if isinstance(node, dict):
+        if "Fn::GetStackOutput" in node:
+            return [node["Fn::GetStackOutput"]]
+        return [found for value in node.values() for found in _stack_outputs_read(value)]
+    if isinstance(node, list):
+        return [found for value in node for found in _stack_outputs_read(value)]
+    return []
+
+
+def test_edge_stack_lives_in_us_east_1_and_reads_only_the_load_balancers_arn(aws, settings):
+    edge = aws.templates[settings.name("edge")]
+    assert "Fn::ImportValue" not in json.dumps(edge)
+    # One weak reference (CloudFormation resolves it across regions), read once: the VPC origin's ALB ARN.
+    (read,) = _stack_outputs_read(edge)
+    assert read["StackName"] == settings.name("compute")
+    compute_outputs = aws.templates[settings.name("compute")]["Outputs"]
+    assert compute_outputs[read["OutputName"]]["Value"] == {"Ref": _load_balancer_id(aws, settings)}
     manifest = json.loads((aws.directory / "manifest.json").read_text())
     environments = {name: artifact.get("environment") for name, artifact in manifest["artifacts"].items()}
     assert environments[settings.name("edge")] == f"aws://{settings.aws.account_id}/us-east-1"
@@ -67,7 +87,7 @@ def test_dynamic_paths_go_uncached_to_the_origin_over_https(aws, settings):
     for behavior in [distribution["DefaultCacheBehavior"], *(behaviors[path] for path in DYNAMIC_PATHS)]:
         origin = origins[behavior["TargetOriginId"]]
         assert origin["DomainName"] == settings.domain.origin_domain
-        assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+        assert "VpcOriginConfig" in origin  # HTTPS only: the VPC origin's setting (tests/aws/test_hardening.py)
         assert behavior["CachePolicyId"] == CACHING_DISABLED
         assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
         assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"

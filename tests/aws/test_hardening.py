@@ -1,46 +1,20 @@
-"""Hardening: the ALB forwards only CloudFront's requests, logs keep a trace, every log group expires on
-schedule, and production's stacks refuse deletion."""
+"""Hardening: only CloudFront reaches the ALB (internal, behind a VPC origin, no shared secret), logs keep a trace,
+every log group expires on schedule, and production's stacks refuse deletion."""
 
 from __future__ import annotations
 
 import fnmatch
-import functools
 import json
 
-import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_kms as kms
-from aws_cdk.assertions import Template
 
-from aws_stacks.compute import accepted_origin_values
-from aws_stacks.edge import EDGE_REGION
 from aws_stacks.platform import stack_names
-from aws_stacks.secrets import ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_SECRET, ApplicationSecrets, origin_verify_value
 from shared import SettingsError, load_settings
-from shared.overrides import replace_field, replace_fields
-from tests.aws.helpers import only, resources, walk
-from tests.synth import cdk_json_context
-
-DYNAMIC_REFERENCE = "{{resolve:secretsmanager:"
+from shared.overrides import replace_field
+from tests.aws.helpers import only, resources
 
 
-@functools.cache
-def _resolver() -> cdk.Stack:
-    """Made on first use, not at import: collection on the GCP worker starts no jsii app."""
-    return cdk.Stack(cdk.App(), "Resolver")
-
-
-def _text(token: str) -> str:
-    """A token as it appears in a template."""
-    return _resolver().resolve(token)
-
-
-def _resolve(value: str, secrets: dict[str, str]) -> str:
-    """What CloudFormation does at deploy time: replace a dynamic reference with the secret's value."""
-    return secrets.get(value, value)
-
-
-def _listener_decision(aws, settings, *, path: str, headers: dict[str, str], secrets: dict[str, str]) -> str:
+def _listener_decision(aws, settings, *, path: str, headers: dict[str, str]) -> str:
     """The ALB's answer to a request, read from the compute template: a target group's id, or the status code."""
     listener = only(resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::Listener"))["Properties"]
     rules = sorted(
@@ -56,7 +30,7 @@ def _listener_decision(aws, settings, *, path: str, headers: dict[str, str], sec
         if condition["Field"] == "http-header":
             config = condition["HttpHeaderConfig"]
             sent = lowered.get(config["HttpHeaderName"].lower())
-            return sent is not None and sent in {_resolve(value, secrets) for value in config["Values"]}
+            return sent is not None and sent in config["Values"]
         if condition["Field"] == "path-pattern":
             return any(fnmatch.fnmatchcase(path, pattern) for pattern in condition["PathPatternConfig"]["Values"])
         raise AssertionError(f"unexpected condition {condition['Field']}")
@@ -68,90 +42,71 @@ def _listener_decision(aws, settings, *, path: str, headers: dict[str, str], sec
     return default["FixedResponseConfig"]["StatusCode"] if default["Type"] == "fixed-response" else "forward"
 
 
-def _cloudfront_headers(aws, settings) -> dict[str, str]:
+def _vpc_origin(aws, settings) -> dict:
+    return only(resources(aws, settings, "edge", "AWS::CloudFront::VpcOrigin"))["Properties"]
+
+
+@pytest.mark.parametrize("path", ["/", "/bookings/42", "/api/bookings"])
+def test_the_alb_routes_by_path_alone_with_no_shared_header(aws, settings, path):
+    decision = _listener_decision(aws, settings, path=path, headers={})
+    assert decision.startswith("ApiService" if path.startswith("/api") else "WebService")
+
+
+def test_the_load_balancer_is_internal_in_the_app_subnets(aws, settings):
+    (alb,) = resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+    properties = alb["Properties"]
+    assert properties["Scheme"] == "internal"
+    subnets = json.dumps(properties["Subnets"])
+    assert "AppSubnet" in subnets and "PublicSubnet" not in subnets
+    # No load balancer of the platform faces the internet.
+    for name, template in aws.templates.items():
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+                assert resource["Properties"].get("Scheme") == "internal", name
+
+
+def test_cloudfront_reaches_the_alb_through_a_vpc_origin_over_https(aws, settings):
+    vpc_origin = _vpc_origin(aws, settings)["VpcOriginEndpointConfig"]
+    assert vpc_origin["Name"] == settings.name("origin")
+    assert vpc_origin["OriginProtocolPolicy"] == "https-only"
+    assert vpc_origin["OriginSSLProtocols"] == ["TLSv1.2"]
+    # The ALB's ARN from the compute stack, across regions: a weak reference, never a value typed into settings.
+    arn = vpc_origin["Arn"]
+    assert list(arn) == ["Fn::GetStackOutput"], arn
+    assert arn["Fn::GetStackOutput"]["StackName"] == settings.name("compute")
     distribution = only(resources(aws, settings, "edge", "AWS::CloudFront::Distribution"))["Properties"]
-    (origin,) = [o for o in distribution["DistributionConfig"]["Origins"] if "CustomOriginConfig" in o]
-    return {header["HeaderName"]: header["HeaderValue"] for header in origin["OriginCustomHeaders"]}
+    (origin,) = [o for o in distribution["DistributionConfig"]["Origins"] if "VpcOriginConfig" in o]
+    (vpc_origin_id,) = resources(aws, settings, "edge", "AWS::CloudFront::VpcOrigin")
+    assert origin["VpcOriginConfig"]["VpcOriginId"] == {"Fn::GetAtt": [vpc_origin_id, "Id"]}
+    # The certificate's name (the ALB's DNS name is not on it), so CloudFront's TLS check passes.
+    assert origin["DomainName"] == settings.domain.origin_domain
+    assert "OriginCustomHeaders" not in origin and "CustomOriginConfig" not in origin
 
 
-@pytest.mark.parametrize("sender", ["cloudfront", "no-header", "wrong-value"])
-@pytest.mark.parametrize("path", ["/", "/api/bookings"])
-def test_the_alb_forwards_only_what_cloudfront_sends(aws, settings, sender, path):
-    # Both templates reference the same secret; give it a value as CloudFormation would at deploy time.
-    sent = _cloudfront_headers(aws, settings)
-    secrets = {sent[ORIGIN_VERIFY_HEADER]: "s3cr3t-from-secrets-manager"}
-    headers = {
-        "cloudfront": {ORIGIN_VERIFY_HEADER: secrets[sent[ORIGIN_VERIFY_HEADER]]},
-        "no-header": {},
-        "wrong-value": {ORIGIN_VERIFY_HEADER: "guessed"},
-    }[sender]
-    decision = _listener_decision(aws, settings, path=path, headers=headers, secrets=secrets)
-    if sender == "cloudfront":
-        assert decision.startswith("ApiService" if path.startswith("/api") else "WebService")
-    else:
-        assert decision == "403"
+def test_no_template_holds_an_origin_lock_value(aws):
+    """The origin lock is the network (VPC origin), not a value: no header, no secret, no header condition."""
+    for name, template in aws.templates.items():
+        text = json.dumps(template).lower()
+        assert "origin-verify" not in text, name
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule":
+                fields = {condition["Field"] for condition in resource["Properties"]["Conditions"]}
+                assert fields == {"path-pattern"}, name
+            if resource["Type"] == "AWS::CloudFront::Distribution":
+                for origin in resource["Properties"]["DistributionConfig"]["Origins"]:
+                    assert "OriginCustomHeaders" not in origin, name
 
 
-def test_the_origin_header_is_a_dynamic_reference_in_both_templates(aws, settings):
-    sent = _cloudfront_headers(aws, settings)[ORIGIN_VERIFY_HEADER]
-    assert sent.startswith(DYNAMIC_REFERENCE + settings.path(ORIGIN_VERIFY_SECRET) + ":")
-    assert sent == _text(origin_verify_value(settings))
-    required = {
-        value
-        for rule in resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::ListenerRule").values()
-        for condition in rule["Properties"]["Conditions"]
-        if condition["Field"] == "http-header"
-        for value in condition["HttpHeaderConfig"]["Values"]
-    }
-    assert required == {sent}
+def test_the_vpc_keeps_an_internet_gateway_which_vpc_origins_require(aws, settings):
+    """CloudFront creates a VPC origin only in a VPC with an internet gateway attached (its traffic does not use
+    it); the public tier keeps it for the NAT gateways too."""
+    assert resources(aws, settings, "network", "AWS::EC2::InternetGateway")
+    assert resources(aws, settings, "network", "AWS::EC2::VPCGatewayAttachment")
 
 
-@pytest.mark.parametrize(
-    ("pinned", "accept_previous"),
-    [(None, False), ("a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", True), ("a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", False)],
-    ids=["current", "rotating", "rotated"],
-)
-def test_during_a_rotation_and_only_then_the_alb_also_accepts_the_previous_value(pinned, accept_previous):
-    settings = replace_fields(
-        load_settings("production"),
-        {"aws.origin_verify_version_id": pinned, "aws.origin_verify_accept_previous": accept_previous},
-    )
-    accepted = [_text(value) for value in accepted_origin_values(settings)]
-    sent = _text(origin_verify_value(settings))
-    assert sent.endswith(f":SecretString:value::{pinned or ''}}}}}")
-    previous = sent.rsplit(":", 2)[0] + ":AWSPREVIOUS:}}"
-    assert accepted == ([sent, previous] if accept_previous else [sent])
-
-
-def test_accepting_the_previous_value_needs_a_pinned_version():
-    with pytest.raises(SettingsError, match="origin_verify_accept_previous"):
-        replace_field(load_settings("staging"), "aws.origin_verify_accept_previous", True)
-
-
-def test_a_bad_flag_override_names_its_key():
-    with pytest.raises(SettingsError, match="aws_origin_verify_accept_previous"):
-        load_settings("dev", overrides={"aws_origin_verify_accept_previous": "yes"}, environ={})
-
-
-@pytest.mark.parametrize("region", [EDGE_REGION, "eu-west-1"])
-def test_the_origin_secret_is_replicated_to_the_edge_region_only_when_elsewhere(region):
-    """A small variant synth: the session's environments all live in us-east-1, so only a probe shows both cases."""
-    settings = load_settings("staging")
-    app = cdk.App(context=cdk_json_context())
-    stack = cdk.Stack(app, "Probe", env=cdk.Environment(account=settings.aws.account_id, region=region))
-    ApplicationSecrets(stack, "Secrets", settings=settings, key=kms.Key(stack, "Key"), edge_region=EDGE_REGION)
-    secrets = Template.from_stack(stack).find_resources(
-        "AWS::SecretsManager::Secret", {"Properties": {"Name": settings.path(ORIGIN_VERIFY_SECRET)}}
-    )
-    replicas = only(secrets)["Properties"].get("ReplicaRegions")
-    assert replicas == (None if region == EDGE_REGION else [{"Region": EDGE_REGION}])
-
-
-def test_no_template_holds_a_secret_value(aws):
-    for name, stack in aws.templates.items():
-        for path, value in walk(stack):
-            if isinstance(value, str) and "origin-verify" in value and path[-1] != "Name":
-                assert value.startswith(DYNAMIC_REFERENCE), f"{name} {path}"
+def test_a_bad_vpc_origin_group_id_names_its_field():
+    with pytest.raises(SettingsError, match="cloudfront_vpc_origin_security_group_id"):
+        replace_field(load_settings("staging"), "aws.cloudfront_vpc_origin_security_group_id", "CloudFront-SG")
 
 
 def _buckets(aws, settings) -> dict[str, dict]:

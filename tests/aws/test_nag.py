@@ -96,7 +96,6 @@ _UNREPLICATED_BUCKETS = (
 _UNROTATED_SECRETS = (
     "data/ApplicationSecrets/AppSecretKey",
     "data/ApplicationSecrets/CacheAuthToken",
-    "data/ApplicationSecrets/OriginVerify",
     "data/ApplicationSecrets/SentryDsn",
 )
 _BOTH = (NIST, PCI)
@@ -141,8 +140,6 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
     for zone in range(1, len(settings.aws.availability_zones) + 1):
         route = f"network/Network/Vpc/PublicSubnet{zone}/DefaultRoute"
         expected |= {(pack, "VPCNoUnrestrictedRouteToIGW", route) for pack in _BOTH}
-    if not settings.aws.cloudfront_prefix_list_id:
-        expected.add((PACK, "EC23", "network/SecurityGroups/LoadBalancerSecurityGroup"))
     if not settings.resilience.deletion_protection:
         expected |= {
             (PACK, "RDS10", "data/Database/Primary"),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Template
 
 from aws_stacks.network import NetworkStack
-from shared import load_settings, replace_field
+from shared import load_settings, replace_fields
 from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, WEB
 from tests.aws.helpers import resources, template
 from tests.synth import cdk_json_context
@@ -102,7 +103,7 @@ def test_security_group_ingress_is_exactly_as_specified(aws, settings):
     api, web = API.port, WEB.port
     database, cache = DATABASE_PORT, ELASTICACHE_PORT
     assert _ingress_rules(aws, settings) == {
-        ("alb", "0.0.0.0/0", HTTPS, HTTPS),
+        ("alb", settings.network.aws_vpc_cidr, HTTPS, HTTPS),  # the internal ALB: CloudFront's VPC origin
         ("api", "alb", api, api),
         ("web", "alb", web, web),
         ("postgres-proxy", "api", database, database),
@@ -134,18 +135,33 @@ def test_database_and_cache_groups_have_no_internet_egress(aws, settings):
                 assert rule["CidrIp"] == "255.255.255.255/32"  # CDK's "no egress" placeholder
 
 
-def test_load_balancer_admits_only_cloudfront_once_its_prefix_list_is_set(tmp_path):
-    """The other branch of the same settings switch; the default (open, acknowledged) is covered above."""
-    prefix_list = "pl-3b927c52"
-    settings = replace_field(load_settings("production"), "aws.cloudfront_prefix_list_id", prefix_list)
+@pytest.mark.parametrize(
+    ("fields", "source"),
+    [
+        ({"aws.cloudfront_prefix_list_id": "pl-3b927c52"}, {"SourcePrefixListId": "pl-3b927c52"}),
+        (
+            {
+                "aws.cloudfront_prefix_list_id": "pl-3b927c52",
+                "aws.cloudfront_vpc_origin_security_group_id": "sg-0abc1234",
+            },
+            {"SourceSecurityGroupId": "sg-0abc1234"},
+        ),
+    ],
+    ids=["prefix-list", "vpc-origin-group"],
+)
+def test_load_balancer_admits_only_the_narrowest_cloudfront_source_settings_name(tmp_path, fields, source):
+    """The other branches of the same settings switch; the default (the VPC's range) is covered above. Once
+    settings name CloudFront's VPC-origin group, it alone reaches the ALB, prefix list or not."""
+    settings = replace_fields(load_settings("production"), fields)
     app = cdk.App(context=cdk_json_context(), outdir=str(tmp_path))
     network = Template.from_stack(NetworkStack(app, "Probe", settings=settings))
     groups = network.find_resources("AWS::EC2::SecurityGroup", {"Properties": {"GroupName": settings.name("alb")}})
     ((alb_id, alb),) = groups.items()
-    assert "SecurityGroupIngress" not in alb["Properties"]  # nothing from 0.0.0.0/0
-    ingress = [
-        {key: value for key, value in rule["Properties"].items() if key not in ("GroupId", "Description")}
+    # Inline (a plain group id) or a separate resource (a prefix list): one rule either way, nothing else.
+    rules = [*alb["Properties"].get("SecurityGroupIngress", [])] + [
+        rule["Properties"]
         for rule in network.find_resources("AWS::EC2::SecurityGroupIngress").values()
         if rule["Properties"]["GroupId"] == {"Fn::GetAtt": [alb_id, "GroupId"]}
     ]
-    assert ingress == [{"FromPort": HTTPS, "ToPort": HTTPS, "IpProtocol": "tcp", "SourcePrefixListId": prefix_list}]
+    ingress = [{key: value for key, value in rule.items() if key not in ("GroupId", "Description")} for rule in rules]
+    assert ingress == [{"FromPort": HTTPS, "ToPort": HTTPS, "IpProtocol": "tcp", **source}]

@@ -8,7 +8,7 @@ from aws_stacks.deploy_policy import IAM_READ_ACTIONS, PLATFORM_SERVICES, servic
 from reports.readme_sections import section
 from reports.trust_matrix import aws_table
 from shared import ENVIRONMENTS, load_settings
-from shared.delivery import GITHUB_OIDC_HOST, subject
+from shared.delivery import GITHUB_OIDC_HOST, aws_release_execution_role_name, subject
 from tests.aws.helpers import resources
 from tests.synth import ROOT
 
@@ -147,6 +147,22 @@ def test_actions_are_listed_without_unjustified_wildcards(aws, environment):
         if resource["Type"].startswith("AWS::")
     }
     assert namespaces - {"IAM"} <= set(PLATFORM_SERVICES), namespaces - set(PLATFORM_SERVICES)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_no_ci_role_reads_a_secret_value_or_needs_one_to_reach_the_origin(aws, environment):
+    """The GitHub roles and the release execution role hold no Secrets Manager or decrypt action of their own; and
+    since CloudFront reaches the internal ALB through a VPC origin, no secret exists whose value opens the origin
+    (tests/aws/test_hardening.py proves no template holds one)."""
+    settings = load_settings(environment)
+    roles = [settings.name(f"github-{kind}") for kind in GITHUB_KINDS] + [aws_release_execution_role_name(settings)]
+    for role_name in roles:
+        actions = {action for statement in _role_statements(aws, settings, role_name) for action in _actions(statement)}
+        assert not [a for a in actions if a.startswith("secretsmanager:") or a == "kms:Decrypt"], role_name
+    for template in aws.templates.values():
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::SecretsManager::Secret":
+                assert "origin" not in resource["Properties"].get("Name", ""), resource["Properties"]["Name"]
 
 
 def test_the_readme_trust_matrix_matches_the_templates(aws):

@@ -15,6 +15,7 @@ API_OF_TYPE = {
     "google_cloud_run_v2_": "run.googleapis.com",
     "google_compute_": "compute.googleapis.com",
     "google_dns_": "dns.googleapis.com",
+    "google_iam_deny_policy": "iam.googleapis.com",  # IAM v2 policies
     "google_iam_workload_identity_pool": "iam.googleapis.com",
     "google_kms_": "cloudkms.googleapis.com",
     "google_logging_": "logging.googleapis.com",
@@ -30,6 +31,7 @@ API_OF_TYPE = {
     "google_service_networking_": "servicenetworking.googleapis.com",
     "google_sql_": "sqladmin.googleapis.com",
     "google_storage_": "storage.googleapis.com",
+    "google_tags_": "cloudresourcemanager.googleapis.com",  # tag keys and values (Resource Manager v3)
 }
 # Beside the types' APIs: what a setting of the provider calls (the budget's quota project is checked through Service
 # Usage), and what the applications call at run time (no resource of theirs names it).

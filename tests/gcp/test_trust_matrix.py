@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from gcp_stacks.delivery import CUSTOM_ROLES, GRANTABLE_ROLES, PLAN_ROLES
+from gcp_stacks.delivery import (
+    ALERT_TOKEN_READERS,
+    CUSTOM_ROLES,
+    GRANTABLE_ROLES,
+    JOB_ROLES,
+    PLAN_ROLES,
+    SECRET_VALUE_PERMISSION,
+    deny_policy_parent,
+)
 from reports.readme_sections import section
 from reports.trust_matrix import gcp_table
 from shared import load_settings
 from shared.delivery import KINDS, gcp_account_id, subject
-from tests.gcp.tf import ALL, resources, stack
+from tests.gcp.tf import ALL, reference, resources, stack
 from tests.synth import ROOT
 
 BASIC_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
@@ -96,6 +104,58 @@ def test_no_ci_identity_can_change_iam_on_the_trust_or_its_bindings(gcp_stacks, 
         assert "secretmanager.versions.access" not in permissions and not any(
             p.startswith("iam.roles.") and p != "iam.roles.get" for p in permissions
         )
+
+
+def _denials(terraform, settings) -> dict[str, list[dict]]:
+    """Per CI identity, the deny rules that name it."""
+    (policy,) = resources(terraform, "google_iam_deny_policy")
+    assert policy["parent"] == deny_policy_parent(settings)
+    assert policy["parent"] == f"cloudresourcemanager.googleapis.com%2Fprojects%2F{settings.gcp.project_id}"
+    denials: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+    for kind in KINDS:
+        email = reference(terraform, "google_service_account", "email", account_id=gcp_account_id(settings, kind))
+        principal = f"principal://iam.googleapis.com/projects/-/serviceAccounts/{email}"
+        denials[kind] = [
+            rule["deny_rule"] for rule in policy["rules"] if principal in rule["deny_rule"]["denied_principals"]
+        ]
+    return denials
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_no_ci_identity_can_read_a_secret_value_even_through_iam_it_may_set(gcp_stacks, environment):
+    """The deploy identity sets IAM on secrets (the data stack's readers), so it could grant itself
+    secretAccessor: a deny policy, which outranks every allow, takes versions.access from every CI identity."""
+    settings = load_settings(environment)
+    terraform = _delivery(gcp_stacks, environment)
+    assert "secretmanager.secrets.setIamPolicy" in CUSTOM_ROLES["deploy"]  # the path the deny policy closes
+    denials = _denials(terraform, settings)
+    (tag_value,) = resources(terraform, "google_tags_tag_value")
+    key = reference(terraform, "google_tags_tag_key", "id")
+    value = reference(terraform, "google_tags_tag_value", "id")
+    for kind in KINDS:
+        (rule,) = denials[kind]
+        assert rule["denied_permissions"] == [SECRET_VALUE_PERMISSION]
+        assert not rule.get("exception_principals") and not rule.get("exception_permissions")
+        if kind in ALERT_TOKEN_READERS:  # every secret but those the operator tagged as alert channel tokens
+            assert rule["denial_condition"]["expression"] == f"!resource.matchTagId('{key}', '{value}')"
+        else:  # releases: every secret, unconditionally
+            assert "denial_condition" not in rule
+    assert tag_value["parent"] == key
+    assert set(ALERT_TOKEN_READERS) < set(KINDS) and "release" not in ALERT_TOKEN_READERS
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_no_ci_identity_can_bind_the_tag_that_exempts_a_secret(gcp_stacks, environment):
+    """The exemption rests on a tag: binding it needs resourcemanager.tagValueBindings.create (tagUser, tagAdmin)
+    and the secret's createTagBinding, which no CI identity holds."""
+    terraform = _delivery(gcp_stacks, environment)
+    roles = {role for roles in JOB_ROLES.values() for role in roles}
+    roles |= {grant["role"] for grant in resources(terraform, "google_project_iam_member")}
+    assert not [role for role in roles if role.startswith("roles/resourcemanager.tag")]
+    for permissions in CUSTOM_ROLES.values():
+        assert not [p for p in permissions if "tag" in p.lower()]
+    for type_name in ("google_tags_tag_key_iam_member", "google_tags_tag_value_iam_member"):
+        assert not resources(terraform, type_name)
 
 
 @pytest.mark.parametrize("environment", ALL)

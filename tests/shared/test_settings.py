@@ -281,7 +281,12 @@ INVALID = [
     ("dev", {"compute.untagged_image_expiry_days": 0}, "compute.untagged_image_expiry_days", "greater than zero"),
     ("dev", {"aws.recovery_region": "us-west"}, "aws.recovery_region", "not an AWS region"),
     ("production", {"aws.recovery_region": "us-east-1"}, "aws.recovery_region", "differ from the primary"),
-    ("staging", {"aws.origin_verify_version_id": "v1"}, "aws.origin_verify_version_id", "secret version id"),
+    (
+        "staging",
+        {"aws.cloudfront_vpc_origin_security_group_id": "CloudFront-VPCOrigins-Service-SG"},
+        "aws.cloudfront_vpc_origin_security_group_id",
+        "security group id",
+    ),
     (
         "production",
         {"resilience.copy_backups_to_recovery_region": False},
