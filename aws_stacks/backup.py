@@ -133,4 +133,5 @@ class RecoveryVaultStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.vault = BackupVault(self, "RecoveryVault", settings=settings, name=recovery_vault_name(settings)).vault
+        if settings.resilience.copy_backups_to_recovery_region:  # the stack may hold only the standby's keys
+            self.vault = BackupVault(self, "RecoveryVault", settings=settings, name=recovery_vault_name(settings)).vault

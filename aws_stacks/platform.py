@@ -19,10 +19,13 @@ from aws_stacks.guardrails import apply_guardrails
 from aws_stacks.nag import register_checks
 from aws_stacks.network import NetworkStack
 from aws_stacks.observability import EdgeObservabilityStack, ObservabilityStack
+from aws_stacks.replication import StandbyPrerequisites
 from aws_stacks.selection import select
+from aws_stacks.standby import StandbyStack
 from shared import Settings, load_settings
 from shared.stacks import AWS_RECOVERY_COMPONENT as RECOVERY_COMPONENT
-from shared.stacks import aws_stack_names
+from shared.stacks import AWS_STANDBY_COMPONENT as STANDBY_COMPONENT
+from shared.stacks import aws_stack_names, has_recovery_stack
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
 UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
@@ -42,16 +45,19 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
     env = cdk.Environment(account=settings.aws.account_id, region=settings.aws.region)
     # Production's stacks refuse `cdk destroy` / DeleteStack until someone turns protection off on purpose.
     protection = dict(termination_protection=settings.resilience.deletion_protection)
-    recovery = None
-    if settings.resilience.copy_backups_to_recovery_region:
+    recovery = standby = None
+    recovery_env = cdk.Environment(account=settings.aws.account_id, region=settings.aws.recovery_region)
+    if has_recovery_stack(settings):
         recovery = RecoveryVaultStack(
             app,
             settings.name(RECOVERY_COMPONENT),
             settings=settings,
-            env=cdk.Environment(account=settings.aws.account_id, region=settings.aws.recovery_region),
-            description=f"BookedBarber {settings.environment}: backup vault receiving cross-region copies",
+            env=recovery_env,
+            description=f"BookedBarber {settings.environment}: backup copies vault and standby prerequisites",
             **protection,
         )
+        if settings.recovery.has_standby:
+            StandbyPrerequisites(recovery, "Standby", settings=settings)
     network = NetworkStack(
         app,
         settings.name("network"),
@@ -74,6 +80,15 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         ),
         **protection,
     )
+    if settings.recovery.has_standby:
+        standby = StandbyStack(
+            app,
+            settings.name(STANDBY_COMPONENT),
+            settings=settings,
+            env=recovery_env,
+            description=f"BookedBarber {settings.environment}: standby network and database replica",
+            **protection,
+        )
     compute = ComputeStack(
         app,
         settings.name("compute"),
@@ -138,14 +153,18 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
     # Ordering only, no references: the copy target exists before the plan that copies to it, and CloudFront
     # sends the origin-verify header (edge) only once the ALB (compute) accepts it.
     if recovery is not None:
-        data.add_stack_dependency(recovery, "the backup copy target exists before the plan that copies to it")
+        data.add_stack_dependency(recovery, "the backup copy target and the replicas' keys exist before the data")
+    if standby is not None:
+        standby.add_stack_dependency(data, "the primary database exists before its cross-region replica")
     edge.add_stack_dependency(compute, "the load balancer accepts the origin-verify header before CloudFront sends it")
     stacks = [recovery] if recovery is not None else []
-    stacks += [network, data, compute, edge, compliance, observability, edge_observability, delivery]
+    stacks += [network, data, *([standby] if standby is not None else [])]
+    stacks += [compute, edge, compliance, observability, edge_observability, delivery]
     for stack in stacks:
         # Function logs need the logs key of the stack's own region (network's); elsewhere only the acknowledgement.
         in_region = stack.region == settings.aws.region
-        apply_guardrails(stack, settings=settings, key=network.logs_key if in_region else None)
+        key = network.logs_key if in_region else (standby.logs_key if stack is standby else None)
+        apply_guardrails(stack, settings=settings, key=key)
         if stack is not delivery:  # CI deploys these through the bootstrap, whose execution policy demands it
             apply_boundary(stack, settings=settings)
         for key, value in settings.aws_tags.items():

@@ -100,7 +100,10 @@ def aws_first_deployment(settings: Settings) -> list[Step]:
     }
     steps = [before]
     for component in aws_components(settings):
-        only = "resilience.copy_backups_to_recovery_region" if component == "recovery" else ""
+        only = {
+            "recovery": "resilience.copy_backups_to_recovery_region` or a standby in `recovery.strategy",
+            "standby": "recovery.strategy` is `pilot_light` or `warm_standby",
+        }.get(component, "")
         steps.append(Step(f"`{settings.name(component)}`", stack=settings.name(component), only_where=only))
         steps += after.get(component, [])
     return steps

@@ -19,8 +19,12 @@ AWS_COMPONENTS = (
     "edge-observability",
     "delivery",
 )
-# In `aws.recovery_region`, only where settings copy backups there; deployed before the data stack.
+# In `aws.recovery_region`, where settings copy backups there or keep a standby (its keys, the uploads replica
+# bucket, the image template: what the data stack's replication needs first); deployed before the data stack.
 AWS_RECOVERY_COMPONENT = "recovery"
+# In `aws.recovery_region`, where `recovery.strategy` keeps a standby: its network and the database replica of the
+# data stack's primary, so it deploys right after the data stack.
+AWS_STANDBY_COMPONENT = "standby"
 # Where CloudFront reads certificates and CLOUDFRONT-scope web ACLs: the edge stacks live here.
 AWS_EDGE_REGION = "us-east-1"
 # GCP: every stack is `bookedbarber-<env>-gcp-<component>`; the `gcp-` keeps its state apart from AWS stacks.
@@ -29,14 +33,20 @@ GCP_COMPONENTS = ("network", "data", "compliance", "app", "observability", "deli
 TRUST_COMPONENT = "delivery"
 
 
+def has_recovery_stack(settings: Settings) -> bool:
+    return settings.resilience.copy_backups_to_recovery_region or settings.recovery.has_standby
+
+
 def aws_components(settings: Settings) -> tuple[str, ...]:
-    recovery = (AWS_RECOVERY_COMPONENT,) if settings.resilience.copy_backups_to_recovery_region else ()
-    return (*recovery, *AWS_COMPONENTS)
+    recovery = (AWS_RECOVERY_COMPONENT,) if has_recovery_stack(settings) else ()
+    standby = (AWS_STANDBY_COMPONENT,) if settings.recovery.has_standby else ()
+    network, data, *rest = AWS_COMPONENTS
+    return (*recovery, network, data, *standby, *rest)
 
 
 def aws_regions(settings: Settings) -> tuple[str, ...]:
     """Every region the environment's AWS stacks deploy to (each needs `cdk bootstrap`), in a stable order."""
-    recovery = (settings.aws.recovery_region,) if settings.resilience.copy_backups_to_recovery_region else ()
+    recovery = (settings.aws.recovery_region,) if has_recovery_stack(settings) else ()
     return tuple(dict.fromkeys((settings.aws.region, AWS_EDGE_REGION, *recovery)))
 
 
@@ -47,7 +57,7 @@ AWS_EDGE_COMPONENTS = ("edge", "edge-observability")
 def aws_stack_regions(settings: Settings) -> dict[str, str]:
     """Each AWS stack's name and the region it deploys to."""
     regions = dict.fromkeys(AWS_EDGE_COMPONENTS, AWS_EDGE_REGION)
-    regions[AWS_RECOVERY_COMPONENT] = settings.aws.recovery_region
+    regions[AWS_RECOVERY_COMPONENT] = regions[AWS_STANDBY_COMPONENT] = settings.aws.recovery_region
     return {settings.name(part): regions.get(part, settings.aws.region) for part in aws_components(settings)}
 
 

@@ -124,3 +124,17 @@ def test_rules_ready_for_the_operations_stacks_price_without_error(resource_type
     settings = load_settings("production")
     lines = AWS_RULES[resource_type](Context(settings, usage("production"), {}), "Resource", {})
     assert lines and all(line.usd >= 0 and line.component in COMPONENTS for line in lines)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_recovery_strategy_is_priced_and_dearer_as_it_stands_by_more(environment):
+    from scripts.cost import standby_costs, standby_line
+    from shared.recovery import STRATEGIES
+    from shared.usage import usage
+
+    settings = load_settings(environment)
+    costs = standby_costs(settings, usage(environment))
+    assert list(costs) == list(STRATEGIES)
+    assert costs["none"] == 0 <= costs["backup_restore"] < costs["pilot_light"] < costs["warm_standby"]
+    assert f"{settings.recovery.strategy} $" in standby_line(settings, usage(environment))
+    assert "(chosen)" in standby_line(settings, usage(environment))
