@@ -40,6 +40,7 @@ PLATFORM_SERVICES = {
     "ElastiCache": ("elasticache",),
     "ElasticLoadBalancingV2": ("elasticloadbalancing",),
     "Events": ("events",),
+    "FIS": ("fis",),
     "GuardDuty": ("guardduty",),
     "KMS": ("kms",),
     "Lambda": ("lambda",),

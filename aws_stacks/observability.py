@@ -21,6 +21,7 @@ from aws_stacks.alarms import CatalogAlarms, Watch
 from aws_stacks.compute import ContainerService, LoadBalancer
 from aws_stacks.dashboard import OperationsDashboard
 from aws_stacks.data import Database, SessionCache
+from aws_stacks.drills import RecoveryDrills
 from aws_stacks.nag import acknowledge
 from aws_stacks.paging import PagerDutyRoute
 from aws_stacks.security import customer_managed_key
@@ -296,6 +297,8 @@ class ObservabilityStack(Stack):
             "application_errors": [error_log_entries(self, settings=settings, service=service) for service in services],
         }
         alarms = CatalogAlarms(self, "Alarms", settings=settings, watches=watches, topics=topics)
+        if settings.recovery.drills:  # the drills stop on these alarms
+            RecoveryDrills(self, "Drills", settings=settings, alarms=alarms.alarms)
         AlertEvents(
             self, "Events", settings=settings, topics=topics, services=services, certificate_arns=[certificate_arn]
         )

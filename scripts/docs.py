@@ -8,8 +8,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scripts import account_wide, alarm_table, contract_table, cost, deployment_order, diagram, runbooks, trust_matrix
+from scripts import (
+    account_wide,
+    alarm_table,
+    contract_table,
+    cost,
+    deployment_order,
+    diagram,
+    failover,
+    runbooks,
+    trust_matrix,
+)
 from scripts.readme_sections import README, rewrite
+
+DISASTER_RECOVERY = README.parent / "docs" / "disaster-recovery.md"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     text = rewrite(text, "cost", cost.readme_table())
     README.write_text(text)
     print(f"rewrote the generated sections of {README.name}")
+    recovery = DISASTER_RECOVERY.read_text()
+    for cloud in ("aws", "gcp"):
+        recovery = rewrite(recovery, f"failover-{cloud}", failover.runbook_table(cloud))
+    DISASTER_RECOVERY.write_text(recovery)
     for generator in (trust_matrix, account_wide, deployment_order, diagram, runbooks):
         if generator.main([]) != 0:
             return 1

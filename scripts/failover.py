@@ -55,6 +55,10 @@ def _aws(settings: Settings, key: str) -> Commands:
              "--backup-retention-period", str(settings.resilience.backup_retention_days)],
             ["aws", "rds", "wait", "db-instance-available", "--region", standby, "--db-instance-identifier",
              names["database"]],
+            # The RDS-managed master secret lives in the lost region: RDS makes the promoted instance its own.
+            ["aws", "rds", "modify-db-instance", "--region", standby, "--db-instance-identifier", names["database"],
+             "--manage-master-user-password", "--master-user-secret-kms-key-id",
+             f"alias/{settings.prefix}/standby-secrets", "--apply-immediately"],
         ]  # fmt: skip
     if key == "restore":
         return [["aws", "backup", "list-recovery-points-by-backup-vault", "--region", standby, "--backup-vault-name",
@@ -137,6 +141,23 @@ def plan_lines(settings: Settings, cloud: str) -> list[str]:
         lines.append(f"   check: {step.check}")
     lines.append("Then the cache is empty in the standby: every user signs in again (sessions lived in Redis).")
     return lines
+
+
+def runbook_table(cloud: str, environment: str = "production") -> str:
+    """docs/disaster-recovery.md's region-loss plan of `cloud`: each step, its minutes, the running total, the check."""
+    settings = load_settings(environment)
+    strategy = settings.recovery.strategy
+    rows = ["| # | step | expected min | total | the operator checks |", "| --- | --- | --- | --- | --- |"]
+    elapsed = 0.0
+    for number, step in enumerate(failover_steps(cloud, strategy), start=1):
+        elapsed += step.minutes
+        rows.append(f"| {number} | `{step.key}`: {step.action} | {step.minutes:g} | {elapsed:g} | {step.check} |")
+    lag = REPLICATION_LAG_MINUTES[(cloud, strategy)]
+    rows.append(
+        f"\n{environment}, strategy `{strategy}`: RTO {elapsed:g} min against {settings.resilience.rto_minutes}, "
+        f"RPO {lag.minutes:g} min against {settings.resilience.rpo_minutes} ({lag.source})."
+    )
+    return "\n".join(rows)
 
 
 def failback_lines(settings: Settings, cloud: str) -> list[str]:

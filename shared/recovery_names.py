@@ -31,3 +31,11 @@ def gcp_standby_names(settings: Settings) -> dict[str, str]:
         names[f"backend_{name}"] = settings.name(name)
         names[f"primary_neg_{name}"] = settings.name(f"{name}-neg")
     return names
+
+
+# The AWS FIS drills (aws_stacks/drills.py), each tagged `Name: bookedbarber-<env>-drill-<name>`.
+DRILLS = ("ecs-task-stop", "az-impairment", "rds-failover", "cache-failover")
+
+
+def drill_name(settings: Settings, drill: str) -> str:
+    return settings.name(f"drill-{drill}")

@@ -80,3 +80,54 @@ def test_an_unresolved_lookup_stops_before_acting():
     settings = load_settings("staging")
     with pytest.raises(SystemExit, match="could not look up"):
         failover.run_steps(settings, "aws", runner=lambda command: 0, values={})
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp"])
+def test_the_runbook_shows_the_region_loss_plan_of_the_arithmetic(cloud):
+    from scripts.docs import DISASTER_RECOVERY
+    from scripts.readme_sections import section
+
+    assert section(DISASTER_RECOVERY.read_text(), f"failover-{cloud}") == failover.runbook_table(cloud), (
+        "run `make docs`"
+    )
+    assert f"RTO {recovery_minutes(cloud, load_settings('production').recovery.strategy):g} min against 15" in (
+        failover.runbook_table(cloud)
+    )
+
+
+def test_a_drill_measures_recovery_time_and_data_loss():
+    from datetime import UTC, datetime
+
+    from scripts import drill
+
+    settings = load_settings("staging")
+    answers = iter(["tmpl-1", "exp-1", "running", "completed", "2.5"])
+    commands: list[list[str]] = []
+
+    def run(command):
+        commands.append(command)
+        return next(answers)
+
+    health = iter([False, True])
+    ticks = iter([0.0, 6 * 60.0])
+    result = drill.run_drill(
+        settings,
+        "rds-failover",
+        run=run,
+        healthy=lambda: next(health),
+        clock=lambda: next(ticks),
+        sleep=lambda seconds: None,
+        now=lambda: datetime(2026, 1, 15, 6, tzinfo=UTC),
+    )
+    assert result["recovery_minutes"] == 6 and result["data_loss_seconds"] == 2.5 and result["status"] == "completed"
+    assert commands[0] == drill.template_lookup(settings, "rds-failover")
+    assert commands[1][:3] == ["aws", "fis", "start-experiment"] and "tmpl-1" in commands[1]
+
+
+def test_drills_run_only_where_settings_ask(capsys):
+    from scripts import drill
+
+    with pytest.raises(SystemExit):
+        drill.main(["--env", "production", "--drill", "rds-failover", "--dry-run"])
+    assert "runs no drills" in capsys.readouterr().err
+    assert drill.main(["--env", "staging", "--drill", "rds-failover", "--dry-run"]) == 0

@@ -132,6 +132,19 @@ ACKNOWLEDGED_EVERYWHERE = {
 }
 
 
+def _drill_acknowledgements(settings) -> set[tuple[str, str, str]]:
+    """The FIS role's resources that cannot be narrower (aws_stacks/drills.py)."""
+    region, account, prefix = settings.aws.region, settings.aws.account_id, settings.prefix
+    resources = (
+        "*",
+        f"arn:aws:ecs:{region}:{account}:task/{prefix}-cluster/*",
+        f"arn:aws:elasticache:{region}:{account}:cluster:{prefix}-redis-*",
+        f"arn:aws:ec2:{region}:{account}:*",
+        f"arn:aws:ec2:{region}:{account}:network-acl/*",
+    )
+    return {(PACK, f"IAM5[Resource::{resource}]", "observability/Drills/Policy") for resource in resources}
+
+
 def _standby_acknowledgements(settings) -> set[tuple[str, str, str]]:
     """The standby's network repeats the primary's (the same constructs); its replica, replica bucket and the
     uploads replication role carry their own (aws_stacks/standby.py, aws_stacks/replication.py)."""
@@ -207,6 +220,8 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
     uploads = f"arn:<AWS::Partition>:s3:::{settings.name('uploads')}-{settings.aws.account_id}/*"
     expected.add((PACK, f"IAM5[Resource::{uploads}]", "compute/ApiService/TaskDefinition/TaskRole/DefaultPolicy"))
     expected |= _delivery_acknowledgements(settings)
+    if settings.recovery.drills:
+        expected |= _drill_acknowledgements(settings)
     if settings.recovery.has_standby:
         expected |= _standby_acknowledgements(settings)
         # Replicated to the standby: the replication finding is gone, so nothing acknowledges it.
