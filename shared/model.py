@@ -843,7 +843,9 @@ class Settings:
 
     def _cross_section_problems(self) -> Problems:
         yield from self.dns.problems_with(self.domain.zone_name, self.domain.app_domain, self.domain.origin_domain)
-        yield from self.recovery.problems_with(resilience=self.resilience, gcp_region=self.gcp.region)
+        yield from self.recovery.problems_with(
+            resilience=self.resilience, gcp_region=self.gcp.region, versioned_uploads=self.storage.versioning
+        )
         zones = len(self.aws.availability_zones)
         if zones < 2:
             yield "aws.availability_zones", f"{zones} zone(s) given; the load balancer and RDS need at least 2"

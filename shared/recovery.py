@@ -276,9 +276,14 @@ class RecoverySettings:
         if self.drills and not self.has_standby:
             yield "drills", f"the drill rehearses a standby; strategy '{self.strategy}' has none"
 
-    def problems_with(self, *, resilience: Targets, gcp_region: str) -> Problems:
+    def problems_with(self, *, resilience: Targets, gcp_region: str, versioned_uploads: bool) -> Problems:
         """The arithmetic against the environment's `resilience` targets (full field names)."""
         rto_minutes, rpo_minutes = resilience.rto_minutes, resilience.rpo_minutes
+        if self.has_standby and not versioned_uploads:
+            yield (
+                "storage.versioning",
+                f"'{self.strategy}' replicates uploads, which S3 does only between versioned buckets",
+            )
         if self.strategy not in STRATEGIES:
             return
         if self.gcp_standby_region == gcp_region:

@@ -133,3 +133,10 @@ def test_overrides_reach_the_recovery_section():
     assert settings.recovery.gcp_standby_region == "us-west1"
     with pytest.raises(SettingsError, match=r"recovery.strategy"):
         load_settings("staging", overrides={"recovery_strategy": "pilot_light"}, environ={})
+
+
+def test_a_standby_needs_versioned_uploads():
+    with pytest.raises(SettingsError, match=r"storage.versioning"):
+        replace_fields(load_settings("dev"), {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20})
+    relaxed = {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20, "storage.versioning": True}
+    assert replace_fields(load_settings("dev"), relaxed).recovery.has_standby
