@@ -37,6 +37,7 @@ from shared.alerts import Severity
 from shared.contract import DATABASE_PORT
 from shared.places import aws_availability_zones
 from shared.recovery_names import aws_standby_names
+from shared.runbooks import runbook_url
 
 
 def standby_settings(settings: Settings) -> Settings:
@@ -183,8 +184,8 @@ class StandbyDatabase(Construct):
             "ReplicaLagAlarm",
             alarm_name=names["replica_lag_alarm"],
             alarm_description=(
-                f"The standby replica lags more than half the RPO ({primary.resilience.rpo_minutes} min): "
-                "a failover now would lose more data than the settings allow."
+                f"warning: the standby replica lags more than half the RPO ({primary.resilience.rpo_minutes} min). "
+                f"Runbook: {runbook_url(primary, 'replica_lag')}"
             ),
             metric=self.instance.metric("ReplicaLag", period=Duration.minutes(1), statistic="Maximum"),
             threshold=primary.resilience.rpo_minutes * 60 / 2,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from shared import load_settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, alerts
+from shared.recovery import RECOVERY_RUNBOOKS
 from shared.runbooks import RUNBOOKS_PATH
 
 DOC = Path(__file__).resolve().parent.parent / RUNBOOKS_PATH
@@ -79,7 +80,12 @@ def document() -> str:
         "unexpectedly (then the service's deployment and scaling history).\n"
         for event in INFO_EVENTS
     ]
-    return "\n".join([HEADER, *sections, "# Info events\n", *info])
+    recovery = [
+        f"## {key}\n\n**warning** (standby): {summary}.\n\n**First check:** {check}. Runbook of the standby: "
+        "[disaster recovery](disaster-recovery.md#region-loss-make-failover).\n"
+        for key, (summary, check) in RECOVERY_RUNBOOKS.items()
+    ]
+    return "\n".join([HEADER, *sections, "# Info events\n", *info, "# Recovery\n", *recovery])
 
 
 def main(argv: list[str] | None = None) -> int:

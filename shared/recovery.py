@@ -244,6 +244,17 @@ FAILBACK_STEPS = (
 )
 
 
+# Runbook sections of the recovery alarms (docs/runbooks.md, by scripts/runbooks.py): key -> (what, first check).
+RECOVERY_RUNBOOKS = {
+    "replica_lag": (
+        "The standby's cross-region database replica lags more than half the RPO: a region loss now would lose "
+        "more data than the settings allow",
+        "the replica's ReplicaLag and the primary's write load (a bulk import, a long transaction); if the lag "
+        "keeps growing, check the replica's storage and CPU, and scale its class like the primary's",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class RecoverySettings:
     """How an environment survives the loss of its primary region, on both clouds."""

@@ -12,7 +12,7 @@ def aws_standby_names(settings: Settings) -> dict[str, str]:
     names = {
         "stack": settings.name("standby"),
         "database": settings.name("postgres-standby"),
-        "replica_lag_alarm": settings.name("postgres-standby-replica-lag"),
+        "replica_lag_alarm": settings.name("postgres-standby-replica_lag"),  # <target>-<runbook key>, as alarms are
         "health_check": settings.name("origin-primary"),  # the Route 53 health check of the primary origin
         "cluster": settings.name("cluster"),
         # In the standby region (reachable when the primary is not): the primary origin's health check id.

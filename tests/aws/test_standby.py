@@ -144,7 +144,10 @@ def pilot_light(tmp_path_factory):
     from aws_stacks.platform import add_environment
     from aws_stacks.selection import APP_CONTEXT
 
-    settings = replace_fields(load_settings("dev"), {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20})
+    settings = replace_fields(
+        load_settings("dev"),
+        {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20, "storage.versioning": True},
+    )
     app = cdk.App(
         context={**cdk_json_context(), **APP_CONTEXT, **REPORT_INSTEAD_OF_FAILING},
         outdir=str(tmp_path_factory.mktemp("pilot-light")),
