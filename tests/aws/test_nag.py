@@ -142,7 +142,14 @@ def _drill_acknowledgements(settings) -> set[tuple[str, str, str]]:
         f"arn:aws:ec2:{region}:{account}:*",
         f"arn:aws:ec2:{region}:{account}:network-acl/*",
     )
-    return {(PACK, f"IAM5[Resource::{resource}]", "observability/Drills/Policy") for resource in resources}
+    found = {(PACK, f"IAM5[Resource::{resource}]", "observability/Drills/Policy") for resource in resources}
+    # The drill identity of drill.yml (aws_stacks/delivery.py): FIS ids are assigned at creation.
+    fis = f"arn:<AWS::Partition>:fis:{region}:{account}"
+    found |= {
+        (PACK, f"IAM5[Resource::{resource}]", "delivery/GithubTrust/DrillPolicy")
+        for resource in ("*", f"{fis}:experiment-template/*", f"{fis}:experiment/*")
+    }
+    return found
 
 
 def _standby_acknowledgements(settings) -> set[tuple[str, str, str]]:
