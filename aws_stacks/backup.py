@@ -110,10 +110,13 @@ class DataBackup(Construct):
 
 
 class RecoveryVaultStack(Stack):
-    """The backup vault that receives cross-region copies, alone in the recovery region.
+    """The recovery region's first stack: the vault receiving cross-region backup copies (where settings copy them)
+    and what the standby's replication needs before the data stack (its keys, the uploads replica bucket, the image
+    repository template).
 
     Deterministic names, no references to or from the primary region's stacks."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.vault = BackupVault(self, "RecoveryVault", settings=settings, name=recovery_vault_name(settings)).vault
+        if settings.resilience.copy_backups_to_recovery_region:  # the stack may hold only the standby's keys
+            self.vault = BackupVault(self, "RecoveryVault", settings=settings, name=recovery_vault_name(settings)).vault

@@ -19,6 +19,7 @@ from aws_stacks.network import APP, DATABASE
 from aws_stacks.os_metrics import EnhancedMonitoringRetention
 from aws_stacks.outputs import data_outputs
 from aws_stacks.registry import ImageRepositories
+from aws_stacks.replication import replicate_images, replicate_uploads, standby_secret_replicas
 from aws_stacks.secrets import CACHE_AUTH_FIELD, ApplicationSecrets
 from aws_stacks.security import (
     SecurityGroups,
@@ -102,6 +103,34 @@ def master_secret_rotation(instance: rds.DatabaseInstance, *, days: int) -> secr
     )
 
 
+def postgres_engine(settings: Settings) -> rds.IInstanceEngine:
+    database = settings.database
+    version = rds.PostgresEngineVersion.of(database.postgres_version, database.postgres_major_version)
+    return rds.DatabaseInstanceEngine.postgres(version=version)
+
+
+def postgres_parameter_group(
+    scope: Construct, construct_id: str, *, settings: Settings, engine: rds.IInstanceEngine
+) -> rds.ParameterGroup:
+    """TLS only, connections logged; also the standby replica's (parameter groups are regional)."""
+    return rds.ParameterGroup(
+        scope,
+        construct_id,
+        engine=engine,
+        description=(
+            f"BookedBarber {settings.environment}: PostgreSQL {settings.database.postgres_major_version}, TLS only"
+        ),
+        # Statement logging stays off (-1) as on Cloud SQL (CIS): statements can carry customers' personal
+        # data; Performance Insights shows slow queries without their literals.
+        parameters={
+            "rds.force_ssl": "1",
+            "log_min_duration_statement": "-1",
+            "log_connections": "1",
+            "log_disconnections": "1",
+        },
+    )
+
+
 class Database(Construct):
     """The primary instance, its proxy, and `settings.database.read_replicas` replicas."""
 
@@ -121,22 +150,8 @@ class Database(Construct):
         database = settings.database
         resilience = settings.resilience
         database_group = frozen(self, "DatabaseSecurityGroup", security_groups.database)
-        version = rds.PostgresEngineVersion.of(database.postgres_version, database.postgres_major_version)
-        engine = rds.DatabaseInstanceEngine.postgres(version=version)
-        self.parameter_group = rds.ParameterGroup(
-            self,
-            "ParameterGroup",
-            engine=engine,
-            description=f"BookedBarber {settings.environment}: PostgreSQL {database.postgres_major_version}, TLS only",
-            # Statement logging stays off (-1) as on Cloud SQL (CIS): statements can carry customers' personal
-            # data; Performance Insights shows slow queries without their literals.
-            parameters={
-                "rds.force_ssl": "1",
-                "log_min_duration_statement": "-1",
-                "log_connections": "1",
-                "log_disconnections": "1",
-            },
-        )
+        engine = postgres_engine(settings)
+        self.parameter_group = postgres_parameter_group(self, "ParameterGroup", settings=settings, engine=engine)
         subnet_group = rds.SubnetGroup(
             self,
             "SubnetGroup",
@@ -404,8 +419,16 @@ class DataStack(Stack):
         self.secrets_key = customer_managed_key(self, "SecretsKey", settings=settings, purpose="secrets")
         database_key = customer_managed_key(self, "DatabaseKey", settings=settings, purpose="database")
         cache_key = customer_managed_key(self, "CacheKey", settings=settings, purpose="cache")
-        self.secrets = ApplicationSecrets(self, "ApplicationSecrets", settings=settings, key=self.secrets_key)
+        self.secrets = ApplicationSecrets(
+            self,
+            "ApplicationSecrets",
+            settings=settings,
+            key=self.secrets_key,
+            replicas=tuple(standby_secret_replicas(self, settings)),
+        )
         self.repositories = ImageRepositories(self, "ImageRepositories", settings=settings).repositories
+        if settings.recovery.has_standby:
+            replicate_images(self, settings)
         self.database = Database(
             self,
             "Database",
@@ -438,6 +461,8 @@ class DataStack(Stack):
         )
         storage_key = customer_managed_key(self, "StorageKey", settings=settings, purpose="storage")
         self.uploads = Uploads(self, "Uploads", settings=settings, key=storage_key).bucket
+        if settings.recovery.has_standby:
+            replicate_uploads(self, settings=settings, bucket=self.uploads, key=storage_key)
         self.backup = DataBackup(
             self,
             "Backup",

@@ -130,6 +130,9 @@ class GithubTrust(Construct):
         self.release_role = self._role(settings, "ReleaseRole", "release")
         self.release = ReleasePermissions(self, "ReleasePermissions", settings=settings, role=self.release_role)
         ReleasedTagsReadable(self, "ReleasedTagsReadable", settings=settings)
+        if settings.recovery.drills:
+            self.drill_role = self._role(settings, "DrillRole", "drill")
+            drill_permissions(self, settings=settings, role=self.drill_role)
 
     def _role(self, settings: Settings, construct_id: str, kind: str) -> iam.Role:
         sub = subject(settings, kind)
@@ -145,6 +148,47 @@ class GithubTrust(Construct):
             max_session_duration=SESSION_DURATION,
             assumed_by=iam.WebIdentityPrincipal(self.provider.oidc_provider_arn, conditions=conditions),
         )
+
+
+def drill_permissions(scope: Construct, *, settings: Settings, role: iam.Role) -> iam.ManagedPolicy:
+    """Start this environment's drill templates (tagged `<prefix>-drill-*`) and read how they went; the templates
+    carry their own FIS role, so the drill identity passes no role and changes nothing else (ops/drill.py)."""
+    fis_arn = f"arn:{Aws.PARTITION}:fis:{settings.aws.region}:{settings.aws.account_id}"
+    policy = managed_policy(
+        scope,
+        "DrillPolicy",
+        settings=settings,
+        kind="drill",
+        role=role,
+        statements=[
+            iam.PolicyStatement(
+                actions=["fis:StartExperiment"],
+                resources=[f"{fis_arn}:experiment-template/*"],
+                conditions={"StringLike": {"aws:ResourceTag/Name": f"{settings.prefix}-drill-*"}},
+            ),
+            iam.PolicyStatement(
+                actions=["fis:StartExperiment", "fis:GetExperiment", "fis:TagResource"],
+                resources=[f"{fis_arn}:experiment/*"],
+            ),
+            iam.PolicyStatement(
+                actions=["fis:ListExperimentTemplates", "cloudwatch:GetMetricStatistics"], resources=["*"]
+            ),
+        ],
+    )
+    acknowledge(
+        policy,
+        "IAM5[Resource::*]",
+        "fis:ListExperimentTemplates and cloudwatch:GetMetricStatistics support no resource-level scoping; the "
+        "drill identity only reads with them",
+    )
+    for kind in ("experiment-template", "experiment"):
+        acknowledge(
+            policy,
+            f"IAM5[Resource::arn:<AWS::Partition>:fis:{settings.aws.region}:{settings.aws.account_id}:{kind}/*]",
+            "FIS ids are assigned at creation: templates are limited to this environment's drills by their Name "
+            "tag, experiments are the ones those templates start",
+        )
+    return policy
 
 
 class ReleasePermissions(Construct):

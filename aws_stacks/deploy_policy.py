@@ -42,6 +42,7 @@ PLATFORM_SERVICES = {
     "ElastiCache": ("elasticache",),
     "ElasticLoadBalancingV2": ("elasticloadbalancing",),
     "Events": ("events",),
+    "FIS": ("fis",),
     "GuardDuty": ("guardduty",),
     "KMS": ("kms",),
     "Lambda": ("lambda",),

@@ -106,3 +106,10 @@ def canary_name(settings: Settings, service: str) -> str:
 def slo_name(settings: Settings, slo: Slo) -> str:
     """`bookedbarber-<env>-api-availability` (Application Signals: letters, digits, `-._ `, up to 128)."""
     return settings.name(slo.key)
+
+
+def standby_key_arn(scope: Construct, settings: Settings, purpose: str) -> str:
+    """The alias ARN of a standby key: accepted where services take a key id (Secrets Manager replicas, S3
+    replication), and known without a cross-region reference."""
+    stack = Stack.of(scope)
+    return f"arn:{stack.partition}:kms:{settings.aws.recovery_region}:{stack.account}:alias/{settings.prefix}/{purpose}"

@@ -22,6 +22,7 @@ from aws_stacks.canaries import Canaries
 from aws_stacks.compute import ContainerService, LoadBalancer
 from aws_stacks.dashboard import OperationsDashboard
 from aws_stacks.data import Database, SessionCache
+from aws_stacks.drills import RecoveryDrills
 from aws_stacks.nag import acknowledge
 from aws_stacks.paging import PagerDutyRoute
 from aws_stacks.security import customer_managed_key
@@ -301,6 +302,8 @@ class ObservabilityStack(Stack):
         }
         alarms = CatalogAlarms(self, "Alarms", settings=settings, watches=watches, topics=topics)
         objectives = ServiceLevelObjectives(self, "Slos", settings=settings, services=service_signals, topics=topics)
+        if settings.recovery.drills:  # the drills stop on these alarms
+            RecoveryDrills(self, "Drills", settings=settings, alarms=alarms.alarms)
         AlertEvents(
             self, "Events", settings=settings, topics=topics, services=services, certificate_arns=[certificate_arn]
         )

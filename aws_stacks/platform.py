@@ -11,9 +11,17 @@ import aws_cdk as cdk
 from aws_stacks.deploy_policy import apply_boundary
 from aws_stacks.guardrails import apply_guardrails
 from aws_stacks.nag import register_checks
+from aws_stacks.replication import StandbyPrerequisites
 from aws_stacks.selection import select
 from shared import Settings, load_settings
-from shared.stacks import AWS_RECOVERY_COMPONENT, aws_region, aws_stack_names, components, dependencies
+from shared.stacks import (
+    AWS_RECOVERY_COMPONENT,
+    AWS_STANDBY_COMPONENT,
+    aws_region,
+    aws_stack_names,
+    components,
+    dependencies,
+)
 from shared.stacks import stack_description as description
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
@@ -49,7 +57,9 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
 
     built: dict[str, cdk.Stack] = {}
     if AWS_RECOVERY_COMPONENT in rows:
-        built[AWS_RECOVERY_COMPONENT] = stack(AWS_RECOVERY_COMPONENT)
+        recovery = built[AWS_RECOVERY_COMPONENT] = stack(AWS_RECOVERY_COMPONENT)
+        if settings.recovery.has_standby:
+            StandbyPrerequisites(recovery, "Standby", settings=settings)
     network = built["network"] = stack("network")
     data = built["data"] = stack(
         "data",
@@ -57,6 +67,8 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         logs_key=network.logs_key,
         security_groups=network.security_groups,
     )
+    if AWS_STANDBY_COMPONENT in rows:
+        built[AWS_STANDBY_COMPONENT] = stack(AWS_STANDBY_COMPONENT)
     compute = built["compute"] = stack(
         "compute",
         vpc=network.vpc,
@@ -86,7 +98,9 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
     for each in stacks:
         # Function logs need the logs key of the stack's own region (network's); elsewhere only the acknowledgement.
         in_region = each.region == settings.aws.region
-        apply_guardrails(each, settings=settings, key=network.logs_key if in_region else None)
+        standby = built.get(AWS_STANDBY_COMPONENT)
+        logs_key = network.logs_key if in_region else (standby.logs_key if each is standby else None)
+        apply_guardrails(each, settings=settings, key=logs_key)
         if each is not built["delivery"]:  # CI deploys these through the bootstrap, whose execution policy demands it
             apply_boundary(each, settings=settings)
         for key, value in settings.aws_tags.items():

@@ -25,7 +25,7 @@ def tiered_bucket(
     key: kms.IKey,
     access_logs: s3.IBucket,
     log_prefix: str,
-    why_not_replicated: str,
+    why_not_replicated: str | None,
     why_unversioned: str,
 ) -> s3.Bucket:
     """A private, KMS-encrypted, TLS-only bucket `bookedbarber-<env>-<name>-<account>` with the settings' versioning
@@ -70,7 +70,8 @@ def tiered_bucket(
             )
         ],
     )
-    acknowledge(bucket, "S3BucketReplicationEnabled", why_not_replicated, packs=(NIST, PCI))
+    if why_not_replicated is not None:  # None: the caller replicates the bucket
+        acknowledge(bucket, "S3BucketReplicationEnabled", why_not_replicated, packs=(NIST, PCI))
     if not storage.versioning:
         reason = f"settings.storage.versioning is off in {settings.environment} for cost; {why_unversioned}"
         acknowledge(bucket, "S3BucketVersioningEnabled", reason, packs=(NIST, PCI))
@@ -91,7 +92,9 @@ class Uploads(Construct):
             key=key,
             access_logs=self.log_bucket,
             log_prefix="s3/uploads/",
-            why_not_replicated=(
+            why_not_replicated=None
+            if settings.recovery.has_standby
+            else (
                 "Uploads are protected by AWS Backup instead (daily and continuous recovery points, copied to the "
                 "recovery region where settings ask): restorable to a point in time, which replication is not."
             ),

@@ -35,6 +35,8 @@ def outputs(environment: str, environ: Mapping[str, str]) -> dict[str, str]:
         "aws_diff_role": aws_role_arn(settings, "diff"),
         "aws_deploy_role": aws_role_arn(settings, "deploy"),
         "aws_release_role": aws_role_arn(settings, "release"),
+        # The quarterly drill's role (drill.yml), where recovery.drills (aws_stacks/delivery.py).
+        "aws_drill_role": aws_role_arn(settings, "drill"),
         "ecr_registry": f"{settings.aws.account_id}.dkr.ecr.{settings.aws.region}.amazonaws.com",
         "aws_cluster": settings.name("cluster"),
         "gcp_project": settings.gcp.project_id,

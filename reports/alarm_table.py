@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reports.outputs import AWS_OUT, alarm_period_seconds, aws_resources, load_aws, of_environment
 from shared import ENVIRONMENTS, Settings, load_settings
+from shared.stacks import AWS_STANDBY_COMPONENT
 
 ROUTES = {"critical": "PagerDuty", "warning": "email", "info": "Slack (AWS Chatbot)"}
 OPERATORS = {"GreaterThanThreshold": ">", "LessThanThreshold": "<"}
@@ -39,6 +40,8 @@ def alarm_rows(templates: dict[str, dict], settings: Settings) -> list[str]:
     rows = []
     own = of_environment(templates, settings)
     for stack_name, _, resource in aws_resources(own, "AWS::CloudWatch::Alarm"):
+        if stack_name == settings.name(AWS_STANDBY_COMPONENT):
+            continue  # the standby's replica-lag alarm exists only with a standby: docs/disaster-recovery.md
         properties = resource["Properties"]
         topic_id = properties["AlarmActions"][0]["Ref"]
         topic = own[stack_name]["Resources"][topic_id]["Properties"]["TopicName"]

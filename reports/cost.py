@@ -85,12 +85,15 @@ def _fargate(ctx: Context, logical_id: str, p: dict) -> list[Line]:
 def _rds(ctx: Context, logical_id: str, p: dict) -> list[Line]:
     copies = 2 if p.get("MultiAZ") else 1
     storage = p.get("AllocatedStorage")
-    if storage is None:  # a read replica has its source's size
+    if storage is None:  # a read replica has its source's size (a cross-region one's source is in settings)
         template = _template_of(ctx, logical_id)
-        storage = max(
-            int(r["Properties"].get("AllocatedStorage", 0))
-            for r in template["Resources"].values()
-            if r["Type"] == "AWS::RDS::DBInstance"
+        storage = (
+            max(
+                int(r["Properties"].get("AllocatedStorage", 0))
+                for r in template["Resources"].values()
+                if r["Type"] == "AWS::RDS::DBInstance"
+            )
+            or ctx.settings.database.allocated_storage_gib
         )
     name = p.get("DBInstanceIdentifier", logical_id)
     return [
@@ -443,6 +446,57 @@ def gcp_lines(stacks: dict[str, dict], settings: Settings, assumed: UsageAssumpt
     return lines
 
 
+# --- the regional standby, per strategy ----------------------------------------------------------------------
+
+
+def standby_costs(settings: Settings, assumed: UsageAssumptions) -> dict[str, float]:
+    """What each recovery strategy would add to AWS a month, from settings and prices (not the templates, which
+    hold only the chosen strategy): so the trade-off is visible before choosing. The replica is the primary's
+    class and size; the standby network has the primary's NAT gateways and endpoints."""
+    database, network = settings.database, settings.network
+    zones = len(settings.aws.availability_zones)
+    copies = 2 if database.multi_az else 1
+    replica = copies * (
+        _aws(f"rds_{database.aws_instance_class}") * HOURS_PER_MONTH
+        + database.allocated_storage_gib * _aws("rds_gp3_gb_month")
+    )
+    nat = network.aws_nat_gateways * (_aws("nat_gateway_hour") + _aws("public_ipv4_hour")) * HOURS_PER_MONTH
+    endpoints = 4 * zones * _aws("interface_endpoint_hour") * HOURS_PER_MONTH if network.aws_interface_endpoints else 0
+    # Writes cross regions once: assume a tenth of the stored uploads changes a month, the WAL a tenth of the data.
+    changed_gb = assumed.object_storage_gb / 10
+    data = (
+        assumed.object_storage_gb * _aws("s3_standard_gb_month")
+        + changed_gb * (_aws("inter_region_gb") + _aws("s3_replication_time_control_gb"))
+        + database.allocated_storage_gib / 10 * _aws("inter_region_gb")
+        + 2 * assumed.image_gb_per_repository * _aws("ecr_gb_month")
+        + 4 * (_aws("secret_month") + _aws("kms_key_month"))  # four replicated secrets, the standby keys
+    )
+    per_task = {
+        name: getattr(settings.compute, name).fargate_cpu_units / 1024 * _aws("fargate_vcpu_hour")
+        + getattr(settings.compute, name).fargate_memory_mib / 1024 * _aws("fargate_gb_hour")
+        for name in ("api", "web")
+    }
+    tasks = settings.recovery.standby_tasks * sum(per_task.values()) * HOURS_PER_MONTH
+    alb = (_aws("alb_hour") + _aws("alb_lcu_hour")) * HOURS_PER_MONTH
+    copies_only = assumed.database_backup_gb * _aws("backup_gb_month") + assumed.database_backup_gb / 30 * _aws(
+        "inter_region_gb"
+    )
+    pilot = replica + nat + endpoints + data + alb
+    return {
+        "none": 0.0,
+        "backup_restore": copies_only,
+        "pilot_light": pilot,
+        "warm_standby": pilot + tasks,
+    }
+
+
+def standby_line(settings: Settings, assumed: UsageAssumptions) -> str:
+    costs = standby_costs(settings, assumed)
+    chosen = settings.recovery.strategy
+    parts = [f"{name} ${usd:,.0f}" + (" (chosen)" if name == chosen else "") for name, usd in costs.items()]
+    return "AWS standby per strategy, USD a month: " + " | ".join(parts)
+
+
 # --- checking and reporting --------------------------------------------------------------------------------
 
 
@@ -511,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
         aws = totals(aws_lines(of_environment(aws_templates, settings), settings, assumed))
         gcp = totals(gcp_lines(of_environment(gcp_stacks, settings), settings, assumed))
         print(report(settings, aws, gcp))
+        print(standby_line(settings, assumed))
     print("\nprices: reports/prices.py (source page and date per price); usage: reports/usage.py")
     return 0
 

@@ -44,6 +44,7 @@ _SECURITYHUB = "https://aws.amazon.com/security-hub/pricing/"
 _CLOUDTRAIL = "https://aws.amazon.com/cloudtrail/pricing/"
 _CONFIG = "https://aws.amazon.com/config/pricing/"
 _BACKUP = "https://aws.amazon.com/backup/pricing/"
+_EC2_TRANSFER = "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer"
 
 AWS_PRICES: dict[str, Price] = {
     "fargate_vcpu_hour": Price(0.04048, "vCPU-hour (Linux/x86)", _FARGATE),
@@ -96,6 +97,9 @@ AWS_PRICES: dict[str, Price] = {
     "config_item": Price(0.003, "configuration item recorded", _CONFIG),
     "config_rule_evaluation": Price(0.001, "rule evaluation (first 100,000)", _CONFIG),
     "backup_gb_month": Price(0.05, "GB-month of RDS snapshot in a backup vault (warm)", _BACKUP),
+    # The regional standby (shared/recovery.py, scripts/cost.py `standby_costs`).
+    "inter_region_gb": Price(0.02, "GB transferred between AWS regions (replication, copies)", _EC2_TRANSFER),
+    "s3_replication_time_control_gb": Price(0.015, "GB replicated with S3 Replication Time Control", _S3),
 }
 
 _RUN = "https://cloud.google.com/run/pricing"
@@ -206,6 +210,9 @@ AWS_FREE: dict[str, str] = {
     "AWS::Events::ApiDestination": "$0.20 per million invocations; pages are a handful a month",
     "AWS::Budgets::Budget": "the first two action-less budgets of an account are free",
     "AWS::Backup::BackupVault": "priced as the backup storage it holds",
+    "AWS::ECR::ReplicationConfiguration": "replicated images are priced as the standby's storage and transfer",
+    "AWS::ECR::RepositoryCreationTemplate": "configuration",
+    "AWS::FIS::ExperimentTemplate": "FIS bills action-minutes only while an experiment runs (a quarterly drill)",
     "AWS::Backup::BackupSelection": "priced as the backup storage it holds",
     "AWS::Backup::BackupPlan": "priced as the backup storage it holds",
     "AWS::SecurityHub::Standard": "priced per security check on the hub",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from shared import load_settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, alerts
+from shared.recovery import RECOVERY_RUNBOOKS
 from shared.runbooks import RUNBOOKS_PATH
 from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, BurnRateAlert
 
@@ -105,8 +106,24 @@ def document() -> str:
         "unexpectedly (then the service's deployment and scaling history).\n"
         for event in INFO_EVENTS
     ]
+    recovery = [
+        f"## {key}\n\n**warning** (standby): {summary}.\n\n**First check:** {check}. Runbook of the standby: "
+        "[disaster recovery](disaster-recovery.md#region-loss-make-failover).\n"
+        for key, (summary, check) in RECOVERY_RUNBOOKS.items()
+    ]
     objectives = [_slo_section(alert) for alert in BURN_RATE_ALERTS]
-    return "\n".join([HEADER, *sections, "# Service-level objectives\n", *objectives, "# Info events\n", *info])
+    return "\n".join(
+        [
+            HEADER,
+            *sections,
+            "# Service-level objectives\n",
+            *objectives,
+            "# Info events\n",
+            *info,
+            "# Recovery\n",
+            *recovery,
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,9 @@ AWS_TYPES = {
         "account (multi-region)", "each trail records the whole account: events billed and findings raised twice"
     ),
     "AWS::IAM::OIDCProvider": Shared("account", "one provider per issuer URL: the second create fails"),
+    "AWS::ECR::ReplicationConfiguration": Shared(
+        "account + region", "one replication configuration per registry: the last deploy's rules replace the other's"
+    ),
     "AWS::Budgets::Budget": Shared(
         "account", "each budget covers the whole account's spend: both alert on the other environment's cost"
     ),

@@ -12,7 +12,12 @@ GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
 # workflow ref names the calling workflow and the branch it ran from. ops/github_settings.py applies it.
 SUBJECT_CLAIM_KEYS = ("repository_id", "context", "workflow_ref")
 # The workflow each identity's jobs run in (the caller: deploy.yml calls deploy-environment.yml).
-WORKFLOWS = {"pull_request": "pull-request.yml", "deploy": "deploy.yml", "release": "release.yml"}
+WORKFLOWS = {
+    "pull_request": "pull-request.yml",
+    "deploy": "deploy.yml",
+    "release": "release.yml",
+    "drill": "drill.yml",  # AWS only, where recovery.drills: the quarterly FIS drill
+}
 # The one part of a subject that varies: the pull request's number (AWS StringLike, GCP startsWith/endsWith).
 PULL_REQUEST_REF = "refs/pull/*/merge"
 # The read-only identity is called diff on AWS (`cdk diff`) and plan on GCP (`terraform plan`).
@@ -48,6 +53,8 @@ def subject(settings: Settings, kind: str) -> str:
     if kind == "release":
         environment = delivery.release_environment
         return f"{repository}:environment:{environment}:workflow_ref:{workflow_ref(settings, 'release', branch)}"
+    if kind == "drill":
+        return f"{repository}:environment:{github.environment}:workflow_ref:{workflow_ref(settings, 'drill', branch)}"
     raise ValueError(f"unknown delivery identity {kind!r}")
 
 

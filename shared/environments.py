@@ -28,6 +28,7 @@ from shared.model import (
     StorageSettings,
     TagSettings,
 )
+from shared.recovery import RecoverySettings
 from shared.trust import DeliverySettings
 
 PROJECT = "bookedbarber"
@@ -221,6 +222,7 @@ def production() -> Settings:
         github=_github("production", deploy_confirmation=True),
         delivery=_delivery("production", reviewers=("team:platform-leads",), pull_request_plans=False),
         feature_flags={"online_payments": True, "sms_reminders": True, "maintenance_mode": False},
+        recovery=RecoverySettings(strategy="warm_standby", standby_tasks=1),
     )
 
 
@@ -295,6 +297,7 @@ def staging() -> Settings:
         github=_github("staging"),
         delivery=_delivery("staging", reviewers=("team:platform",), pull_request_plans=True),
         feature_flags={"online_payments": True, "sms_reminders": False, "maintenance_mode": False},
+        recovery=RecoverySettings(strategy="warm_standby", standby_tasks=1, drills=True),
     )
 
 

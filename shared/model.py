@@ -30,6 +30,7 @@ from shared.checks import (
 from shared.dns import DnsSettings
 from shared.errors import SettingsError
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
+from shared.recovery import RecoverySettings
 from shared.slos import SloSettings
 from shared.trust import DeliverySettings
 
@@ -776,6 +777,7 @@ class Settings:
     feature_flags: Mapping[str, bool] = field(default_factory=dict)
     account_services: AccountServices = field(default_factory=AccountServices)  # account-level services it owns
     slos: SloSettings = field(default_factory=SloSettings)  # service-level objectives (shared/slos.py)
+    recovery: RecoverySettings = field(default_factory=RecoverySettings)  # regional disaster recovery (both clouds)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "feature_flags", MappingProxyType(dict(self.feature_flags)))
@@ -839,6 +841,9 @@ class Settings:
 
     def _cross_section_problems(self) -> Problems:
         yield from self.dns.problems_with(self.domain.zone_name, self.domain.app_domain, self.domain.origin_domain)
+        yield from self.recovery.problems_with(
+            resilience=self.resilience, gcp_region=self.gcp.region, versioned_uploads=self.storage.versioning
+        )
         zones = len(self.aws.availability_zones)
         if zones < 2:
             yield "aws.availability_zones", f"{zones} zone(s) given; the load balancer and RDS need at least 2"
@@ -890,3 +895,4 @@ class Settings:
         if self.database.read_replicas < 1:
             yield "database.read_replicas", "production needs at least one read replica"
         yield from _prefixed("delivery", self.delivery.production_problems())
+        yield from _prefixed("recovery", self.recovery.production_problems())

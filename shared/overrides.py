@@ -69,6 +69,8 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "github_repository": ("github.repository", _text),
     "github_repository_id": ("github.repository_id", _integer),
     "github_environment": ("github.environment", _text),
+    "recovery_strategy": ("recovery.strategy", _text),
+    "recovery_gcp_standby_region": ("recovery.gcp_standby_region", _text),
 }
 
 

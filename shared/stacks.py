@@ -26,19 +26,24 @@ HOME, EDGE, RECOVERY = "home", "edge", "recovery"
 AWS_EDGE_REGION = "us-east-1"
 
 
+def _flag(settings: Settings, path: str) -> bool:
+    value: object = settings
+    for part in path.split("."):
+        value = getattr(value, part)
+    return bool(value)
+
+
 @dataclass(frozen=True)
 class Component:
     name: str  # AWS: stack `bookedbarber-<env>-<name>`; GCP: `bookedbarber-<env>-gcp-<name>`
     stack_class: str  # "package.module:Class"
     after: tuple[str, ...] = ()  # deployed before this one (where the environment has them)
     region: str = HOME  # AWS only: HOME, EDGE or RECOVERY
-    only_where: str = ""  # a boolean settings field (dotted) without which the environment lacks this component
+    # Boolean settings fields (dotted, joined by " or "): the environment has this component where any is true.
+    only_where: str = ""
 
     def present(self, settings: Settings) -> bool:
-        value: object = settings
-        for part in filter(None, self.only_where.split(".")):
-            value = getattr(value, part)
-        return bool(value)
+        return not self.only_where or any(_flag(settings, path) for path in self.only_where.split(" or "))
 
     def resolve(self) -> type:
         """The stack class (imports its module: jsii for the platforms, never for the table's other readers)."""
@@ -51,15 +56,25 @@ class Component:
 
 
 AWS_TABLE: tuple[Component, ...] = (
+    # The backup copies' vault and what the data stack's replication needs first (keys, the uploads replica bucket,
+    # the image repository template).
     Component(
         "recovery",
         "aws_stacks.backup:RecoveryVaultStack",
         region=RECOVERY,
-        only_where="resilience.copy_backups_to_recovery_region",
+        only_where="resilience.copy_backups_to_recovery_region or recovery.has_standby",
     ),
     Component("network", "aws_stacks.network:NetworkStack"),
     # The copy target exists before the plan that copies to it.
     Component("data", "aws_stacks.data:DataStack", after=("recovery", "network")),
+    # The standby's network and the cross-region replica of the data stack's primary database.
+    Component(
+        "standby",
+        "aws_stacks.standby:StandbyStack",
+        after=("data",),
+        region=RECOVERY,
+        only_where="recovery.has_standby",
+    ),
     Component("compute", "aws_stacks.compute:ComputeStack", after=("network", "data")),
     # The load balancer accepts the origin-verify header (compute) before CloudFront sends it (edge).
     Component("edge", "aws_stacks.edge:EdgeStack", after=("compute",), region=EDGE),
@@ -82,6 +97,7 @@ TABLES = {"aws": AWS_TABLE, "gcp": GCP_TABLE}
 # The GitHub Actions trust: deployed by an operator on request, never by the workflows it trusts.
 TRUST_COMPONENT = "delivery"
 AWS_RECOVERY_COMPONENT = "recovery"
+AWS_STANDBY_COMPONENT = "standby"
 AWS_COMPONENTS = tuple(component.name for component in AWS_TABLE if not component.only_where)
 GCP_COMPONENTS = tuple(component.name for component in GCP_TABLE)
 # Components deployed to the edge region rather than the settings' region.
@@ -106,6 +122,10 @@ def dependencies(cloud: str, settings: Settings) -> list[tuple[str, str]]:
 
 def aws_region(settings: Settings, component: Component) -> str:
     return {HOME: settings.aws.region, EDGE: AWS_EDGE_REGION, RECOVERY: settings.aws.recovery_region}[component.region]
+
+
+def has_recovery_stack(settings: Settings) -> bool:
+    return any(c.name == AWS_RECOVERY_COMPONENT for c in components("aws", settings))
 
 
 def aws_components(settings: Settings) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from shared.first_deployment import Needs, Step
 from shared.model import Settings
-from shared.stacks import AWS_EDGE_REGION, AWS_RECOVERY_COMPONENT
+from shared.stacks import aws_stack_regions
 
 RESOLVE = re.compile(r"\{\{resolve:(ssm|secretsmanager):([^:}]+)")
 SSM_PARAMETER_TYPE = "AWS::SSM::Parameter::Value"
@@ -41,11 +41,7 @@ def walk(value, key: str = "") -> Iterator[tuple[str, object]]:
 
 
 def aws_region(settings: Settings, stack_name: str) -> str:
-    if stack_name in {settings.name("edge"), settings.name("edge-observability")}:
-        return AWS_EDGE_REGION
-    if stack_name == settings.name(AWS_RECOVERY_COMPONENT):
-        return settings.aws.recovery_region
-    return settings.aws.region
+    return aws_stack_regions(settings).get(stack_name, settings.aws.region)
 
 
 def aws_produced(settings: Settings, name: str, template: dict) -> set[str]:

@@ -123,3 +123,17 @@ def test_every_optional_type_names_settings_that_exist():
 def test_every_gcp_rule_and_free_entry_names_a_synthesized_type(gcp_stacks):
     synthesized = {kind for document in gcp_stacks.values() for kind in document.get("resource", {})}
     assert sorted((set(GCP_RULES) | set(GCP_FREE)) - synthesized) == []
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_recovery_strategy_is_priced_and_dearer_as_it_stands_by_more(environment):
+    from reports.cost import standby_costs, standby_line
+    from reports.usage import usage
+    from shared.recovery import STRATEGIES
+
+    settings = load_settings(environment)
+    costs = standby_costs(settings, usage(environment))
+    assert list(costs) == list(STRATEGIES)
+    assert costs["none"] == 0 <= costs["backup_restore"] < costs["pilot_light"] < costs["warm_standby"]
+    assert f"{settings.recovery.strategy} $" in standby_line(settings, usage(environment))
+    assert "(chosen)" in standby_line(settings, usage(environment))

@@ -314,3 +314,20 @@ def test_dependabot_pull_requests_are_tested_but_not_planned():
     jobs = _load(GITHUB / "workflows" / "pull-request.yml")["jobs"]
     assert "if" not in jobs["test"]
     assert jobs["plan"]["if"] == "github.event.pull_request.user.login != 'dependabot[bot]'"
+
+
+def test_the_quarterly_drill_runs_the_settings_drills_behind_the_environments_reviewers():
+    from shared import load_settings
+    from shared.recovery import DRILL_SCHEDULE_CRON
+    from shared.recovery_names import DRILLS
+
+    workflow = _load(GITHUB / "workflows" / "drill.yml")
+    assert workflow["on"]["schedule"] == [{"cron": DRILL_SCHEDULE_CRON}]
+    drilling = [name for name in ENVIRONMENTS if load_settings(name).recovery.drills]
+    (job,) = workflow["jobs"].values()
+    assert [job["environment"]] == drilling
+    assert job["concurrency"] == {"group": f"compute-{drilling[0]}", "cancel-in-progress": False}
+    run = next(step["run"] for step in job["steps"] if "ops.drill" in step.get("run", ""))
+    assert f"for drill in {' '.join(DRILLS)}; do" in run
+    upload = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()"

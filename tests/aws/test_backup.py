@@ -9,6 +9,7 @@ from aws_stacks.names import recovery_vault_name, vault_name
 from aws_stacks.platform import stack_names
 from shared.model import MIN_RPO_MINUTES
 from shared.stacks import AWS_RECOVERY_COMPONENT as RECOVERY_COMPONENT
+from shared.stacks import has_recovery_stack
 from tests.aws.helpers import only, resources
 
 
@@ -68,14 +69,18 @@ def test_the_selection_covers_the_primary_database(aws, settings):
 
 def test_the_recovery_vault_stands_alone_in_the_recovery_region(aws, settings):
     name = settings.name(RECOVERY_COMPONENT)
-    assert (name in stack_names(settings.environment)) == settings.resilience.copy_backups_to_recovery_region
-    if not settings.resilience.copy_backups_to_recovery_region:
+    # The stack also holds a standby's prerequisites (aws_stacks/replication.py); the vault only where copies go.
+    assert (name in stack_names(settings.environment)) == has_recovery_stack(settings)
+    if not has_recovery_stack(settings):
         return
     manifest = json.loads((aws.directory / "manifest.json").read_text())["artifacts"]
     assert manifest[name]["environment"] == f"aws://{settings.aws.account_id}/{settings.aws.recovery_region}"
     assert name in manifest[settings.name("data")]["dependencies"]  # the copy target exists first
     text = json.dumps(aws.templates[name])
     assert "Fn::ImportValue" not in text and "Fn::GetStackOutput" not in text
+    if not settings.resilience.copy_backups_to_recovery_region:
+        assert resources(aws, settings, RECOVERY_COMPONENT, "AWS::Backup::BackupVault") == {}
+        return
     vault = only(resources(aws, settings, RECOVERY_COMPONENT, "AWS::Backup::BackupVault"))["Properties"]
     assert vault["BackupVaultName"] == recovery_vault_name(settings) != vault_name(settings)
     assert vault["LockConfiguration"]["MinRetentionDays"] == settings.resilience.backup_retention_days

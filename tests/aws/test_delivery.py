@@ -230,3 +230,28 @@ def test_the_delivery_stack_needs_no_bootstrap(aws, settings):
     template = aws.templates[settings.name("delivery")]
     assert "BootstrapVersion" not in template.get("Parameters", {})
     assert len(json.dumps(template)) < 50 * 1024
+
+
+def test_the_drill_identity_exists_where_settings_drill_and_only_starts_their_drills(aws, settings):
+    from shared.delivery import aws_role_name
+
+    roles = {
+        r["Properties"]["RoleName"]: r
+        for r in aws.templates[settings.name("delivery")]["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role" and isinstance(r["Properties"].get("RoleName"), str)
+    }
+    name = aws_role_name(settings, "drill")
+    assert (name in roles) == settings.recovery.drills
+    if not settings.recovery.drills:
+        return
+    assert subject(settings, "drill") in json.dumps(roles[name]["Properties"]["AssumeRolePolicyDocument"])
+    assert subject(settings, "drill").endswith("/.github/workflows/drill.yml@refs/heads/main")
+    assert len({subject(settings, kind) for kind in ("diff", "deploy", "release", "drill")}) == 4
+    statements = _policy_statements(aws, settings, "drill")
+    start = next(s for s in statements if ":experiment-template/*" in json.dumps(s["Resource"]))
+    assert start["Condition"] == {"StringLike": {"aws:ResourceTag/Name": f"{settings.prefix}-drill-*"}}
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert actions <= {
+        "fis:StartExperiment", "fis:GetExperiment", "fis:TagResource", "fis:ListExperimentTemplates",
+        "cloudwatch:GetMetricStatistics",
+    }  # fmt: skip

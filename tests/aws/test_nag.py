@@ -134,6 +134,68 @@ ACKNOWLEDGED_EVERYWHERE = {
 }
 
 
+def _drill_acknowledgements(settings) -> set[tuple[str, str, str]]:
+    """The FIS role's resources that cannot be narrower (aws_stacks/drills.py)."""
+    region, account, prefix = settings.aws.region, settings.aws.account_id, settings.prefix
+    resources = (
+        "*",
+        f"arn:aws:ecs:{region}:{account}:task/{prefix}-cluster/*",
+        f"arn:aws:elasticache:{region}:{account}:cluster:{prefix}-redis-*",
+        f"arn:aws:ec2:{region}:{account}:*",
+        f"arn:aws:ec2:{region}:{account}:network-acl/*",
+    )
+    found = {(PACK, f"IAM5[Resource::{resource}]", "observability/Drills/Policy") for resource in resources}
+    # The drill identity of drill.yml (aws_stacks/delivery.py): FIS ids are assigned at creation.
+    fis = f"arn:<AWS::Partition>:fis:{region}:{account}"
+    found |= {
+        (PACK, f"IAM5[Resource::{resource}]", "delivery/GithubTrust/DrillPolicy")
+        for resource in ("*", f"{fis}:experiment-template/*", f"{fis}:experiment/*")
+    }
+    return found
+
+
+def _standby_acknowledgements(settings) -> set[tuple[str, str, str]]:
+    """The standby's network repeats the primary's (the same constructs); its replica, replica bucket and the
+    uploads replication role carry their own (aws_stacks/standby.py, aws_stacks/replication.py)."""
+    expected = {
+        (PACK, "VPC3", "standby/Network/DatabaseNetworkAcl"),
+        (PACK, "RDS11", "standby/Database/Replica"),
+        (NIST, "RDSInBackupPlan", "standby/Database/Replica"),
+        (
+            PACK,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
+            "standby/Database/MonitoringRole",
+        ),
+        (PACK, "S1", "recovery/Standby/UploadsReplica"),
+    }
+    for pack in _BOTH:
+        expected |= {
+            (pack, "IAMNoInlinePolicy", "standby/Network/Vpc/FlowLog/IAMRole/DefaultPolicy"),
+            (pack, "S3BucketLoggingEnabled", "recovery/Standby/UploadsReplica"),
+            (pack, "S3BucketReplicationEnabled", "recovery/Standby/UploadsReplica"),
+        }
+        for zone in range(1, len(settings.aws.availability_zones) + 1):
+            expected.add((pack, "VPCNoUnrestrictedRouteToIGW", f"standby/Network/Vpc/PublicSubnet{zone}/DefaultRoute"))
+    if not settings.resilience.deletion_protection:
+        expected |= {
+            (PACK, "RDS10", "standby/Database/Replica"),
+            (NIST, "RDSInstanceDeletionProtectionEnabled", "standby/Database/Replica"),
+        }
+    if not settings.database.multi_az:
+        expected |= {
+            (PACK, "RDS3", "standby/Database/Replica"),
+            (NIST, "RDSMultiAZSupport", "standby/Database/Replica"),
+        }
+    account, recovery = settings.aws.account_id, settings.aws.recovery_region
+    policy = "data/UploadsReplicationPolicy"
+    expected |= {
+        (PACK, "IAM5[Resource::<UploadsUploadsBucket8EC992E6.Arn>/*]", policy),
+        (PACK, f"IAM5[Resource::arn:aws:kms:{recovery}:{account}:key/*]", policy),
+        (PACK, f"IAM5[Resource::arn:aws:s3:::{settings.name('uploads')}-{account}-{recovery}/*]", policy),
+    }
+    return expected
+
+
 def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
     """What settings turn off is acknowledged where it is off, and nowhere else."""
     expected = set(ACKNOWLEDGED_EVERYWHERE)
@@ -164,6 +226,12 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
     uploads = f"arn:<AWS::Partition>:s3:::{settings.name('uploads')}-{settings.aws.account_id}/*"
     expected.add((PACK, f"IAM5[Resource::{uploads}]", "compute/ApiService/TaskDefinition/TaskRole/DefaultPolicy"))
     expected |= _delivery_acknowledgements(settings)
+    if settings.recovery.drills:
+        expected |= _drill_acknowledgements(settings)
+    if settings.recovery.has_standby:
+        expected |= _standby_acknowledgements(settings)
+        # Replicated to the standby: the replication finding is gone, so nothing acknowledges it.
+        expected -= {(pack, "S3BucketReplicationEnabled", "data/Uploads/UploadsBucket") for pack in _BOTH}
     account = settings.aws.account_id
     # The recorder's own role writes under Config's prefix of the audit bucket (aws_stacks/compliance.py).
     expected.add(

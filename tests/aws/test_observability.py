@@ -182,10 +182,13 @@ def test_only_production_notifies_on_recovery():
 def test_topics_are_encrypted_with_a_key_cloudwatch_and_eventbridge_may_use(aws, settings):
     for component, template in _templates(aws, settings).items():
         keys = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key"}
-        for key in keys.values():  # the topics' key and, beside the main one, the canary artifacts' key
+        # Besides the topics' key: the canary artifacts' key (observability), the drills' log key where they drill.
+        drill_keys = {k for k in keys if k.startswith("DrillsLogsKey")}
+        assert len(drill_keys) == int(settings.recovery.drills and component == "observability"), component
+        for key in keys.values():
             assert key["Properties"]["EnableKeyRotation"] is True
             assert key["Properties"]["RotationPeriodInDays"] == settings.resilience.key_rotation_days
-        assert len(keys) == (2 if component == "observability" else 1), component
+        assert len(keys) - len(drill_keys) == (2 if component == "observability" else 1), component
         key_id = next(k for k, r in keys.items() if r["Properties"]["Description"].endswith(": alerts") or
                       r["Properties"]["Description"].endswith(": edge-alerts"))  # fmt: skip
         key = keys[key_id]

@@ -173,7 +173,8 @@ def test_the_canary_role_may_only_write_its_own_artifacts_logs_and_metrics(aws, 
         for p in resources(aws, settings, "observability", "AWS::IAM::Policy").values()
         if p["Properties"]["Roles"] == [{"Ref": role_id}]
     ]
-    assert not resources(aws, settings, "observability", "AWS::IAM::ManagedPolicy")
+    managed = resources(aws, settings, "observability", "AWS::IAM::ManagedPolicy").values()
+    assert not [m for m in managed if {"Ref": role_id} in m["Properties"].get("Roles", [])]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert actions == {

@@ -1,0 +1,221 @@
+"""The regional standby (`recovery.strategy` pilot_light / warm_standby) in `aws.recovery_region`, after the data
+stack: the network and security groups built by the same constructs as the primary's (with the standby region's
+zones), and the cross-region read replica of the primary database, promoted on failover. What the data stack
+replicates into (keys, the uploads replica, the image template) is `aws_stacks/replication.py`, deployed before.
+
+Why a read replica, not cross-region automated-backup replication: a replica lags seconds and promotes in minutes
+(RDS User Guide, 'Working with read replicas' / 'Promoting a read replica'); a replicated backup must first be
+restored, which for production's 500 GiB takes 30-60 minutes (shared/recovery.py: `restore`), over the RTO.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from aws_stacks.data import ENHANCED_MONITORING_INTERVAL, POSTGRES_LOG_TYPES, postgres_engine, postgres_parameter_group
+from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
+from aws_stacks.network import DATABASE, InterfaceEndpoints, Network
+from aws_stacks.observability import AlertTopics
+from aws_stacks.security import (
+    SecurityGroups,
+    customer_managed_key,
+    encrypted_log_group,
+    frozen,
+    logs_key,
+    stateful_removal_policy,
+)
+from shared import Settings, replace_fields
+from shared.alerts import Severity
+from shared.contract import DATABASE_PORT
+from shared.places import aws_availability_zones
+from shared.recovery_names import aws_standby_names
+from shared.runbooks import runbook_url
+
+
+def standby_settings(settings: Settings) -> Settings:
+    """The environment as the standby region sees it: the regions swapped, that region's first availability zones
+    (as many as the primary has), and no CloudFront prefix list (its id differs per region)."""
+    zones = aws_availability_zones(settings.aws.recovery_region)[: len(settings.aws.availability_zones)]
+    return replace_fields(
+        settings,
+        {
+            "aws.region": settings.aws.recovery_region,
+            "aws.recovery_region": settings.aws.region,
+            "aws.availability_zones": zones,
+            "aws.cloudfront_prefix_list_id": None,
+        },
+    )
+
+
+class StandbyDatabase(Construct):
+    """The cross-region read replica of the primary, encrypted with a key of this region, promoted on failover."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        primary: Settings,
+        vpc: ec2.IVpc,
+        logs_key: kms.IKey,
+        security_groups: SecurityGroups,
+        warning_topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        names = aws_standby_names(primary)
+        database = settings.database
+        key = customer_managed_key(self, "Key", settings=settings, purpose="standby-database")
+        engine = postgres_engine(settings)
+        stack = Stack.of(self)
+        for log_type in POSTGRES_LOG_TYPES:
+            encrypted_log_group(
+                self,
+                f"{log_type.title()}Logs",
+                settings=settings,
+                key=logs_key,
+                log_group_name=f"/aws/rds/instance/{names['database']}/{log_type}",
+            )
+        # The primary's monitoring role is named, and IAM names are global: this region's is unnamed.
+        monitoring_role = iam.Role(
+            self,
+            "MonitoringRole",
+            assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonRDSEnhancedMonitoringRole")
+            ],
+        )
+        acknowledge(
+            monitoring_role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
+            "AWS's own policy for the Enhanced Monitoring agent, assumable only by monitoring.rds.amazonaws.com; "
+            "it only writes to the RDSOSMetrics log group and AWS maintains it as the agent changes.",
+        )
+        source = rds.DatabaseInstance.from_database_instance_attributes(
+            self,
+            "Primary",
+            instance_identifier=primary.name("postgres"),
+            instance_endpoint_address=f"{primary.name('postgres')}.{primary.aws.region}.rds.amazonaws.com",
+            port=DATABASE_PORT,
+            security_groups=[],
+            engine=engine,
+        )
+        self.instance = rds.DatabaseInstanceReadReplica(
+            self,
+            "Replica",
+            source_database_instance=source,
+            instance_identifier=names["database"],
+            instance_type=ec2.InstanceType(database.aws_instance_class.removeprefix("db.")),
+            vpc=vpc,
+            vpc_subnets=DATABASE,
+            subnet_group=rds.SubnetGroup(
+                self,
+                "SubnetGroup",
+                vpc=vpc,
+                vpc_subnets=DATABASE,
+                description=f"BookedBarber {settings.environment}: standby database subnets",
+                subnet_group_name=names["database"],
+                removal_policy=stateful_removal_policy(settings),
+            ),
+            security_groups=[frozen(self, "SecurityGroup", security_groups.database)],
+            port=DATABASE_PORT,
+            parameter_group=postgres_parameter_group(self, "ParameterGroup", settings=settings, engine=engine),
+            multi_az=database.multi_az,
+            storage_type=rds.StorageType.GP3,
+            max_allocated_storage=database.max_allocated_storage_gib,
+            storage_encryption_key=key,
+            enable_performance_insights=True,
+            performance_insight_encryption_key=key,
+            monitoring_interval=ENHANCED_MONITORING_INTERVAL,
+            monitoring_role=monitoring_role,
+            iam_authentication=True,
+            cloudwatch_logs_exports=list(POSTGRES_LOG_TYPES),
+            auto_minor_version_upgrade=True,
+            publicly_accessible=False,
+            deletion_protection=settings.resilience.deletion_protection,
+            removal_policy=stateful_removal_policy(settings),
+        )
+        cfn: rds.CfnDBInstance = self.instance.node.default_child
+        # A cross-region source is named by its ARN in its own region (the imported instance's ARN says this one).
+        cfn.add_property_override(
+            "SourceDBInstanceIdentifier",
+            f"arn:{stack.partition}:rds:{primary.aws.region}:{stack.account}:db:{primary.name('postgres')}",
+        )
+        # The replica inherits encryption from its source; CloudFormation rejects the flag next to the source.
+        cfn.add_property_deletion_override("StorageEncrypted")
+        cfn.performance_insights_retention_period = database.performance_insights_retention_days
+        acknowledge(
+            self.instance,
+            "RDS11",
+            f"The port is the contract's ({DATABASE_PORT}, the engine default that drivers and tooling expect); "
+            "access is limited by security groups and the database-tier NACL.",
+        )
+        acknowledge(
+            self.instance,
+            "RDSInBackupPlan",
+            "The standby replica is a live copy of the primary, which is in the AWS Backup plan (continuous and "
+            "daily, copied to this region in production); on promotion it takes automated backups itself.",
+            packs=(NIST,),
+        )
+        if not database.multi_az:
+            acknowledge_in_every_pack(
+                self.instance,
+                "RDS3",
+                f"settings.database.multi_az is off in {settings.environment}; the standby mirrors the primary.",
+            )
+        if not settings.resilience.deletion_protection:
+            acknowledge_in_every_pack(
+                self.instance,
+                "RDS10",
+                f"settings.resilience.deletion_protection is off in {settings.environment} so the environment can "
+                "be torn down and rebuilt; production enables it (enforced by settings validation).",
+            )
+        # The RPO holds only while the replica keeps up: warn before the lag reaches it.
+        self.lag_alarm = cloudwatch.Alarm(
+            self,
+            "ReplicaLagAlarm",
+            alarm_name=names["replica_lag_alarm"],
+            alarm_description=(
+                f"warning: the standby replica lags more than half the RPO ({primary.resilience.rpo_minutes} min). "
+                f"Runbook: {runbook_url(primary, 'replica_lag')}"
+            ),
+            metric=self.instance.metric("ReplicaLag", period=Duration.minutes(1), statistic="Maximum"),
+            threshold=primary.resilience.rpo_minutes * 60 / 2,
+            evaluation_periods=5,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        self.lag_alarm.add_alarm_action(cloudwatch_actions.SnsAction(warning_topic))
+
+
+class StandbyStack(Stack):
+    """The standby's network (the primary's constructs, with the standby region's zones) and database replica."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        standby = standby_settings(settings)
+        self.logs_key = logs_key(self, "LogsKey", settings=standby)
+        self.vpc = Network(self, "Network", settings=standby, logs_key=self.logs_key).vpc
+        self.security_groups = SecurityGroups(self, "SecurityGroups", vpc=self.vpc, settings=standby)
+        if standby.network.aws_interface_endpoints:
+            InterfaceEndpoints(self, "InterfaceEndpoints", vpc=self.vpc, security_group=self.security_groups.endpoints)
+        # Alarms act only on topics of their own region: this region's warning route (email, like the primary's).
+        alerts = AlertTopics(self, "Alerts", settings=standby, label="standby")
+        self.database = StandbyDatabase(
+            self,
+            "Database",
+            settings=standby,
+            primary=settings,
+            vpc=self.vpc,
+            logs_key=self.logs_key,
+            security_groups=self.security_groups,
+            warning_topic=alerts.topics[Severity.WARNING],
+        )

@@ -1,0 +1,333 @@
+"""Regional disaster recovery: the strategy per environment, its standby, and the arithmetic that proves it.
+
+Both clouds read this one section: the strategy, the standby region of each cloud (AWS keeps `aws.recovery_region`,
+where the backup copies already go), the standby's size and the drill schedule. The failover of each cloud and
+strategy is a list of ordered steps with expected minutes (`FAILOVER_STEPS`, each number with its source); their
+sum is the region-loss RTO, the replication lag (`REPLICATION_LAG_MINUTES`) the RPO. Validation refuses a strategy
+whose sum or lag misses `resilience.rto_minutes` / `rpo_minutes`, naming the step that breaks it, and the failover
+command (`ops/failover.py`) and the runbook print these same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from shared.places import GCP_REGIONS
+
+Problems = Iterator[tuple[str, str]]
+
+CLOUDS = ("aws", "gcp")
+
+
+class Targets(Protocol):
+    """What the arithmetic reads of `shared.model.ResilienceSettings` (no import: model imports this module)."""
+
+    rto_minutes: int
+    rpo_minutes: int
+    copy_backups_to_recovery_region: bool
+
+
+# none: nothing outside the primary region (the targets cover in-region failures only; refused in production).
+# backup_restore: backups copied to the standby region, everything rebuilt from them after a loss.
+# pilot_light: database replica, images, secrets, uploads and the empty platform (network, load balancer, zero tasks).
+# warm_standby: as pilot light, with every service running `standby_tasks` tasks / instances.
+STRATEGIES = ("none", "backup_restore", "pilot_light", "warm_standby")
+# Strategies whose standby holds a live database replica and a platform in the standby region.
+STANDBY_STRATEGIES = ("pilot_light", "warm_standby")
+
+# The drill: once a quarter (06:00 UTC on the 15th of January, April, July, October), in the environment(s) whose
+# `recovery.drills` is on (staging). .github/workflows/drill.yml carries this cron; a test compares them.
+DRILL_SCHEDULE_CRON = "0 6 15 1,4,7,10 *"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a failover, in order: what the operator (or the platform) does, how long it is expected to take."""
+
+    key: str  # stable name: `promote`, `scale`, ... (the failover command's step ids)
+    action: str  # what happens, in a line
+    minutes: float  # expected duration
+    source: str  # where the number comes from, in a line
+    check: str  # what the operator checks before the next step
+
+
+def _step(key: str, action: str, minutes: float, source: str, check: str) -> Step:
+    return Step(key=key, action=action, minutes=minutes, source=source, check=check)
+
+
+_AWS_DETECT = _step(
+    "detect",
+    "the primary origin's Route 53 health check fails and the service-down alarm pages",
+    2,
+    "Route 53 health checks: 30 s interval x 3 failures = 90 s, rounded up (Route 53 Developer Guide, "
+    "'How Route 53 determines whether a health check is healthy')",
+    "the health check is red from several checker regions, not only one",
+)
+_GCP_DETECT = _step(
+    "detect",
+    "the uptime check of the app domain fails from its checker regions and the service-down policy pages",
+    2,
+    "Cloud Monitoring uptime checks run every 1 min from several regions; the policy fires on 2 failed periods",
+    "the uptime check fails from several checker regions, not only one",
+)
+_DECIDE = _step(
+    "decide",
+    "the incident lead declares the region lost and runs `make failover`",
+    3,
+    "our own budget for the call: the AWS Health Dashboard / GCP status page confirms a regional event",
+    "the cloud's status page names the primary region; a redeploy in the primary would not help",
+)
+_AWS_PROMOTE = _step(
+    "promote",
+    "promote the cross-region read replica to a standalone, writable instance",
+    5,
+    "RDS User Guide, 'Promoting a read replica': RDS reboots the replica, 'several minutes'; measured in drills",
+    "the instance is `available` and no longer lists a ReadReplicaSourceDBInstanceIdentifier",
+)
+_AWS_RESTORE = _step(
+    "restore",
+    "restore the newest cross-region backup copy into a new instance",
+    45,
+    "RDS restores create a volume from the snapshot: 30-60 min for production's 500 GiB (docs/disaster-recovery.md)",
+    "the restored instance is `available`",
+)
+_AWS_BUILD = _step(
+    "build",
+    "deploy network, load balancer, certificate and services in the standby region",
+    60,
+    "a first deploy of the network, data and compute stacks takes about an hour (NAT gateways, ALB, ECS)",
+    "every stack is CREATE_COMPLETE",
+)
+_AWS_SCALE_WARM = _step(
+    "scale",
+    "scale the standby's running services to the primary's minimum tasks",
+    3,
+    "Fargate starts a task in 1-2 min (image already in the region's ECR) + 2 healthy ALB checks of 30 s",
+    "each service's running count equals its desired count and its targets are healthy",
+)
+_AWS_SCALE_PILOT = _step(
+    "scale",
+    "start the standby's services from zero to the primary's minimum tasks",
+    6,
+    "as warm standby, plus the first deployment's circuit breaker needs a healthy task before adding more",
+    "each service's running count equals its desired count and its targets are healthy",
+)
+_AWS_SWITCH = _step(
+    "switch",
+    "Route 53 failover record of the origin answers with the standby load balancer; CloudFront follows",
+    1,
+    "the failover record moves when the health check fails (already counted in detect) + its 60 s TTL",
+    "`dig origin...` returns the standby ALB; CloudFront 5xx rate falls back below the alarm",
+)
+_GCP_PROMOTE = _step(
+    "promote",
+    "promote the cross-region Cloud SQL read replica (Enterprise Plus: replica failover)",
+    5,
+    "Cloud SQL docs, 'Promote replicas for regional migration or disaster recovery': a few minutes; to be "
+    "measured in drills",
+    "the instance's instanceType is CLOUD_SQL_INSTANCE and it accepts writes",
+)
+_GCP_RESTORE = _step(
+    "restore",
+    "restore the newest backup into a new Cloud SQL instance in the standby region",
+    45,
+    "Cloud SQL restores of a few hundred GiB take tens of minutes, as on AWS",
+    "the restored instance is RUNNABLE",
+)
+_GCP_BUILD = _step(
+    "build",
+    "apply network, data and app stacks in the standby region",
+    45,
+    "Terraform creates the VPC, private services access and Cloud Run services in well under an hour",
+    "every stack applied without errors",
+)
+_GCP_SCALE_WARM = _step(
+    "scale",
+    "raise the standby Cloud Run services' minimum instances to the primary's",
+    1,
+    "Cloud Run starts an instance in seconds; a new revision with min instances is ready in about a minute",
+    "the revision is Ready and serves 100 % of traffic",
+)
+_GCP_SCALE_PILOT = _step(
+    "scale",
+    "deploy the standby Cloud Run services' first serving revision and raise minimum instances",
+    3,
+    "a new Cloud Run revision rolls out in 1-3 minutes",
+    "the revision is Ready and serves 100 % of traffic",
+)
+_GCP_SWITCH = _step(
+    "switch",
+    "take the primary region's serverless NEG out of the global load balancer's backend service",
+    1,
+    "serverless NEGs have no health checks: the backend service's outlier detection or this step moves traffic; "
+    "the global anycast address does not change, so no DNS TTL applies",
+    "the load balancer's request count in the standby region rises; 5xx falls",
+)
+
+# The failover of each cloud and strategy, in order. `none` has no steps: nothing stands by.
+FAILOVER_STEPS: dict[tuple[str, str], tuple[Step, ...]] = {
+    ("aws", "none"): (),
+    ("aws", "backup_restore"): (_AWS_DETECT, _DECIDE, _AWS_BUILD, _AWS_RESTORE, _AWS_SCALE_PILOT, _AWS_SWITCH),
+    ("aws", "pilot_light"): (_AWS_DETECT, _DECIDE, _AWS_PROMOTE, _AWS_SCALE_PILOT, _AWS_SWITCH),
+    ("aws", "warm_standby"): (_AWS_DETECT, _DECIDE, _AWS_PROMOTE, _AWS_SCALE_WARM, _AWS_SWITCH),
+    ("gcp", "none"): (),
+    ("gcp", "backup_restore"): (_GCP_DETECT, _DECIDE, _GCP_BUILD, _GCP_RESTORE, _GCP_SCALE_PILOT, _GCP_SWITCH),
+    ("gcp", "pilot_light"): (_GCP_DETECT, _DECIDE, _GCP_PROMOTE, _GCP_SCALE_PILOT, _GCP_SWITCH),
+    ("gcp", "warm_standby"): (_GCP_DETECT, _DECIDE, _GCP_PROMOTE, _GCP_SCALE_WARM, _GCP_SWITCH),
+}
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How much committed data the standby may not yet hold when the region is lost (the RPO of the strategy)."""
+
+    minutes: float
+    source: str
+
+
+# The data loss of each cloud and strategy on a region loss.
+REPLICATION_LAG_MINUTES: dict[tuple[str, str], Lag] = {
+    ("aws", "none"): Lag(float("inf"), "nothing leaves the region"),
+    ("aws", "backup_restore"): Lag(
+        1440, "AWS Backup copies the daily snapshot to the recovery vault: up to a day behind (aws_stacks/backup.py)"
+    ),
+    ("aws", "pilot_light"): Lag(
+        1,
+        "RDS cross-region read replica, asynchronous: ReplicaLag is seconds in steady state (RDS User Guide, "
+        "'Working with read replicas'); the standby alarms when it passes the RPO",
+    ),
+    ("aws", "warm_standby"): Lag(1, "as pilot light: the same cross-region read replica"),
+    ("gcp", "none"): Lag(float("inf"), "nothing leaves the region"),
+    ("gcp", "backup_restore"): Lag(1440, "the newest daily backup; Cloud SQL backups are multi-regional by default"),
+    ("gcp", "pilot_light"): Lag(
+        1, "Cloud SQL cross-region read replica, asynchronous: replication lag is seconds in steady state"
+    ),
+    ("gcp", "warm_standby"): Lag(1, "as pilot light: the same cross-region read replica"),
+}
+
+
+def failover_steps(cloud: str, strategy: str) -> tuple[Step, ...]:
+    return FAILOVER_STEPS[(cloud, strategy)]
+
+
+def recovery_minutes(cloud: str, strategy: str) -> float:
+    """The region-loss RTO of a strategy: its steps' minutes, summed."""
+    steps = failover_steps(cloud, strategy)
+    return sum(step.minutes for step in steps) if steps else float("inf")
+
+
+def data_loss_minutes(cloud: str, strategy: str) -> float:
+    """The region-loss RPO of a strategy: the standby's replication lag."""
+    return REPLICATION_LAG_MINUTES[(cloud, strategy)].minutes
+
+
+def breaking_step(cloud: str, strategy: str, rto_minutes: int) -> Step | None:
+    """The first step by which the running total passes the RTO, or None when the whole failover fits."""
+    total = 0.0
+    for step in failover_steps(cloud, strategy):
+        total += step.minutes
+        if total > rto_minutes:
+            return step
+    return None
+
+
+# The steps back to the primary region once it is healthy again, printed by the failover command (not timed
+# against the RTO: failback is planned, during a quiet hour).
+FAILBACK_STEPS = (
+    "rebuild the primary region's database as a cross-region read replica of the promoted standby",
+    "wait until its replica lag is under the RPO, then stop writes (maintenance_mode feature flag)",
+    "promote the primary region's replica, point the primary's services at it",
+    "switch the origin record back to the primary load balancer (the health check turns green)",
+    "recreate the standby replica from the primary and scale the standby back to its standby size",
+)
+
+
+# Runbook sections of the recovery alarms (docs/runbooks.md, by scripts/runbooks.py): key -> (what, first check).
+RECOVERY_RUNBOOKS = {
+    "replica_lag": (
+        "The standby's cross-region database replica lags more than half the RPO: a region loss now would lose "
+        "more data than the settings allow",
+        "the replica's ReplicaLag and the primary's write load (a bulk import, a long transaction); if the lag "
+        "keeps growing, check the replica's storage and CPU, and scale its class like the primary's",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RecoverySettings:
+    """How an environment survives the loss of its primary region, on both clouds."""
+
+    strategy: str = "none"  # one of STRATEGIES
+    gcp_standby_region: str = "us-east1"  # GCP region of the standby; AWS's is `aws.recovery_region`
+    # Tasks (Fargate) / minimum instances (Cloud Run) each service runs in a warm standby before a failover;
+    # the failover scales them to the primary's minimum. Pilot light runs none.
+    standby_tasks: int = 1
+    drills: bool = False  # this environment runs the quarterly drill (DRILL_SCHEDULE_CRON)
+
+    @property
+    def has_standby(self) -> bool:
+        """A replica database and a platform wait in the standby region."""
+        return self.strategy in STANDBY_STRATEGIES
+
+    @property
+    def running_standby_tasks(self) -> int:
+        return self.standby_tasks if self.strategy == "warm_standby" else 0
+
+    def problems(self) -> Problems:
+        if self.strategy not in STRATEGIES:
+            yield "strategy", f"'{self.strategy}' is not one of {list(STRATEGIES)}"
+        if self.gcp_standby_region not in GCP_REGIONS:
+            yield "gcp_standby_region", f"'{self.gcp_standby_region}' is not a GCP region"
+        if self.strategy == "warm_standby" and self.standby_tasks < 1:
+            yield "standby_tasks", f"{self.standby_tasks}: a warm standby runs at least 1 task per service"
+        if self.standby_tasks < 0:
+            yield "standby_tasks", f"{self.standby_tasks} must not be negative"
+        if self.drills and not self.has_standby:
+            yield "drills", f"the drill rehearses a standby; strategy '{self.strategy}' has none"
+
+    def problems_with(self, *, resilience: Targets, gcp_region: str, versioned_uploads: bool) -> Problems:
+        """The arithmetic against the environment's `resilience` targets (full field names)."""
+        rto_minutes, rpo_minutes = resilience.rto_minutes, resilience.rpo_minutes
+        if self.has_standby and not versioned_uploads:
+            yield (
+                "storage.versioning",
+                f"'{self.strategy}' replicates uploads, which S3 does only between versioned buckets",
+            )
+        if self.strategy not in STRATEGIES:
+            return
+        if self.gcp_standby_region == gcp_region:
+            yield "recovery.gcp_standby_region", f"'{gcp_region}' is the primary region: the standby needs another"
+        if self.strategy == "backup_restore" and not resilience.copy_backups_to_recovery_region:
+            yield (
+                "resilience.copy_backups_to_recovery_region",
+                "backup_restore restores from the copies in the recovery region: enable this",
+            )
+        if self.strategy == "none":
+            return  # nothing stands by: the targets describe in-region failures only
+        for cloud in CLOUDS:
+            step = breaking_step(cloud, self.strategy, rto_minutes)
+            if step is not None:
+                yield (
+                    "recovery.strategy",
+                    f"'{self.strategy}' on {cloud} takes {recovery_minutes(cloud, self.strategy):g} min, over "
+                    f"resilience.rto_minutes {rto_minutes}: step '{step.key}' ({step.minutes:g} min, "
+                    f"{step.action}) passes it",
+                )
+            lag = data_loss_minutes(cloud, self.strategy)
+            if lag > rpo_minutes:
+                yield (
+                    "recovery.strategy",
+                    f"'{self.strategy}' on {cloud} can lose {lag:g} min of data, over resilience.rpo_minutes "
+                    f"{rpo_minutes}: {REPLICATION_LAG_MINUTES[(cloud, self.strategy)].source}",
+                )
+
+    def production_problems(self) -> Problems:
+        if self.strategy == "none":
+            yield "strategy", "production needs a regional standby that meets its targets"
+
+
+def standby_region(cloud: str, *, aws_recovery_region: str, recovery: RecoverySettings) -> str:
+    """The standby region of `cloud`: both clouds' answers in one place."""
+    return aws_recovery_region if cloud == "aws" else recovery.gcp_standby_region

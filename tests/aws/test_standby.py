@@ -1,0 +1,170 @@
+"""The regional standby and the drills follow `recovery` settings: per environment, and per strategy."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+
+from aws_stacks.drills import STOP_ALARMS
+from aws_stacks.replication import SECRETS_PURPOSE, STORAGE_PURPOSE
+from shared import load_settings, replace_fields
+from shared.recovery_names import DRILLS, aws_standby_names, drill_name
+from shared.stacks import AWS_STANDBY_COMPONENT, aws_stack_names
+from tests.aws.helpers import only, resources
+from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context
+
+
+def test_the_standby_stack_exists_exactly_where_the_strategy_keeps_one(aws, settings):
+    name = settings.name(AWS_STANDBY_COMPONENT)
+    assert (name in aws.templates) == settings.recovery.has_standby
+    if not settings.recovery.has_standby:
+        return
+    manifest = json.loads((aws.directory / "manifest.json").read_text())["artifacts"]
+    assert manifest[name]["environment"] == f"aws://{settings.aws.account_id}/{settings.aws.recovery_region}"
+    assert settings.name("data") in manifest[name]["dependencies"]  # the primary exists before its replica
+
+
+def test_the_replica_copies_the_primary_across_regions_under_its_own_key(aws, settings):
+    if not settings.recovery.has_standby:
+        pytest.skip("no standby in this environment")
+    names = aws_standby_names(settings)
+    replica = only(resources(aws, settings, AWS_STANDBY_COMPONENT, "AWS::RDS::DBInstance"))["Properties"]
+    assert replica["SourceDBInstanceIdentifier"] == (
+        f"arn:aws:rds:{settings.aws.region}:{settings.aws.account_id}:db:{settings.name('postgres')}"
+    )
+    assert replica["DBInstanceIdentifier"] == names["database"]
+    assert replica["DBInstanceClass"] == settings.database.aws_instance_class
+    assert replica["MultiAZ"] == settings.database.multi_az
+    assert replica["KmsKeyId"]["Fn::GetAtt"][1] == "Arn"  # a key of the standby region, not the primary's
+    assert replica["EnableIAMDatabaseAuthentication"] and not replica["PubliclyAccessible"]
+    assert replica["DeletionProtection"] == settings.resilience.deletion_protection
+    assert "StorageEncrypted" not in replica
+    (alarm,) = resources(aws, settings, AWS_STANDBY_COMPONENT, "AWS::CloudWatch::Alarm").values()
+    assert alarm["Properties"]["AlarmName"] == names["replica_lag_alarm"]
+    assert alarm["Properties"]["Threshold"] == settings.resilience.rpo_minutes * 60 / 2
+    assert alarm["Properties"]["AlarmActions"]
+
+
+def test_the_standby_network_is_built_by_the_primarys_constructs_in_its_zones(aws, settings):
+    if not settings.recovery.has_standby:
+        pytest.skip("no standby in this environment")
+    subnets = resources(aws, settings, AWS_STANDBY_COMPONENT, "AWS::EC2::Subnet").values()
+    zones = {subnet["Properties"]["AvailabilityZone"] for subnet in subnets}
+    assert len(zones) == len(settings.aws.availability_zones)
+    assert all(zone.startswith(settings.aws.recovery_region) for zone in zones)
+    primary = {r["Type"] for r in aws.templates[settings.name("network")]["Resources"].values()}
+    standby = {r["Type"] for r in aws.templates[settings.name(AWS_STANDBY_COMPONENT)]["Resources"].values()}
+    assert primary <= standby  # same VPC, flow logs, NACLs, security groups, endpoints
+
+
+def test_secrets_images_and_uploads_replicate_to_the_standby(aws, settings):
+    data = aws.templates[settings.name("data")]["Resources"]
+    secrets = [r["Properties"] for r in data.values() if r["Type"] == "AWS::SecretsManager::Secret"]
+    standby_key = (
+        f"arn:aws:kms:{settings.aws.recovery_region}:{settings.aws.account_id}:alias/{settings.prefix}/"
+        f"{SECRETS_PURPOSE}"
+    )
+    replicas = [
+        replica for secret in secrets for replica in secret.get("ReplicaRegions", [])
+        if replica["Region"] == settings.aws.recovery_region
+    ]  # fmt: skip
+    assert len(replicas) == (len(secrets) if settings.recovery.has_standby else 0)
+    assert all(replica["KmsKeyId"] == standby_key for replica in replicas)
+    image_rules = [r for r in data.values() if r["Type"] == "AWS::ECR::ReplicationConfiguration"]
+    assert len(image_rules) == int(settings.recovery.has_standby)
+    uploads = next(
+        r["Properties"]
+        for r in data.values()
+        if r["Type"] == "AWS::S3::Bucket" and "uploads" in json.dumps(r["Properties"].get("BucketName"))
+    )
+    if not settings.recovery.has_standby:
+        assert "ReplicationConfiguration" not in uploads
+        return
+    (rule,) = uploads["ReplicationConfiguration"]["Rules"]
+    destination = rule["Destination"]
+    assert destination["Bucket"] == f"arn:aws:s3:::{aws_standby_names(settings)['uploads_bucket']}"
+    assert destination["EncryptionConfiguration"]["ReplicaKmsKeyID"].endswith(f"/{STORAGE_PURPOSE}")
+    assert destination["ReplicationTime"]["Status"] == "Enabled"
+    recovery = aws.templates[settings.name("recovery")]["Resources"]
+    bucket = next(r["Properties"] for r in recovery.values() if r["Type"] == "AWS::S3::Bucket")
+    assert bucket["BucketName"] == aws_standby_names(settings)["uploads_bucket"]
+    assert settings.aws.recovery_region in bucket["BucketName"]  # the standby region can create its own
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    template = only({k: r for k, r in recovery.items() if r["Type"] == "AWS::ECR::RepositoryCreationTemplate"})
+    assert template["Properties"]["AppliedFor"] == ["REPLICATION"]
+    assert template["Properties"]["ImageTagMutability"] == "IMMUTABLE"
+
+
+def test_the_replication_role_reads_only_uploads_and_writes_only_the_replica(aws, settings):
+    if not settings.recovery.has_standby:
+        pytest.skip("no standby in this environment")
+    policy = only(
+        {
+            key: r
+            for key, r in resources(aws, settings, "data", "AWS::IAM::ManagedPolicy").items()
+            if r["Properties"].get("ManagedPolicyName") == settings.name("uploads-replication")
+        }
+    )
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    writes = next(s for s in statements if "s3:ReplicateObject" in s["Action"])
+    assert writes["Resource"] == f"arn:aws:s3:::{aws_standby_names(settings)['uploads_bucket']}/*"
+    encrypt = next(s for s in statements if "kms:Encrypt" in s["Action"])
+    assert encrypt["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"].endswith(STORAGE_PURPOSE)
+    assert all(s["Resource"] != "*" for s in statements)
+
+
+def test_drills_exist_where_settings_ask_and_stop_on_the_critical_alarms(aws, settings):
+    templates = resources(aws, settings, "observability", "AWS::FIS::ExperimentTemplate")
+    if not settings.recovery.drills:
+        assert templates == {}
+        return
+    names = {t["Properties"]["Tags"]["Name"] for t in templates.values()}
+    assert names == {drill_name(settings, drill) for drill in DRILLS}
+    alarms = resources(aws, settings, "observability", "AWS::CloudWatch::Alarm")
+    stop_alarms = {f"{settings.prefix}-{target}-{key}" for target, key in STOP_ALARMS}
+    for template in templates.values():
+        properties = template["Properties"]
+        assert len(properties["StopConditions"]) == len(STOP_ALARMS) <= 5  # FIS's quota per template
+        referenced = {
+            alarms[c["Value"]["Fn::GetAtt"][0]]["Properties"]["AlarmName"] for c in properties["StopConditions"]
+        }
+        assert referenced == stop_alarms
+        assert properties["LogConfiguration"]["LogSchemaVersion"] == 2
+        assert "CloudWatchLogsConfiguration" in properties["LogConfiguration"]
+    groups = resources(aws, settings, "observability", "AWS::Logs::LogGroup").values()
+    drill_group = next(g for g in groups if g["Properties"]["LogGroupName"] == f"/{settings.prefix}/fis-drills")
+    assert "KmsKeyId" in drill_group["Properties"]
+
+
+@pytest.fixture(scope="module")
+def pilot_light(tmp_path_factory):
+    """dev rebuilt with a pilot light (and the relaxed RTO that strategy needs): the standby follows settings."""
+    from aws_stacks.platform import add_environment
+    from aws_stacks.selection import APP_CONTEXT
+
+    settings = replace_fields(
+        load_settings("dev"),
+        {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20, "storage.versioning": True},
+    )
+    app = cdk.App(
+        context={**cdk_json_context(), **APP_CONTEXT, **REPORT_INSTEAD_OF_FAILING},
+        outdir=str(tmp_path_factory.mktemp("pilot-light")),
+    )
+    stacks = add_environment(app, settings)
+    assembly = app.synth()
+    return settings, {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks}
+
+
+def test_a_pilot_light_builds_the_standby_without_a_vault_or_drills(pilot_light):
+    settings, templates = pilot_light
+    assert list(templates) == aws_stack_names(settings)
+    assert settings.name(AWS_STANDBY_COMPONENT) in templates
+    recovery = templates[settings.name("recovery")]["Resources"].values()
+    assert "AWS::Backup::BackupVault" not in {r["Type"] for r in recovery}  # dev copies no backups
+    standby = templates[settings.name(AWS_STANDBY_COMPONENT)]["Resources"].values()
+    (replica,) = [r for r in standby if r["Type"] == "AWS::RDS::DBInstance"]
+    assert replica["Properties"]["DBInstanceClass"] == settings.database.aws_instance_class
+    observability = templates[settings.name("observability")]["Resources"].values()
+    assert "AWS::FIS::ExperimentTemplate" not in {r["Type"] for r in observability}
