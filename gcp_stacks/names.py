@@ -21,3 +21,22 @@ def redis_instance_name(settings: Settings) -> str:
 
 def bucket_name(settings: Settings, purpose: str) -> str:
     return settings.name(purpose)
+
+
+def standby_sql_instance_name(settings: Settings) -> str:
+    """The cross-region read replica that becomes the primary on a failover (Cloud SQL names are project-wide)."""
+    return settings.name("postgres-standby")
+
+
+def standby_redis_instance_name(settings: Settings) -> str:
+    return settings.name("redis-standby")
+
+
+def neg_name(settings: Settings, workload: str, *, standby: bool = False) -> str:
+    """The serverless NEG of a workload's Cloud Run service in the primary region, or in the standby region."""
+    return settings.name(f"{workload}-standby-neg" if standby else f"{workload}-neg")
+
+
+# Cloud SQL's replication lag of a replica, in seconds (Cloud Monitoring's "cloudsql" metrics): the standby's alert
+# and the drill's data-loss reading.
+REPLICA_LAG_METRIC = "cloudsql.googleapis.com/database/replication/replica_lag"

@@ -46,23 +46,36 @@ def key_ring_name(settings: Settings) -> str:
     return settings.name("keys")
 
 
-def key_id(settings: Settings, purpose: str) -> str:
-    """The id of the `purpose` key created by `Keys`, for stacks that use it without a reference."""
-    ring = f"projects/{settings.gcp.project_id}/locations/{settings.gcp.region}/keyRings/{key_ring_name(settings)}"
+def key_id(settings: Settings, purpose: str, *, location: str | None = None) -> str:
+    """The id of the `purpose` key created by `Keys` (in `location`, default the primary region), for stacks that
+    use it without a reference."""
+    location = location or settings.gcp.region
+    ring = f"projects/{settings.gcp.project_id}/locations/{location}/keyRings/{key_ring_name(settings)}"
     return f"{ring}/cryptoKeys/{purpose}"
 
 
 class Keys(Construct):
-    """A key ring in the region and a key per service, each usable only by that service's agent."""
+    """A key ring in `location` (default the primary region) and a key per service, each usable only by that
+    service's agent. CMEK keys must sit where the data does, so a standby region or a multi-region gets its own ring
+    with only the `purposes` kept there."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, agents: ServiceAgents) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        agents: ServiceAgents,
+        location: str | None = None,
+        purposes: tuple[str, ...] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         # Key rings cannot be deleted; retaining it keeps Terraform from planning a destroy it cannot do.
         ring = KmsKeyRing(
             self,
             "KeyRing",
             name=key_ring_name(settings),
-            location=settings.gcp.region,
+            location=location or settings.gcp.region,
             lifecycle=retained(settings),
         )
         # This data source also creates the Cloud Storage agent if the project has none yet.
@@ -72,6 +85,8 @@ class Keys(Construct):
         users["storage"] = (f"serviceAccount:{storage.email_address}", [])
         self.keys: dict[str, ServiceKey] = {}
         for purpose, (member, agent_ready) in users.items():
+            if purposes is not None and purpose not in purposes:
+                continue
             title = purpose.capitalize()
             key = KmsCryptoKey(
                 self,

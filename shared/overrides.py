@@ -75,6 +75,7 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "github_environment": ("github.environment", _text),
     "recovery_strategy": ("recovery.strategy", _text),
     "recovery_gcp_standby_region": ("recovery.gcp_standby_region", _text),
+    "recovery_gcp_cross_region_storage": ("recovery.gcp_cross_region_storage", _flag),
 }
 
 

@@ -45,9 +45,14 @@ def run(module: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_commands_are_found():
-    assert {"scripts.diagram", "scripts.alarm_table", "scripts.parity", "scripts.cost", "scripts.summary"} <= set(
-        commands()
-    )
+    assert {
+        "scripts.diagram",
+        "scripts.alarm_table",
+        "scripts.parity",
+        "scripts.cost",
+        "scripts.summary",
+        "scripts.drill_gcp",
+    } <= set(commands())
 
 
 def test_every_command_answers_help_and_changes_nothing():
