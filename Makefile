@@ -25,7 +25,7 @@ PY_STAMP := .venv/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help deps settings synth synth-aws synth-gcp test lint snapshot-update bench clean \
-	diff deploy drift diff-aws deploy-aws diff-gcp deploy-gcp
+	diff deploy drift diff-aws deploy-aws diff-gcp deploy-gcp failover
 
 help:
 	@echo "make synth            validate settings, then synthesize every environment: AWS (cdk.out/) and GCP"
@@ -41,6 +41,8 @@ help:
 	@echo "make deploy CLOUD=aws|gcp ENV=…  deploy one environment; production asks you to type its name"
 	@echo "make drift CLOUD=aws|gcp ENV=…   what changed outside the code: cdk drift / terraform plan -detailed-exitcode"
 	@echo "                      (CONFIRM=production in automation)"
+	@echo "make failover CLOUD=aws|gcp ENV=… [DRY_RUN=1] [FAILBACK=1]  fail over to the standby region (the plan"
+	@echo "                      with DRY_RUN=1, offline); CONFIRM=<env> to run it; FAILBACK=1 the way back"
 	@echo "make diff-aws ENV=… | make diff-gcp ENV=… | make deploy-aws ENV=… | make deploy-gcp ENV=…  aliases"
 	@echo "make help             this list"
 	@echo "make parity           after synth: the values both clouds must share, read from their outputs, side by side"
@@ -117,6 +119,13 @@ deploy: deps
 
 drift: deps
 	@$(VENV_BIN)/python -m scripts.deploy drift --cloud "$(CLOUD)" --env "$(ENV)"
+
+# The failover plan and its minutes come from shared/recovery.py; DRY_RUN=1 only prints it.
+DRY_RUN ?=
+FAILBACK ?=
+failover: $(PY_STAMP)
+	@$(VENV_BIN)/python -m scripts.failover --cloud "$(CLOUD)" --env "$(ENV)" --confirm "$(CONFIRM)" \
+		$(if $(DRY_RUN),--dry-run) $(if $(FAILBACK),--failback)
 
 diff-aws:
 	@$(MAKE) --no-print-directory diff CLOUD=aws

@@ -57,13 +57,20 @@ def _step(key: str, action: str, minutes: float, source: str, check: str) -> Ste
     return Step(key=key, action=action, minutes=minutes, source=source, check=check)
 
 
-_DETECT = _step(
+_AWS_DETECT = _step(
     "detect",
     "the primary origin's Route 53 health check fails and the service-down alarm pages",
     2,
     "Route 53 health checks: 30 s interval x 3 failures = 90 s, rounded up (Route 53 Developer Guide, "
     "'How Route 53 determines whether a health check is healthy')",
     "the health check is red from several checker regions, not only one",
+)
+_GCP_DETECT = _step(
+    "detect",
+    "the uptime check of the app domain fails from its checker regions and the service-down policy pages",
+    2,
+    "Cloud Monitoring uptime checks run every 1 min from several regions; the policy fires on 2 failed periods",
+    "the uptime check fails from several checker regions, not only one",
 )
 _DECIDE = _step(
     "decide",
@@ -178,9 +185,9 @@ _GCP_SWITCH = _step(
 # The failover of each cloud and strategy, in order. `none` has no steps: nothing stands by.
 FAILOVER_STEPS: dict[tuple[str, str], tuple[Step, ...]] = {
     ("aws", "none"): (),
-    ("aws", "backup_restore"): (_DETECT, _DECIDE, _AWS_BUILD, _AWS_RESTORE, _AWS_SCALE_PILOT, _AWS_SWITCH),
-    ("aws", "pilot_light"): (_DETECT, _DECIDE, _AWS_PROMOTE, _AWS_SCALE_PILOT, _AWS_SWITCH),
-    ("aws", "warm_standby"): (_DETECT, _DECIDE, _AWS_PROMOTE, _AWS_SCALE_WARM, _AWS_SWITCH),
+    ("aws", "backup_restore"): (_AWS_DETECT, _DECIDE, _AWS_BUILD, _AWS_RESTORE, _AWS_SCALE_PILOT, _AWS_SWITCH),
+    ("aws", "pilot_light"): (_AWS_DETECT, _DECIDE, _AWS_PROMOTE, _AWS_SCALE_PILOT, _AWS_SWITCH),
+    ("aws", "warm_standby"): (_AWS_DETECT, _DECIDE, _AWS_PROMOTE, _AWS_SCALE_WARM, _AWS_SWITCH),
     ("gcp", "none"): (),
     ("gcp", "backup_restore"): (_GCP_DETECT, _DECIDE, _GCP_BUILD, _GCP_RESTORE, _GCP_SCALE_PILOT, _GCP_SWITCH),
     ("gcp", "pilot_light"): (_GCP_DETECT, _DECIDE, _GCP_PROMOTE, _GCP_SCALE_PILOT, _GCP_SWITCH),
