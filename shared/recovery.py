@@ -65,13 +65,6 @@ _AWS_DETECT = _step(
     "'How Route 53 determines whether a health check is healthy')",
     "the health check is red from several checker regions, not only one",
 )
-_GCP_DETECT = _step(
-    "detect",
-    "the uptime check of the app domain fails from its checker regions and the service-down policy pages",
-    2,
-    "Cloud Monitoring uptime checks run every 1 min from several regions; the policy fires on 2 failed periods",
-    "the uptime check fails from several checker regions, not only one",
-)
 _DECIDE = _step(
     "decide",
     "the incident lead declares the region lost and runs `make failover`",
