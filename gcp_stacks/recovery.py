@@ -23,6 +23,7 @@ from gcp_stacks.project import ServiceAgents
 from gcp_stacks.security import Keys, ServiceKey
 from shared import Settings
 from shared.places import gcp_multi_region
+from shared.runbooks import runbook_url
 
 # What lives in the standby region itself, and what in the multi-region.
 STANDBY_REGION_KEYS = ("database", "cache", "secrets")
@@ -77,8 +78,7 @@ class StandbyReplicaLag(Construct):
                     f"**The standby replica `{standby_sql_instance_name(settings)}` lags more than "
                     f"{threshold_seconds:g} s** (half the RPO of {settings.resilience.rpo_minutes} min): a region loss "
                     "now could lose more data than the RPO allows.\n\n**Check first:** the primary's write load and "
-                    "the replica's CPU and disk.\n\n**Runbook:** docs/disaster-recovery.md, 'GCP: fail over to the "
-                    "standby region'"
+                    f"the replica's CPU and disk.\n\n**Runbook:** {runbook_url(settings, 'standby_replica_lag')}"
                 ),
             ),
             conditions=[

@@ -196,6 +196,11 @@ class Lag:
     source: str
 
 
+_GCP_REPLICA_LAG = (
+    "Cloud SQL cross-region read replica, asynchronous: replica_lag is seconds in steady state (Cloud SQL "
+    "'About replication'); the standby_replica_lag alert warns at half of resilience.rpo_minutes. Uploads "
+    "replicate separately: turbo replication's target is 15 min (docs/disaster-recovery.md)"
+)
 # The data loss of each cloud and strategy on a region loss.
 REPLICATION_LAG_MINUTES: dict[tuple[str, str], Lag] = {
     ("aws", "none"): Lag(float("inf"), "nothing leaves the region"),
@@ -210,13 +215,8 @@ REPLICATION_LAG_MINUTES: dict[tuple[str, str], Lag] = {
     ("aws", "warm_standby"): Lag(1, "as pilot light: the same cross-region read replica"),
     ("gcp", "none"): Lag(float("inf"), "nothing leaves the region"),
     ("gcp", "backup_restore"): Lag(1440, "the newest daily backup; Cloud SQL backups are multi-regional by default"),
-    ("gcp", "pilot_light"): Lag(
-        1,
-        "Cloud SQL cross-region read replica, asynchronous: replica_lag is seconds in steady state (Cloud SQL "
-        "'About replication'); the standby's replica-lag alert pages when it passes resilience.rpo_minutes. "
-        "Uploads replicate separately: turbo replication's target is 15 min (docs/disaster-recovery.md)",
-    ),
-    ("gcp", "warm_standby"): Lag(1, "as pilot light: the same cross-region read replica"),
+    ("gcp", "pilot_light"): Lag(1, _GCP_REPLICA_LAG),
+    ("gcp", "warm_standby"): Lag(1, _GCP_REPLICA_LAG),
 }
 
 

@@ -277,3 +277,31 @@ def test_the_rehearsal_records_promotion_minutes_and_data_loss_and_always_cleans
     record = drill_gcp.run(settings, "replica-promotion", runner=failing, clock=lambda: 0.0)
     assert [s["step"] for s in record["steps"]] == ["create", "lag", "promote", "cleanup"]
     assert record["steps"][2]["ok"] is False and record["steps"][3]["step"] == "cleanup"
+
+
+def test_the_runbook_shows_the_current_gcp_failover_arithmetic():
+    from scripts import recovery_table
+
+    text = recovery_table.RUNBOOK.read_text()
+    assert recovery_table.render(text) == text, "docs/disaster-recovery.md's failover table is stale: run `make docs`"
+    assert "RTO 15 min against `resilience.rto_minutes` 15: **meets**" in text
+    assert "RPO 1 min against `resilience.rpo_minutes` 5: **meets**" in text
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_the_standby_replica_lag_warns_at_half_the_rpo(gcp_stacks, environment):
+    settings = load_settings(environment)
+    observability = stack(gcp_stacks, environment, "observability")
+    lagging = [
+        p
+        for p in resources(observability, "google_monitoring_alert_policy")
+        if p["user_labels"]["alert"] == "standby_replica_lag"
+    ]
+    assert len(lagging) == settings.recovery.has_standby
+    for policy in lagging:
+        (condition,) = policy["conditions"]
+        threshold = condition["condition_threshold"]
+        assert threshold["threshold_value"] == settings.resilience.rpo_minutes * 60 / 2
+        assert f'"{settings.gcp.project_id}:{settings.name("postgres-standby")}"' in threshold["filter"]
+        assert "replication/replica_lag" in threshold["filter"]
+        assert policy["severity"] == "WARNING" and policy["notification_channels"]
