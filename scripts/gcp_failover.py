@@ -128,9 +128,13 @@ def failback(settings: Settings) -> list[tuple[str, Commands]]:
             [wait_for(settings, back, "state", "RUNNABLE", minutes=120)],
         ),
         (
-            f"promote it, point {primary}'s services at it (settings, then `make deploy CLOUD=gcp`), move the "
-            "backends back",
-            [promote, *backend_moves(settings, to_standby=False)],
+            f"promote it, then point {primary}'s services at it (settings, then `make deploy CLOUD=gcp`): they "
+            f"still name the lost {lost}, so the backends move only in the next step",
+            [promote],
+        ),
+        (
+            f"once {primary}'s services answer on the new primary, move the backends back",
+            backend_moves(settings, to_standby=False),
         ),
         (
             f"recreate {standby}'s replica from the new primary and put the standby back at its size "
