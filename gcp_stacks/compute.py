@@ -36,7 +36,15 @@ from cdktn_provider_google.data_google_redis_instance import DataGoogleRedisInst
 from cdktn_provider_google.data_google_sql_database_instance import DataGoogleSqlDatabaseInstance
 from constructs import Construct
 
-from gcp_stacks.names import bucket_name, redis_instance_name, secret_id, sql_instance_name
+from gcp_stacks.base import retained
+from gcp_stacks.names import (
+    bucket_name,
+    redis_instance_name,
+    secret_id,
+    sql_instance_name,
+    standby_redis_instance_name,
+    standby_sql_instance_name,
+)
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.security import SECONDS_PER_DAY, Identity, ServiceKey
 from shared import Settings
@@ -51,7 +59,7 @@ from shared.contract import (
     render,
 )
 from shared.model import ServiceSizing
-from shared.release import gcp_image, gcp_repository_id
+from shared.release import gcp_image, gcp_registry_location, gcp_repository_id
 
 # Where Cloud Trace's exporters send spans (the API's gRPC host); the runtime identity holds roles/cloudtrace.agent.
 CLOUD_TRACE_ENDPOINT = "cloudtrace.googleapis.com:443"
@@ -73,17 +81,20 @@ class Registry(Construct):
         key: ServiceKey,
     ) -> None:
         super().__init__(scope, construct_id)
+        # In the multi-region when the standby must pull after a region loss; the location and key are fixed at
+        # creation (a change replaces the repository and its images), so a retained one refuses the change.
         self.repository = ArtifactRegistryRepository(
             self,
             "Repository",
             repository_id=gcp_repository_id(settings),
-            location=settings.gcp.region,
+            location=gcp_registry_location(settings),
             format="DOCKER",
             kms_key_name=key.id,
             docker_config=ArtifactRegistryRepositoryDockerConfig(immutable_tags=True),
             cleanup_policy_dry_run=False,
             cleanup_policies=cleanup_policies(settings),
             depends_on=[key.grant],
+            lifecycle=retained(settings),
         )
 
 
@@ -150,6 +161,34 @@ RELEASE_OWNED = (
 )
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a set of services runs: the region, its egress subnet, the data it talks to, its minimum instances."""
+
+    region: str
+    subnet_id: str
+    sql_instance: str
+    redis_instance: str
+    min_instances: int | None = None  # None: each service's own `cloud_run_min_instances`
+
+    @classmethod
+    def primary(cls, settings: Settings) -> Placement:
+        network = NetworkRefs.of(settings)
+        return cls(settings.gcp.region, network.subnet_id, sql_instance_name(settings), redis_instance_name(settings))
+
+    @classmethod
+    def standby(cls, settings: Settings) -> Placement:
+        """The standby region: the replica and the standby's own cache; warm standby runs `standby_tasks` instances
+        per service, pilot light none (Cloud Run starts one on the first request, or the failover raises it)."""
+        return cls(
+            settings.recovery.gcp_standby_region,
+            NetworkRefs.of(settings).standby_subnet_id,
+            standby_sql_instance_name(settings),
+            standby_redis_instance_name(settings),
+            min_instances=settings.recovery.running_standby_tasks,
+        )
+
+
 class CloudRunService(Construct):
     """A Cloud Run service reachable only through the load balancer, with Direct VPC egress."""
 
@@ -162,15 +201,17 @@ class CloudRunService(Construct):
         service: Service,
         sizing: ServiceSizing,
         environment: Mapping[str, str | SecretRef],
+        placement: Placement,
     ) -> None:
         super().__init__(scope, construct_id)
         network = NetworkRefs.of(settings)
         env = container_env(settings, environment)
+        min_instances = sizing.cloud_run_min_instances if placement.min_instances is None else placement.min_instances
         self.service = CloudRunV2Service(
             self,
             "Service",
             name=settings.name(service.name),
-            location=settings.gcp.region,
+            location=placement.region,
             ingress="INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
             deletion_protection=settings.resilience.deletion_protection,
             template=CloudRunV2ServiceTemplate(
@@ -179,7 +220,7 @@ class CloudRunService(Construct):
                 # Requests one instance serves at once, derived from AWS's per-task request target (shared.model).
                 max_instance_request_concurrency=settings.cloud_run_concurrency,
                 scaling=CloudRunV2ServiceTemplateScaling(
-                    min_instance_count=sizing.cloud_run_min_instances,
+                    min_instance_count=min_instances,
                     max_instance_count=sizing.cloud_run_max_instances,
                 ),
                 vpc_access=CloudRunV2ServiceTemplateVpcAccess(
@@ -187,7 +228,7 @@ class CloudRunService(Construct):
                     network_interfaces=[
                         CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces(
                             network=network.network_id,
-                            subnetwork=network.subnet_id,
+                            subnetwork=placement.subnet_id,
                             tags=[network.data_client_tag] if service.data_client else None,
                         )
                     ],
@@ -228,7 +269,7 @@ class CloudRunService(Construct):
             self,
             "PublicInvoker",
             name=self.service.name,
-            location=settings.gcp.region,
+            location=placement.region,
             role="roles/run.invoker",
             member="allUsers",
         )
@@ -252,14 +293,16 @@ def common_values(settings: Settings, service: Service) -> dict[str, str | Secre
 
 
 class Services(Construct):
-    """The FastAPI backend (api) and the Next.js frontend (web), each given exactly the contract's variables."""
+    """The FastAPI backend (api) and the Next.js frontend (web), each given exactly the contract's variables, in the
+    primary region or (`Placement.standby`) the standby region against its replica and cache."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: Settings, placement: Placement | None = None
+    ) -> None:
         super().__init__(scope, construct_id)
-        redis = DataGoogleRedisInstance(
-            self, "SessionCache", name=redis_instance_name(settings), region=settings.gcp.region
-        )
-        sql = DataGoogleSqlDatabaseInstance(self, "Database", name=sql_instance_name(settings))
+        placement = placement or Placement.primary(settings)
+        redis = DataGoogleRedisInstance(self, "SessionCache", name=placement.redis_instance, region=placement.region)
+        sql = DataGoogleSqlDatabaseInstance(self, "Database", name=placement.sql_instance)
         api_values = {
             # Cloud SQL's private IP, reached over Direct VPC egress; the login is the runtime service account's
             # IAM database user, whose password is an OAuth access token (no stored password).
@@ -282,8 +325,15 @@ class Services(Construct):
         api_environment = render("gcp", API, settings.feature_flags, {**common_values(settings, API), **api_values})
         web_environment = render("gcp", WEB, settings.feature_flags, common_values(settings, WEB))
         self.api = CloudRunService(
-            self, "ApiService", settings=settings, service=API, sizing=settings.compute.api, environment=api_environment
+            self,
+            "ApiService",
+            settings=settings,
+            service=API,
+            sizing=settings.compute.api,
+            environment=api_environment,
+            placement=placement,
         )
         self.web = CloudRunService(
-            self, "WebService", settings=settings, service=WEB, sizing=settings.compute.web, environment=web_environment
-        )
+            self, "WebService", settings=settings, service=WEB, sizing=settings.compute.web,
+            environment=web_environment, placement=placement,
+        )  # fmt: skip

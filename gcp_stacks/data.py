@@ -23,6 +23,7 @@ from cdktn_provider_google.sql_database_instance import (
 from cdktn_provider_google.sql_user import SqlUser
 from cdktn_provider_google.storage_bucket import (
     StorageBucket,
+    StorageBucketCustomPlacementConfig,
     StorageBucketEncryption,
     StorageBucketLifecycleRule,
     StorageBucketLifecycleRuleAction,
@@ -35,12 +36,19 @@ from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMemb
 from constructs import Construct
 
 from gcp_stacks.base import retained
-from gcp_stacks.names import bucket_name, redis_instance_name, sql_instance_name
+from gcp_stacks.names import (
+    bucket_name,
+    redis_instance_name,
+    sql_instance_name,
+    standby_redis_instance_name,
+    standby_sql_instance_name,
+)
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.security import SECONDS_PER_DAY, ServiceAccounts, ServiceKey
 from shared import Settings
 from shared.contract import DATABASE_NAME
 from shared.model import MEMORYSTORE_REDIS_VERSIONS, MEMORYSTORE_SNAPSHOT_PERIODS
+from shared.places import gcp_multi_region
 
 # Enterprise edition: the db-custom tiers in settings are not offered on Enterprise Plus.
 SQL_EDITION = "ENTERPRISE"
@@ -78,6 +86,7 @@ class Database(Construct):
         settings: Settings,
         key: ServiceKey,
         accounts: ServiceAccounts,
+        standby_key: ServiceKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         db = settings.database
@@ -148,6 +157,24 @@ class Database(Construct):
             )
             for number in range(1, db.read_replicas + 1)
         ]
+        # The standby: a cross-region replica (Enterprise edition) that `make failover CLOUD=gcp` promotes. Same tier
+        # and disk as the primary, since it becomes the primary; the replica's key must be in its own region, and
+        # Cloud SQL keeps no automated backups of a replica (the failover turns them on once it is promoted).
+        self.standby = None
+        if standby_key is not None:
+            self.standby = SqlDatabaseInstance(
+                self,
+                "StandbyReplica",
+                name=standby_sql_instance_name(settings),
+                master_instance_name=self.primary.name,
+                settings=instance_settings(primary=False),
+                **{
+                    **common,
+                    "region": settings.recovery.gcp_standby_region,
+                    "encryption_key_name": standby_key.id,
+                    "depends_on": [standby_key.grant],
+                },
+            )
         SqlDatabase(self, "AppDatabase", name=DATABASE_NAME, instance=self.primary.name)
         api = accounts.identities["api"]
         SqlUser(
@@ -161,17 +188,20 @@ class Database(Construct):
 
 
 class SessionCache(Construct):
-    """Memorystore for Redis on the private services range, with AUTH and TLS."""
+    """Memorystore for Redis on the private services range, with AUTH and TLS; in the primary region unless
+    `standby` (then the standby region's own instance, which nothing replicates into: it starts empty)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, key: ServiceKey) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: Settings, key: ServiceKey, standby: bool = False
+    ) -> None:
         super().__init__(scope, construct_id)
         cache = settings.cache
         network = NetworkRefs.of(settings)
         self.instance = RedisInstance(
             self,
             "Instance",
-            name=redis_instance_name(settings),
-            region=settings.gcp.region,
+            name=standby_redis_instance_name(settings) if standby else redis_instance_name(settings),
+            region=settings.recovery.gcp_standby_region if standby else settings.gcp.region,
             tier="STANDARD_HA" if cache.high_availability else "BASIC",
             memory_size_gb=cache.gcp_memory_size_gib,
             # Memorystore's newest minor of the settings' major (7.2; ElastiCache's is 7.1, aws_stacks/data.py).
@@ -213,10 +243,13 @@ class Buckets(Construct):
         settings: Settings,
         key: ServiceKey,
         accounts: ServiceAccounts,
+        replicated_key: ServiceKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         storage = settings.storage
         common = dict(**private_bucket(settings, key_id=key.id), depends_on=[key.grant])
+        # What the standby region must still serve after a region loss: in a dual-region (see dual_region()).
+        served = common if replicated_key is None else {**common, **dual_region(settings, replicated_key)}
         # Usage logs cannot be written to a bucket about itself; its own writes are in Cloud Audit Logs.
         # A retention policy, not versioning (GCS allows only one of the two): no log can be deleted or
         # replaced before it has aged out, and the lifecycle rule removes it once it has.
@@ -257,7 +290,7 @@ class Buckets(Construct):
                 _transition(storage.archive_after_days, STATIC_ASSETS_COLD_CLASS, "NEARLINE"),
                 noncurrent,
             ],
-            **common,
+            **served,
         )
         self.uploads = StorageBucket(
             self,
@@ -270,7 +303,7 @@ class Buckets(Construct):
                 _transition(storage.archive_after_days, "ARCHIVE", "NEARLINE"),
                 noncurrent,
             ],
-            **common,
+            **served,
         )
         # The API stores and serves users' uploads; objectUser reads and writes objects, not bucket settings.
         StorageBucketIamMember(
@@ -293,6 +326,24 @@ def private_bucket(settings: Settings, *, key_id: str) -> dict:
         force_destroy=False,
         encryption=StorageBucketEncryption(default_kms_key_name=key_id),
         lifecycle=retained(settings),
+    )
+
+
+def dual_region(settings: Settings, key: ServiceKey) -> dict:
+    """A configurable dual-region of the primary and standby regions with turbo replication: every new object is in
+    both regions within 15 minutes (the turbo replication target; default replication promises 99.9 % within an
+    hour), and either region serves the bucket under the same name. A bucket's location is fixed at creation: a
+    change replaces the bucket, which `retained` and `force_destroy=False` refuse (docs/disaster-recovery.md says
+    how an existing environment migrates). The key is in the multi-region that holds both regions."""
+    location, _ = gcp_multi_region(settings.gcp.region)
+    return dict(
+        location=location,
+        custom_placement_config=StorageBucketCustomPlacementConfig(
+            data_locations=[settings.gcp.region.upper(), settings.recovery.gcp_standby_region.upper()]
+        ),
+        rpo="ASYNC_TURBO",
+        encryption=StorageBucketEncryption(default_kms_key_name=key.id),
+        depends_on=[key.grant],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from cdktn_provider_google.cloud_run_v2_service import CloudRunV2Service
 from cdktn_provider_google.compute_backend_bucket import (
     ComputeBackendBucket,
@@ -143,13 +145,15 @@ class LoadBalancer(Construct):
         settings: Settings,
         api: CloudRunV2Service,
         web: CloudRunV2Service,
+        standby: Mapping[str, CloudRunV2Service] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         armor = ArmorPolicy(self, "Armor", settings=settings).policy
+        standby = standby or {}
         backends = {
             (workload, tag): serverless_backend(
                 self, settings=settings, title=workload.capitalize(), workload=workload, service=service,
-                armor=armor, tag=tag,
+                armor=armor, tag=tag, standby=None if tag else standby.get(workload),
             )
             for workload, service in (("api", api), ("web", web))
             for tag in (None, CANDIDATE_TAG)

@@ -48,9 +48,11 @@ def key_ring_name(settings: Settings) -> str:
     return settings.name("keys")
 
 
-def key_id(settings: Settings, purpose: str) -> str:
-    """The id of the `purpose` key created by `Keys`, for stacks that use it without a reference."""
-    ring = f"projects/{settings.gcp.project_id}/locations/{settings.gcp.region}/keyRings/{key_ring_name(settings)}"
+def key_id(settings: Settings, purpose: str, *, location: str | None = None) -> str:
+    """The id of the `purpose` key created by `Keys` (in `location`, default the primary region), for stacks that
+    use it without a reference."""
+    location = location or settings.gcp.region
+    ring = f"projects/{settings.gcp.project_id}/locations/{location}/keyRings/{key_ring_name(settings)}"
     return f"{ring}/cryptoKeys/{purpose}"
 
 
@@ -60,3 +62,22 @@ def slo_resource_name(settings: Settings, slo: Slo) -> str:
         f"projects/{settings.gcp.project_id}/services/{settings.name(slo.service)}"
         f"/serviceLevelObjectives/{slo.indicator.value}"
     )
+
+
+def standby_sql_instance_name(settings: Settings) -> str:
+    """The cross-region read replica that becomes the primary on a failover (Cloud SQL names are project-wide)."""
+    return settings.name("postgres-standby")
+
+
+def standby_redis_instance_name(settings: Settings) -> str:
+    return settings.name("redis-standby")
+
+
+def neg_name(settings: Settings, workload: str, *, standby: bool = False) -> str:
+    """The serverless NEG of a workload's Cloud Run service in the primary region, or in the standby region."""
+    return settings.name(f"{workload}-standby-neg" if standby else f"{workload}-neg")
+
+
+# Cloud SQL's replication lag of a replica, in seconds (Cloud Monitoring's "cloudsql" metrics): the standby's alert
+# and the drill's data-loss reading.
+REPLICA_LAG_METRIC = "cloudsql.googleapis.com/database/replication/replica_lag"

@@ -39,6 +39,7 @@ class NetworkRefs:
 
     network_id: str
     subnet_id: str
+    standby_subnet_id: str  # the standby region's egress subnet (`recovery`); exists only when it has a standby
     private_services_range: str
     data_client_tag: str  # network tag of the workloads allowed to reach Cloud SQL and Memorystore
     database_bootstrap_tag: str  # network tag of the one-off bootstrap job: PostgreSQL only
@@ -49,6 +50,10 @@ class NetworkRefs:
         return cls(
             network_id=f"projects/{project}/global/networks/{settings.name('vpc')}",
             subnet_id=f"projects/{project}/regions/{region}/subnetworks/{settings.name('app')}",
+            standby_subnet_id=(
+                f"projects/{project}/regions/{settings.recovery.gcp_standby_region}/subnetworks/"
+                f"{settings.name('app-standby')}"
+            ),
             private_services_range=settings.name("private-services"),
             data_client_tag=settings.name("data-client"),
             database_bootstrap_tag=settings.name("database-bootstrap-client"),
@@ -82,6 +87,21 @@ class NetworkStack(GcpStack):
                 aggregation_interval="INTERVAL_5_SEC", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
             ),
         )
+        if settings.recovery.has_standby:
+            # Cloud Run's Direct VPC egress in the standby region. No router or NAT: PRIVATE_RANGES_ONLY egress
+            # reaches public addresses without the VPC. Firewall rules are network-wide, so they cover it too.
+            ComputeSubnetwork(
+                self,
+                "StandbyAppSubnet",
+                name=settings.name("app-standby"),
+                network=self.network.id,
+                region=settings.recovery.gcp_standby_region,
+                ip_cidr_range=settings.network.gcp_standby_subnet_cidr,
+                private_ip_google_access=True,
+                log_config=ComputeSubnetworkLogConfig(
+                    aggregation_interval="INTERVAL_5_SEC", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
+                ),
+            )
         router = ComputeRouter(
             self, "Router", name=settings.name("router"), network=self.network.id, region=settings.gcp.region
         )

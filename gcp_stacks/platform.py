@@ -16,7 +16,7 @@ from constructs import Construct
 
 from gcp_stacks.base import TARGET_VERSIONS, GcpStack
 from gcp_stacks.compliance import AuditLogArchive, DataAccessAuditLogs, LogRetention, MonthlyBudget
-from gcp_stacks.compute import Registry, Services
+from gcp_stacks.compute import Placement, Registry, Services
 from gcp_stacks.dashboard import Dashboard
 from gcp_stacks.data import Buckets, Database, SessionCache
 from gcp_stacks.database_bootstrap import PASSWORD_SECRET, DatabaseBootstrapIdentities, DatabaseBootstrapJob
@@ -24,10 +24,12 @@ from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.observability import AlertPolicies, InfoEvents, LogMetrics, NotificationChannels, UptimeChecks
 from gcp_stacks.outputs import app_outputs, data_outputs
 from gcp_stacks.project import ServiceAgents
+from gcp_stacks.recovery import StandbyKeys, StandbyReplicaLag
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
 from gcp_stacks.slos import ServiceLevelObjectives
 from shared import Settings, load_all, load_settings
+from shared.alerts import Severity
 from shared.stacks import components, dependencies, gcp_stack_name, gcp_stack_names
 
 
@@ -41,6 +43,7 @@ class DataStack(GcpStack):
         super().__init__(scope, construct_id, settings=settings, component="data")
         agents = ServiceAgents(self, "ServiceAgents", settings=settings)
         keys = Keys(self, "Keys", settings=settings, agents=agents)
+        standby = StandbyKeys(self, settings=settings, agents=agents)
         accounts = ServiceAccounts(self, "ServiceAccounts", settings=settings)
         secrets = Secrets(
             self,
@@ -48,10 +51,14 @@ class DataStack(GcpStack):
             settings=settings,
             key=keys.keys["secrets"],
             topic_key=keys.keys["pubsub"],
+            standby_key=standby.region_key("secrets") if settings.recovery.gcp_cross_region_storage else None,
             agents=agents,
             accounts=accounts,
         )
-        database = Database(self, "Database", settings=settings, key=keys.keys["database"], accounts=accounts)
+        database = Database(
+            self, "Database", settings=settings, key=keys.keys["database"], accounts=accounts,
+            standby_key=standby.region_key("database"),
+        )  # fmt: skip
         DatabaseBootstrapIdentities(
             self,
             "DatabaseBootstrap",
@@ -60,8 +67,14 @@ class DataStack(GcpStack):
             password_secret=secrets.secrets[PASSWORD_SECRET],
         )
         cache = SessionCache(self, "SessionCache", settings=settings, key=keys.keys["cache"])
-        Buckets(self, "Buckets", settings=settings, key=keys.keys["storage"], accounts=accounts)
-        Registry(self, "Registry", settings=settings, key=keys.keys["registry"])
+        if settings.recovery.has_standby:
+            # Cold: nothing replicates into it, so sessions and cached values start empty after a failover.
+            SessionCache(self, "StandbySessionCache", settings=settings, key=standby.region_key("cache"), standby=True)
+        Buckets(
+            self, "Buckets", settings=settings, key=keys.keys["storage"], accounts=accounts,
+            replicated_key=standby.multi_region_key("storage"),
+        )  # fmt: skip
+        Registry(self, "Registry", settings=settings, key=standby.multi_region_key("registry") or keys.keys["registry"])
         data_outputs(self, settings=settings, database=database, cache=cache)
 
 
@@ -85,8 +98,13 @@ class AppStack(GcpStack):
         super().__init__(scope, construct_id, settings=settings, component="app")
         DatabaseBootstrapJob(self, "DatabaseBootstrap", settings=settings)
         services = Services(self, "Services", settings=settings)
+        standby = {}
+        if settings.recovery.has_standby:
+            placement = Placement.standby(settings)
+            standby_services = Services(self, "StandbyServices", settings=settings, placement=placement)
+            standby = {"api": standby_services.api.service, "web": standby_services.web.service}
         load_balancer = LoadBalancer(
-            self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service
+            self, "LoadBalancer", settings=settings, api=services.api.service, web=services.web.service, standby=standby
         )
         app_outputs(self, settings=settings, services=services, load_balancer=load_balancer)
 
@@ -105,6 +123,9 @@ class ObservabilityStack(GcpStack):
         )
         InfoEvents(self, "InfoEvents", settings=settings, channels=channels)
         ServiceLevelObjectives(self, "Slos", settings=settings, channels=channels)
+        if settings.recovery.has_standby:
+            warning = channels.by_severity[Severity.WARNING]
+            StandbyReplicaLag(self, "StandbyReplicaLag", settings=settings, channels=warning)
         Dashboard(self, "Dashboard", settings=settings)
 
 

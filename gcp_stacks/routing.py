@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from cdktn import TerraformResourceLifecycle
 from cdktn_provider_google.cloud_run_v2_service import CloudRunV2Service
 from cdktn_provider_google.compute_backend_service import (
     ComputeBackendService,
@@ -27,6 +28,7 @@ from cdktn_provider_google.compute_url_map import (
 )
 from constructs import Construct
 
+from gcp_stacks.names import neg_name
 from shared import Settings
 from shared.contract import (
     API_PATH_PATTERNS,
@@ -52,8 +54,15 @@ def serverless_backend(
     service: CloudRunV2Service,
     armor: ComputeSecurityPolicy,
     tag: str | None = None,
+    standby: CloudRunV2Service | None = None,
 ) -> ComputeBackendService:
-    """A backend service over a serverless NEG for `service`, or for its revision tagged `tag`."""
+    """A backend service over a serverless NEG for `service`, or for its revision tagged `tag`.
+
+    With a `standby` service, its region gets a serverless NEG too, outside the backend service: the standby talks to
+    a read-only replica until the failover promotes it, and the load balancer sends each request to the nearest
+    healthy region, so a standby NEG in the backend service would take writes it cannot serve. `make failover
+    CLOUD=gcp` adds it to this backend service and removes the primary's (`FAILOVER_OWNED`).
+    """
     suffix, id_suffix = (f"-{tag}", tag.capitalize()) if tag else ("", "")
     neg = ComputeRegionNetworkEndpointGroup(
         scope,
@@ -63,6 +72,15 @@ def serverless_backend(
         network_endpoint_type="SERVERLESS",
         cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=service.name, tag=tag),
     )
+    if standby is not None:
+        ComputeRegionNetworkEndpointGroup(
+            scope,
+            f"{title}StandbyNeg",
+            name=neg_name(settings, workload, standby=True),
+            region=settings.recovery.gcp_standby_region,
+            network_endpoint_type="SERVERLESS",
+            cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=standby.name),
+        )
     return ComputeBackendService(
         scope,
         f"{title}{id_suffix}Backend",
@@ -73,7 +91,13 @@ def serverless_backend(
         security_policy=armor.id,
         enable_cdn=False,
         log_config=ComputeBackendServiceLogConfig(enable=True, sample_rate=1),
+        lifecycle=TerraformResourceLifecycle(ignore_changes=list(FAILOVER_OWNED)) if standby is not None else None,
     )
+
+
+# What a failover (and its failback) changes outside Terraform, so that no apply moves traffic back to a lost region
+# or onto a replica: which region's NEG the backend service holds. Terraform sets the primary's at creation only.
+FAILOVER_OWNED = ("backend",)
 
 
 def path_match(pattern: str) -> dict[str, str]:

@@ -50,8 +50,15 @@ class Secrets(Construct):
         topic_key: ServiceKey,
         agents: ServiceAgents,
         accounts: ServiceAccounts,
+        standby_key: ServiceKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Each secret's payload is stored in these regions only, each with that region's key. A replica in the
+        # standby region is fixed at creation (Secret Manager cannot change a secret's locations: the provider
+        # replaces it, versions and all, which `retained` refuses), like the bucket's and repository's location.
+        locations = [(settings.gcp.region, key)]
+        if standby_key is not None:
+            locations.append((settings.recovery.gcp_standby_region, standby_key))
         topic = PubsubTopic(
             self,
             "RotationTopic",
@@ -79,13 +86,14 @@ class Secrets(Construct):
                     user_managed=SecretManagerSecretReplicationUserManaged(
                         replicas=[
                             SecretManagerSecretReplicationUserManagedReplicas(
-                                location=settings.gcp.region,
+                                location=location,
                                 customer_managed_encryption=(
                                     SecretManagerSecretReplicationUserManagedReplicasCustomerManagedEncryption(
-                                        kms_key_name=key.id
+                                        kms_key_name=location_key.id
                                     )
                                 ),
                             )
+                            for location, location_key in locations
                         ]
                     )
                 ),
@@ -98,7 +106,7 @@ class Secrets(Construct):
                     rotation_period=f"{rotation_seconds}s",
                     next_rotation_time=Fn.timeadd(Fn.timestamp(), f"{rotation_seconds}s"),
                 ),
-                depends_on=[key.grant, publisher],
+                depends_on=[*(location_key.grant for _, location_key in locations), publisher],
                 lifecycle=retained(settings, ignore_changes=["rotation[0].next_rotation_time"]),
             )
             self.secrets[name] = secret

@@ -44,16 +44,27 @@ class ServiceKey:
 
 
 class Keys(Construct):
-    """A key ring in the region and a key per service, each usable only by that service's agent."""
+    """A key ring in `location` (default the primary region) and a key per service, each usable only by that
+    service's agent. CMEK keys must sit where the data does, so a standby region or a multi-region gets its own ring
+    with only the `purposes` kept there."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, agents: ServiceAgents) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        agents: ServiceAgents,
+        location: str | None = None,
+        purposes: tuple[str, ...] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         # Key rings cannot be deleted; retaining it keeps Terraform from planning a destroy it cannot do.
         ring = KmsKeyRing(
             self,
             "KeyRing",
             name=key_ring_name(settings),
-            location=settings.gcp.region,
+            location=location or settings.gcp.region,
             lifecycle=retained(settings),
         )
         # This data source also creates the Cloud Storage agent if the project has none yet.
@@ -63,6 +74,8 @@ class Keys(Construct):
         users["storage"] = (f"serviceAccount:{storage.email_address}", [])
         self.keys: dict[str, ServiceKey] = {}
         for purpose, (member, agent_ready) in users.items():
+            if purposes is not None and purpose not in purposes:
+                continue
             title = purpose.capitalize()
             key = KmsCryptoKey(
                 self,

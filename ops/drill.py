@@ -52,7 +52,7 @@ def plan(settings: Settings, drill: str) -> list[str]:
         f"$ {shlex.join(template_lookup(settings, drill))}",
         f"$ aws fis start-experiment --region {settings.aws.region} --experiment-template-id <id>",
         f"$ aws fis get-experiment --region {settings.aws.region} --id <experiment>   # every {POLL_SECONDS} s",
-        f"$ python -m scripts.health_check --env {settings.environment}   # until it passes",
+        f"$ python -m ops.health_check --env {settings.environment}   # until it passes",
         "$ "
         + shlex.join(
             replica_lag_query(settings, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
@@ -107,7 +107,7 @@ def _run(command: list[str]) -> str:
 
 
 def _healthy(environment: str) -> bool:
-    check = [sys.executable, "-m", "scripts.health_check", "--env", environment]
+    check = [sys.executable, "-m", "ops.health_check", "--env", environment]
     return subprocess.run(check, check=False).returncode == 0
 
 

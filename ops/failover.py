@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ops import gcp_failover
 from shared import Settings, SettingsError, load_settings
 from shared.contract import SERVICES
 from shared.recovery import (
@@ -34,7 +35,7 @@ from shared.recovery import (
     recovery_minutes,
     standby_region,
 )
-from shared.recovery_names import aws_standby_names, gcp_standby_names
+from shared.recovery_names import aws_standby_names
 
 Commands = list[list[str]]
 
@@ -87,36 +88,8 @@ def _aws(settings: Settings, key: str) -> Commands:
     raise KeyError(key)
 
 
-def _gcp(settings: Settings, key: str) -> Commands:
-    names = gcp_standby_names(settings)
-    project, standby = settings.gcp.project_id, settings.recovery.gcp_standby_region
-    if key == "detect":
-        return [["gcloud", "monitoring", "policies", "list", "--project", project, "--filter", "enabled=true"]]
-    if key == "decide":
-        return [["echo", f"confirm on https://status.cloud.google.com that {settings.gcp.region} is impaired"]]
-    if key == "promote":
-        return [["gcloud", "sql", "instances", "promote-replica", names["database"], "--project", project, "--quiet"]]
-    if key == "restore":
-        return [["gcloud", "sql", "backups", "list", "--instance", names["primary_database"], "--project", project]]
-    if key == "build":
-        return [["npx", "cdktf", "deploy", "--auto-approve"]]
-    if key == "scale":
-        return [
-            ["gcloud", "run", "services", "update", names[f"service_{name}"], "--region", standby, "--project",
-             project, "--min-instances", str(getattr(settings.compute, name).cloud_run_min_instances)]
-            for name in SERVICES
-        ]  # fmt: skip
-    if key == "switch":
-        return [
-            ["gcloud", "compute", "backend-services", "remove-backend", names[f"backend_{name}"], "--global",
-             "--network-endpoint-group", names[f"primary_neg_{name}"], "--network-endpoint-group-region",
-             settings.gcp.region, "--project", project]
-            for name in SERVICES
-        ]  # fmt: skip
-    raise KeyError(key)
-
-
-COMMANDS: dict[str, Callable[[Settings, str], Commands]] = {"aws": _aws, "gcp": _gcp}
+# GCP's commands live with the rest of its recovery tooling (the drills use them too).
+COMMANDS: dict[str, Callable[[Settings, str], Commands]] = {"aws": _aws, "gcp": gcp_failover.step_commands}
 
 
 def plan_lines(settings: Settings, cloud: str) -> list[str]:
@@ -140,11 +113,20 @@ def plan_lines(settings: Settings, cloud: str) -> list[str]:
         lines.extend(f"   $ {shlex.join(command)}" for command in COMMANDS[cloud](settings, step.key))
         lines.append(f"   check: {step.check}")
     lines.append("Then the cache is empty in the standby: every user signs in again (sessions lived in Redis).")
+    if cloud == "gcp":
+        lines.append(gcp_failover.cache_cost(settings))
+        lines.append("Once it serves (outside the RTO): the primary's backups and availability, in a quiet minute:")
+        lines.extend(f"   $ {shlex.join(command)}" for command in gcp_failover.after_failover(settings))
     return lines
 
 
 def failback_lines(settings: Settings, cloud: str) -> list[str]:
     lines = [f"Fail {settings.environment} on {cloud} back to {_primary(settings, cloud)}, in a planned window:"]
+    if cloud == "gcp":
+        for number, (text, commands) in enumerate(gcp_failover.failback(settings), start=1):
+            lines.append(f"{number}. {text}")
+            lines.extend(f"   $ {shlex.join(command)}" for command in commands)
+        return lines
     lines.extend(f"{number}. {text}" for number, text in enumerate(FAILBACK_STEPS, start=1))
     return lines
 

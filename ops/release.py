@@ -130,7 +130,16 @@ def gcp_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[li
         ["gcloud", "run", "services", "update-traffic", service, *place, "--to-tags", f"{CANDIDATE_TAG}=100"]
         for service in services
     ]
-    return [*deploys, check, *traffic]
+    # The standby region's services take no traffic until a failover, so they get the release once the primary
+    # serves it: a failover then runs the same images.
+    standby = []
+    if settings.recovery.has_standby:
+        standby_place = ["--project", settings.gcp.project_id, "--region", settings.recovery.gcp_standby_region]
+        standby = [
+            ["gcloud", "run", "deploy", service, "--image", gcp_image(settings, image, tag), *standby_place, "--quiet"]
+            for service, image in zip(services, images, strict=True)
+        ]
+    return [*deploys, check, *traffic, *standby]
 
 
 def _environment(value: str) -> str:

@@ -300,13 +300,23 @@ def _mib(text: str) -> float:
     return int(number) * (1024 if unit == "Gi" else 1)
 
 
+STANDBY = "standby: "  # how a line of the standby region's resources starts (`standby_usd`)
+
+
+def _standby(ctx: Context, body: dict, field: str = "region") -> str:
+    """The line prefix of a resource in the recovery standby region, or nothing."""
+    return STANDBY if body.get(field) == ctx.settings.recovery.gcp_standby_region != ctx.settings.gcp.region else ""
+
+
 def _cloud_run(ctx: Context, body: dict) -> list[Line]:
     u = ctx.usage
     limits = body["template"]["containers"][0]["resources"]["limits"]
     cpus, gib = float(limits["cpu"]), _mib(limits["memory"]) / 1024
     backend = body["name"].endswith("-api")
     share = u.backend_request_share if backend else 1 - u.backend_request_share
-    requests = u.requests_millions_per_month * share
+    # The standby region serves nothing before a failover: it pays for its idle minimum instances only.
+    standby = _standby(ctx, body, "location")
+    requests = 0.0 if standby else u.requests_millions_per_month * share
     busy_seconds = requests * 1e6 * u.average_request_seconds
     active = busy_seconds * (cpus * _gcp("run_vcpu_second") + gib * _gcp("run_gib_second"))
     minimum = body["template"].get("scaling", {}).get("min_instance_count", 0)
@@ -314,9 +324,9 @@ def _cloud_run(ctx: Context, body: dict) -> list[Line]:
     idle_rates = ("run_idle_vcpu_second", "run_idle_gib_second") if request_based else ("run_vcpu_second",) * 2
     idle = minimum * SECONDS_PER_MONTH * (cpus * _gcp(idle_rates[0]) + gib * _gcp(idle_rates[1]))
     return [
-        Line("compute", f"{body['name']}: {busy_seconds / 3600:,.0f} busy hours", active),
-        Line("compute", f"{body['name']}: {minimum} minimum instances idle", idle),
-        Line("compute", f"{body['name']}: {requests:g} M requests", requests * _gcp("run_million_requests")),
+        Line("compute", f"{standby}{body['name']}: {busy_seconds / 3600:,.0f} busy hours", active),
+        Line("compute", f"{standby}{body['name']}: {minimum} minimum instances idle", idle),
+        Line("compute", f"{standby}{body['name']}: {requests:g} M requests", requests * _gcp("run_million_requests")),
     ]
 
 
@@ -326,10 +336,15 @@ def _cloud_sql(ctx: Context, body: dict) -> list[Line]:
     copies = 2 if s.get("availability_type") == "REGIONAL" else 1
     hourly = vcpus * _gcp("sql_vcpu_hour") + memory_mb / 1024 * _gcp("sql_gb_hour")
     disk = s.get("disk_size", 10)
+    standby = _standby(ctx, body)
     lines = [
-        Line("database", f"{body['name']} {s['tier']} x{copies}", copies * hourly * HOURS_PER_MONTH),
-        Line("database", f"{body['name']} {disk} GB SSD x{copies}", copies * disk * _gcp("sql_ssd_gb_month")),
+        Line("database", f"{standby}{body['name']} {s['tier']} x{copies}", copies * hourly * HOURS_PER_MONTH),
+        Line("database", f"{standby}{body['name']} {disk} GB SSD x{copies}", copies * disk * _gcp("sql_ssd_gb_month")),
     ]
+    if standby:
+        # Replication crosses regions: every byte of write-ahead log leaves the primary's region once.
+        gb = ctx.usage.database_backup_gb
+        lines.append(Line("networking", f"{standby}replication ~{gb:g} GB", gb * _gcp("inter_region_gb")))
     if s.get("backup_configuration", {}).get("enabled"):
         gb = ctx.usage.database_backup_gb
         lines.append(Line("database", f"backups {gb:g} GB", gb * _gcp("sql_backup_gb_month")))
@@ -341,7 +356,7 @@ def _memorystore(ctx: Context, body: dict) -> list[Line]:
     tier = "standard" if body.get("tier") == "STANDARD_HA" else "basic"
     capacity = "m1" if gb <= 4 else "m2"
     rate = _gcp(f"redis_{tier}_{capacity}_gb_hour")
-    return [Line("cache", f"{gb} GB {tier}", gb * rate * HOURS_PER_MONTH)]
+    return [Line("cache", f"{_standby(ctx, body)}{gb} GB {tier}", gb * rate * HOURS_PER_MONTH)]
 
 
 def _forwarding_rule(ctx: Context, body: dict) -> list[Line]:
@@ -381,6 +396,16 @@ def _bucket(ctx: Context, body: dict) -> list[Line]:
         gb = ctx.usage.access_log_gb_per_month / ctx.counts["log buckets"] * months
         return [Line("storage and CDN", f"log bucket {gb:g} GB", gb * _gcp("gcs_standard_gb_month"))]
     gb = ctx.usage.object_storage_gb / ctx.counts["data buckets"]
+    if "custom_placement_config" in body:
+        # A dual-region bills both regions; the standby's half and the turbo replication are the standby's cost.
+        # Replication is priced as if the whole bucket were written once a month: an upper bound.
+        region = gb * _gcp("gcs_dual_region_gb_month")
+        turbo = gb * _gcp("gcs_turbo_replication_gb") if body.get("rpo") == "ASYNC_TURBO" else 0.0
+        second = f"{STANDBY}bucket {body['name']}: second region and turbo replication"
+        return [
+            Line("storage and CDN", f"bucket {body['name']} {gb:g} GB", region),
+            Line("storage and CDN", second, region + turbo),
+        ]
     return [Line("storage and CDN", f"bucket {body['name']} {gb:g} GB", gb * _gcp("gcs_standard_gb_month"))]
 
 
@@ -413,7 +438,17 @@ def _kms_gcp(ctx: Context, body: dict) -> list[Line]:
 
 
 def _secret_gcp(ctx: Context, body: dict) -> list[Line]:
-    return [Line("security", "secret version", _gcp("secret_version_month"))]
+    # Secret Manager bills each active version per replica location: the standby region's copy is the standby's.
+    replicas = len(body.get("replication", {}).get("user_managed", {}).get("replicas", [None]))
+    lines = [Line("security", "secret version", _gcp("secret_version_month"))]
+    if replicas > 1:
+        lines.append(Line("security", f"{STANDBY}secret replica", (replicas - 1) * _gcp("secret_version_month")))
+    return lines
+
+
+def standby_usd(lines: list[Line]) -> float:
+    """What the recovery standby adds to the bill: its region's resources and the cross-region copies."""
+    return sum(line.usd for line in lines if line.item.startswith(STANDBY))
 
 
 GCP_RULES: dict[str, Callable[[Context, dict], list[Line]]] = {
@@ -563,9 +598,14 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(environment)
         assumed = usage(environment)
         aws = totals(aws_lines(of_environment(aws_templates, settings), settings, assumed))
-        gcp = totals(gcp_lines(of_environment(gcp_stacks, settings), settings, assumed))
+        gcp_items = gcp_lines(of_environment(gcp_stacks, settings), settings, assumed)
+        gcp = totals(gcp_items)
         print(report(settings, aws, gcp))
         print(standby_line(settings, assumed))
+        recovery = settings.recovery
+        if recovery.has_standby:
+            print(f"GCP standby ({recovery.strategy} in {recovery.gcp_standby_region}): "
+                  f"{standby_usd(gcp_items):,.0f} of the GCP total")  # fmt: skip
     print("\nprices: reports/prices.py (source page and date per price); usage: reports/usage.py")
     return 0
 

@@ -237,7 +237,11 @@ def _aws_ranges(settings: Settings) -> tuple[str, ...]:
 
 
 def _gcp_ranges(settings: Settings) -> tuple[str, ...]:
-    return tuple(sorted({settings.network.gcp_app_subnet_cidr, settings.network.gcp_private_services_cidr}))
+    network = settings.network
+    ranges = {network.gcp_app_subnet_cidr, network.gcp_private_services_cidr}
+    if settings.recovery.has_standby:  # the standby region's egress subnet (shared/recovery.py)
+        ranges.add(network.gcp_standby_subnet_cidr)
+    return tuple(sorted(ranges))
 
 
 # --- AWS ---------------------------------------------------------------------------------------------------
@@ -416,7 +420,9 @@ def extract_gcp(stacks: dict[str, dict], settings: Settings) -> dict[str, object
             scaling = body["template"].get("scaling", {})
             workload = body["name"].removeprefix(settings.prefix + "-")
             bounds = (scaling.get("min_instance_count"), scaling.get("max_instance_count"))
-            add(f"{workload} scaling (min, max)", bounds)
+            # The serving size is the primary region's; the standby's is `recovery.standby_tasks` until a failover.
+            if body.get("location") == settings.gcp.region:
+                add(f"{workload} scaling (min, max)", bounds)
         elif kind == "google_logging_project_bucket_config":
             add("log retention (days)", body.get("retention_days"))
         elif kind == "google_storage_bucket" and "retention_policy" in body:

@@ -97,7 +97,7 @@ AWS_PRICES: dict[str, Price] = {
     "config_item": Price(0.003, "configuration item recorded", _CONFIG),
     "config_rule_evaluation": Price(0.001, "rule evaluation (first 100,000)", _CONFIG),
     "backup_gb_month": Price(0.05, "GB-month of RDS snapshot in a backup vault (warm)", _BACKUP),
-    # The regional standby (shared/recovery.py, scripts/cost.py `standby_costs`).
+    # The regional standby (shared/recovery.py, reports/cost.py `standby_costs`).
     "inter_region_gb": Price(0.02, "GB transferred between AWS regions (replication, copies)", _EC2_TRANSFER),
     "s3_replication_time_control_gb": Price(0.015, "GB replicated with S3 Replication Time Control", _S3),
 }
@@ -142,6 +142,12 @@ GCP_PRICES: dict[str, Price] = {
     "cdn_gb": Price(0.08, "GB of cache egress (North America, first 10 TB)", _CDN),
     "cdn_million_lookups": Price(0.75, "million cache lookups ($0.0075 per 10,000)", _CDN),
     "gcs_standard_gb_month": Price(0.020, "GB-month, Standard, us-central1", _GCS),
+    # A configurable dual-region is billed in both of its regions ("Dual-regions are billed to both underlying
+    # regions", $0.022 each in North America); turbo replication per GB replicated.
+    "gcs_dual_region_gb_month": Price(0.022, "GB-month, Standard, per region of a North America dual-region", _GCS),
+    "gcs_turbo_replication_gb": Price(0.04, "GB replicated between the regions of a dual-region, turbo", _GCS),
+    # Cloud SQL's cross-region replication leaves the region as inter-region egress within North America.
+    "inter_region_gb": Price(0.02, "GB between regions, North America", _EGRESS),
     "artifact_registry_gb_month": Price(0.10, "GB-month (beyond 0.5 GB)", _AR),
     "logging_ingest_gib": Price(0.50, "GiB ingested (first 50 GiB per project each month free)", _OBS),
     "logging_retention_gib_month": Price(0.01, "GiB-month kept beyond 30 days", _OBS),

@@ -98,6 +98,16 @@ def _slo_section(alert: BurnRateAlert) -> str:
     )
 
 
+# Alerts of the regional standby, outside the cross-cloud catalog (each cloud watches its own replica).
+RECOVERY_SECTIONS = (
+    "## standby_replica_lag\n\n**warning** (environment): the standby region's database replica lags more than half "
+    "of `resilience.rpo_minutes`: a region loss now could lose more data than the RPO allows.\n\n**First check:** "
+    "the primary's write load, the replica's CPU and disk; a lag that keeps growing means the replica falls behind "
+    "for good and must be recreated (docs/disaster-recovery.md).\n\n```sh\n"
+    "gcloud sql instances describe bookedbarber-$ENV-postgres-standby --project $PROJECT\n```\n",
+)
+
+
 def document() -> str:
     # Every environment shares one set of thresholds (shared/environments.py); production's are shown.
     sections = [_section(alert) for alert in alerts(load_settings("production"))]
@@ -122,6 +132,7 @@ def document() -> str:
             *info,
             "# Recovery\n",
             *recovery,
+            *RECOVERY_SECTIONS,
         ]
     )
 

@@ -172,6 +172,7 @@ def production() -> Settings:
             aws_interface_endpoints=True,
             gcp_app_subnet_cidr="10.100.0.0/20",
             gcp_private_services_cidr="10.100.64.0/18",
+            gcp_standby_subnet_cidr="10.100.16.0/20",
         ),
         compute=ComputeSettings(
             api=_service(1024, 2048, (3, 50), 2, 2048, (3, 100)),
@@ -222,7 +223,7 @@ def production() -> Settings:
         github=_github("production", deploy_confirmation=True),
         delivery=_delivery("production", reviewers=("team:platform-leads",), pull_request_plans=False),
         feature_flags={"online_payments": True, "sms_reminders": True, "maintenance_mode": False},
-        recovery=RecoverySettings(strategy="warm_standby", standby_tasks=1),
+        recovery=RecoverySettings(strategy="warm_standby", standby_tasks=1, gcp_cross_region_storage=True),
     )
 
 
@@ -250,6 +251,7 @@ def staging() -> Settings:
             aws_interface_endpoints=True,
             gcp_app_subnet_cidr="10.101.0.0/20",
             gcp_private_services_cidr="10.101.64.0/18",
+            gcp_standby_subnet_cidr="10.101.16.0/20",
         ),
         compute=ComputeSettings(
             api=_service(512, 1024, (2, 10), 1, 1024, (1, 20)),
@@ -297,7 +299,7 @@ def staging() -> Settings:
         github=_github("staging"),
         delivery=_delivery("staging", reviewers=("team:platform",), pull_request_plans=True),
         feature_flags={"online_payments": True, "sms_reminders": False, "maintenance_mode": False},
-        recovery=RecoverySettings(strategy="warm_standby", standby_tasks=1, drills=True),
+        recovery=RecoverySettings(strategy="warm_standby", standby_tasks=1, drills=True, gcp_cross_region_storage=True),
     )
 
 
@@ -325,6 +327,7 @@ def dev() -> Settings:
             aws_interface_endpoints=False,
             gcp_app_subnet_cidr="10.102.0.0/20",
             gcp_private_services_cidr="10.102.64.0/18",
+            gcp_standby_subnet_cidr="10.102.16.0/20",
         ),
         compute=ComputeSettings(
             api=_service(256, 512, (1, 2), 1, 512, (0, 5)),

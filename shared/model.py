@@ -339,6 +339,7 @@ class NetworkSettings:
     aws_interface_endpoints: bool  # PrivateLink endpoints for ECR, Logs, Secrets Manager (cost vs. NAT traffic)
     gcp_app_subnet_cidr: str  # Cloud Run direct VPC egress subnet
     gcp_private_services_cidr: str  # reserved range peered to Cloud SQL and Memorystore
+    gcp_standby_subnet_cidr: str | None = None  # Cloud Run egress subnet in `recovery.gcp_standby_region`
 
     def problems(self) -> Problems:
         vpc, problem = parse_cidr(self.aws_vpc_cidr)
@@ -353,7 +354,9 @@ class NetworkSettings:
                 if vpc is not None and not subnet.subnet_of(vpc):
                     yield name, f"subnet {value} is outside the VPC {self.aws_vpc_cidr}"
                 ranges.append((name, subnet))
-        for name in ("gcp_app_subnet_cidr", "gcp_private_services_cidr"):
+        for name in ("gcp_app_subnet_cidr", "gcp_private_services_cidr", "gcp_standby_subnet_cidr"):
+            if getattr(self, name) is None:
+                continue
             network, problem = parse_cidr(getattr(self, name))
             yield from _check(name, problem)
             if network is None:
@@ -844,6 +847,8 @@ class Settings:
         yield from self.recovery.problems_with(
             resilience=self.resilience, gcp_region=self.gcp.region, versioned_uploads=self.storage.versioning
         )
+        if self.recovery.has_standby and self.network.gcp_standby_subnet_cidr is None:
+            yield "network.gcp_standby_subnet_cidr", f"a '{self.recovery.strategy}' standby's Cloud Run needs a subnet"
         zones = len(self.aws.availability_zones)
         if zones < 2:
             yield "aws.availability_zones", f"{zones} zone(s) given; the load balancer and RDS need at least 2"

@@ -31,6 +31,12 @@ def _items(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+def _flag(value: str) -> bool:
+    if value.strip().lower() not in ("true", "false"):
+        raise ValueError(f"'{value}' is not true or false")
+    return value.strip().lower() == "true"
+
+
 # key -> (dotted settings field, parser)
 OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "aws_account_id": ("aws.account_id", _text),
@@ -71,6 +77,7 @@ OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "github_environment": ("github.environment", _text),
     "recovery_strategy": ("recovery.strategy", _text),
     "recovery_gcp_standby_region": ("recovery.gcp_standby_region", _text),
+    "recovery_gcp_cross_region_storage": ("recovery.gcp_cross_region_storage", _flag),
 }
 
 

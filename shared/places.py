@@ -105,3 +105,15 @@ GCP_REGIONS = frozenset(
 
 def aws_availability_zones(region: str) -> tuple[str, ...]:
     return tuple(region + letter for letter in AWS_AVAILABILITY_ZONE_LETTERS.get(region, ""))
+
+
+# Multi-region of each GCP continent whose regions pair into a configurable dual-region bucket: Cloud Storage names it
+# in upper case (`US`), Artifact Registry and Cloud KMS in lower case (`us`, `europe`, `asia`). Google Cloud "Bucket
+# locations" (https://cloud.google.com/storage/docs/locations#configurable) and "Repository locations"
+# (https://cloud.google.com/artifact-registry/docs/repositories/repo-locations).
+GCP_MULTI_REGIONS = {"us-": ("US", "us"), "europe-": ("EU", "europe"), "asia-": ("ASIA", "asia")}
+
+
+def gcp_multi_region(region: str) -> tuple[str, str] | None:
+    """(Cloud Storage location, Artifact Registry / Cloud KMS location) of the multi-region holding `region`."""
+    return next((names for prefix, names in GCP_MULTI_REGIONS.items() if region.startswith(prefix)), None)

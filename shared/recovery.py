@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from shared.places import GCP_REGIONS
+from shared.places import GCP_MULTI_REGIONS, GCP_REGIONS, gcp_multi_region
 
 Problems = Iterator[tuple[str, str]]
 
@@ -65,13 +65,6 @@ _AWS_DETECT = _step(
     "'How Route 53 determines whether a health check is healthy')",
     "the health check is red from several checker regions, not only one",
 )
-_GCP_DETECT = _step(
-    "detect",
-    "the uptime check of the app domain fails from its checker regions and the service-down policy pages",
-    2,
-    "Cloud Monitoring uptime checks run every 1 min from several regions; the policy fires on 2 failed periods",
-    "the uptime check fails from several checker regions, not only one",
-)
 _DECIDE = _step(
     "decide",
     "the incident lead declares the region lost and runs `make failover`",
@@ -121,13 +114,25 @@ _AWS_SWITCH = _step(
     "the failover record moves when the health check fails (already counted in detect) + its 60 s TTL",
     "`dig origin...` returns the standby ALB; CloudFront 5xx rate falls back below the alarm",
 )
+# GCP: the failover command starts the promotion without waiting (`--async`), scales and switches while it runs,
+# then waits for it. Scale and switch finish inside the promotion's minutes: each counts only what is left once it
+# completes, and its own duration is in `source`. No traffic fails over by itself, so `detect` is the page.
+_GCP_DETECT = _step(
+    "detect",
+    "the load balancer's uptime check passes nowhere and the service-down alert pages",
+    6,
+    "uptime checks run every 60 s from every checker region (gcp_stacks/alert_conditions.py); the condition fires "
+    "after thresholds.service_down_minutes (production: 5) + one period; tests/gcp/test_recovery.py keeps the two "
+    "in step",
+    "the uptime check fails from every checker region, and the GCP status page or Cloud SQL names the region",
+)
 _GCP_PROMOTE = _step(
     "promote",
-    "promote the cross-region Cloud SQL read replica (Enterprise Plus: replica failover)",
+    "promote the cross-region Cloud SQL read replica to a standalone primary (Enterprise edition)",
     5,
-    "Cloud SQL docs, 'Promote replicas for regional migration or disaster recovery': a few minutes; to be "
-    "measured in drills",
-    "the instance's instanceType is CLOUD_SQL_INSTANCE and it accepts writes",
+    "Cloud SQL 'Promote replicas for regional migration or disaster recovery' gives no figure ('a few minutes'): "
+    "5 until the staging drill's replica-promotion rehearsal measures it (ops/drill_gcp.py records the time)",
+    "`gcloud sql instances describe` shows instanceType CLOUD_SQL_INSTANCE and no masterInstanceName",
 )
 _GCP_RESTORE = _step(
     "restore",
@@ -145,25 +150,29 @@ _GCP_BUILD = _step(
 )
 _GCP_SCALE_WARM = _step(
     "scale",
-    "raise the standby Cloud Run services' minimum instances to the primary's",
-    1,
-    "Cloud Run starts an instance in seconds; a new revision with min instances is ready in about a minute",
-    "the revision is Ready and serves 100 % of traffic",
+    "raise the standby Cloud Run services' minimum instances to the primary's, during the promotion",
+    0.5,
+    "alone about 1 min (a revision with the new minimum; an instance passes the startup probe in seconds), inside "
+    "the promotion's 5; 0.5 for the new instances to take their first requests",
+    "`gcloud run services describe` in the standby region shows the primary's minimum instances, Ready",
 )
 _GCP_SCALE_PILOT = _step(
     "scale",
-    "deploy the standby Cloud Run services' first serving revision and raise minimum instances",
-    3,
-    "a new Cloud Run revision rolls out in 1-3 minutes",
-    "the revision is Ready and serves 100 % of traffic",
+    "start the standby Cloud Run services from zero at the primary's minimum instances, during the promotion",
+    1,
+    "alone up to 2 min (the startup probe allows 24 x 5 s), inside the promotion's 5; plus 1 min of cold starts "
+    "under the full load once traffic arrives",
+    "`gcloud run services describe` in the standby region shows the primary's minimum instances, Ready",
 )
 _GCP_SWITCH = _step(
     "switch",
-    "take the primary region's serverless NEG out of the global load balancer's backend service",
-    1,
-    "serverless NEGs have no health checks: the backend service's outlier detection or this step moves traffic; "
-    "the global anycast address does not change, so no DNS TTL applies",
-    "the load balancer's request count in the standby region rises; 5xx falls",
+    "move each backend service from the primary region's serverless NEG to the standby's, during the promotion",
+    0.5,
+    "alone 1-2 min for the load balancer to apply the change, inside the promotion's 5; 0.5 to see 5xx fall once it "
+    "completes. The global anycast address stays, so no DNS TTL. "
+    "Serverless NEGs have no health checks and the standby must not take writes before the promotion, so the "
+    "command moves the NEGs instead of relying on Cloud Run service health (gcp_stacks/routing.py)",
+    "the load balancer's request count in the standby region rises and 5xx falls once the promotion completes",
 )
 
 # The failover of each cloud and strategy, in order. `none` has no steps: nothing stands by.
@@ -187,6 +196,11 @@ class Lag:
     source: str
 
 
+_GCP_REPLICA_LAG = (
+    "Cloud SQL cross-region read replica, asynchronous: replica_lag is seconds in steady state (Cloud SQL "
+    "'About replication'); the standby_replica_lag alert warns at half of resilience.rpo_minutes. Uploads "
+    "replicate separately: turbo replication's target is 15 min (docs/disaster-recovery.md)"
+)
 # The data loss of each cloud and strategy on a region loss.
 REPLICATION_LAG_MINUTES: dict[tuple[str, str], Lag] = {
     ("aws", "none"): Lag(float("inf"), "nothing leaves the region"),
@@ -201,10 +215,8 @@ REPLICATION_LAG_MINUTES: dict[tuple[str, str], Lag] = {
     ("aws", "warm_standby"): Lag(1, "as pilot light: the same cross-region read replica"),
     ("gcp", "none"): Lag(float("inf"), "nothing leaves the region"),
     ("gcp", "backup_restore"): Lag(1440, "the newest daily backup; Cloud SQL backups are multi-regional by default"),
-    ("gcp", "pilot_light"): Lag(
-        1, "Cloud SQL cross-region read replica, asynchronous: replication lag is seconds in steady state"
-    ),
-    ("gcp", "warm_standby"): Lag(1, "as pilot light: the same cross-region read replica"),
+    ("gcp", "pilot_light"): Lag(1, _GCP_REPLICA_LAG),
+    ("gcp", "warm_standby"): Lag(1, _GCP_REPLICA_LAG),
 }
 
 
@@ -265,6 +277,10 @@ class RecoverySettings:
     # the failover scales them to the primary's minimum. Pilot light runs none.
     standby_tasks: int = 1
     drills: bool = False  # this environment runs the quarterly drill (DRILL_SCHEDULE_CRON)
+    # GCP: the uploads and static-assets buckets in a dual-region of both regions (turbo replication), the image
+    # repository in their multi-region, each secret replicated to the standby region. All fixed at creation (a
+    # change replaces the resource, which retained environments refuse): see docs/disaster-recovery.md to migrate.
+    gcp_cross_region_storage: bool = False
 
     @property
     def has_standby(self) -> bool:
@@ -299,6 +315,20 @@ class RecoverySettings:
             return
         if self.gcp_standby_region == gcp_region:
             yield "recovery.gcp_standby_region", f"'{gcp_region}' is the primary region: the standby needs another"
+        if self.gcp_cross_region_storage:
+            both = {gcp_multi_region(region) for region in (gcp_region, self.gcp_standby_region)}
+            if None in both or len(both) > 1:
+                yield (
+                    "recovery.gcp_cross_region_storage",
+                    f"'{gcp_region}' and '{self.gcp_standby_region}' are not in one of the multi-regions "
+                    f"{sorted(names[0] for names in GCP_MULTI_REGIONS.values())}: no dual-region bucket pairs them",
+                )
+        if self.has_standby and not self.gcp_cross_region_storage:
+            yield (
+                "recovery.gcp_cross_region_storage",
+                f"'{self.strategy}' needs uploads, images and secrets the GCP standby region can still read: "
+                "enable this (an existing environment migrates first, docs/disaster-recovery.md)",
+            )
         if self.strategy == "backup_restore" and not resilience.copy_backups_to_recovery_region:
             yield (
                 "resilience.copy_backups_to_recovery_region",

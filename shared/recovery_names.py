@@ -23,16 +23,6 @@ def aws_standby_names(settings: Settings) -> dict[str, str]:
     return names
 
 
-def gcp_standby_names(settings: Settings) -> dict[str, str]:
-    """The GCP engineer's stacks (issue-19-gcp) own these; the failover command reads them from here."""
-    names = {"database": settings.name("postgres-standby"), "primary_database": settings.name("postgres")}
-    for name in SERVICES:
-        names[f"service_{name}"] = settings.name(name)
-        names[f"backend_{name}"] = settings.name(name)
-        names[f"primary_neg_{name}"] = settings.name(f"{name}-neg")
-    return names
-
-
 # The AWS FIS drills (aws_stacks/drills.py), each tagged `Name: bookedbarber-<env>-drill-<name>`.
 DRILLS = ("ecs-task-stop", "az-impairment", "rds-failover", "cache-failover")
 

@@ -12,6 +12,7 @@ import re
 from shared.contract import BOOTSTRAP_IMAGE_TAG, SERVICES
 from shared.errors import SettingsError
 from shared.model import Settings
+from shared.places import gcp_multi_region
 
 # One image per service, named like it (shared.contract): the release's unit.
 IMAGES = tuple(SERVICES)
@@ -44,9 +45,17 @@ def gcp_repository_id(settings: Settings) -> str:
     return settings.name("containers")
 
 
+def gcp_registry_location(settings: Settings) -> str:
+    """The repository's location: the primary region, or the multi-region holding both regions when the standby
+    region must pull images after the primary is lost (`recovery.gcp_cross_region_storage`)."""
+    if settings.recovery.gcp_cross_region_storage:
+        return gcp_multi_region(settings.gcp.region)[1]
+    return settings.gcp.region
+
+
 def gcp_registry(settings: Settings) -> str:
-    """`<region>-docker.pkg.dev/<project>/<repository>`: where both images are pushed on GCP."""
-    return f"{settings.gcp.region}-docker.pkg.dev/{settings.gcp.project_id}/{gcp_repository_id(settings)}"
+    """`<location>-docker.pkg.dev/<project>/<repository>`: where both images are pushed on GCP."""
+    return f"{gcp_registry_location(settings)}-docker.pkg.dev/{settings.gcp.project_id}/{gcp_repository_id(settings)}"
 
 
 def gcp_image(settings: Settings, image: str, tag: str = BOOTSTRAP_IMAGE_TAG) -> str:

@@ -54,6 +54,7 @@ def test_the_commands_are_found():
         "reports.cost",
         "reports.summary",
         "reports.slo_table",
+        "ops.drill_gcp",
     }
     expected |= {"ops.deploy", "ops.release", "ops.health_check", "scripts.synth", "scripts.bench"}
     assert expected <= set(commands())

@@ -239,12 +239,19 @@ def test_gcp_release_checks_the_candidate_through_the_load_balancer_before_traff
     from shared.contract import CANDIDATE_TAG
     from shared.release import IMAGES
 
-    commands = [" ".join(argv) for argv in gcp_commands(load_settings("staging"), "v1", tuple(IMAGES))]
-    deploy = max(i for i, run in enumerate(commands) if "gcloud run deploy" in run)
+    settings = load_settings("staging")
+    commands = [" ".join(argv) for argv in gcp_commands(settings, "v1", tuple(IMAGES))]
+    primary = f"--region {settings.gcp.region} "
+    deploy = max(i for i, run in enumerate(commands) if "gcloud run deploy" in run and primary in run)
     check = next(i for i, run in enumerate(commands) if "ops.health_check" in run and "--candidate" in run)
     traffic = min(i for i, run in enumerate(commands) if f"--to-tags {CANDIDATE_TAG}=100" in run)
     assert deploy < check < traffic
-    assert all(f"--no-traffic --tag {CANDIDATE_TAG}" in run for run in commands if "gcloud run deploy" in run)
+    deploys = [run for run in commands if "gcloud run deploy" in run and primary in run]
+    assert deploys and all(f"--no-traffic --tag {CANDIDATE_TAG}" in run for run in deploys)
+    # The standby region (no traffic before a failover) gets the release only once the primary serves it.
+    standby = [i for i, run in enumerate(commands) if "gcloud run deploy" in run and primary not in run]
+    assert len(standby) == len(IMAGES) * settings.recovery.has_standby
+    assert all(i > traffic for i in standby)
     steps = yaml.safe_load((GITHUB / "workflows" / "release.yml").read_text())["jobs"]["release"]["steps"]
     runs = [step.get("run", "") for step in steps]
     assert any("ops.release --cloud gcp" in run for run in runs)

@@ -146,7 +146,12 @@ def pilot_light(tmp_path_factory):
 
     settings = replace_fields(
         load_settings("dev"),
-        {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20, "storage.versioning": True},
+        {
+            "recovery.strategy": "pilot_light",
+            "resilience.rto_minutes": 20,
+            "storage.versioning": True,
+            "recovery.gcp_cross_region_storage": True,
+        },
     )
     app = cdk.App(
         context={**cdk_json_context(), **APP_CONTEXT, **REPORT_INSTEAD_OF_FAILING},

@@ -11,7 +11,12 @@ from tests.gcp.tf import ALL, one, stack
 
 def _container(gcp_stacks, environment: str, service: str) -> dict:
     settings = load_settings(environment)
-    run = one(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service", name=settings.name(service))
+    run = one(
+        stack(gcp_stacks, environment, "app"),
+        "google_cloud_run_v2_service",
+        name=settings.name(service),
+        location=settings.gcp.region,
+    )
     (container,) = run["template"]["containers"]
     return container
 

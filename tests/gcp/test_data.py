@@ -12,8 +12,23 @@ from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 KEY_PURPOSES = ("database", "cache", "storage", "registry", "secrets", "pubsub")
 
 
-def key_ref(data: dict, purpose: str) -> str:
-    return reference(data, "google_kms_crypto_key", "id", name=purpose)
+def key_ref(data: dict, purpose: str, location: str | None = None) -> str:
+    """The `purpose` key of the ring in `location`; None: the primary region's ring (`Keys`)."""
+    rings = {f"${{google_kms_key_ring.{lid}.id}}": (lid, ring["location"]) for lid, ring in
+             data["resource"]["google_kms_key_ring"].items()}  # fmt: skip
+    for logical_id, key in data["resource"]["google_kms_crypto_key"].items():
+        ring_id, ring_location = rings[key["key_ring"]]
+        primary = ring_id.startswith("Keys_")
+        if key["name"] == purpose and (ring_location == location if location else primary):
+            return f"${{google_kms_crypto_key.{logical_id}.id}}"
+    raise AssertionError(f"no {purpose} key in {location or 'the primary region'}")
+
+
+def storage_location(settings) -> str | None:
+    """Where the uploads and static assets' key and the registry's key live: the multi-region, or the primary."""
+    from shared.places import gcp_multi_region
+
+    return gcp_multi_region(settings.gcp.region)[1] if settings.recovery.gcp_cross_region_storage else None
 
 
 @pytest.mark.parametrize("environment", ALL)
@@ -88,7 +103,11 @@ def test_database_flags_scanners_expect(gcp_stacks, environment):
 def test_read_replicas_follow_settings(gcp_stacks, environment):
     settings = load_settings(environment)
     data = stack(gcp_stacks, environment, "data")
-    replicas = [r for r in resources(data, "google_sql_database_instance") if "master_instance_name" in r]
+    replicas = [
+        r
+        for r in resources(data, "google_sql_database_instance")
+        if "master_instance_name" in r and r["region"] == settings.gcp.region
+    ]
     assert len(replicas) == settings.database.read_replicas
     for replica in replicas:
         assert replica["master_instance_name"] == reference(
@@ -115,7 +134,8 @@ def test_api_signs_in_to_the_database_with_iam(gcp_stacks, environment):
 def test_redis(gcp_stacks, environment):
     settings = load_settings(environment)
     data = stack(gcp_stacks, environment, "data")
-    redis = one(data, "google_redis_instance")
+    redis = one(data, "google_redis_instance", name=settings.name("redis"))
+    assert redis["region"] == settings.gcp.region
     assert redis["tier"] == ("STANDARD_HA" if settings.cache.high_availability else "BASIC")
     assert redis["memory_size_gb"] == settings.cache.gcp_memory_size_gib
     assert redis["auth_enabled"] is True
@@ -148,7 +168,10 @@ def test_buckets(gcp_stacks, environment):
         assert bucket["uniform_bucket_level_access"] is True
         assert bucket["public_access_prevention"] == "enforced"
         assert bucket["force_destroy"] is False
-        assert bucket["encryption"] == {"default_kms_key_name": key_ref(data, "storage")}
+        # Access logs stay in the region; what the standby must serve is in the dual-region, with its key.
+        served = bucket["name"] != settings.name("access-logs")
+        location = storage_location(settings) if served else None
+        assert bucket["encryption"] == {"default_kms_key_name": key_ref(data, "storage", location)}
         assert bucket["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
     logs = reference(data, "google_storage_bucket", "name", name=settings.name("access-logs"))
     for purpose in ("static-assets", "uploads"):
@@ -204,13 +227,13 @@ def test_no_bucket_is_public(gcp_stacks, environment):
 def test_keys_rotate_and_each_service_agent_may_use_only_its_key(gcp_stacks, environment):
     settings = load_settings(environment)
     data = stack(gcp_stacks, environment, "data")
-    keys = by_name(data, "google_kms_crypto_key")
-    assert set(keys) == set(KEY_PURPOSES)
-    for key in keys.values():
+    primary_keys = {key_ref(data, p) for p in KEY_PURPOSES}
+    assert len(primary_keys) == len(KEY_PURPOSES)
+    for key in resources(data, "google_kms_crypto_key"):  # the standby's and multi-region's too
         assert key["rotation_period"] == f"{settings.resilience.key_rotation_days * 86400}s"
         assert key["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
-    grants = resources(data, "google_kms_crypto_key_iam_member")
-    assert {g["crypto_key_id"] for g in grants} == {key_ref(data, p) for p in KEY_PURPOSES}
+    grants = [g for g in resources(data, "google_kms_crypto_key_iam_member") if g["crypto_key_id"] in primary_keys]
+    assert {g["crypto_key_id"] for g in grants} == primary_keys
     assert all(g["role"] == "roles/cloudkms.cryptoKeyEncrypterDecrypter" for g in grants)
     agents = {g["crypto_key_id"]: g["member"] for g in grants}
     assert "gcp-sa-cloud-sql" in agents[key_ref(data, "database")]
@@ -232,6 +255,7 @@ ON_DEMAND_AGENTS = {
 
 @pytest.mark.parametrize("environment", ALL)
 def test_every_on_demand_service_agent_is_created_before_its_grants(gcp_stacks, environment):
+    recovery = load_settings(environment).recovery
     data = stack(gcp_stacks, environment, "data")
     identities = data["resource"]["google_project_service_identity"]
     by_api = {body["service"]: f"google_project_service_identity.{logical}" for logical, body in identities.items()}
@@ -245,8 +269,9 @@ def test_every_on_demand_service_agent_is_created_before_its_grants(gcp_stacks, 
             if f"@{domain}.iam.gserviceaccount.com" in grant["member"]:
                 assert by_api[api] in grant.get("depends_on", []), grant
                 checked += 1
-    # Every on-demand agent holds a key, and Secret Manager's also publishes rotation notices.
-    assert checked == len(ON_DEMAND_AGENTS) + 1
+    # Every on-demand agent holds a key, and Secret Manager's also publishes rotation notices; with a standby, Cloud
+    # SQL's and Secret Manager's hold the standby region's key too, and Artifact Registry's the multi-region's.
+    assert checked == len(ON_DEMAND_AGENTS) + 1 + 2 * recovery.has_standby + recovery.gcp_cross_region_storage
 
 
 @pytest.mark.parametrize("environment", ALL)
@@ -273,9 +298,14 @@ def test_secrets_are_encrypted_rotated_and_readable_only_by_their_workloads(gcp_
     assert set(secrets) == {settings.name(name) for name in SECRETS}
     topic = reference(data, "google_pubsub_topic", "id")
     for secret in secrets.values():
-        (replica,) = secret["replication"]["user_managed"]["replicas"]
-        assert replica["location"] == settings.gcp.region
-        assert replica["customer_managed_encryption"]["kms_key_name"] == key_ref(data, "secrets")
+        # Each replica encrypted with its own region's key; the standby region's only with cross-region storage.
+        replicas = {r["location"]: r["customer_managed_encryption"]["kms_key_name"] for r in
+                    secret["replication"]["user_managed"]["replicas"]}  # fmt: skip
+        expected = {settings.gcp.region: key_ref(data, "secrets")}
+        if settings.recovery.gcp_cross_region_storage:
+            standby = settings.recovery.gcp_standby_region
+            expected[standby] = key_ref(data, "secrets", standby)
+        assert replicas == expected
         assert secret["rotation"]["rotation_period"] == f"{settings.resilience.secret_rotation_days * 86400}s"
         assert "timestamp()" in secret["rotation"]["next_rotation_time"]
         assert secret["lifecycle"]["ignore_changes"] == ["rotation[0].next_rotation_time"]
@@ -310,9 +340,12 @@ def test_secrets_are_encrypted_rotated_and_readable_only_by_their_workloads(gcp_
 @pytest.mark.parametrize("environment", ALL)
 def test_registry_is_encrypted_and_cleans_up(gcp_stacks, environment):
     data = stack(gcp_stacks, environment, "data")
+    settings = load_settings(environment)
     repository = one(data, "google_artifact_registry_repository")
     assert repository["format"] == "DOCKER"
-    assert repository["kms_key_name"] == key_ref(data, "registry")
+    assert repository["kms_key_name"] == key_ref(data, "registry", storage_location(settings))
+    assert repository["location"] == (storage_location(settings) or settings.gcp.region)
+    assert repository["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
     assert {p["action"] for p in repository["cleanup_policies"]} == {"KEEP", "DELETE"}
     assert repository["cleanup_policy_dry_run"] is False
     # The same numbers as ECR's lifecycle rules, from settings.

@@ -109,7 +109,8 @@ def test_only_cloud_run_invocation_is_public(gcp_stacks):
 
 
 def test_environments_differ_by_data_only(gcp_stacks):
-    """Same resource types and logical ids in every environment, except the replicas settings ask for."""
+    """Same resource types and logical ids in every environment, except the replicas and the regional standby
+    settings ask for (tests/gcp/test_recovery.py checks the standby follows `recovery.strategy`)."""
     for component in COMPONENTS:
         shapes = {}
         for environment in ENVIRONMENTS:
@@ -118,7 +119,7 @@ def test_environments_differ_by_data_only(gcp_stacks):
                 (resource_type, logical_id)
                 for resource_type, items in terraform.get("resource", {}).items()
                 for logical_id in items
-                if "ReadReplica" not in logical_id
+                if "ReadReplica" not in logical_id and "Standby" not in logical_id
             }
             shapes[environment] = ids
         assert shapes["dev"] == shapes["staging"] == shapes["production"], component

@@ -15,7 +15,7 @@ def test_custom_mode_vpc_and_subnet_from_settings(gcp_stacks, environment):
     network = stack(gcp_stacks, environment, "network")
     vpc = one(network, "google_compute_network")
     assert vpc["auto_create_subnetworks"] is False
-    subnet = one(network, "google_compute_subnetwork")
+    subnet = one(network, "google_compute_subnetwork", name=settings.name("app"))
     assert subnet["ip_cidr_range"] == settings.network.gcp_app_subnet_cidr
     assert subnet["private_ip_google_access"] is True
     assert subnet["log_config"]["metadata"] == "INCLUDE_ALL_METADATA"

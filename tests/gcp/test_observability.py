@@ -253,7 +253,9 @@ def test_every_alert_is_a_policy_at_the_settings_values(gcp_stacks, environment)
     assert threshold_names <= set(found)
     # Beside the catalog's and the info events' policies, only the SLOs' burn-rate policies (tests/gcp/test_slos.py).
     burn = {name for name, policy in found.items() if "slo" in policy["user_labels"]}
-    assert len(found) == len(promised) + len(INFO_EVENTS) + len(burn_alert_names(settings))
+    assert (
+        len(found) == len(promised) + len(INFO_EVENTS) + len(burn_alert_names(settings)) + settings.recovery.has_standby
+    )
     assert burn == burn_alert_names(settings)
     for name, alert, workload in promised:
         policy = found[name]

@@ -8,7 +8,7 @@ from ops import release
 from shared import load_settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
 from shared.release import IMAGES, gcp_image
-from tests.gcp.tf import ALL, by_name, resources, stack
+from tests.gcp.tf import ALL, resources, stack
 
 IMAGE_PATH = "template[0].containers[0].image"
 
@@ -16,10 +16,11 @@ IMAGE_PATH = "template[0].containers[0].image"
 @pytest.mark.parametrize("environment", ALL)
 def test_first_apply_uses_the_bootstrap_images_and_later_applies_ignore_the_image(gcp_stacks, environment):
     settings = load_settings(environment)
-    services = by_name(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service")
-    assert len(services) == len(IMAGES)
-    for image in IMAGES:
-        service = services[settings.name(image)]
+    services = resources(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service")
+    regions = 2 if settings.recovery.has_standby else 1
+    assert len(services) == len(IMAGES) * regions
+    for service in services:
+        image = service["name"].removeprefix(f"{settings.prefix}-")
         (container,) = service["template"]["containers"]
         assert container["image"] == gcp_image(settings, image)
         assert container["image"].endswith(f":{BOOTSTRAP_IMAGE_TAG}")
@@ -32,14 +33,17 @@ def test_release_script_deploys_an_image_of_the_stacks_repository_to_each_servic
     assert release.main(["--cloud", "gcp", "--env", environment, "--tag", "v1.4.2", "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
     (repository,) = resources(stack(gcp_stacks, environment, "data"), "google_artifact_registry_repository")
-    services = by_name(stack(gcp_stacks, environment, "app"), "google_cloud_run_v2_service")
+    app_stack = stack(gcp_stacks, environment, "app")
     deploys = [line.split() for line in lines if " run deploy " in line]
-    assert sorted(words[4] for words in deploys) == sorted(services)
+    # Every service in every region the stacks run it (the standby's too), once.
+    placed = [(run["name"], run["location"]) for run in resources(app_stack, "google_cloud_run_v2_service")]
+    assert sorted((words[4], words[words.index("--region") + 1]) for words in deploys) == sorted(placed)
     for words in deploys:
         image = words[words.index("--image") + 1]
         assert f"/{settings.gcp.project_id}/{repository['repository_id']}/" in image and image.endswith(":v1.4.2")
+    # Traffic moves by tag in the primary region only: the standby's services serve their latest revision.
     traffic = [line.split()[5] for line in lines if "update-traffic" in line]
-    assert sorted(traffic) == sorted(services)
+    assert sorted(traffic) == sorted(name for name, region in placed if region == settings.gcp.region)
 
 
 def test_release_script_refuses_a_bad_tag(capsys):

@@ -137,6 +137,14 @@ def test_overrides_reach_the_recovery_section():
 
 def test_a_standby_needs_versioned_uploads():
     with pytest.raises(SettingsError, match=r"storage.versioning"):
-        replace_fields(load_settings("dev"), {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20})
+        replace_fields(
+            load_settings("dev"),
+            {
+                "recovery.strategy": "pilot_light",
+                "resilience.rto_minutes": 20,
+                "recovery.gcp_cross_region_storage": True,
+            },
+        )
     relaxed = {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20, "storage.versioning": True}
+    relaxed["recovery.gcp_cross_region_storage"] = True  # the GCP standby's own prerequisite
     assert replace_fields(load_settings("dev"), relaxed).recovery.has_standby
