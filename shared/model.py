@@ -498,6 +498,9 @@ class CacheSettings:
             yield "aws_nodes", f"{self.aws_nodes} is outside 1-6 (a primary and up to 5 replicas)"
         if self.high_availability and self.aws_nodes < 2:
             yield "aws_nodes", "high availability needs at least 2 nodes for automatic failover"
+        if not self.high_availability and self.aws_nodes > 1:
+            # CloudFormation's own check (E3026, run by CDK at synth) refuses replicas without automatic failover.
+            yield "aws_nodes", f"{self.aws_nodes} nodes need high_availability (automatic failover); without it, 1"
         if not 1 <= self.gcp_memory_size_gib <= 300:
             yield "gcp_memory_size_gib", f"{self.gcp_memory_size_gib} GiB is outside Memorystore's 1-300"
         if not 1 <= self.snapshot_retention_days <= 35:
