@@ -8,7 +8,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scripts import account_wide, alarm_table, contract_table, cost, deployment_order, diagram, runbooks, trust_matrix
+from scripts import (
+    account_wide,
+    alarm_table,
+    contract_table,
+    cost,
+    deployment_order,
+    diagram,
+    reach_table,
+    runbooks,
+    trust_matrix,
+)
 from scripts.readme_sections import README, rewrite
 
 
@@ -20,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     text = rewrite(text, "cost", cost.readme_table())
     README.write_text(text)
     print(f"rewrote the generated sections of {README.name}")
-    for generator in (trust_matrix, account_wide, deployment_order, diagram, runbooks):
+    for generator in (trust_matrix, account_wide, deployment_order, diagram, runbooks, reach_table):
         if generator.main([]) != 0:
             return 1
     return 0
