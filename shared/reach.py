@@ -100,8 +100,9 @@ REACH: dict[str, Reach] = {
     "gcp.dns_record_ttl_seconds": gcp_only("Route 53 alias records have no TTL"),
     "gcp.state_bucket": gcp_only("Terraform's state backend; CloudFormation keeps its own state"),
     "gcp.project_number": tooling(
-        "the workload identity provider's name in the workflows: `scripts/ci_settings.py` prints it",
-        "scripts.ci_settings",
+        "the workload identity provider's full name for the workflows (shared/delivery.py), which "
+        "`scripts/ci_settings.py` prints",
+        "shared.delivery",
     ),
     "network.aws_vpc_cidr": aws_only("the AWS address plan; validation keeps it apart from the GCP ranges"),
     "network.aws_public_subnet_cidrs": aws_only("the AWS address plan; validation keeps it apart from the GCP ranges"),
