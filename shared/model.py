@@ -470,6 +470,13 @@ class DatabaseSettings:
                 f"{self.max_allocated_storage_gib} GiB is below allocated_storage_gib "
                 f"{self.allocated_storage_gib} GiB (min above max)",
             )
+        elif self.allocated_storage_gib < self.max_allocated_storage_gib < self.allocated_storage_gib * 1.1:
+            # RDS User Guide, "Managing capacity automatically with Amazon RDS storage autoscaling".
+            yield (
+                "max_allocated_storage_gib",
+                f"{self.max_allocated_storage_gib} GiB is less than 10 % above allocated_storage_gib "
+                f"{self.allocated_storage_gib} GiB, which RDS refuses for storage autoscaling",
+            )
         if self.max_allocated_storage_gib > 65536:
             yield "max_allocated_storage_gib", f"{self.max_allocated_storage_gib} GiB exceeds the 64 TiB limit"
         if not _POSTGRES_VERSION.match(self.postgres_version):
