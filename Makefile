@@ -24,7 +24,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 PY_STAMP := .venv/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help deps settings synth synth-aws synth-gcp test lint snapshot-update bench clean \
+.PHONY: help deps settings synth synth-aws synth-gcp test lint snapshot-update bench clean reach \
 	diff deploy drift diff-aws deploy-aws diff-gcp deploy-gcp failover drill
 
 help:
@@ -52,6 +52,8 @@ help:
 	@echo "make diagram          after synth: redraw docs/architecture.md (Mermaid) from the outputs"
 	@echo "make docs             synthesize, then rewrite every generated table, cost, order and diagram in the docs"
 	@echo "make lint             ruff check and format check only"
+	@echo "make reach            change each setting, synthesize both clouds: it shows exactly where shared/reach.py"
+	@echo "                      says, and parity fails naming each shared one (about 15 min on 2 cores)"
 	@echo "make clean            remove outputs and installs (cdk.out, cdktf.out, .venv, node_modules, .deps)"
 
 deps: $(PY_STAMP) $(NODE_STAMP)
@@ -98,6 +100,10 @@ test: deps lint
 lint: $(PY_STAMP)
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
+
+# Outside `make test` (it synthesizes production ~130 times per cloud); the pull-request workflow and .ci/run run it.
+reach: deps
+	$(VENV_BIN)/pytest -o addopts="-p no:cacheprovider" -q tests/reach/check_reach.py
 
 snapshot-update: deps
 	$(VENV_BIN)/pytest --snapshot-update

@@ -16,6 +16,7 @@ from reports import (
     cost,
     deployment_order,
     diagram,
+    reach_table,
     recovery_table,
     runbooks,
     slo_table,
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     text = components.render(text)
     README.write_text(text)
     print(f"rewrote the generated sections of {README.name}")
-    for generator in (trust_matrix, account_wide, deployment_order, diagram, runbooks, recovery_table):
+    for generator in (trust_matrix, account_wide, deployment_order, diagram, runbooks, recovery_table, reach_table):
         if generator.main([]) != 0:
             return 1
     return 0

@@ -12,7 +12,9 @@ no concept compares, so a new value cannot slip in unnoticed.
 from __future__ import annotations
 
 import argparse
+import functools
 import ipaddress
+import json
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -28,10 +30,13 @@ from reports.outputs import (
     load_gcp,
     of_environment,
 )
-from shared import ENVIRONMENTS, Settings, load_settings
+from shared import ENVIRONMENTS, Settings, load_settings, replace_fields
 from shared.alerts import Alert, Severity, alerts
-from shared.contract import SERVICES
+from shared.contract import SERVICES, feature_flag_variables, secret_manager_id
+from shared.delivery import KINDS, subject
+from shared.runbooks import runbook_base_url
 from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, WINDOW_SECONDS, Indicator, Slo, burn_alert_key, slos
+from shared.stacks import AWS_STANDBY_COMPONENT
 
 SECONDS_PER_DAY = 86400
 # Each cloud's words for the catalog's meaning of a data gap (shared.alerts.Missing), read back.
@@ -58,10 +63,14 @@ GCP_ONLY = (
 @dataclass(frozen=True)
 class Concept:
     name: str
-    setting: str  # the settings field(s) it comes from
+    setting: str  # the settings fields it comes from, dotted and comma-separated (a failing row names them)
     aws: Callable[[Settings], object] | None  # the value AWS must show; None: not on AWS
     gcp: Callable[[Settings], object] | None  # the value GCP must show; None: not on GCP
     across: bool = True  # both clouds must show the same value (False: each cloud has its own settings field)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.setting.split(","))
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,7 @@ class Row:
             ("GCP", self.expected_gcp, self.gcp, self.concept.gcp),
         ):
             if wanted is not None and actual != expected:
-                found.append(f"{cloud} shows {actual!r}, settings say {expected!r}")
+                found.append(f"{cloud} shows {actual!r}, settings ({self.concept.setting}) say {expected!r}")
         if self.concept.across and self.concept.aws and self.concept.gcp and self.aws != self.gcp:
             found.append(f"AWS {self.aws!r} differs from GCP {self.gcp!r}")
         return found
@@ -105,14 +114,16 @@ def _days(seconds: str | int) -> int:
 def concepts(settings: Settings) -> list[Concept]:
     r = lambda name: lambda s: getattr(s.resilience, name)  # noqa: E731
     rows = []
+    sources = _alert_sources(settings.environment)
     for alert in alerts(settings):
         key = alert.key
         threshold = lambda s, key=key: _catalog(s)[key].threshold  # noqa: E731
         minutes = lambda s, key=key: _catalog(s)[key].duration_minutes  # noqa: E731
-        rows.append(Concept(f"alert {key}: threshold", f"alerts.{key} ({alert.unit})", threshold, threshold))
-        rows.append(Concept(f"alert {key}: minutes", f"alerts.{key} duration", minutes, minutes))
+        by = lambda part, key=key: ", ".join(sources.get((key, part), ())) or f"shared.alerts {key}"  # noqa: E731
+        rows.append(Concept(f"alert {key}: threshold", by("threshold"), threshold, threshold))
+        rows.append(Concept(f"alert {key}: minutes", by("duration_minutes"), minutes, minutes))
         missing = lambda s, key=key: _catalog(s)[key].missing.value  # noqa: E731
-        rows.append(Concept(f"alert {key}: missing data", f"alerts.{key} missing", missing, missing))
+        rows.append(Concept(f"alert {key}: missing data", f"shared.alerts {key}", missing, missing))
     rows += [
         Concept(
             "backup retention (days)",
@@ -126,12 +137,14 @@ def concepts(settings: Settings) -> list[Concept]:
         # RDS restores to any second of its backup retention; Cloud SQL of its transaction-log retention.
         Concept(
             "point-in-time window (days)",
-            "resilience.backup_retention_days / point_in_time_recovery_days",
+            "resilience.backup_retention_days, resilience.point_in_time_recovery_days",
             r("backup_retention_days"),
             r("point_in_time_recovery_days"),
             across=False,
         ),
-        Concept("rate limit (requests, seconds)", "edge.rate_limit_requests, rate_limit_window_seconds", _rate, _rate),
+        Concept(
+            "rate limit (requests, seconds)", "edge.rate_limit_requests, edge.rate_limit_window_seconds", _rate, _rate
+        ),
         Concept("key rotation (days)", "resilience.key_rotation_days", r("key_rotation_days"), r("key_rotation_days")),
         Concept(
             "secret rotation (days)",
@@ -158,13 +171,15 @@ def concepts(settings: Settings) -> list[Concept]:
         ),
         Concept("AWS address ranges", "network.aws_*", _aws_ranges, None),
         Concept("GCP address ranges", "network.gcp_*", None, _gcp_ranges),
+        *SHARED_CONCEPTS,
     ]
     rows += slo_concepts(settings)
     for service in SERVICES:
         rows.append(
             Concept(
                 f"{service} scaling (min, max)",
-                f"compute.{service}.fargate_min/max_tasks / cloud_run_min/max_instances",
+                f"compute.{service}.fargate_min_tasks, compute.{service}.fargate_max_tasks, "
+                f"compute.{service}.cloud_run_min_instances, compute.{service}.cloud_run_max_instances",
                 lambda s, service=service: _bounds(s, service, "fargate", "tasks"),
                 lambda s, service=service: _bounds(s, service, "cloud_run", "instances"),
                 across=False,
@@ -206,6 +221,111 @@ def slo_concepts(settings: Settings) -> list[Concept]:
 
 def _slos(settings: Settings) -> dict[str, Slo]:
     return {slo.key: slo for slo in slos(settings)}
+
+
+@functools.cache
+def _alert_sources(environment: str) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(alert key, "threshold" | "duration_minutes") -> the thresholds fields it follows, found by changing each
+    field to its reach-test value (shared/reach.py) and seeing which alerts move."""
+    from shared.environments import DEFINITIONS
+    from shared.reach import REACH, variant
+
+    base = DEFINITIONS[environment]()
+    sources: dict[tuple[str, str], tuple[str, ...]] = {}
+    for field in (name for name in REACH if name.startswith("thresholds.")):
+        changed = replace_fields(base, dict(variant(field, DEFINITIONS).changes))
+        for before, after in zip(alerts(base), alerts(changed), strict=True):
+            for part in ("threshold", "duration_minutes"):
+                if getattr(before, part) != getattr(after, part):
+                    sources[before.key, part] = (*sources.get((before.key, part), ()), field)
+    return sources
+
+
+def _tags(settings: Settings) -> tuple[str, str, str]:
+    return settings.tags.project, settings.tags.owner, settings.tags.cost_centre
+
+
+def _lifecycle(settings: Settings) -> tuple[int, int, int | None]:
+    """Noncurrent versions exist only in versioned buckets: without versioning their expiry is not compared."""
+    s = settings.storage
+    return (
+        s.infrequent_access_after_days,
+        s.archive_after_days,
+        s.noncurrent_version_expiry_days if s.versioning else None,
+    )
+
+
+def _budget(settings: Settings) -> tuple[int, tuple[float, ...]]:
+    return settings.budget.monthly_limit_usd, tuple(sorted(settings.budget.alert_at_percent))
+
+
+def _subjects(settings: Settings) -> tuple[str, ...]:
+    """Every OIDC subject the environment's delivery trust admits, from shared/delivery.py."""
+    return tuple(sorted(subject(settings, kind) for kind in KINDS))
+
+
+def _aws_subjects(settings: Settings) -> tuple[str, ...]:
+    """AWS also trusts the quarterly FIS drill where settings drill (GCP's drills run by hand: ops/drill_gcp.py)."""
+    drill = (subject(settings, "drill"),) if settings.recovery.drills else ()
+    return tuple(sorted((*_subjects(settings), *drill)))
+
+
+def _flags(settings: Settings) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(feature_flag_variables(settings.feature_flags).items()))
+
+
+_SHARED = (
+    ("tags (project, owner, cost centre)", "tags.project, tags.owner, tags.cost_centre", _tags),
+    ("app domain", "domain.app_domain", lambda s: s.domain.app_domain),
+    ("image retention (untagged days, kept images)", "compute.untagged_image_expiry_days, compute.kept_images",
+     lambda s: (s.compute.untagged_image_expiry_days, s.compute.kept_images)),
+    ("database high availability", "database.multi_az", lambda s: s.database.multi_az),
+    ("database read replicas", "database.read_replicas", lambda s: s.database.read_replicas),
+    ("database storage (initial, ceiling GiB)", "database.allocated_storage_gib, database.max_allocated_storage_gib",
+     lambda s: (s.database.allocated_storage_gib, s.database.max_allocated_storage_gib)),
+    ("cache high availability", "cache.high_availability", lambda s: s.cache.high_availability),
+    ("alert response_time: percentile", "thresholds.response_time_percentile",
+     lambda s: float(s.thresholds.response_time_percentile)),
+    ("warning emails", "routes.warning_emails", lambda s: tuple(sorted(s.routes.warning_emails))),
+    ("runbook base", "routes.runbook_base_url", runbook_base_url),
+    ("stateful resources retained", "resilience.retain_stateful_resources",
+     lambda s: s.resilience.retain_stateful_resources),
+    ("CDN default TTL (seconds)", "edge.cdn_default_ttl_seconds", lambda s: s.edge.cdn_default_ttl_seconds),
+    ("storage versioning", "storage.versioning", lambda s: s.storage.versioning),
+    ("storage lifecycle (cooler, coldest, noncurrent days)",
+     "storage.infrequent_access_after_days, storage.archive_after_days, storage.noncurrent_version_expiry_days",
+     _lifecycle),
+    ("budget (USD, alert shares)", "budget.monthly_limit_usd, budget.alert_at_percent", _budget),
+    ("standby database replica", "recovery.strategy", lambda s: int(s.recovery.has_standby)),
+    ("feature flags", "feature_flags", _flags),
+)  # fmt: skip
+SHARED_CONCEPTS = (
+    *(Concept(name, setting, value, value) for name, setting, value in _SHARED),
+    Concept(
+        "delivery trust (OIDC subjects)",
+        "github.owner, github.repository, github.repository_id, github.environment, delivery.pull_request_plans, "
+        "delivery.release_environment, delivery.branch, recovery.drills",
+        _aws_subjects,
+        _subjects,
+        across=False,
+    ),
+    # Each cloud holds the PagerDuty key in its own secret store, under the name the settings give it.
+    Concept(
+        "PagerDuty key secret",
+        "routes.pagerduty_secret_name",
+        lambda s: s.routes.pagerduty_secret_name,
+        lambda s: secret_manager_id(s.routes.pagerduty_secret_name),
+        across=False,
+    ),
+    # AWS scales on ALB requests per task a minute; Cloud Run on requests in flight (Settings.cloud_run_concurrency).
+    Concept(
+        "request scaling (AWS per minute, GCP in flight)",
+        "compute.scale_out_requests_per_target",
+        lambda s: s.compute.scale_out_requests_per_target,
+        lambda s: s.cloud_run_concurrency,
+        across=False,
+    ),
+)
 
 
 def _catalog(settings: Settings) -> dict[str, Alert]:
@@ -298,6 +418,7 @@ def extract_aws(templates: dict[str, dict], settings: Settings) -> dict[str, obj
             "ecs:"
         ):
             add(("scaling", _service_of(p["ResourceId"])), (p["MinCapacity"], p["MaxCapacity"]))
+    _aws_shared(templates, add)
     values = {name: _one(items) for name, items in found.items() if not isinstance(name, tuple)}
     if "AWS address ranges" in values:
         values["AWS address ranges"] = tuple(sorted(set(found["AWS address ranges"])))
@@ -348,6 +469,90 @@ def _service_of(resource_id: dict | str) -> str:
         if isinstance(part, dict) and "Fn::GetAtt" in part:
             return part["Fn::GetAtt"][0]
     return str(resource_id)
+
+
+_AWS_TAGS = ("Project", "Owner", "CostCentre")
+_SECRET_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:([^:}]+)")
+_RUNBOOK_LINK = re.compile(r"Runbook: (\S+)#")
+_SUB_CLAIM = "token.actions.githubusercontent.com:sub"
+
+
+def _aws_shared(templates: dict[str, dict], add: Callable[[str, object], None]) -> None:
+    """The values both clouds share that the loop above does not read: one `add` per resource showing each."""
+    subjects, emails, replicas, standby = set(), set(), 0, 0
+    for stack, _, resource in aws_resources(templates):
+        kind, p = resource["Type"], resource.get("Properties", {})
+        tags = {tag["Key"]: tag["Value"] for tag in p.get("Tags", []) if isinstance(tag, dict) and "Key" in tag}
+        if set(_AWS_TAGS) <= set(tags):
+            add("tags (project, owner, cost centre)", tuple(tags[key] for key in _AWS_TAGS))
+        if kind == "AWS::RDS::DBInstance" and "SourceDBInstanceIdentifier" not in p:
+            add("database high availability", bool(p.get("MultiAZ")))
+            add("database storage (initial, ceiling GiB)", (int(p["AllocatedStorage"]), p.get("MaxAllocatedStorage")))
+            add("stateful resources retained", resource.get("DeletionPolicy") == "Retain")
+        elif kind == "AWS::RDS::DBInstance" and stack.endswith(f"-{AWS_STANDBY_COMPONENT}"):
+            standby += 1
+        elif kind == "AWS::RDS::DBInstance":
+            replicas += 1
+        elif kind == "AWS::ElastiCache::ReplicationGroup":
+            add("cache high availability", bool(p.get("AutomaticFailoverEnabled")) and bool(p.get("MultiAZEnabled")))
+        elif kind == "AWS::ECR::Repository":
+            rules = json.loads(p["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
+            selection = {rule["selection"]["countType"]: rule["selection"]["countNumber"] for rule in rules}
+            add(
+                "image retention (untagged days, kept images)",
+                (selection.get("sinceImagePushed"), selection.get("imageCountMoreThan")),
+            )
+        elif kind == "AWS::CloudFront::Distribution":
+            add("app domain", p["DistributionConfig"]["Aliases"][0])
+        elif kind == "AWS::CloudFront::CachePolicy":
+            add("CDN default TTL (seconds)", p["CachePolicyConfig"]["DefaultTTL"])
+        elif kind == "AWS::S3::Bucket" and "Transitions" in json.dumps(p.get("LifecycleConfiguration", {})):
+            # the application's buckets (assets, uploads) tier their objects; log buckets only expire
+            versioned = p.get("VersioningConfiguration", {}).get("Status") == "Enabled"
+            add("storage versioning", versioned)
+            (rule,) = [rule for rule in p["LifecycleConfiguration"]["Rules"] if "Transitions" in rule]
+            days = sorted(transition["TransitionInDays"] for transition in rule["Transitions"])
+            noncurrent = rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") if versioned else None
+            add("storage lifecycle (cooler, coldest, noncurrent days)", (*days, noncurrent))
+        elif kind == "AWS::Budgets::Budget":
+            notifications = p.get("NotificationsWithSubscribers", [])
+            shares = tuple(sorted({float(n["Notification"]["Threshold"]) for n in notifications}))
+            add("budget (USD, alert shares)", (p["Budget"]["BudgetLimit"]["Amount"], shares))
+        elif kind == "AWS::SNS::Subscription" and p.get("Protocol") == "email":
+            emails.add(p["Endpoint"])
+        elif kind == "AWS::Events::Connection" and "PagerDuty" in p.get("Description", "") + p.get("Name", ""):
+            add("PagerDuty key secret", _one(_SECRET_REFERENCE.findall(json.dumps(p))))
+        elif kind == "AWS::ECS::TaskDefinition":
+            for container in p["ContainerDefinitions"]:
+                flags = [
+                    (e["Name"], e["Value"])
+                    for e in container.get("Environment", [])
+                    if e["Name"].startswith("FEATURE_")
+                ]
+                if flags:
+                    add("feature flags", tuple(sorted(flags)))
+        elif kind == "AWS::ApplicationAutoScaling::ScalingPolicy":
+            tracking = p.get("TargetTrackingScalingPolicyConfiguration", {})
+            metric = tracking.get("PredefinedMetricSpecification", {}).get("PredefinedMetricType")
+            if metric == "ALBRequestCountPerTarget":
+                add("request scaling (AWS per minute, GCP in flight)", tracking["TargetValue"])
+        elif kind == "AWS::IAM::Role":
+            for statement in p.get("AssumeRolePolicyDocument", {}).get("Statement", []):
+                for condition in statement.get("Condition", {}).values():
+                    if _SUB_CLAIM in condition:
+                        subjects.add(condition[_SUB_CLAIM])
+        elif kind == "AWS::CloudWatch::Alarm":
+            link = _RUNBOOK_LINK.search(p.get("AlarmDescription", ""))
+            if link:
+                add("runbook base", link.group(1))
+            if str(p.get("ExtendedStatistic", "")).startswith("p"):
+                add("alert response_time: percentile", float(p["ExtendedStatistic"][1:]))
+    add("database read replicas", replicas)
+    add("standby database replica", standby)
+    if subjects:
+        add("delivery trust (OIDC subjects)", tuple(sorted(subjects)))
+    if emails:
+        add("warning emails", tuple(sorted(emails)))
 
 
 # --- GCP ---------------------------------------------------------------------------------------------------
@@ -441,6 +646,7 @@ def extract_gcp(stacks: dict[str, dict], settings: Settings) -> dict[str, object
             add("GCP address ranges", body["ip_cidr_range"])
         elif kind == "google_compute_global_address" and body.get("address_type") == "INTERNAL":
             add("GCP address ranges", f"{body['address']}/{body['prefix_length']}")
+    _gcp_shared(stacks, add)
     values = {name: _one(items) for name, items in found.items()}
     if "GCP address ranges" in values:
         values["GCP address ranges"] = tuple(sorted(set(found["GCP address ranges"])))
@@ -472,6 +678,93 @@ def _gcp_slos(stacks: dict[str, dict], add: Callable[[str, object], None]) -> No
         rate = _one(t["threshold_value"] for t in thresholds) if body["combiner"] == "AND" else None
         alert = labels["alert"].removeprefix(labels["slo"] + "-").replace("-", "_")
         add(f"slo {labels['slo']} {alert}: (long min, short min, rate)", (*minutes, rate))
+
+
+_GCP_LABELS = ("project", "owner", "cost_centre")
+_CEL_EQUALS = re.compile(r"assertion\.sub == '([^']+)'")
+_CEL_PATTERN = re.compile(r"assertion\.sub\.startsWith\('([^']+)'\) && assertion\.sub\.endsWith\('([^']+)'\)")
+_GCP_PERCENTILE = re.compile(r"^ALIGN_PERCENTILE_(\d+)$")
+
+
+def _gcp_shared(stacks: dict[str, dict], add: Callable[[str, object], None]) -> None:
+    """The values both clouds share that the loop above does not read (see `_aws_shared`)."""
+    emails, replicas, standby = set(), 0, 0
+    for _, kind, _, body in gcp_resources(stacks):
+        labels = body.get("labels") or body.get("settings", {}).get("user_labels") or body.get("user_labels") or {}
+        if isinstance(labels, dict) and set(_GCP_LABELS) <= set(labels):
+            add("tags (project, owner, cost centre)", tuple(labels[key] for key in _GCP_LABELS))
+        retained = body.get("lifecycle", {}).get("prevent_destroy", False)
+        if kind == "google_sql_database_instance" and body.get("name", "").endswith("-postgres-standby"):
+            standby += 1
+        elif kind == "google_sql_database_instance" and "master_instance_name" in body:
+            replicas += 1
+        elif kind == "google_sql_database_instance":
+            settings = body["settings"]
+            add("database high availability", settings.get("availability_type") == "REGIONAL")
+            add(
+                "database storage (initial, ceiling GiB)",
+                (settings["disk_size"], settings.get("disk_autoresize_limit")),
+            )
+            add("stateful resources retained", retained)
+        elif kind == "google_redis_instance":
+            add("cache high availability", body.get("tier") == "STANDARD_HA")
+        elif kind == "google_artifact_registry_repository":
+            policies = {policy["id"]: policy for policy in body.get("cleanup_policies", [])}
+            older = policies.get("delete-old", {}).get("condition", {}).get("older_than")
+            kept = policies.get("keep-recent", {}).get("most_recent_versions", {}).get("keep_count")
+            add("image retention (untagged days, kept images)", (_days(older) if older else None, kept))
+        elif kind == "google_compute_managed_ssl_certificate":
+            add("app domain", body["managed"]["domains"][0])
+        elif kind == "google_compute_backend_bucket" and body.get("enable_cdn"):
+            add("CDN default TTL (seconds)", body["cdn_policy"]["default_ttl"])
+        elif kind == "google_storage_bucket" and "SetStorageClass" in json.dumps(body.get("lifecycle_rule", [])):
+            versioned = bool((body.get("versioning") or {}).get("enabled"))
+            add("storage versioning", versioned)
+            rules = body["lifecycle_rule"]
+            days = sorted(rule["condition"]["age"] for rule in rules if rule["action"]["type"] == "SetStorageClass")
+            noncurrent = [
+                rule["condition"]["days_since_noncurrent_time"]
+                for rule in rules
+                if "days_since_noncurrent_time" in rule["condition"]
+            ]
+            add(
+                "storage lifecycle (cooler, coldest, noncurrent days)", (*days, _one(noncurrent) if versioned else None)
+            )
+        elif kind == "google_billing_budget":
+            shares = tuple(sorted({round(rule["threshold_percent"] * 100, 6) for rule in body["threshold_rules"]}))
+            add("budget (USD, alert shares)", (int(body["amount"]["specified_amount"]["units"]), shares))
+        elif kind == "google_monitoring_notification_channel" and body.get("type") == "email":
+            emails.add(body["labels"]["email_address"])
+        elif kind == "google_cloud_run_v2_service":
+            template = body["template"]
+            add("request scaling (AWS per minute, GCP in flight)", template.get("max_instance_request_concurrency"))
+            for container in template["containers"]:
+                flags = [(e["name"], e["value"]) for e in container.get("env", []) if e["name"].startswith("FEATURE_")]
+                if flags:
+                    add("feature flags", tuple(sorted(flags)))
+        elif kind == "google_iam_workload_identity_pool_provider":
+            condition = body.get("attribute_condition", "")
+            subjects = _CEL_EQUALS.findall(condition) + [f"{a}*{b}" for a, b in _CEL_PATTERN.findall(condition)]
+            add("delivery trust (OIDC subjects)", tuple(sorted(subjects)))
+        elif kind == "google_monitoring_alert_policy":
+            link = _RUNBOOK_LINK.search(
+                body.get("documentation", {}).get("content", "").replace("**Runbook:** ", "Runbook: ")
+            )
+            if link:
+                add("runbook base", link.group(1))
+            for condition in body.get("conditions", []):
+                for aggregation in condition.get("condition_threshold", {}).get("aggregations", []):
+                    percentile = _GCP_PERCENTILE.match(aggregation.get("per_series_aligner", ""))
+                    if percentile:
+                        add("alert response_time: percentile", float(percentile.group(1)))
+    for stack in stacks.values():
+        for name, version in stack.get("ephemeral", {}).get("google_secret_manager_secret_version", {}).items():
+            if name.startswith("Channels_PagerDutyKey"):
+                add("PagerDuty key secret", version["secret"])
+    add("database read replicas", replicas)
+    add("standby database replica", standby)
+    if emails:
+        add("warning emails", tuple(sorted(emails)))
 
 
 _SNAPSHOT_HOURS = {"ONE_HOUR": 1, "SIX_HOURS": 6, "TWELVE_HOURS": 12, "TWENTY_FOUR_HOURS": 24}

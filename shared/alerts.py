@@ -242,9 +242,11 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
             Missing.KEEP_STATE,
             _SATURATION,
             (
-                "AWS compares free bytes with `database.allocated_storage_gib` (RDS publishes no current volume size,"
-                " so after storage auto-scaling grew the volume the alert fires late); GCP uses the current disk's "
-                "used share"
+                "AWS compares free bytes with `database.allocated_storage_gib`: CloudWatch has FreeStorageSpace but no "
+                "current volume size for RDS, so after storage auto-scaling grew the volume the alert fires late "
+                "(comparing with `max_allocated_storage_gib` instead would fire all the time below the ceiling, "
+                "where free space is a share of a smaller volume; RDS itself grows the volume when free space falls "
+                "to 10 % of it). GCP uses the current disk's used share (Cloud SQL `disk/utilization`)"
             ),
         ),
         Alert(

@@ -23,25 +23,56 @@ def load_settings(
 
     `overrides` maps keys of `shared.overrides.OVERRIDES` to raw strings (CDK
     context passes them here); `BB_<ENV>_<KEY>` environment variables apply first.
-    Raises `SettingsError` naming the environment and field on any bad value.
+    The other environments are loaded too (environment variables only) and checked against this one, so a
+    single-environment path (`cdk synth -c env=staging`, `make diff ENV=staging`) refuses what `make synth` does.
+    Raises `SettingsError` naming the environment and field on any bad value, of every environment at once.
     """
     if environment not in DEFINITIONS:
         raise SettingsError(
             str(environment),
             [("environment", f"unknown{did_you_mean(environment, ENVIRONMENTS)}; choose one of {list(ENVIRONMENTS)}")],
         )
-    environ = os.environ if environ is None else environ
-    chosen = _overrides.collect(environment, environ, overrides or {})
-    return _overrides.apply(DEFINITIONS[environment](), chosen)
+    return _load({environment: overrides or {}}, environ)[environment]
 
 
 def load_all(environ: Mapping[str, str] | None = None) -> dict[str, Settings]:
     """Every environment, validated on its own and against the others."""
-    loaded = {name: load_settings(name, environ=environ) for name in ENVIRONMENTS}
+    return _load({}, environ)
+
+
+def _load_one(environment: str, overrides: Mapping[str, str], environ: Mapping[str, str]) -> Settings:
+    chosen = _overrides.collect(environment, environ, overrides)
+    return _overrides.apply(DEFINITIONS[environment](), chosen)
+
+
+def _load(overrides: Mapping[str, Mapping[str, str]], environ: Mapping[str, str] | None) -> dict[str, Settings]:
+    """Every environment (`overrides` per environment), then the checks across them; one error names them all."""
+    environ = os.environ if environ is None else environ
+    misaddressed = _overrides.misaddressed_variables(environ)  # no environment's own: said once, not per environment
+    if misaddressed:
+        raise SettingsError(",".join(overrides) or ",".join(ENVIRONMENTS), misaddressed)
+    loaded, errors = {}, []
+    for name in ENVIRONMENTS:
+        try:
+            loaded[name] = _load_one(name, overrides.get(name, {}), environ)
+        except SettingsError as error:
+            errors.append(error)
+    if errors:
+        raise combined(errors)
     problems = list(cross_environment_problems(loaded))
     if problems:
         raise SettingsError(",".join(loaded), problems)
     return loaded
+
+
+def combined(errors: list[SettingsError]) -> SettingsError:
+    """One error for several environments: each field prefixed with its environment (one stays as it is)."""
+    if len(errors) == 1:
+        return errors[0]
+    return SettingsError(
+        ",".join(error.environment for error in errors),
+        [(f"{error.environment}.{field}", problem) for error in errors for field, problem in error.problems],
+    )
 
 
 # Networks that must not overlap between environments: any two could be peered or joined by VPN later.

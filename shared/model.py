@@ -471,6 +471,13 @@ class DatabaseSettings:
                 f"{self.max_allocated_storage_gib} GiB is below allocated_storage_gib "
                 f"{self.allocated_storage_gib} GiB (min above max)",
             )
+        elif self.allocated_storage_gib < self.max_allocated_storage_gib < self.allocated_storage_gib * 1.1:
+            # RDS User Guide, "Managing capacity automatically with Amazon RDS storage autoscaling".
+            yield (
+                "max_allocated_storage_gib",
+                f"{self.max_allocated_storage_gib} GiB is less than 10 % above allocated_storage_gib "
+                f"{self.allocated_storage_gib} GiB, which RDS refuses for storage autoscaling",
+            )
         if self.max_allocated_storage_gib > 65536:
             yield "max_allocated_storage_gib", f"{self.max_allocated_storage_gib} GiB exceeds the 64 TiB limit"
         if not _POSTGRES_VERSION.match(self.postgres_version):
@@ -499,6 +506,9 @@ class CacheSettings:
             yield "aws_nodes", f"{self.aws_nodes} is outside 1-6 (a primary and up to 5 replicas)"
         if self.high_availability and self.aws_nodes < 2:
             yield "aws_nodes", "high availability needs at least 2 nodes for automatic failover"
+        if not self.high_availability and self.aws_nodes > 1:
+            # CloudFormation's own check (E3026, run by CDK at synth) refuses replicas without automatic failover.
+            yield "aws_nodes", f"{self.aws_nodes} nodes need high_availability (automatic failover); without it, 1"
         if not 1 <= self.gcp_memory_size_gib <= 300:
             yield "gcp_memory_size_gib", f"{self.gcp_memory_size_gib} GiB is outside Memorystore's 1-300"
         if not 1 <= self.snapshot_retention_days <= 35:

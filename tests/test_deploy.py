@@ -25,8 +25,9 @@ REAL_VALUES = {
 @pytest.fixture
 def overridden(monkeypatch):
     """Every environment's placeholders replaced, as an operator's shell would."""
-    for environment in ENVIRONMENTS:
-        for key, value in REAL_VALUES.items():
+    for index, environment in enumerate(ENVIRONMENTS):
+        # one account per environment: two in one account would both own its account-level services
+        for key, value in {**REAL_VALUES, "aws_account_id": f"12345678901{index}"}.items():
             monkeypatch.setenv(environment_variable(environment, key), value)
 
 

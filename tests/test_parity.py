@@ -76,8 +76,9 @@ def test_a_tampered_aws_alarm_fails_the_check(aws):
                 resource["Properties"]["Threshold"] = 95
     found = rows(settings, extract_aws(templates, settings), None)
     assert [row.concept.name for row in found if not row.agrees] == ["alert cpu: threshold"]
-    assert f"alert cpu: threshold: AWS shows (80, 95), settings say {settings.thresholds.cpu_percent}" in _problems(
-        found
+    assert (
+        "alert cpu: threshold: AWS shows (80, 95), settings (thresholds.cpu_percent) say "
+        f"{settings.thresholds.cpu_percent}" in _problems(found)
     )
 
 
@@ -144,9 +145,10 @@ def test_a_tampered_gcp_policy_and_rate_limit_fail_the_check(gcp_stacks):
         "rate limit (requests, seconds)",
     ]
     requests, window = settings.edge.rate_limit_requests, settings.edge.rate_limit_window_seconds
-    assert f"rate limit (requests, seconds): GCP shows ({requests}, 60), settings say ({requests}, {window})" in (
-        _problems(found)
-    )
+    assert (
+        f"rate limit (requests, seconds): GCP shows ({requests}, 60), settings "
+        f"(edge.rate_limit_requests, edge.rate_limit_window_seconds) say ({requests}, {window})"
+    ) in _problems(found)
 
 
 def test_a_tampered_slo_goal_and_burn_window_fail_the_check(gcp_stacks):
@@ -197,7 +199,7 @@ def test_clouds_that_disagree_with_each_other_fail_even_when_the_settings_are_no
     assert _problems(rows(settings, aws, gcp)) == []
     gcp["Redis major"] = 6
     assert _problems(rows(settings, aws, gcp)) == [
-        "Redis major: GCP shows 6, settings say 7",
+        "Redis major: GCP shows 6, settings (cache.redis_major_version) say 7",
         "Redis major: AWS 7 differs from GCP 6",
     ]
 
@@ -216,5 +218,8 @@ def test_the_table_marks_a_disagreeing_row():
     found = rows(settings, {**aws, "deletion protection": True}, None)
     text = table(settings, found, [("10.0.0.0/16", "10.0.1.0/24")])
     (line,) = [line for line in text.splitlines() if line.startswith("| deletion protection")]
-    assert line.startswith("| deletion protection | False | True | False | NO: AWS shows True, settings say False")
+    assert line.startswith(
+        "| deletion protection | False | True | False | NO: AWS shows True, settings (resilience.deletion_protection) "
+        "say False"
+    )
     assert "NO: 10.0.0.0/16 overlaps 10.0.1.0/24" in text

@@ -122,8 +122,9 @@ REAL_VALUES = {"aws_account_id": "123456789012", "aws_hosted_zone_id": "Z0ABCDEF
 def overridden(monkeypatch):
     """A real release needs the deployment's own values, as `make deploy` does."""
     monkeypatch.delenv("CONFIRM", raising=False)
-    for environment in ENVIRONMENTS:
-        for key, value in REAL_VALUES.items():
+    for index, environment in enumerate(ENVIRONMENTS):
+        # one account per environment: two in one account would both own its account-level services
+        for key, value in {**REAL_VALUES, "aws_account_id": f"12345678901{index}"}.items():
             monkeypatch.setenv(environment_variable(environment, key), value)
 
 

@@ -24,9 +24,14 @@ def test_correctly_spelt_environment_variable_applies():
     assert load_settings("dev", environ={"BB_DEV_AWS_ACCOUNT_ID": "123456789012"}).aws.account_id == "123456789012"
 
 
-def test_another_environments_variables_and_other_namespaces_are_left_alone():
-    environ = {"BB_STAGING_AWS_ACOUNT_ID": "x", "BBX_DEV_FOO": "x", "AWS_PROFILE": "x"}
+def test_other_namespaces_are_left_alone_and_another_environments_typo_is_refused_too():
+    environ = {"BBX_DEV_FOO": "x", "AWS_PROFILE": "x"}
     assert load_settings("dev", environ=environ).environment == "dev"
+    # dev is checked against staging, so staging's settings (and its misspelt variable) are loaded as well
+    with pytest.raises(SettingsError) as caught:
+        load_settings("dev", environ={**environ, "BB_STAGING_AWS_ACOUNT_ID": "x"})
+    assert caught.value.environment == "staging"
+    assert "BB_STAGING_AWS_ACOUNT_ID" in {name for name, _ in caught.value.problems}
 
 
 def test_override_for_a_misspelt_environment_is_refused_with_a_suggestion():
@@ -137,13 +142,30 @@ def test_load_all_refuses_two_environments_on_the_same_network(monkeypatch):
     monkeypatch.setitem(
         loader.DEFINITIONS, "dev", lambda: replace_field(original(), "network.gcp_app_subnet_cidr", staging_subnet)
     )
-    load_settings("dev", environ={})  # fine on its own
-    with pytest.raises(SettingsError) as caught:
-        load_all(environ={})
-    assert caught.value.environment == ",".join(ENVIRONMENTS)
-    assert any(
-        "overlaps" in problem and "dev.network.gcp_app_subnet_cidr" in problem for _, problem in caught.value.problems
-    )
+    replace_field(original(), "network.gcp_app_subnet_cidr", staging_subnet)  # fine on its own
+    # every path that loads settings refuses it: all environments, and one (`cdk synth -c env=dev`, `make diff`)
+    for load in (lambda: load_all(environ={}), lambda: load_settings("dev", environ={})):
+        with pytest.raises(SettingsError) as caught:
+            load()
+        assert caught.value.environment == ",".join(ENVIRONMENTS)
+        assert any(
+            "overlaps" in problem and "dev.network.gcp_app_subnet_cidr" in problem
+            for _, problem in caught.value.problems
+        )
+
+
+def test_every_invalid_field_of_every_environment_is_reported_at_once():
+    environ = {"BB_DEV_AWS_ACCOUNT_ID": "12345", "BB_PRODUCTION_GCP_PROJECT_ID": "X", "BB_PRODUCTION_APP_DOMAIN": "a"}
+    for load in (lambda: load_all(environ=environ), lambda: load_settings("staging", environ=environ)):
+        with pytest.raises(SettingsError) as caught:
+            load()
+        assert caught.value.environment == "dev,production"
+        fields = {name for name, _ in caught.value.problems}
+        assert {"dev.aws.account_id", "production.gcp.project_id", "production.domain.app_domain"} <= fields
+    with pytest.raises(SettingsError) as caught:  # one environment keeps its plain field names
+        load_all(environ={"BB_DEV_AWS_ACCOUNT_ID": "12345"})
+    assert caught.value.environment == "dev"
+    assert "aws.account_id" in {name for name, _ in caught.value.problems}
 
 
 def test_load_all_accepts_the_defined_environments():

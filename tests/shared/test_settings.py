@@ -237,6 +237,10 @@ INVALID = [
     ("production", {"routes.notify_on_recovery": False}, "routes.notify_on_recovery", "production must enable"),
     ("staging", {"database.aws_instance_class": "db.x9z.huge"}, "database.aws_instance_class", "no memory size"),
     ("staging", {"cache.high_availability": True, "cache.aws_nodes": 1}, "cache.aws_nodes", "at least 2 nodes"),
+    # RDS refuses an autoscaling ceiling less than 10 % above the allocation (the API, at deploy)
+    ("dev", {"database.max_allocated_storage_gib": 21}, "database.max_allocated_storage_gib", "less than 10 % above"),
+    # synthesis refused this one (CloudFormation's E3026) after the settings check had passed it
+    ("staging", {"cache.high_availability": False}, "cache.aws_nodes", "need high_availability"),
     ("dev", {"compute.scale_out_cpu_percent": 85.0}, "compute.scale_out_cpu_percent", "below the cpu alert"),
     ("staging", {"compute.scale_out_memory_percent": 0.0}, "compute.scale_out_memory_percent", "percentage"),
     ("dev", {"database.postgres_version": "17"}, "database.postgres_version", "'major.minor'"),
