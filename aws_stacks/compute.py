@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
@@ -46,6 +47,8 @@ from shared import Settings
 from shared.contract import (
     API,
     API_PATH_PATTERNS,
+    CANDIDATE_HEADER,
+    CANDIDATE_HEADER_VALUE,
     DATABASE_NAME,
     DATABASE_PORT,
     ELASTICACHE_PORT,
@@ -57,8 +60,10 @@ from shared.contract import (
     cloud_neutral_values,
     render,
 )
+from shared.delivery import ecs_load_balancers_role_name
 from shared.model import ComputeSettings, ServiceSizing
 from shared.release import IMAGES, aws_repository_name, tag_parameter_name
+from shared.rollout import PAUSE_STAGE
 
 SCALE_IN_COOLDOWN = Duration.seconds(300)
 SCALE_OUT_COOLDOWN = Duration.seconds(60)
@@ -66,6 +71,8 @@ XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
 XRAY_DAEMON_PORT = 2000
 # ELBSecurityPolicy-TLS13-1-2-Res-2021-06: TLS 1.3, and TLS 1.2 only with forward-secret AES-GCM ciphers.
 ALB_SSL_POLICY = elbv2.SslPolicy.TLS13_RES
+# The candidate rule sits this many priorities before its production rule (same conditions, plus the header).
+CANDIDATE_PRIORITY_OFFSET = 5
 X_RAY_ACTIONS = (
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
@@ -95,6 +102,7 @@ class ContainerService(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = name = service.name
+        self.target_group_port = service.port
         self.sizing = sizing
         self.log_group = log_group = encrypted_log_group(
             self, "LogGroup", settings=settings, key=logs_key, log_group_name=f"/{settings.prefix}/ecs/{name}"
@@ -155,10 +163,47 @@ class ContainerService(Construct):
             "ecr:GetAuthorizationToken has no resource-level permissions; image pulls themselves are limited to "
             "this service's repository ARN.",
         )
-        self.target_group = elbv2.ApplicationTargetGroup(
+        # Blue serves production; green (the alternate group) receives the new revision during a blue/green
+        # deployment, and ECS swaps their roles at each one. `-alt`: target group names stop at 32 characters.
+        self.target_group = self._target_group("TargetGroup", settings.name(name), cluster=cluster, service=service)
+        self.alternate_target_group = self._target_group(
+            "AlternateTargetGroup", settings.name(f"{name}-alt"), cluster=cluster, service=service
+        )
+        self.service = ecs.FargateService(
             self,
-            "TargetGroup",
-            target_group_name=settings.name(name),
+            "Service",
+            service_name=settings.name(name),
+            cluster=cluster,
+            task_definition=self.task_definition,
+            # No desired count: auto scaling owns it, and a deploy must not reset a scaled-out service to the minimum.
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            # Blue/green: the new revision starts beside the serving one and takes traffic only after the release's
+            # check through the load balancer (the pause below); both run for the bake time, so a rollback is a
+            # traffic switch, not a redeploy.
+            deployment_strategy=ecs.DeploymentStrategy.BLUE_GREEN,
+            bake_time=Duration.minutes(settings.rollout.bake_time_minutes),
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            # By name: the alarms live in the observability stack, deployed after this one (see alarms.py).
+            deployment_alarms=ecs.DeploymentAlarmConfig(
+                alarm_names=rollback_alarm_names(settings, name), behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+            ),
+            health_check_grace_period=Duration.seconds(60),
+            security_groups=[security_group],
+            vpc_subnets=APP,
+            assign_public_ip=False,
+            enable_ecs_managed_tags=True,
+            propagate_tags=ecs.PropagatedTagSource.SERVICE,
+        )
+        pause_for_candidate_check(self.service, timeout_minutes=settings.rollout.candidate_check_timeout_minutes)
+
+    def _target_group(
+        self, construct_id: str, name: str, *, cluster: ecs.ICluster, service: Service
+    ) -> elbv2.ApplicationTargetGroup:
+        return elbv2.ApplicationTargetGroup(
+            self,
+            construct_id,
+            target_group_name=name,
             vpc=cluster.vpc,
             port=service.port,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -172,28 +217,20 @@ class ContainerService(Construct):
                 unhealthy_threshold_count=3,
             ),
         )
-        self.service = ecs.FargateService(
-            self,
-            "Service",
-            service_name=settings.name(name),
-            cluster=cluster,
-            task_definition=self.task_definition,
-            # No desired count: auto scaling owns it, and a deploy must not reset a scaled-out service to the minimum.
-            min_healthy_percent=100,
-            max_healthy_percent=200,
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            # By name: the alarms live in the observability stack, deployed after this one (see alarms.py).
-            deployment_alarms=ecs.DeploymentAlarmConfig(
-                alarm_names=rollback_alarm_names(settings, name), behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+
+    def route(self, *, rules: ServiceRules, role: iam.IRole) -> None:
+        """Behind the load balancer's rules for this service: production to blue, test (candidate) to green."""
+        self.service.load_balancer_target(
+            container_name=self.name,
+            container_port=self.target_group_port,
+            alternate_target=ecs.AlternateTarget(
+                "AlternateTarget",
+                alternate_target_group=self.alternate_target_group,
+                production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(rules.production),
+                test_listener=ecs.ListenerRuleConfiguration.application_listener_rule(rules.test),
+                role=role,
             ),
-            health_check_grace_period=Duration.seconds(60),
-            security_groups=[security_group],
-            vpc_subnets=APP,
-            assign_public_ip=False,
-            enable_ecs_managed_tags=True,
-            propagate_tags=ecs.PropagatedTagSource.SERVICE,
-        )
-        self.service.attach_to_application_target_group(self.target_group)
+        ).attach_to_application_target_group(self.target_group)
 
     def scale(self, *, compute: ComputeSettings) -> None:
         """CPU, memory and ALB requests per task; call once the target group is behind a listener."""
@@ -212,6 +249,83 @@ class ContainerService(Construct):
             requests_per_target=compute.scale_out_requests_per_target,
             target_group=self.target_group,
             **cooldowns,
+        )
+
+
+def pause_for_candidate_check(service: ecs.FargateService, *, timeout_minutes: int) -> None:
+    """A PAUSE lifecycle hook after the test traffic shift: the new revision answers only requests carrying the
+    candidate header until scripts/release.py continues the deployment (or rolls it back); past the timeout ECS
+    rolls back by itself. The L2 hook targets need a Lambda ARN, hence the override (CloudFormation's
+    DeploymentLifecycleHook accepts TargetType PAUSE without one)."""
+    cfn = service.node.default_child
+    cfn.add_property_override(
+        "DeploymentConfiguration.LifecycleHooks",
+        [
+            {
+                "TargetType": "PAUSE",
+                "LifecycleStages": [PAUSE_STAGE],
+                "TimeoutConfiguration": {"Action": "ROLLBACK", "TimeoutInMinutes": timeout_minutes},
+            }
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    """One service's two listener rules: production (blue) and test (requests with the candidate header)."""
+
+    production: elbv2.ApplicationListenerRule
+    test: elbv2.ApplicationListenerRule
+
+
+def candidate_and_production_rules(
+    listener: elbv2.ApplicationListener,
+    name: str,
+    *,
+    priority: int,
+    conditions: list[elbv2.ListenerCondition],
+    target_group: elbv2.IApplicationTargetGroup,
+) -> ServiceRules:
+    """The production rule, and just before it the same conditions plus the candidate header (GCP's header,
+    shared/contract.py). Both forward to blue until a deployment: ECS points them at the target groups itself."""
+    candidate = elbv2.ListenerCondition.http_header(CANDIDATE_HEADER, [CANDIDATE_HEADER_VALUE])
+    forward = elbv2.ListenerAction.forward([target_group])
+    # `<Name>Rule`: the ids `add_action` gave the production rules, so their logical ids stay.
+    production = elbv2.ApplicationListenerRule(
+        listener, f"{name}Rule", listener=listener, priority=priority, conditions=conditions, action=forward
+    )
+    test = elbv2.ApplicationListenerRule(
+        listener,
+        f"{name}CandidateRule",
+        listener=listener,
+        priority=priority - CANDIDATE_PRIORITY_OFFSET,
+        conditions=[*conditions, candidate],
+        action=forward,
+    )
+    return ServiceRules(production=production, test=test)
+
+
+class LoadBalancerRole(Construct):
+    """The role ECS assumes to move the listener rules and target groups during a blue/green deployment
+    (AWS's managed policy for exactly that); named, so the release execution role may pass it and nothing else."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=ecs_load_balancers_role_name(settings),
+            description="ECS blue/green: shifts the ALB listener rules between the services' target groups",
+            assumed_by=iam.ServicePrincipal("ecs.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonECSInfrastructureRolePolicyForLoadBalancers")
+            ],
+        )
+        acknowledge(
+            self.role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]",
+            "AWS's policy for ECS blue/green traffic shifting (listener rules, target groups), maintained by AWS as "
+            "the deployment feature changes; ECS alone can assume the role",
         )
 
 
@@ -287,18 +401,15 @@ class LoadBalancer(Construct):
             ),
         )
         from_cloudfront = elbv2.ListenerCondition.http_header(ORIGIN_VERIFY_HEADER, accepted_origin_values(settings))
-        https.add_action(
-            "Api",
-            priority=10,
-            conditions=[from_cloudfront, elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))],
-            action=elbv2.ListenerAction.forward([api]),
-        )
-        https.add_action(
-            "Web",
-            priority=20,
-            conditions=[from_cloudfront],
-            action=elbv2.ListenerAction.forward([web]),
-        )
+        api_paths = elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))
+        self.rules = {
+            API.name: candidate_and_production_rules(
+                https, "Api", priority=10, conditions=[from_cloudfront, api_paths], target_group=api
+            ),
+            WEB.name: candidate_and_production_rules(
+                https, "Web", priority=20, conditions=[from_cloudfront], target_group=web
+            ),
+        }
         route53.ARecord(
             self,
             "OriginAlias",
@@ -520,7 +631,9 @@ class ComputeStack(Stack):
             web=self.web.target_group,
             api=self.api.target_group,
         )
+        load_balancer_role = LoadBalancerRole(self, "LoadBalancerRole", settings=settings).role
         for service in (self.api, self.web):
+            service.route(rules=self.load_balancer.rules[service.name], role=load_balancer_role)
             service.scale(compute=settings.compute)
         compute_outputs(self, settings=settings, load_balancer=self.load_balancer.alb)
         firewall = WebAcl(

@@ -28,6 +28,7 @@ from shared.delivery import (
     GITHUB_OIDC_URL,
     aws_release_execution_role_name,
     aws_role_name,
+    ecs_load_balancers_role_name,
     subject,
 )
 from shared.release import IMAGES, aws_repository_name, tag_parameter_name
@@ -163,6 +164,12 @@ class GithubTrust(Construct):
         )
 
 
+def cluster_resource(settings: Settings, kind: str, *, nag: bool = False) -> str:
+    """`arn:...:ecs:<region>:<account>:<kind>/<cluster>`, as the policy holds it or as cdk-nag prints it."""
+    partition = "<AWS::Partition>" if nag else Aws.PARTITION
+    return f"arn:{partition}:ecs:{settings.aws.region}:{settings.aws.account_id}:{kind}/{settings.name('cluster')}"
+
+
 class ReleasePermissions(Construct):
     """Push the images, record the released tags, and update the compute stack with its deployed template.
 
@@ -221,6 +228,16 @@ class ReleasePermissions(Construct):
                     resources=[self.execution_role.role_arn],
                     conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
                 ),
+                # The blue/green candidate check (scripts/release.py): find the paused deployment of each service,
+                # then continue it or roll it back. Nothing else on ECS.
+                iam.PolicyStatement(
+                    actions=["ecs:ListServiceDeployments"],
+                    resources=[f"{cluster_resource(settings, 'service')}/*"],
+                ),
+                iam.PolicyStatement(
+                    actions=["ecs:DescribeServiceDeployments", "ecs:ContinueServiceDeployment"],
+                    resources=[f"{cluster_resource(settings, 'service-deployment')}/*"],
+                ),
             ],
         )
         acknowledge(
@@ -230,6 +247,18 @@ class ReleasePermissions(Construct):
             "environment's two repositories",
         )
         acknowledge_stack_arn(self.policy, settings, settings.name("compute"), region)
+        acknowledge(
+            self.policy,
+            f"IAM5[Resource::{cluster_resource(settings, 'service', nag=True)}/*]",
+            "the services of the environment's one cluster (their names carry CloudFormation's suffix); only "
+            "listing their deployments",
+        )
+        acknowledge(
+            self.policy,
+            f"IAM5[Resource::{cluster_resource(settings, 'service-deployment', nag=True)}/*]",
+            "service deployments get ids ECS generates at each rollout; only those of the environment's cluster, "
+            "only to read them and continue or roll back a paused one",
+        )
 
 
 class ReleaseExecutionRole(Construct):
@@ -274,6 +303,12 @@ class ReleaseExecutionRole(Construct):
                     actions=["iam:PassRole"],
                     resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{settings.name('compute')}-*"],
                     conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+                # The service's blue/green load-balancer configuration names the role ECS shifts traffic with.
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{ecs_load_balancers_role_name(settings)}"],
+                    conditions={"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}},
                 ),
             ],
         )

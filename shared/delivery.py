@@ -76,6 +76,11 @@ def aws_release_execution_role_name(settings: Settings) -> str:
     return settings.name("release-execution")
 
 
+def ecs_load_balancers_role_name(settings: Settings) -> str:
+    """The role ECS shifts listener rules with during blue/green (compute stack); a release may pass only it to ECS."""
+    return settings.name("ecs-load-balancers")
+
+
 def aws_role_arn(settings: Settings, kind: str) -> str:
     return f"arn:aws:iam::{settings.aws.account_id}:role/{aws_role_name(settings, kind)}"
 

@@ -27,9 +27,11 @@ from shared.checks import (
     positive_problem,
     range_problem,
 )
+from shared.cost_review import CostReviewSettings
 from shared.dns import DnsSettings
 from shared.errors import SettingsError
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
+from shared.rollout import RolloutSettings
 from shared.trust import DeliverySettings
 
 Problems = Iterator[tuple[str, str]]
@@ -778,6 +780,8 @@ class Settings:
     # Non-secret runtime switches published to Parameter Store / the services' environment.
     feature_flags: Mapping[str, bool] = field(default_factory=dict)
     account_services: AccountServices = field(default_factory=AccountServices)  # account-level services it owns
+    rollout: RolloutSettings = field(default_factory=RolloutSettings)  # AWS blue/green releases (shared/rollout.py)
+    cost_review: CostReviewSettings = field(default_factory=CostReviewSettings)  # tooling only: the PR cost gate
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "feature_flags", MappingProxyType(dict(self.feature_flags)))

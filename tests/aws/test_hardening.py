@@ -101,9 +101,15 @@ def test_the_origin_header_is_a_dynamic_reference_in_both_templates(aws, setting
         for rule in resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::ListenerRule").values()
         for condition in rule["Properties"]["Conditions"]
         if condition["Field"] == "http-header"
+        and condition["HttpHeaderConfig"]["HttpHeaderName"] == ORIGIN_VERIFY_HEADER
         for value in condition["HttpHeaderConfig"]["Values"]
     }
     assert required == {sent}
+    # Every rule requires it, the candidate (blue/green test) rules included.
+    for rule in resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::ListenerRule").values():
+        conditions = rule["Properties"]["Conditions"]
+        names = [c["HttpHeaderConfig"]["HttpHeaderName"] for c in conditions if "HttpHeaderConfig" in c]
+        assert ORIGIN_VERIFY_HEADER in names
 
 
 @pytest.mark.parametrize(

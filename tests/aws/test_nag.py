@@ -115,6 +115,11 @@ ACKNOWLEDGED_EVERYWHERE = {
             ("AWS_ConfigRole", "compliance/ConfigurationHistory/Role"),
         )
     ),
+    (
+        PACK,
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]",
+        "compute/LoadBalancerRole/Role",
+    ),
     (PACK, "IAM5[Resource::*]", "compute/ApiService/TaskDefinition/ExecutionRole"),
     (PACK, "IAM5[Resource::*]", "compute/ApiService/TaskDefinition/TaskRole"),
     (PACK, "IAM5[Resource::*]", "compute/WebService/TaskDefinition/ExecutionRole"),
@@ -213,6 +218,10 @@ def _delivery_acknowledgements(settings) -> set[tuple[str, str, str]]:
         *((PACK, stack(name, where), "delivery/GithubTrust/DiffPolicy") for name, where in diff_stacks.items()),
         (PACK, "IAM5[Resource::*]", release),
         (PACK, stack(settings.name("compute"), region), release),
+        *(
+            (PACK, f"IAM5[Resource::arn:<AWS::Partition>:ecs:{region}:{account}:{kind}/{prefix}-cluster/*]", release)
+            for kind in ("service", "service-deployment")
+        ),
         (PACK, "IAM5[Resource::*]", release_execution),
         (
             PACK,
