@@ -1,12 +1,13 @@
 """Delivery: the trust GitHub Actions deploys through (OIDC federation, no stored keys). Operator-deployed only.
 
-Three roles per environment, each trusting one exact OIDC subject (shared/delivery.py: repository id, context,
+Four roles per environment, each trusting one exact OIDC subject (shared/delivery.py: repository id, context,
 calling workflow and branch), so none can act as another:
 - diff (plan): reads the environment's stack templates (`cdk diff --method template`) and nothing else;
 - deploy: may only assume the CDK bootstrap roles; CloudFormation then acts with the project's execution policy
   and every role it creates carries the boundary (deploy_policy.py), so a deploy cannot change this stack;
 - release: records the released tags and updates the compute stack with its deployed template through a
-  CloudFormation role that may only register task definitions and update the services (no bootstrap role).
+  CloudFormation role that may only register task definitions and update the services (no bootstrap role);
+- drift: the nightly drift workflow's `cdk drift`, configuration reads only (drift.py).
 
 The stack synthesizes without the bootstrap (no assets, template inline): the operator deploys it with their own
 credentials before `cdk bootstrap`, which names its execution policy and boundary.
@@ -20,6 +21,7 @@ from constructs import Construct
 
 from aws_stacks.bootstrap import bootstrap_role_name
 from aws_stacks.deploy_policy import DeployGuardrails
+from aws_stacks.drift import DriftPermissions
 from aws_stacks.nag import acknowledge
 from shared import Settings
 from shared.accounts import GITHUB_OIDC
@@ -147,6 +149,8 @@ class GithubTrust(Construct):
         self.release_role = self._role(settings, "ReleaseRole", "release")
         self.release = ReleasePermissions(self, "ReleasePermissions", settings=settings, role=self.release_role)
         ReleasedTagsReadable(self, "ReleasedTagsReadable", settings=settings)
+        self.drift_role = self._role(settings, "DriftRole", "drift")
+        self.drift = DriftPermissions(self, "DriftPermissions", settings=settings, role=self.drift_role)
 
     def _role(self, settings: Settings, construct_id: str, kind: str) -> iam.Role:
         sub = subject(settings, kind)

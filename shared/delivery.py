@@ -12,14 +12,14 @@ GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
 # workflow ref names the calling workflow and the branch it ran from. scripts/github_settings.py applies it.
 SUBJECT_CLAIM_KEYS = ("repository_id", "context", "workflow_ref")
 # The workflow each identity's jobs run in (the caller: deploy.yml calls deploy-environment.yml).
-WORKFLOWS = {"pull_request": "pull-request.yml", "deploy": "deploy.yml", "release": "release.yml"}
+WORKFLOWS = {"pull_request": "pull-request.yml", "deploy": "deploy.yml", "release": "release.yml", "drift": "drift.yml"}
 # The one part of a subject that varies: the pull request's number (AWS StringLike, GCP startsWith/endsWith).
 PULL_REQUEST_REF = "refs/pull/*/merge"
 # The read-only identity is called diff on AWS (`cdk diff`) and plan on GCP (`terraform plan`).
 PLAN_KINDS = ("diff", "plan")
-KINDS = ("plan", "deploy", "release")
+KINDS = ("plan", "deploy", "release", "drift")
 # GCP service account ids are 6-30 characters and `bookedbarber-production-` leaves 6: "release" becomes "ship".
-GCP_ACCOUNT_SUFFIXES = {"deploy": "deploy", "plan": "plan", "release": "ship"}
+GCP_ACCOUNT_SUFFIXES = {"deploy": "deploy", "plan": "plan", "release": "ship", "drift": "drift"}
 GCP_PROVIDER_ID = "github"
 
 
@@ -33,7 +33,8 @@ def subject(settings: Settings, kind: str) -> str:
     plan: pull requests of this repository (`pull_request` context, only ever given to jobs of pull_request
     events, never to forks), or where settings say so (production) only deploy.yml's jobs on the branch after
     review; deploy: deploy.yml on the branch in the deploy environment; release: release.yml on the branch in
-    the release environment. No two kinds share a subject, so none can act as another.
+    the release environment; drift: drift.yml's scheduled jobs on the branch (no environment, no reviewers: it only
+    reads). No two kinds share a subject, so none can act as another.
     """
     github, delivery = settings.github, settings.delivery
     repository = f"repository_id:{github.repository_id}"
@@ -48,6 +49,8 @@ def subject(settings: Settings, kind: str) -> str:
     if kind == "release":
         environment = delivery.release_environment
         return f"{repository}:environment:{environment}:workflow_ref:{workflow_ref(settings, 'release', branch)}"
+    if kind == "drift":
+        return f"{repository}:ref:{branch}:workflow_ref:{workflow_ref(settings, 'drift', branch)}"
     raise ValueError(f"unknown delivery identity {kind!r}")
 
 
@@ -57,7 +60,7 @@ def subject_template() -> dict:
 
 
 def aws_role_name(settings: Settings, kind: str) -> str:
-    """diff, deploy or release."""
+    """diff, deploy, release or drift."""
     return settings.name(f"github-{kind}")
 
 
@@ -86,7 +89,7 @@ def aws_role_arn(settings: Settings, kind: str) -> str:
 
 
 def gcp_account_id(settings: Settings, kind: str) -> str:
-    """plan, deploy or release."""
+    """plan, deploy, release or drift."""
     return settings.name(GCP_ACCOUNT_SUFFIXES[kind])
 
 

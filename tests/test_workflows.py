@@ -314,3 +314,16 @@ def test_dependabot_pull_requests_are_tested_but_not_planned():
     jobs = _load(GITHUB / "workflows" / "pull-request.yml")["jobs"]
     assert "if" not in jobs["test"]
     assert jobs["plan"]["if"] == "github.event.pull_request.user.login != 'dependabot[bot]'"
+
+
+def test_drift_runs_only_on_its_schedule_for_every_environment_with_the_drift_identities_only():
+    """The drift identities trust this workflow's ref on main; only the schedule may start it (shared/delivery.py)."""
+    workflow = _load(GITHUB / "workflows" / "drift.yml")
+    assert set(workflow["on"]) == {"schedule"}
+    (job,) = workflow["jobs"].values()
+    assert job["strategy"]["matrix"]["environment"] == list(ENVIRONMENTS)
+    assert "environment" not in job  # the subject's context is the branch (`ref:refs/heads/main`)
+    text = (GITHUB / "workflows" / "drift.yml").read_text()
+    identities = set(re.findall(r"steps\.settings\.outputs\.(aws_\w+_role|gcp_\w+_account)", text))
+    assert identities == {"aws_drift_role", "gcp_drift_account"}
+    assert "make drift CLOUD=aws" in text and "make drift CLOUD=gcp" in text

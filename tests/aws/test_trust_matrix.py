@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from aws_stacks.deploy_policy import IAM_READ_ACTIONS, PLATFORM_SERVICES, service_actions
+from aws_stacks.drift import DATA_READ_ACTIONS, DRIFT_ACTIONS, read_actions
 from scripts.readme_sections import section
 from scripts.trust_matrix import aws_table
 from shared import ENVIRONMENTS, load_settings
@@ -12,7 +15,7 @@ from shared.delivery import GITHUB_OIDC_HOST, subject
 from tests.aws.helpers import resources
 from tests.synth import ROOT
 
-GITHUB_KINDS = ("diff", "deploy", "release")
+GITHUB_KINDS = ("diff", "deploy", "release", "drift")
 
 
 def _statements(document: dict) -> list[dict]:
@@ -100,7 +103,10 @@ def test_no_ci_identity_can_change_iam_on_the_trust_or_the_bootstrap(aws, enviro
     for kind in GITHUB_KINDS:
         for statement in _role_statements(aws, settings, settings.name(f"github-{kind}")):
             iam = [action for action in _actions(statement) if action.startswith("iam:")]
-            assert iam in ([], ["iam:PassRole"]), kind
+            if kind == "drift" and statement["Effect"] == "Allow":  # reads the platform's roles to compare them
+                assert set(iam) <= {"iam:Describe*", "iam:Get*", "iam:List*"}, iam
+                continue
+            assert iam in ([], ["iam:PassRole"]) or statement["Effect"] == "Deny", kind
             if iam:
                 assert statement["Resource"] == {"Fn::GetAtt": [statement["Resource"]["Fn::GetAtt"][0], "Arn"]}
     # Deploys act through CloudFormation's execution role: its policy and boundary deny every non-read action
@@ -134,7 +140,12 @@ def test_actions_are_listed_without_unjustified_wildcards(aws, environment):
     settings = load_settings(environment)
     for kind in GITHUB_KINDS:
         for statement in _role_statements(aws, settings, settings.name(f"github-{kind}")):
-            assert not [a for a in _actions(statement) if "*" in a], kind
+            wildcards = {a for a in _actions(statement) if "*" in a}
+            if kind == "drift":
+                # Drift detection reads every resource of the stacks: one read wildcard per verb per service.
+                assert wildcards <= set(read_actions()), wildcards - set(read_actions())
+                continue
+            assert not wildcards, kind
     execution = _statements(_policies(aws, settings)[settings.name("cdk-execution")]["PolicyDocument"])
     allowed = {a for s in execution if s["Effect"] == "Allow" for a in _actions(s) if "*" in a}
     assert allowed == {*service_actions(), *IAM_READ_ACTIONS}
@@ -147,6 +158,45 @@ def test_actions_are_listed_without_unjustified_wildcards(aws, environment):
         if resource["Type"].startswith("AWS::")
     }
     assert namespaces - {"IAM"} <= set(PLATFORM_SERVICES), namespaces - set(PLATFORM_SERVICES)
+
+
+READ = re.compile(r"^[a-z0-9-]+:(Describe|Get|List)[A-Za-z*]*$")
+
+
+def writes(actions: list[str]) -> list[str]:
+    """Actions that are neither configuration reads nor drift detection (which only compares)."""
+    return [a for a in actions if not READ.match(a) and a not in DRIFT_ACTIONS and a != "budgets:ViewBudget"]
+
+
+def test_the_write_check_catches_writes():
+    assert writes(["s3:PutObject", "iam:CreateRole", "cloudformation:UpdateStack", "sns:Publish"]) == [
+        "s3:PutObject",
+        "iam:CreateRole",
+        "cloudformation:UpdateStack",
+        "sns:Publish",
+    ]
+    assert writes(["ec2:Describe*", "cloudformation:DetectStackDrift", "s3:GetBucketPolicy"]) == []
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_drift_role_only_reads_and_trusts_only_the_scheduled_workflow_on_main(aws, environment):
+    settings = load_settings(environment)
+    role = _roles(aws, settings)[settings.name("github-drift")]
+    (sub,) = _subjects(role)
+    assert sub == subject(settings, "drift")
+    assert sub.endswith(f":ref:refs/heads/{settings.delivery.branch}:workflow_ref:{settings.github.full_name}"
+                        f"/.github/workflows/drift.yml@refs/heads/{settings.delivery.branch}")  # fmt: skip
+    assert sub.startswith(f"repository_id:{settings.github.repository_id}:")
+    statements = _role_statements(aws, settings, settings.name("github-drift"))
+    allowed = [a for s in statements if s["Effect"] == "Allow" for a in _actions(s)]
+    assert allowed and writes(allowed) == []
+    assert "sts:AssumeRole" not in allowed
+    # Reading data is refused even where a Get* would allow it.
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert set(_actions(deny)) == set(DATA_READ_ACTIONS) and deny["Resource"] == "*"
+    assert {"s3:GetObject", "secretsmanager:GetSecretValue", "logs:GetLogEvents", "kms:Decrypt"} <= set(
+        DATA_READ_ACTIONS
+    )
 
 
 def test_the_readme_trust_matrix_matches_the_templates(aws):
