@@ -23,11 +23,19 @@ from gcp_stacks.database_bootstrap import PASSWORD_SECRET, DatabaseBootstrapIden
 from gcp_stacks.delivery import DeliveryStack
 from gcp_stacks.edge import LoadBalancer
 from gcp_stacks.network import NetworkStack
-from gcp_stacks.observability import AlertPolicies, InfoEvents, LogMetrics, NotificationChannels, UptimeChecks
+from gcp_stacks.observability import (
+    AlertPolicies,
+    InfoEvents,
+    LogMetrics,
+    NotificationChannels,
+    SecurityEventPolicies,
+    UptimeChecks,
+)
 from gcp_stacks.outputs import app_outputs, data_outputs
 from gcp_stacks.project import ServiceAgents
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
+from gcp_stacks.security_findings import SecurityFindings
 from shared import Settings, load_all, load_settings
 from shared.stacks import gcp_stack_name as stack_name
 from shared.stacks import gcp_stack_names
@@ -71,7 +79,7 @@ class DataStack(GcpStack):
 
 class ComplianceStack(GcpStack):
     """Log retention, the audit-log archive (encrypted with the data stack's storage key), Data Access audit
-    logs and the monthly budget."""
+    logs, the monthly budget, and the security findings and asset-change feeds (security_findings.py)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="compliance", bill_calls_to_project=True)
@@ -79,6 +87,7 @@ class ComplianceStack(GcpStack):
         AuditLogArchive(self, "AuditLogArchive", settings=settings)
         DataAccessAuditLogs(self, "DataAccessAuditLogs", settings=settings)
         MonthlyBudget(self, "MonthlyBudget", settings=settings)
+        SecurityFindings(self, "SecurityFindings", settings=settings)
 
 
 class AppStack(GcpStack):
@@ -108,6 +117,7 @@ class ObservabilityStack(GcpStack):
             self, "AlertPolicies", settings=settings, channels=channels, uptime=uptime, log_metrics=log_metrics
         )
         InfoEvents(self, "InfoEvents", settings=settings, channels=channels)
+        SecurityEventPolicies(self, "SecurityEvents", settings=settings, channels=channels)
         Dashboard(self, "Dashboard", settings=settings)
 
 

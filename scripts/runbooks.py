@@ -13,6 +13,7 @@ from pathlib import Path
 from shared import load_settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, alerts
 from shared.runbooks import RUNBOOKS_PATH
+from shared.security_monitoring import SECURITY_EVENTS
 
 DOC = Path(__file__).resolve().parent.parent / RUNBOOKS_PATH
 
@@ -79,7 +80,13 @@ def document() -> str:
         "unexpectedly (then the service's deployment and scaling history).\n"
         for event in INFO_EVENTS
     ]
-    return "\n".join([HEADER, *sections, "# Info events\n", *info])
+    security = [
+        f"## {event.key}\n\n**{event.severity}**: {event.summary}.\n\n**First check:** {event.first_check}\n\n"
+        "```sh\ngcloud pubsub subscriptions pull bookedbarber-$ENV-" + event.key.replace("_", "-") + "s "
+        "--project $PROJECT --limit 10\n```\n"
+        for event in SECURITY_EVENTS
+    ]
+    return "\n".join([HEADER, *sections, "# Info events\n", *info, "# Security events\n", *security])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ from shared.dns import DnsSettings
 from shared.errors import SettingsError
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
 from shared.rollout import RolloutSettings
+from shared.security_monitoring import SecurityMonitoringSettings
 from shared.trust import DeliverySettings
 
 Problems = Iterator[tuple[str, str]]
@@ -782,6 +783,8 @@ class Settings:
     account_services: AccountServices = field(default_factory=AccountServices)  # account-level services it owns
     rollout: RolloutSettings = field(default_factory=RolloutSettings)  # AWS blue/green releases (shared/rollout.py)
     cost_review: CostReviewSettings = field(default_factory=CostReviewSettings)  # tooling only: the PR cost gate
+    # GCP: SCC notifications, Cloud Asset feed, registry scanning routes (shared/security_monitoring.py)
+    security_monitoring: SecurityMonitoringSettings = field(default_factory=SecurityMonitoringSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "feature_flags", MappingProxyType(dict(self.feature_flags)))

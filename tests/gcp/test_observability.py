@@ -11,6 +11,7 @@ import pytest
 from shared import load_settings, replace_field
 from shared.alerts import INFO_EVENTS, Scope, Severity, alerts
 from shared.contract import API, WEB, secret_manager_id
+from shared.security_monitoring import SECURITY_EVENTS
 from shared.stacks import GCP_COMPONENTS as COMPONENTS
 from tests.gcp.tf import ALL, one, reference, resources, stack
 from tests.synth import ROOT
@@ -245,7 +246,7 @@ def test_every_alert_is_a_policy_at_the_settings_values(gcp_stacks, environment)
     promised = catalog(settings)
     threshold_names = {name for name, _, _ in promised}
     assert threshold_names <= set(found)
-    assert len(found) == len(promised) + len(INFO_EVENTS)
+    assert len(found) == len(promised) + len(INFO_EVENTS) + len(SECURITY_EVENTS)
     for name, alert, workload in promised:
         policy = found[name]
         rows = inventory(policy)
