@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -244,11 +245,56 @@ class ContainerService(Construct):
         scaling.scale_on_memory_utilization(
             "MemoryScaling", target_utilization_percent=compute.scale_out_memory_percent, **cooldowns
         )
-        scaling.scale_on_request_count(
+        # Requests per target of whichever group serves (blue/green moves production between them), as metric
+        # math: the predefined ALBRequestCountPerTarget names one group and reads nothing after a swap.
+        scaling.scale_to_track_custom_metric(
             "RequestScaling",
-            requests_per_target=compute.scale_out_requests_per_target,
-            target_group=self.target_group,
+            metric=self.requests_per_target(self.target_group),
+            target_value=compute.scale_out_requests_per_target,
             **cooldowns,
+        )
+        # Returns nothing in Python: the policy is the one construct of that id under the service.
+        (policy,) = [c for c in self.service.node.find_all() if c.node.id == "RequestScaling"]
+        cfn = policy.node.default_child
+        spec = "TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification"
+        for field in ("MetricName", "Namespace", "Dimensions", "Statistic"):
+            cfn.add_property_deletion_override(f"{spec}.{field}")
+        groups = {"primary": self.target_group, "alternate": self.alternate_target_group}
+        cfn.add_property_override(
+            f"{spec}.Metrics",
+            [
+                *(
+                    {
+                        "Id": which,
+                        "MetricStat": {
+                            "Metric": {
+                                "Namespace": "AWS/ApplicationELB",
+                                "MetricName": "RequestCountPerTarget",
+                                "Dimensions": [{"Name": "TargetGroup", "Value": group.target_group_full_name}],
+                            },
+                            "Stat": "Sum",
+                        },
+                        "ReturnData": False,
+                    }
+                    for which, group in groups.items()
+                ),
+                {
+                    "Id": "requests_per_target",
+                    "Expression": " + ".join(f"FILL({which}, 0)" for which in groups),
+                    "Label": f"{self.name} requests per target (both target groups)",
+                    "ReturnData": True,
+                },
+            ],
+        )
+
+    @staticmethod
+    def requests_per_target(group: elbv2.ApplicationTargetGroup) -> cloudwatch.Metric:
+        """The placeholder the override above replaces (CDK's target tracking takes one plain metric)."""
+        return cloudwatch.Metric(
+            namespace="AWS/ApplicationELB",
+            metric_name="RequestCountPerTarget",
+            dimensions_map={"TargetGroup": group.target_group_full_name},
+            statistic="Sum",
         )
 
 

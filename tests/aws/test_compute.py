@@ -72,12 +72,16 @@ def test_scaling_on_cpu_memory_and_requests(aws, settings):
     ]
     by_metric: dict[str, list] = {}
     for policy in policies:
-        metric = policy["PredefinedMetricSpecification"]["PredefinedMetricType"]
+        if "CustomizedMetricSpecification" in policy:  # requests per target of both target groups (test_rollout.py)
+            queries = policy["CustomizedMetricSpecification"]["Metrics"]
+            (metric,) = {query["MetricStat"]["Metric"]["MetricName"] for query in queries if "MetricStat" in query}
+        else:
+            metric = policy["PredefinedMetricSpecification"]["PredefinedMetricType"]
         by_metric.setdefault(metric, []).append(policy["TargetValue"])
     assert by_metric == {
         "ECSServiceAverageCPUUtilization": [settings.compute.scale_out_cpu_percent] * 2,
         "ECSServiceAverageMemoryUtilization": [settings.compute.scale_out_memory_percent] * 2,
-        "ALBRequestCountPerTarget": [settings.compute.scale_out_requests_per_target] * 2,
+        "RequestCountPerTarget": [settings.compute.scale_out_requests_per_target] * 2,
     }
 
 

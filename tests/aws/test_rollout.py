@@ -115,3 +115,58 @@ def test_a_release_may_pass_only_the_load_balancers_role_to_ecs(aws, settings):
 def test_rollout_settings_outside_what_ecs_accepts_fail_fast(values, field):
     assert [name for name, _ in RolloutSettings(**values).problems()] == [field]
     assert list(RolloutSettings().problems()) == []
+
+
+def _group_names(aws, settings) -> dict[str, tuple[str, str]]:
+    """service -> (primary, alternate) target group logical ids."""
+    return {
+        name: (balancer["TargetGroupArn"]["Ref"], balancer["AdvancedConfiguration"]["AlternateTargetGroupArn"]["Ref"])
+        for name, service in _services(aws, settings).items()
+        for balancer in service["LoadBalancers"]
+    }
+
+
+def test_request_scaling_reads_both_target_groups(aws, settings):
+    """After a swap production is in the alternate group: the predefined per-target metric would read nothing."""
+    policies = resources(aws, settings, "compute", "AWS::ApplicationAutoScaling::ScalingPolicy")
+    request = [p for key, p in policies.items() if "RequestScaling" in key]
+    assert len(request) == len(SERVICES)
+    groups = {logical for pair in _group_names(aws, settings).values() for logical in pair}
+    read = set()
+    for policy in request:
+        configuration = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+        assert "PredefinedMetricSpecification" not in configuration
+        assert configuration["TargetValue"] == settings.compute.scale_out_requests_per_target
+        metrics = configuration["CustomizedMetricSpecification"]["Metrics"]
+        assert [m["ReturnData"] for m in metrics] == [False, False, True]
+        assert metrics[-1]["Expression"] == "FILL(primary, 0) + FILL(alternate, 0)"
+        for metric in metrics[:2]:
+            (dimension,) = metric["MetricStat"]["Metric"]["Dimensions"]
+            read.add(dimension["Value"]["Fn::GetAtt"][0])
+    assert read == groups
+
+
+def test_service_alarms_read_both_target_groups(aws, settings):
+    """The rollback alarms (and response time) must see whichever group serves, or a swap would page and roll back."""
+    compute = aws.templates[settings.name("compute")]
+    outputs = {
+        name: output["Value"]["Fn::GetAtt"][0]
+        for name, output in compute.get("Outputs", {}).items()
+        if "Fn::GetAtt" in output.get("Value", {})
+    }
+    for name, (primary, alternate) in _group_names(aws, settings).items():
+        service = name.rsplit("-", 1)[1]
+        for key in ("service_down", "error_rate", "response_time"):
+            alarm = next(
+                a["Properties"]
+                for a in resources(aws, settings, "observability", "AWS::CloudWatch::Alarm").values()
+                if a["Properties"]["AlarmName"] == f"{settings.prefix}-{service}-{key}"
+            )
+            read = {
+                outputs[dimension["Value"]["Fn::GetStackOutput"]["OutputName"]]
+                for metric in alarm["Metrics"]
+                if "MetricStat" in metric
+                for dimension in metric["MetricStat"]["Metric"]["Dimensions"]
+                if dimension["Name"] == "TargetGroup"
+            }
+            assert read == {primary, alternate}, (name, key)
