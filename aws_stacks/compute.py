@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -34,6 +36,8 @@ from shared import Settings
 from shared.contract import (
     API,
     API_PATH_PATTERNS,
+    CANDIDATE_HEADER,
+    CANDIDATE_HEADER_VALUE,
     DATABASE_NAME,
     DATABASE_PORT,
     ELASTICACHE_PORT,
@@ -45,8 +49,10 @@ from shared.contract import (
     cloud_neutral_values,
     render,
 )
+from shared.delivery import ecs_load_balancers_role_name
 from shared.model import ComputeSettings, ServiceSizing
 from shared.release import IMAGES, aws_repository_name, tag_parameter_name
+from shared.rollout import PAUSE_STAGE
 
 SCALE_IN_COOLDOWN = Duration.seconds(300)
 SCALE_OUT_COOLDOWN = Duration.seconds(60)
@@ -60,6 +66,8 @@ ALB_SSL_POLICY = elbv2.SslPolicy.TLS13_RES
 # the target groups are replaced with it (docs/aws.md, "Moving to the VPC origin").
 LOAD_BALANCER_NAME = "origin"
 TARGET_GROUP_SUFFIX = "int"
+# The candidate rule sits this many priorities before its production rule (same conditions, plus the header).
+CANDIDATE_PRIORITY_OFFSET = 5
 X_RAY_ACTIONS = (
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
@@ -89,6 +97,7 @@ class ContainerService(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = name = service.name
+        self.target_group_port = service.port
         self.sizing = sizing
         self.log_group = log_group = encrypted_log_group(
             self, "LogGroup", settings=settings, key=logs_key, log_group_name=f"/{settings.prefix}/ecs/{name}"
@@ -149,10 +158,49 @@ class ContainerService(Construct):
             "ecr:GetAuthorizationToken has no resource-level permissions; image pulls themselves are limited to "
             "this service's repository ARN.",
         )
-        self.target_group = elbv2.ApplicationTargetGroup(
+        # Blue serves production; green (the alternate group) receives the new revision during a blue/green
+        # deployment, and ECS swaps their roles at each one. `-alt`: target group names stop at 32 characters.
+        self.target_group = self._target_group(
+            "TargetGroup", settings.name(f"{name}-{TARGET_GROUP_SUFFIX}"), cluster=cluster, service=service
+        )
+        self.alternate_target_group = self._target_group(
+            "AlternateTargetGroup", settings.name(f"{name}-alt"), cluster=cluster, service=service
+        )
+        self.service = ecs.FargateService(
             self,
-            "TargetGroup",
-            target_group_name=settings.name(f"{name}-{TARGET_GROUP_SUFFIX}"),
+            "Service",
+            service_name=settings.name(name),
+            cluster=cluster,
+            task_definition=self.task_definition,
+            # No desired count: auto scaling owns it, and a deploy must not reset a scaled-out service to the minimum.
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            # Blue/green: the new revision starts beside the serving one and takes traffic only after the release's
+            # check through the load balancer (the pause below); both run for the bake time, so a rollback is a
+            # traffic switch, not a redeploy.
+            deployment_strategy=ecs.DeploymentStrategy.BLUE_GREEN,
+            bake_time=Duration.minutes(settings.rollout.bake_time_minutes),
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            # By name: the alarms live in the observability stack, deployed after this one (see alarms.py).
+            deployment_alarms=ecs.DeploymentAlarmConfig(
+                alarm_names=rollback_alarm_names(settings, name), behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+            ),
+            health_check_grace_period=Duration.seconds(60),
+            security_groups=[security_group],
+            vpc_subnets=APP,
+            assign_public_ip=False,
+            enable_ecs_managed_tags=True,
+            propagate_tags=ecs.PropagatedTagSource.SERVICE,
+        )
+        pause_for_candidate_check(self.service, timeout_minutes=settings.rollout.candidate_check_timeout_minutes)
+
+    def _target_group(
+        self, construct_id: str, name: str, *, cluster: ecs.ICluster, service: Service
+    ) -> elbv2.ApplicationTargetGroup:
+        return elbv2.ApplicationTargetGroup(
+            self,
+            construct_id,
+            target_group_name=name,
             vpc=cluster.vpc,
             port=service.port,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -166,28 +214,20 @@ class ContainerService(Construct):
                 unhealthy_threshold_count=3,
             ),
         )
-        self.service = ecs.FargateService(
-            self,
-            "Service",
-            service_name=settings.name(name),
-            cluster=cluster,
-            task_definition=self.task_definition,
-            # No desired count: auto scaling owns it, and a deploy must not reset a scaled-out service to the minimum.
-            min_healthy_percent=100,
-            max_healthy_percent=200,
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            # By name: the alarms live in the observability stack, deployed after this one (see alarms.py).
-            deployment_alarms=ecs.DeploymentAlarmConfig(
-                alarm_names=rollback_alarm_names(settings, name), behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+
+    def route(self, *, rules: ServiceRules, role: iam.IRole) -> None:
+        """Behind the load balancer's rules for this service: production to blue, test (candidate) to green."""
+        self.service.load_balancer_target(
+            container_name=self.name,
+            container_port=self.target_group_port,
+            alternate_target=ecs.AlternateTarget(
+                "AlternateTarget",
+                alternate_target_group=self.alternate_target_group,
+                production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(rules.production),
+                test_listener=ecs.ListenerRuleConfiguration.application_listener_rule(rules.test),
+                role=role,
             ),
-            health_check_grace_period=Duration.seconds(60),
-            security_groups=[security_group],
-            vpc_subnets=APP,
-            assign_public_ip=False,
-            enable_ecs_managed_tags=True,
-            propagate_tags=ecs.PropagatedTagSource.SERVICE,
-        )
-        self.service.attach_to_application_target_group(self.target_group)
+        ).attach_to_application_target_group(self.target_group)
 
     def scale(self, *, compute: ComputeSettings) -> None:
         """CPU, memory and ALB requests per task; call once the target group is behind a listener."""
@@ -201,11 +241,133 @@ class ContainerService(Construct):
         scaling.scale_on_memory_utilization(
             "MemoryScaling", target_utilization_percent=compute.scale_out_memory_percent, **cooldowns
         )
-        scaling.scale_on_request_count(
+        # Requests per target of whichever group serves (blue/green moves production between them), as metric
+        # math: the predefined ALBRequestCountPerTarget names one group and reads nothing after a swap.
+        scaling.scale_to_track_custom_metric(
             "RequestScaling",
-            requests_per_target=compute.scale_out_requests_per_target,
-            target_group=self.target_group,
+            metric=self.requests_per_target(self.target_group),
+            target_value=compute.scale_out_requests_per_target,
             **cooldowns,
+        )
+        # Returns nothing in Python: the policy is the one construct of that id under the service.
+        (policy,) = [c for c in self.service.node.find_all() if c.node.id == "RequestScaling"]
+        cfn = policy.node.default_child
+        spec = "TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification"
+        for field in ("MetricName", "Namespace", "Dimensions", "Statistic"):
+            cfn.add_property_deletion_override(f"{spec}.{field}")
+        groups = {"primary": self.target_group, "alternate": self.alternate_target_group}
+        cfn.add_property_override(
+            f"{spec}.Metrics",
+            [
+                *(
+                    {
+                        "Id": which,
+                        "MetricStat": {
+                            "Metric": {
+                                "Namespace": "AWS/ApplicationELB",
+                                "MetricName": "RequestCountPerTarget",
+                                "Dimensions": [{"Name": "TargetGroup", "Value": group.target_group_full_name}],
+                            },
+                            "Stat": "Sum",
+                        },
+                        "ReturnData": False,
+                    }
+                    for which, group in groups.items()
+                ),
+                {
+                    "Id": "requests_per_target",
+                    "Expression": " + ".join(f"FILL({which}, 0)" for which in groups),
+                    "Label": f"{self.name} requests per target (both target groups)",
+                    "ReturnData": True,
+                },
+            ],
+        )
+
+    @staticmethod
+    def requests_per_target(group: elbv2.ApplicationTargetGroup) -> cloudwatch.Metric:
+        """The placeholder the override above replaces (CDK's target tracking takes one plain metric)."""
+        return cloudwatch.Metric(
+            namespace="AWS/ApplicationELB",
+            metric_name="RequestCountPerTarget",
+            dimensions_map={"TargetGroup": group.target_group_full_name},
+            statistic="Sum",
+        )
+
+
+def pause_for_candidate_check(service: ecs.FargateService, *, timeout_minutes: int) -> None:
+    """A PAUSE lifecycle hook after the test traffic shift: the new revision answers only requests carrying the
+    candidate header until ops/release.py continues the deployment (or rolls it back); past the timeout ECS
+    rolls back by itself. The L2 hook targets need a Lambda ARN, hence the override (CloudFormation's
+    DeploymentLifecycleHook accepts TargetType PAUSE without one)."""
+    cfn = service.node.default_child
+    cfn.add_property_override(
+        "DeploymentConfiguration.LifecycleHooks",
+        [
+            {
+                "TargetType": "PAUSE",
+                "LifecycleStages": [PAUSE_STAGE],
+                "TimeoutConfiguration": {"Action": "ROLLBACK", "TimeoutInMinutes": timeout_minutes},
+            }
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    """One service's two listener rules: production (blue) and test (requests with the candidate header)."""
+
+    production: elbv2.ApplicationListenerRule
+    test: elbv2.ApplicationListenerRule
+
+
+def candidate_and_production_rules(
+    listener: elbv2.ApplicationListener,
+    name: str,
+    *,
+    priority: int,
+    conditions: list[elbv2.ListenerCondition],
+    target_group: elbv2.IApplicationTargetGroup,
+) -> ServiceRules:
+    """The production rule, and just before it the same conditions plus the candidate header (GCP's header,
+    shared/contract.py). Both forward to blue until a deployment: ECS points them at the target groups itself."""
+    candidate = elbv2.ListenerCondition.http_header(CANDIDATE_HEADER, [CANDIDATE_HEADER_VALUE])
+    forward = elbv2.ListenerAction.forward([target_group])
+    # `<Name>Rule`: the ids `add_action` gave the production rules, so their logical ids stay.
+    production = elbv2.ApplicationListenerRule(
+        listener, f"{name}Rule", listener=listener, priority=priority, conditions=conditions, action=forward
+    )
+    test = elbv2.ApplicationListenerRule(
+        listener,
+        f"{name}CandidateRule",
+        listener=listener,
+        priority=priority - CANDIDATE_PRIORITY_OFFSET,
+        conditions=[*conditions, candidate],
+        action=forward,
+    )
+    return ServiceRules(production=production, test=test)
+
+
+class LoadBalancerRole(Construct):
+    """The role ECS assumes to move the listener rules and target groups during a blue/green deployment
+    (AWS's managed policy for exactly that); named, so the release execution role may pass it and nothing else."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=ecs_load_balancers_role_name(settings),
+            description="ECS blue/green: shifts the ALB listener rules between the services' target groups",
+            assumed_by=iam.ServicePrincipal("ecs.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonECSInfrastructureRolePolicyForLoadBalancers")
+            ],
+        )
+        acknowledge(
+            self.role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]",
+            "AWS's policy for ECS blue/green traffic shifting (listener rules, target groups), maintained by AWS as "
+            "the deployment feature changes; ECS alone can assume the role",
         )
 
 
@@ -272,18 +434,16 @@ class LoadBalancer(Construct):
                 403, content_type="text/plain", message_body="Forbidden"
             ),
         )
-        https.add_action(
-            "Api",
-            priority=10,
-            conditions=[elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))],
-            action=elbv2.ListenerAction.forward([api]),
-        )
-        https.add_action(
-            "Web",
-            priority=20,
-            conditions=[elbv2.ListenerCondition.path_patterns(["/*"])],
-            action=elbv2.ListenerAction.forward([web]),
-        )
+        api_paths = elbv2.ListenerCondition.path_patterns(list(API_PATH_PATTERNS))
+        everything = elbv2.ListenerCondition.path_patterns(["/*"])
+        self.rules = {
+            API.name: candidate_and_production_rules(
+                https, "Api", priority=10, conditions=[api_paths], target_group=api
+            ),
+            WEB.name: candidate_and_production_rules(
+                https, "Web", priority=20, conditions=[everything], target_group=web
+            ),
+        }
         # The certificate's name, which CloudFront checks over TLS; it now resolves to private addresses, reachable
         # only inside the VPC: CloudFront itself reaches the ALB by the VPC origin's ARN, not through this record.
         route53.ARecord(
@@ -510,7 +670,9 @@ class ComputeStack(Stack):
             web=self.web.target_group,
             api=self.api.target_group,
         )
+        load_balancer_role = LoadBalancerRole(self, "LoadBalancerRole", settings=settings).role
         for service in (self.api, self.web):
+            service.route(rules=self.load_balancer.rules[service.name], role=load_balancer_role)
             service.scale(compute=settings.compute)
         compute_outputs(self, settings=settings, load_balancer=self.load_balancer.alb)
         firewall = WebAcl(

@@ -54,11 +54,7 @@ class OperationsDashboard(Construct):
             _graph("Requests per minute", [service.requests(PERIOD) for service in services]),
             _graph(
                 "Response time (s)",
-                [
-                    service.response_time(PERIOD).with_(statistic=percentile, label=f"{service.name} {percentile}")
-                    for service in services
-                    for percentile in percentiles
-                ],
+                [service.response_time_at(percentile, PERIOD) for service in services for percentile in percentiles],
                 unit="seconds",
             ),
             _graph(

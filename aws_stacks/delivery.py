@@ -1,12 +1,13 @@
 """Delivery: the trust GitHub Actions deploys through (OIDC federation, no stored keys). Operator-deployed only.
 
-Three roles per environment, each trusting one exact OIDC subject (shared/delivery.py: repository id, context,
+Four roles per environment, each trusting one exact OIDC subject (shared/delivery.py: repository id, context,
 calling workflow and branch), so none can act as another:
 - diff (plan): reads the environment's stack templates (`cdk diff --method template`) and nothing else;
 - deploy: may only assume the CDK bootstrap roles; CloudFormation then acts with the project's execution policy
   and every role it creates carries the boundary (deploy_policy.py), so a deploy cannot change this stack;
 - release: records the released tags and updates the compute stack with its deployed template through a
-  CloudFormation role that may only register task definitions and update the services (no bootstrap role).
+  CloudFormation role that may only register task definitions and update the services (no bootstrap role);
+- drift: the nightly drift workflow's `cdk drift`, configuration reads only (drift.py).
 
 The stack synthesizes without the bootstrap (no assets, template inline): the operator deploys it with their own
 credentials before `cdk bootstrap`, which names its execution policy and boundary.
@@ -19,6 +20,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from aws_stacks.deploy_policy import DeployGuardrails
+from aws_stacks.drift import DriftPermissions
 from aws_stacks.nag import acknowledge
 from aws_stacks.names import bootstrap_role_name, github_oidc_provider_arn, stack_arn, tag_parameter_arns
 from shared import Settings
@@ -28,6 +30,7 @@ from shared.delivery import (
     GITHUB_OIDC_URL,
     aws_release_execution_role_name,
     aws_role_name,
+    ecs_load_balancers_role_name,
     subject,
 )
 from shared.release import IMAGES, aws_repository_name
@@ -133,6 +136,8 @@ class GithubTrust(Construct):
         if settings.recovery.drills:
             self.drill_role = self._role(settings, "DrillRole", "drill")
             drill_permissions(self, settings=settings, role=self.drill_role)
+        self.drift_role = self._role(settings, "DriftRole", "drift")
+        self.drift = DriftPermissions(self, "DriftPermissions", settings=settings, role=self.drift_role)
 
     def _role(self, settings: Settings, construct_id: str, kind: str) -> iam.Role:
         sub = subject(settings, kind)
@@ -189,6 +194,12 @@ def drill_permissions(scope: Construct, *, settings: Settings, role: iam.Role) -
             "tag, experiments are the ones those templates start",
         )
     return policy
+
+
+def cluster_resource(settings: Settings, kind: str, *, nag: bool = False) -> str:
+    """`arn:...:ecs:<region>:<account>:<kind>/<cluster>`, as the policy holds it or as cdk-nag prints it."""
+    partition = "<AWS::Partition>" if nag else Aws.PARTITION
+    return f"arn:{partition}:ecs:{settings.aws.region}:{settings.aws.account_id}:{kind}/{settings.name('cluster')}"
 
 
 class ReleasePermissions(Construct):
@@ -249,6 +260,16 @@ class ReleasePermissions(Construct):
                     resources=[self.execution_role.role_arn],
                     conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
                 ),
+                # The blue/green candidate check (ops/release.py): find the paused deployment of each service,
+                # then continue it or roll it back. Nothing else on ECS.
+                iam.PolicyStatement(
+                    actions=["ecs:ListServiceDeployments"],
+                    resources=[f"{cluster_resource(settings, 'service')}/*"],
+                ),
+                iam.PolicyStatement(
+                    actions=["ecs:DescribeServiceDeployments", "ecs:ContinueServiceDeployment"],
+                    resources=[f"{cluster_resource(settings, 'service-deployment')}/*"],
+                ),
             ],
         )
         acknowledge(
@@ -258,6 +279,18 @@ class ReleasePermissions(Construct):
             "environment's two repositories",
         )
         acknowledge_stack_arn(self.policy, settings, settings.name("compute"), region)
+        acknowledge(
+            self.policy,
+            f"IAM5[Resource::{cluster_resource(settings, 'service', nag=True)}/*]",
+            "the services of the environment's one cluster (their names carry CloudFormation's suffix); only "
+            "listing their deployments",
+        )
+        acknowledge(
+            self.policy,
+            f"IAM5[Resource::{cluster_resource(settings, 'service-deployment', nag=True)}/*]",
+            "service deployments get ids ECS generates at each rollout; only those of the environment's cluster, "
+            "only to read them and continue or roll back a paused one",
+        )
 
 
 class ReleaseExecutionRole(Construct):
@@ -302,6 +335,12 @@ class ReleaseExecutionRole(Construct):
                     actions=["iam:PassRole"],
                     resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{settings.name('compute')}-*"],
                     conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+                # The service's blue/green load-balancer configuration names the role ECS shifts traffic with.
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{ecs_load_balancers_role_name(settings)}"],
+                    conditions={"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}},
                 ),
             ],
         )

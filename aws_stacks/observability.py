@@ -269,6 +269,7 @@ class ObservabilityStack(Stack):
                 cluster_name=service.service.cluster.cluster_name,
                 service_name=service.service.service_name,
                 target_group=service.target_group.target_group_full_name,
+                alternate_target_group=service.alternate_target_group.target_group_full_name,
                 load_balancer=alb,
                 percentile=percentile,
             )

@@ -27,31 +27,49 @@ def _metric(namespace: str, name: str, dimensions: dict[str, str], statistic: st
 
 @dataclass(frozen=True)
 class ServiceSignals:
-    """One ECS service behind its ALB target group."""
+    """One ECS service behind its two ALB target groups (blue/green: production moves between them at each
+    release, compute.py), so every load-balancer signal reads both."""
 
     name: str  # api / web (shared.contract)
     cluster_name: str
     service_name: str
     target_group: str  # target group full name (targetgroup/<name>/<id>)
+    alternate_target_group: str  # the blue/green alternate, same form
     load_balancer: str  # load balancer full name (app/<name>/<id>)
     percentile: str  # e.g. p95
-
-    @property
-    def _target_group(self) -> dict[str, str]:
-        return {"TargetGroup": self.target_group, "LoadBalancer": self.load_balancer}
 
     @property
     def _service(self) -> dict[str, str]:
         return {"ClusterName": self.cluster_name, "ServiceName": self.service_name}
 
-    def requests(self, period: Duration) -> cloudwatch.Metric:
-        return _metric(ELB, "RequestCount", self._target_group, "Sum", period)
+    def _per_group(self, name: str, statistic: str, period: Duration) -> dict[str, cloudwatch.Metric]:
+        """The metric of each target group, by metric-math id (`<service>_<metric>_primary` / `_alternate`)."""
+        groups = {"primary": self.target_group, "alternate": self.alternate_target_group}
+        return {
+            f"{self.name}_{name.lower()}_{which}": _metric(
+                ELB, name, {"TargetGroup": group, "LoadBalancer": self.load_balancer}, statistic, period
+            )
+            for which, group in groups.items()
+        }
 
-    def target_5xx(self, period: Duration) -> cloudwatch.Metric:
-        return _metric(ELB, "HTTPCode_Target_5XX_Count", self._target_group, "Sum", period)
+    def _sum(self, name: str, statistic: str, period: Duration, label: str) -> cloudwatch.MathExpression:
+        """Both groups added (the idle one reports nothing, not 0)."""
+        metrics = self._per_group(name, statistic, period)
+        return cloudwatch.MathExpression(
+            expression=" + ".join(f"FILL({key}, 0)" for key in metrics),
+            using_metrics=metrics,
+            label=f"{self.name} {label}",
+            period=period,
+        )
 
-    def healthy_targets(self, period: Duration) -> cloudwatch.Metric:
-        return _metric(ELB, "HealthyHostCount", self._target_group, "Minimum", period)
+    def requests(self, period: Duration) -> cloudwatch.IMetric:
+        return self._sum("RequestCount", "Sum", period, "requests")
+
+    def target_5xx(self, period: Duration) -> cloudwatch.IMetric:
+        return self._sum("HTTPCode_Target_5XX_Count", "Sum", period, "target 5xx")
+
+    def healthy_targets(self, period: Duration) -> cloudwatch.IMetric:
+        return self._sum("HealthyHostCount", "Minimum", period, "healthy targets")
 
     def running_tasks(self, period: Duration) -> cloudwatch.Metric:
         return _metric("ECS/ContainerInsights", "RunningTaskCount", self._service, "Minimum", period)
@@ -81,8 +99,21 @@ class ServiceSignals:
             period=period,
         )
 
-    def response_time(self, period: Duration) -> cloudwatch.Metric:
-        return _metric(ELB, "TargetResponseTime", self._target_group, self.percentile, period)
+    def response_time(self, period: Duration) -> cloudwatch.IMetric:
+        return self.response_time_at(self.percentile, period, label=f"TargetResponseTime ({self.percentile})")
+
+    def response_time_at(self, percentile: str, period: Duration, *, label: str = "") -> cloudwatch.IMetric:
+        """The slower group's percentile (percentiles cannot be added; the idle group reports nothing)."""
+        metrics = {
+            f"{key}_{percentile.replace('.', '_')}": metric
+            for key, metric in self._per_group("TargetResponseTime", percentile, period).items()
+        }
+        return cloudwatch.MathExpression(
+            expression=f"MAX([{', '.join(f'FILL({key}, 0)' for key in metrics)}])",
+            using_metrics=metrics,
+            label=label or f"{self.name} {percentile}",
+            period=period,
+        )
 
     def cpu(self, period: Duration) -> cloudwatch.Metric:
         return _metric("AWS/ECS", "CPUUtilization", self._service, "Average", period)

@@ -12,6 +12,7 @@ from cdktn_provider_google.artifact_registry_repository import (
     ArtifactRegistryRepositoryCleanupPoliciesCondition,
     ArtifactRegistryRepositoryCleanupPoliciesMostRecentVersions,
     ArtifactRegistryRepositoryDockerConfig,
+    ArtifactRegistryRepositoryVulnerabilityScanningConfig,
 )
 from cdktn_provider_google.cloud_run_v2_service import (
     CloudRunV2Service,
@@ -91,6 +92,11 @@ class Registry(Construct):
             format="DOCKER",
             kms_key_name=key.id,
             docker_config=ArtifactRegistryRepositoryDockerConfig(immutable_tags=True),
+            # Scanned on push, as ECR's scan on push (containerscanning API, project.py); critical findings reach
+            # Security Command Center and page from there (security_findings.py).
+            vulnerability_scanning_config=ArtifactRegistryRepositoryVulnerabilityScanningConfig(
+                enablement_config="INHERITED"
+            ),
             cleanup_policy_dry_run=False,
             cleanup_policies=cleanup_policies(settings),
             depends_on=[key.grant],

@@ -1,7 +1,7 @@
 """Delivery: the trust GitHub Actions deploys through (workload identity federation, no service account keys).
 
 One pool and GitHub provider per environment's project. The provider accepts only tokens of our numeric
-repository id whose `sub` is one of the environment's three subjects (shared/delivery.py: context, calling
+repository id whose `sub` is one of the environment's four subjects (shared/delivery.py: context, calling
 workflow and branch), and maps each to the identity it names (`attribute.delivery`); each service account is
 impersonable only by its one identity. The subjects are too long for `google.subject` (127 bytes), which holds
 the run instead, for the audit logs.
@@ -109,9 +109,22 @@ CUSTOM_ROLES = {
         "secretmanager.secrets.update",
         "secretmanager.versions.get",
         "secretmanager.versions.list",
+        # The compliance stack's security feeds (security_findings.py): no predefined role without asset reads.
+        "cloudasset.feeds.create",
+        "cloudasset.feeds.delete",
+        "cloudasset.feeds.get",
+        "cloudasset.feeds.list",
+        "cloudasset.feeds.update",
+        "securitycenter.notificationconfig.create",
+        "securitycenter.notificationconfig.delete",
+        "securitycenter.notificationconfig.get",
+        "securitycenter.notificationconfig.list",
+        "securitycenter.notificationconfig.update",
     ),
     # Configuration reads of logging, service networking, buckets and the trust itself, without log contents.
     "plan": (
+        "cloudasset.feeds.get",
+        "cloudasset.feeds.list",
         "iam.roles.get",
         "iam.serviceAccounts.get",
         "iam.serviceAccounts.list",
@@ -124,6 +137,8 @@ CUSTOM_ROLES = {
         "logging.sinks.get",
         "logging.sinks.list",
         "resourcemanager.projects.get",
+        "securitycenter.notificationconfig.get",
+        "securitycenter.notificationconfig.list",
         "servicenetworking.services.get",
         "storage.buckets.get",
         "storage.buckets.list",
@@ -164,8 +179,14 @@ def deny_policy_parent(settings: Settings) -> str:
     return quote(f"cloudresourcemanager.googleapis.com/projects/{settings.gcp.project_id}", safe="")
 
 
+# The nightly drift run (drift.yml) is `terraform plan -detailed-exitcode`: exactly a plan's reads, as its own
+# identity, so the scheduled workflow's subject never shares one with pull requests.
+CUSTOM_ROLES["drift"] = CUSTOM_ROLES["plan"]
+# Identities that run `terraform plan`: they read state and open the alert tokens' ephemeral reads.
+PLANNING = ("plan", "drift")
+
 # Project-level predefined roles per kind of job.
-JOB_ROLES = {"deploy": DEPLOY_ROLES, "plan": PLAN_ROLES, "release": RELEASE_ROLES}
+JOB_ROLES = {"deploy": DEPLOY_ROLES, "plan": PLAN_ROLES, "release": RELEASE_ROLES, "drift": PLAN_ROLES}
 
 
 def grantable_roles_condition() -> str:
@@ -296,15 +317,16 @@ class GithubFederation(Construct):
                 )
 
     def _state_grant(self, settings: Settings) -> None:
-        """Plans read Terraform state; project viewer does not include object contents."""
+        """Plans (and drift runs) read Terraform state; project viewer does not include object contents."""
         if settings.gcp.state_bucket:
-            StorageBucketIamMember(
-                self,
-                "PlanStateReader",
-                bucket=settings.gcp.state_bucket,
-                role="roles/storage.objectViewer",
-                member=self.accounts["plan"].member,
-            )
+            for kind in PLANNING:
+                StorageBucketIamMember(
+                    self,
+                    f"{kind.title()}StateReader",
+                    bucket=settings.gcp.state_bucket,
+                    role="roles/storage.objectViewer",
+                    member=self.accounts[kind].member,
+                )
 
     def _alert_token_readers(self, settings: Settings) -> None:
         """Plans and applies open the observability stack's ephemeral reads of the two alert tokens (they go to
@@ -316,7 +338,7 @@ class GithubFederation(Construct):
             f"projects/{number}/secrets/{secret_manager_id(name)}"
             for name in (settings.routes.pagerduty_secret_name, settings.routes.slack_webhook_secret_name)
         ]
-        for kind in ("plan", "deploy"):
+        for kind in (*PLANNING, "deploy"):
             ProjectIamMember(
                 self,
                 f"{kind.title()}AlertSecretsAccessor",

@@ -81,3 +81,8 @@ def neg_name(settings: Settings, workload: str, *, standby: bool = False) -> str
 # Cloud SQL's replication lag of a replica, in seconds (Cloud Monitoring's "cloudsql" metrics): the standby's alert
 # and the drill's data-loss reading.
 REPLICA_LAG_METRIC = "cloudsql.googleapis.com/database/replication/replica_lag"
+
+
+def topic_name(settings: Settings, key: str) -> str:
+    """`bookedbarber-<env>-security-findings` / `-asset-changes`: topic and subscription of one security event."""
+    return settings.name(key.replace("_", "-") + "s")

@@ -40,11 +40,12 @@ from constructs import Construct
 from gcp_stacks import alert_conditions as rendering
 from gcp_stacks.alert_conditions import WORKLOADS, Condition, Target
 from gcp_stacks.info_events import info_event_filter
-from gcp_stacks.names import sql_database_id
+from gcp_stacks.names import sql_database_id, topic_name
 from shared import Settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, Severity, alerts
 from shared.contract import secret_manager_id
 from shared.runbooks import runbook_url
+from shared.security_monitoring import SECURITY_EVENTS
 
 HTTPS_PORT = 443
 UPTIME_TIMEOUT_SECONDS = 10
@@ -273,6 +274,57 @@ class AlertPolicies(Construct):
                     # A policy on a log-based metric is refused until the metric exists.
                     depends_on=log_metrics.metrics if reads_logs else None,
                 )
+
+
+class SecurityEventPolicies(Construct):
+    """One policy per security event (`shared.security_monitoring.SECURITY_EVENTS`): any message published to its
+    topic (security_findings.py) notifies the event's route; the message itself waits in the subscription."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: Settings, channels: NotificationChannels
+    ) -> None:
+        super().__init__(scope, construct_id)
+        for event in SECURITY_EVENTS:
+            severity = Severity(event.severity)
+            topic = topic_name(settings, event.key)
+            MonitoringAlertPolicy(
+                self,
+                pascal(event.key),
+                display_name=f"{settings.prefix} {event.key}",
+                combiner="OR",
+                severity=POLICY_SEVERITY.get(severity),  # info policies carry none, as the info events
+                notification_channels=channels.by_severity[severity],
+                user_labels={"severity": severity.value, "alert": event.key},
+                documentation=MonitoringAlertPolicyDocumentation(
+                    mime_type="text/markdown",
+                    subject=f"[{severity.value.upper()}] {settings.prefix}: {event.key.replace('_', ' ')}",
+                    content=(
+                        f"**{event.summary}** ({settings.environment}).\n\n**Check first:** "
+                        f"{event.first_check.replace('$ENV', settings.environment)}\n\n"
+                        f"**Runbook:** {runbook_url(settings, event.key)}"
+                    ),
+                ),
+                conditions=[
+                    MonitoringAlertPolicyConditions(
+                        display_name=f"messages published to {topic}",
+                        condition_threshold=MonitoringAlertPolicyConditionsConditionThreshold(
+                            filter=(
+                                'resource.type = "pubsub_topic" AND '
+                                f'resource.labels.topic_id = "{topic}" AND '
+                                'metric.type = "pubsub.googleapis.com/topic/send_message_operation_count"'
+                            ),
+                            comparison="COMPARISON_GT",
+                            threshold_value=0,
+                            duration="0s",
+                            aggregations=[
+                                MonitoringAlertPolicyConditionsConditionThresholdAggregations(
+                                    alignment_period="60s", per_series_aligner="ALIGN_SUM"
+                                )
+                            ],
+                        ),
+                    )
+                ],
+            )
 
 
 class InfoEvents(Construct):

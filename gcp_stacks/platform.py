@@ -21,12 +21,20 @@ from gcp_stacks.dashboard import Dashboard
 from gcp_stacks.data import Buckets, Database, SessionCache
 from gcp_stacks.database_bootstrap import PASSWORD_SECRET, DatabaseBootstrapIdentities, DatabaseBootstrapJob
 from gcp_stacks.edge import LoadBalancer
-from gcp_stacks.observability import AlertPolicies, InfoEvents, LogMetrics, NotificationChannels, UptimeChecks
+from gcp_stacks.observability import (
+    AlertPolicies,
+    InfoEvents,
+    LogMetrics,
+    NotificationChannels,
+    SecurityEventPolicies,
+    UptimeChecks,
+)
 from gcp_stacks.outputs import app_outputs, data_outputs
 from gcp_stacks.project import ServiceAgents
 from gcp_stacks.recovery import StandbyKeys, StandbyReplicaLag
 from gcp_stacks.secrets import Secrets
 from gcp_stacks.security import Keys, ServiceAccounts
+from gcp_stacks.security_findings import SecurityFindings
 from gcp_stacks.slos import ServiceLevelObjectives
 from shared import Settings, load_all, load_settings
 from shared.alerts import Severity
@@ -80,7 +88,7 @@ class DataStack(GcpStack):
 
 class ComplianceStack(GcpStack):
     """Log retention, the audit-log archive (encrypted with the data stack's storage key), Data Access audit
-    logs and the monthly budget."""
+    logs, the monthly budget, and the security findings and asset-change feeds (security_findings.py)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="compliance", bill_calls_to_project=True)
@@ -88,6 +96,7 @@ class ComplianceStack(GcpStack):
         AuditLogArchive(self, "AuditLogArchive", settings=settings)
         DataAccessAuditLogs(self, "DataAccessAuditLogs", settings=settings)
         MonthlyBudget(self, "MonthlyBudget", settings=settings)
+        SecurityFindings(self, "SecurityFindings", settings=settings)
 
 
 class AppStack(GcpStack):
@@ -126,6 +135,7 @@ class ObservabilityStack(GcpStack):
         if settings.recovery.has_standby:
             warning = channels.by_severity[Severity.WARNING]
             StandbyReplicaLag(self, "StandbyReplicaLag", settings=settings, channels=warning)
+        SecurityEventPolicies(self, "SecurityEvents", settings=settings, channels=channels)
         Dashboard(self, "Dashboard", settings=settings)
 
 

@@ -36,6 +36,11 @@ PROJECT_APIS = (
     "monitoring.googleapis.com",
     "clouderrorreporting.googleapis.com",
     "cloudtrace.googleapis.com",
+    # Security monitoring (security_findings.py): SCC notifications, asset feeds, scanning on push (before the
+    # first image is pushed, so the bootstrap images are scanned too).
+    "securitycenter.googleapis.com",
+    "cloudasset.googleapis.com",
+    "containerscanning.googleapis.com",
 )
 
 
@@ -76,6 +81,8 @@ SERVICE_AGENTS = {
     "artifact_registry": ServiceAgent("artifactregistry.googleapis.com", "gcp-sa-artifactregistry", on_demand=True),
     "secret_manager": ServiceAgent("secretmanager.googleapis.com", "gcp-sa-secretmanager", on_demand=True),
     "pubsub": ServiceAgent("pubsub.googleapis.com", "gcp-sa-pubsub", on_demand=True),
+    # Publishes the asset feeds to their topic (security_findings.py).
+    "cloud_asset": ServiceAgent("cloudasset.googleapis.com", "gcp-sa-cloudasset", on_demand=True),
 }
 # The external load balancer reads a private backend bucket as this agent; it exists once the project has a
 # backend bucket (Cloud CDN "private bucket access").

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping
 
 from shared import SettingsError, load_settings
-from shared.contract import SERVICES
+from shared.contract import SERVICES, secret_manager_id
 from shared.delivery import aws_role_arn, gcp_account_email, gcp_workload_identity_provider
 from shared.release import aws_repository_name, gcp_registry
 
@@ -37,6 +37,7 @@ def outputs(environment: str, environ: Mapping[str, str]) -> dict[str, str]:
         "aws_release_role": aws_role_arn(settings, "release"),
         # The quarterly drill's role (drill.yml), where recovery.drills (aws_stacks/delivery.py).
         "aws_drill_role": aws_role_arn(settings, "drill"),
+        "aws_drift_role": aws_role_arn(settings, "drift"),
         "ecr_registry": f"{settings.aws.account_id}.dkr.ecr.{settings.aws.region}.amazonaws.com",
         "aws_cluster": settings.name("cluster"),
         "gcp_project": settings.gcp.project_id,
@@ -45,6 +46,9 @@ def outputs(environment: str, environ: Mapping[str, str]) -> dict[str, str]:
         "gcp_plan_account": gcp_account_email(settings, "plan"),
         "gcp_deploy_account": gcp_account_email(settings, "deploy"),
         "gcp_release_account": gcp_account_email(settings, "release"),
+        "gcp_drift_account": gcp_account_email(settings, "drift"),
+        # The info route's Slack token (Secret Manager id): the drift workflow posts its result with it.
+        "gcp_slack_token_secret": secret_manager_id(settings.routes.slack_webhook_secret_name),
         "gcp_registry": gcp_registry(settings),
         "prefix": settings.prefix,
         "app_url": f"https://{settings.domain.app_domain}",

@@ -3,7 +3,7 @@
 Exit 0 when every check passes, 1 otherwise (CI gates on it), 2 on bad arguments.
 
     python -m ops.health_check --env staging
-    python -m ops.health_check --env production --candidate   # the GCP release under test, before traffic
+    python -m ops.health_check --env production --candidate   # the release under test, before traffic
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def run_checks(
     host, port = parts.hostname, parts.port or 443
     headers = {"Host": parts.netloc, "User-Agent": "bookedbarber-health-check"}
     if candidate:
-        # The GCP load balancer routes this to the revisions tagged for the release under test (gcp_stacks/routing.py).
+        # Both load balancers route this to the release under test: GCP to the revisions tagged `candidate`
+        # (gcp_stacks/routing.py), AWS's test listener rules to the blue/green deployment's new revision.
         headers[CANDIDATE_HEADER] = CANDIDATE_HEADER_VALUE
     context = tls_context(ca_file)
     limit = settings.thresholds.response_time_seconds
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--candidate",
         action="store_true",
-        help=f"send {CANDIDATE_HEADER}: {CANDIDATE_HEADER_VALUE}: check the GCP revisions tagged for release",
+        help=f"send {CANDIDATE_HEADER}: {CANDIDATE_HEADER_VALUE}: check the release under test (both clouds)",
     )
     parser.add_argument("--attempts", type=int, default=1, help="retry the whole check this many times")
     parser.add_argument("--interval", type=float, default=15.0, help="seconds between attempts")

@@ -9,12 +9,23 @@ disk size, rules, conditions...) and multiplies by a list price of `reports.pric
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
-from reports.outputs import alarm_period_seconds, aws_resources, gcp_resources, load_aws, load_gcp, of_environment
+from reports.outputs import (
+    AWS_OUT,
+    GCP_OUT,
+    alarm_period_seconds,
+    aws_resources,
+    gcp_resources,
+    load_aws,
+    load_gcp,
+    of_environment,
+)
 from reports.prices import AS_OF, AWS_FREE, AWS_PRICES, GCP_FREE, GCP_PRICES, HOURS_PER_MONTH, SECONDS_PER_MONTH
 from reports.usage import UsageAssumptions, usage
 from shared import ENVIRONMENTS, Settings, load_settings
@@ -586,27 +597,43 @@ def readme_table() -> str:
     return "\n".join(rows)
 
 
+def estimates(aws_templates: dict[str, dict], gcp_stacks: dict[str, dict]) -> dict[str, dict[str, dict[str, float]]]:
+    """environment -> cloud -> component -> USD a month: what `--json` writes and reports/cost_diff.py compares."""
+    found = {}
+    for environment in ENVIRONMENTS:
+        settings = load_settings(environment)
+        assumed = usage(environment)
+        found[environment] = {
+            "aws": totals(aws_lines(of_environment(aws_templates, settings), settings, assumed)),
+            "gcp": totals(gcp_lines(of_environment(gcp_stacks, settings), settings, assumed)),
+        }
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reports.cost", description=__doc__.splitlines()[0])
-    parser.parse_args(argv)
-    aws_templates, gcp_stacks = load_aws(), load_gcp()
+    parser.add_argument("--json", type=Path, help="also write the estimate per environment, cloud and component here")
+    parser.add_argument("--aws-out", type=Path, default=AWS_OUT, help=f"cloud assembly to price (default {AWS_OUT})")
+    parser.add_argument("--gcp-out", type=Path, default=GCP_OUT, help=f"cdktf output to price (default {GCP_OUT})")
+    args = parser.parse_args(argv)
+    aws_templates, gcp_stacks = load_aws(args.aws_out), load_gcp(args.gcp_out)
     missing = unpriced(aws_templates, gcp_stacks)
     if missing:
         print(f"error: synthesized resource types without a price or a reason to be free: {missing}", file=sys.stderr)
         return 1
-    for environment in ENVIRONMENTS:
+    found = estimates(aws_templates, gcp_stacks)
+    for environment, clouds in found.items():
         settings = load_settings(environment)
-        assumed = usage(environment)
-        aws = totals(aws_lines(of_environment(aws_templates, settings), settings, assumed))
-        gcp_items = gcp_lines(of_environment(gcp_stacks, settings), settings, assumed)
-        gcp = totals(gcp_items)
-        print(report(settings, aws, gcp))
-        print(standby_line(settings, assumed))
+        print(report(settings, clouds["aws"], clouds["gcp"]))
+        print(standby_line(settings, usage(environment)))
         recovery = settings.recovery
         if recovery.has_standby:
+            gcp_items = gcp_lines(of_environment(gcp_stacks, settings), settings, usage(environment))
             print(f"GCP standby ({recovery.strategy} in {recovery.gcp_standby_region}): "
                   f"{standby_usd(gcp_items):,.0f} of the GCP total")  # fmt: skip
     print("\nprices: reports/prices.py (source page and date per price); usage: reports/usage.py")
+    if args.json:
+        args.json.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
     return 0
 
 

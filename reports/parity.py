@@ -534,7 +534,9 @@ def _aws_shared(templates: dict[str, dict], add: Callable[[str, object], None]) 
         elif kind == "AWS::ApplicationAutoScaling::ScalingPolicy":
             tracking = p.get("TargetTrackingScalingPolicyConfiguration", {})
             metric = tracking.get("PredefinedMetricSpecification", {}).get("PredefinedMetricType")
-            if metric == "ALBRequestCountPerTarget":
+            # Blue/green: requests per target of both target groups, as metric math (aws_stacks/compute.py).
+            custom = json.dumps(tracking.get("CustomizedMetricSpecification", {}))
+            if metric == "ALBRequestCountPerTarget" or "RequestCountPerTarget" in custom:
                 add("request scaling (AWS per minute, GCP in flight)", tracking["TargetValue"])
         elif kind == "AWS::IAM::Role":
             for statement in p.get("AssumeRolePolicyDocument", {}).get("Statement", []):
@@ -547,6 +549,10 @@ def _aws_shared(templates: dict[str, dict], add: Callable[[str, object], None]) 
                 add("runbook base", link.group(1))
             if str(p.get("ExtendedStatistic", "")).startswith("p"):
                 add("alert response_time: percentile", float(p["ExtendedStatistic"][1:]))
+            for query in p.get("Metrics", []):  # metric math over both target groups (blue/green)
+                stat = query.get("MetricStat", {})
+                if stat.get("Metric", {}).get("MetricName") == "TargetResponseTime" and stat["Stat"].startswith("p"):
+                    add("alert response_time: percentile", float(stat["Stat"][1:]))
     add("database read replicas", replicas)
     add("standby database replica", standby)
     if subjects:

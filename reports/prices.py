@@ -230,6 +230,9 @@ AWS_FREE: dict[str, str] = {
 AWS_OPTIONAL: dict[str, str] = {
     "AWS::Chatbot::SlackChannelConfiguration": "routes.slack_workspace_id and routes.slack_channel_id",
 }
+GCP_OPTIONAL: dict[str, str] = {
+    "google_scc_project_notification_config": "security_monitoring.scc_notifications",
+}
 
 GCP_FREE: dict[str, str] = {
     "google_artifact_registry_repository_iam_member": "IAM is free",
@@ -265,6 +268,9 @@ GCP_FREE: dict[str, str] = {
     "google_project_service_identity": "a service agent is an identity, and IAM is free",
     "google_pubsub_topic": "rotation notifications are far below Pub/Sub's free 10 GiB",
     "google_pubsub_topic_iam_member": "IAM is free",
+    "google_pubsub_subscription": "security findings and asset changes are far below Pub/Sub's free 10 GiB",
+    "google_cloud_asset_project_feed": "Cloud Asset Inventory feeds are free; their Pub/Sub messages are above",
+    "google_scc_project_notification_config": "notifications are included in the SCC tier the organization pays",
     "google_secret_manager_secret_iam_member": "IAM is free",
     "google_service_account": "service accounts are free",
     "google_service_networking_connection": "private services access has no charge",

@@ -14,6 +14,7 @@ from shared import load_settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, alerts
 from shared.recovery import RECOVERY_RUNBOOKS
 from shared.runbooks import RUNBOOKS_PATH
+from shared.security_monitoring import SECURITY_EVENTS
 from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, BurnRateAlert
 
 DOC = Path(__file__).resolve().parent.parent / RUNBOOKS_PATH
@@ -116,6 +117,12 @@ def document() -> str:
         "unexpectedly (then the service's deployment and scaling history).\n"
         for event in INFO_EVENTS
     ]
+    security = [
+        f"## {event.key}\n\n**{event.severity}**: {event.summary}.\n\n**First check:** {event.first_check}\n\n"
+        "```sh\ngcloud pubsub subscriptions pull bookedbarber-$ENV-" + event.key.replace("_", "-") + "s "
+        "--project $PROJECT --limit 10\n```\n"
+        for event in SECURITY_EVENTS
+    ]
     recovery = [
         f"## {key}\n\n**warning** (standby): {summary}.\n\n**First check:** {check}. Runbook of the standby: "
         "[disaster recovery](disaster-recovery.md#region-loss-make-failover).\n"
@@ -130,6 +137,8 @@ def document() -> str:
             *objectives,
             "# Info events\n",
             *info,
+            "# Security events\n",
+            *security,
             "# Recovery\n",
             *recovery,
             *RECOVERY_SECTIONS,

@@ -16,15 +16,16 @@ WORKFLOWS = {
     "pull_request": "pull-request.yml",
     "deploy": "deploy.yml",
     "release": "release.yml",
-    "drill": "drill.yml",  # AWS only, where recovery.drills: the quarterly FIS drill
+    "drill": "drill.yml",
+    "drift": "drift.yml",  # AWS only, where recovery.drills: the quarterly FIS drill
 }
 # The one part of a subject that varies: the pull request's number (AWS StringLike, GCP startsWith/endsWith).
 PULL_REQUEST_REF = "refs/pull/*/merge"
 # The read-only identity is called diff on AWS (`cdk diff`) and plan on GCP (`terraform plan`).
 PLAN_KINDS = ("diff", "plan")
-KINDS = ("plan", "deploy", "release")
+KINDS = ("plan", "deploy", "release", "drift")
 # GCP service account ids are 6-30 characters and `bookedbarber-production-` leaves 6: "release" becomes "ship".
-GCP_ACCOUNT_SUFFIXES = {"deploy": "deploy", "plan": "plan", "release": "ship"}
+GCP_ACCOUNT_SUFFIXES = {"deploy": "deploy", "plan": "plan", "release": "ship", "drift": "drift"}
 GCP_PROVIDER_ID = "github"
 
 
@@ -38,7 +39,8 @@ def subject(settings: Settings, kind: str) -> str:
     plan: pull requests of this repository (`pull_request` context, only ever given to jobs of pull_request
     events, never to forks), or where settings say so (production) only deploy.yml's jobs on the branch after
     review; deploy: deploy.yml on the branch in the deploy environment; release: release.yml on the branch in
-    the release environment. No two kinds share a subject, so none can act as another.
+    the release environment; drift: drift.yml's scheduled jobs on the branch (no environment, no reviewers: it only
+    reads). No two kinds share a subject, so none can act as another.
     """
     github, delivery = settings.github, settings.delivery
     repository = f"repository_id:{github.repository_id}"
@@ -55,6 +57,8 @@ def subject(settings: Settings, kind: str) -> str:
         return f"{repository}:environment:{environment}:workflow_ref:{workflow_ref(settings, 'release', branch)}"
     if kind == "drill":
         return f"{repository}:environment:{github.environment}:workflow_ref:{workflow_ref(settings, 'drill', branch)}"
+    if kind == "drift":
+        return f"{repository}:ref:{branch}:workflow_ref:{workflow_ref(settings, 'drift', branch)}"
     raise ValueError(f"unknown delivery identity {kind!r}")
 
 
@@ -64,7 +68,7 @@ def subject_template() -> dict:
 
 
 def aws_role_name(settings: Settings, kind: str) -> str:
-    """diff, deploy or release."""
+    """diff, deploy, release or drift."""
     return settings.name(f"github-{kind}")
 
 
@@ -83,12 +87,17 @@ def aws_release_execution_role_name(settings: Settings) -> str:
     return settings.name("release-execution")
 
 
+def ecs_load_balancers_role_name(settings: Settings) -> str:
+    """The role ECS shifts listener rules with during blue/green (compute stack); a release may pass only it to ECS."""
+    return settings.name("ecs-load-balancers")
+
+
 def aws_role_arn(settings: Settings, kind: str) -> str:
     return f"arn:aws:iam::{settings.aws.account_id}:role/{aws_role_name(settings, kind)}"
 
 
 def gcp_account_id(settings: Settings, kind: str) -> str:
-    """plan, deploy or release."""
+    """plan, deploy, release or drift."""
     return settings.name(GCP_ACCOUNT_SUFFIXES[kind])
 
 

@@ -8,6 +8,7 @@ alert routes are placeholders meant to be overridden per deployment (see `shared
 
 from __future__ import annotations
 
+from shared.cost_review import CostReviewSettings
 from shared.dns import DnsSettings
 from shared.model import (
     AlertRoutes,
@@ -29,6 +30,7 @@ from shared.model import (
     TagSettings,
 )
 from shared.recovery import RecoverySettings
+from shared.rollout import RolloutSettings
 from shared.trust import DeliverySettings
 
 PROJECT = "bookedbarber"
@@ -222,6 +224,8 @@ def production() -> Settings:
         dns=_dns("production"),
         github=_github("production", deploy_confirmation=True),
         delivery=_delivery("production", reviewers=("team:platform-leads",), pull_request_plans=False),
+        rollout=RolloutSettings(bake_time_minutes=15, candidate_check_timeout_minutes=60),
+        cost_review=CostReviewSettings(max_monthly_increase_usd=500.0),
         feature_flags={"online_payments": True, "sms_reminders": True, "maintenance_mode": False},
         recovery=RecoverySettings(strategy="warm_standby", standby_tasks=1, gcp_cross_region_storage=True),
     )
@@ -298,6 +302,8 @@ def staging() -> Settings:
         dns=_dns("staging"),
         github=_github("staging"),
         delivery=_delivery("staging", reviewers=("team:platform",), pull_request_plans=True),
+        rollout=RolloutSettings(bake_time_minutes=5, candidate_check_timeout_minutes=30),
+        cost_review=CostReviewSettings(max_monthly_increase_usd=200.0),
         feature_flags={"online_payments": True, "sms_reminders": False, "maintenance_mode": False},
         recovery=RecoverySettings(strategy="warm_standby", standby_tasks=1, drills=True, gcp_cross_region_storage=True),
     )
@@ -373,6 +379,8 @@ def dev() -> Settings:
         dns=_dns("dev"),
         github=_github("dev"),
         delivery=_delivery("dev", reviewers=(), pull_request_plans=True),
+        rollout=RolloutSettings(bake_time_minutes=0, candidate_check_timeout_minutes=30),
+        cost_review=CostReviewSettings(max_monthly_increase_usd=100.0),
         feature_flags={"online_payments": False, "sms_reminders": False, "maintenance_mode": False},
     )
 

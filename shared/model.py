@@ -27,10 +27,13 @@ from shared.checks import (
     positive_problem,
     range_problem,
 )
+from shared.cost_review import CostReviewSettings
 from shared.dns import DnsSettings
 from shared.errors import SettingsError
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
 from shared.recovery import RecoverySettings
+from shared.rollout import RolloutSettings
+from shared.security_monitoring import SecurityMonitoringSettings
 from shared.slos import SloSettings
 from shared.trust import DeliverySettings
 
@@ -791,6 +794,10 @@ class Settings:
     account_services: AccountServices = field(default_factory=AccountServices)  # account-level services it owns
     slos: SloSettings = field(default_factory=SloSettings)  # service-level objectives (shared/slos.py)
     recovery: RecoverySettings = field(default_factory=RecoverySettings)  # regional disaster recovery (both clouds)
+    rollout: RolloutSettings = field(default_factory=RolloutSettings)  # AWS blue/green releases (shared/rollout.py)
+    cost_review: CostReviewSettings = field(default_factory=CostReviewSettings)  # tooling only: the PR cost gate
+    # GCP: SCC notifications, Cloud Asset feed, registry scanning routes (shared/security_monitoring.py)
+    security_monitoring: SecurityMonitoringSettings = field(default_factory=SecurityMonitoringSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "feature_flags", MappingProxyType(dict(self.feature_flags)))

@@ -80,8 +80,8 @@ REACH: dict[str, Reach] = {
     "tags.owner": both(),
     "tags.cost_centre": both(),
     "domain.zone_name": tooling(
-        "the parent zone holds the serving record, which `scripts/serving_record.py` prints; neither cloud owns it",
-        "scripts.serving_record",
+        "the parent zone holds the serving record, which `ops/serving_record.py` prints; neither cloud owns it",
+        "ops.serving_record",
     ),
     "domain.app_domain": both(),
     "domain.origin_domain": aws_only(
@@ -105,7 +105,7 @@ REACH: dict[str, Reach] = {
     "gcp.state_bucket": gcp_only("Terraform's state backend; CloudFormation keeps its own state"),
     "gcp.project_number": tooling(
         "the workload identity provider's full name for the workflows (shared/delivery.py), which "
-        "`scripts/ci_settings.py` prints",
+        "`ops/ci_settings.py` prints",
         "shared.delivery",
     ),
     "network.aws_vpc_cidr": aws_only("the AWS address plan; validation keeps it apart from the GCP ranges"),
@@ -223,23 +223,23 @@ REACH: dict[str, Reach] = {
     "github.repository": both(),
     "github.repository_id": both(),
     "github.environment": both(),
-    "github.deploy_confirmation": tooling("`make deploy` asks for the environment's name", "scripts.deploy"),
+    "github.deploy_confirmation": tooling("`make deploy` asks for the environment's name", "ops.deploy"),
     "delivery.reviewers": tooling(
-        "`scripts/github_settings.py` applies them to the GitHub environments", "scripts.github_settings"
+        "`ops/github_settings.py` applies them to the GitHub environments", "ops.github_settings"
     ),
     "delivery.pull_request_plans": both(),
     "delivery.release_environment": both(),
     "delivery.branch": both(),
     "delivery.prevent_self_review": tooling(
-        "`scripts/github_settings.py` applies it to the GitHub environments", "scripts.github_settings"
+        "`ops/github_settings.py` applies it to the GitHub environments", "ops.github_settings"
     ),
     "dns.serving_cloud": tooling(
-        "the parent zone's record, which `scripts/serving_record.py` prints", "scripts.serving_record"
+        "the parent zone's record, which `ops/serving_record.py` prints", "ops.serving_record"
     ),
     "dns.aws_zone_name": aws_only("the Route 53 zone; GCP's is `gcp_zone_name`"),
     "dns.gcp_zone_name": gcp_only("the Cloud DNS zone; AWS's is `aws_zone_name`"),
     "dns.serving_record_ttl_seconds": tooling(
-        "the parent zone's record, which `scripts/serving_record.py` prints", "scripts.serving_record"
+        "the parent zone's record, which `ops/serving_record.py` prints", "ops.serving_record"
     ),
     "feature_flags": both(),
     "account_services.owned": aws_only("account-level AWS services (GuardDuty, Config, ...); a GCP project has none"),
@@ -256,6 +256,21 @@ REACH: dict[str, Reach] = {
     "recovery.gcp_cross_region_storage": gcp_only(
         "dual-region buckets and a multi-region registry; AWS replicates uploads, images and secrets whenever a "
         "standby exists"
+    ),
+    "rollout.bake_time_minutes": aws_only(
+        "ECS blue/green keeps both task sets for the bake time; a Cloud Run release moves traffic after its check"
+    ),
+    "rollout.candidate_check_timeout_minutes": aws_only(
+        "how long ECS's paused blue/green deployment waits for the release's check; a Cloud Run candidate waits"
+    ),
+    "cost_review.max_monthly_increase_usd": tooling(
+        "the pull-request cost gate: `reports/cost_diff.py` fails above it", "reports.cost_diff"
+    ),
+    "security_monitoring.scc_notifications": gcp_only(
+        "Security Command Center needs activating first; AWS's GuardDuty and Security Hub are `account_services`"
+    ),
+    "security_monitoring.scc_minimum_severity": gcp_only(
+        "which SCC findings page; AWS pages the GuardDuty and Security Hub findings its EventBridge rules match"
     ),
     "slos.availability_percent": both(),
     "slos.latency_percent": both(),
@@ -313,6 +328,11 @@ SPECIAL: dict[str, dict[str, object]] = {
         "aws.cloudfront_vpc_origin_security_group_id": "sg-0123456789abcdef0"
     },
     "recovery.strategy": {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20},
+    # The severity shows only where SCC notifications are on (they are off until SCC is activated).
+    "security_monitoring.scc_minimum_severity": {
+        "security_monitoring.scc_minimum_severity": "CRITICAL",
+        "security_monitoring.scc_notifications": True,
+    },
     "recovery.gcp_standby_region": {"recovery.gcp_standby_region": "us-west1"},
     "network.gcp_standby_subnet_cidr": {"network.gcp_standby_subnet_cidr": "10.102.32.0/20"},
     "gcp.project_id": {"gcp.project_id": "bookedbarber-prod2"},

@@ -256,7 +256,7 @@ FAILBACK_STEPS = (
 )
 
 
-# Runbook sections of the recovery alarms (docs/runbooks.md, by scripts/runbooks.py): key -> (what, first check).
+# Runbook sections of the recovery alarms (docs/runbooks.md, by reports/runbooks.py): key -> (what, first check).
 RECOVERY_RUNBOOKS = {
     "replica_lag": (
         "The standby's cross-region database replica lags more than half the RPO: a region loss now would lose "

@@ -9,7 +9,7 @@ import pytest
 
 from reports.cost import AWS_RULES, COMPONENTS, GCP_RULES, aws_lines, gcp_lines, totals, unpriced
 from reports.outputs import of_environment
-from reports.prices import AWS_FREE, AWS_OPTIONAL, AWS_PRICES, GCP_FREE, GCP_PRICES
+from reports.prices import AWS_FREE, AWS_OPTIONAL, AWS_PRICES, GCP_FREE, GCP_OPTIONAL, GCP_PRICES
 from reports.usage import USAGE, UsageAssumptions, usage
 from shared import ENVIRONMENTS, SettingsError, load_settings
 from tests.synth import ROOT
@@ -114,7 +114,7 @@ def test_every_aws_rule_and_free_entry_names_a_synthesized_type(aws):
 
 
 def test_every_optional_type_names_settings_that_exist():
-    for resource_type, fields in AWS_OPTIONAL.items():
+    for resource_type, fields in {**AWS_OPTIONAL, **GCP_OPTIONAL}.items():
         for dotted in fields.split(" and "):
             section, name = dotted.split(".")
             assert hasattr(getattr(load_settings("dev"), section), name), (resource_type, dotted)
@@ -122,7 +122,7 @@ def test_every_optional_type_names_settings_that_exist():
 
 def test_every_gcp_rule_and_free_entry_names_a_synthesized_type(gcp_stacks):
     synthesized = {kind for document in gcp_stacks.values() for kind in document.get("resource", {})}
-    assert sorted((set(GCP_RULES) | set(GCP_FREE)) - synthesized) == []
+    assert sorted((set(GCP_RULES) | set(GCP_FREE)) - synthesized - set(GCP_OPTIONAL)) == []
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

@@ -338,3 +338,16 @@ def test_the_quarterly_drill_runs_the_settings_drills_behind_the_environments_re
     assert f"for drill in {' '.join(DRILLS)}; do" in run
     upload = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["if"] == "always()"
+
+
+def test_drift_runs_only_on_its_schedule_for_every_environment_with_the_drift_identities_only():
+    """The drift identities trust this workflow's ref on main; only the schedule may start it (shared/delivery.py)."""
+    workflow = _load(GITHUB / "workflows" / "drift.yml")
+    assert set(workflow["on"]) == {"schedule"}
+    (job,) = workflow["jobs"].values()
+    assert job["strategy"]["matrix"]["environment"] == list(ENVIRONMENTS)
+    assert "environment" not in job  # the subject's context is the branch (`ref:refs/heads/main`)
+    text = (GITHUB / "workflows" / "drift.yml").read_text()
+    identities = set(re.findall(r"steps\.settings\.outputs\.(aws_\w+_role|gcp_\w+_account)", text))
+    assert identities == {"aws_drift_role", "gcp_drift_account"}
+    assert "make drift CLOUD=aws" in text and "make drift CLOUD=gcp" in text

@@ -72,12 +72,16 @@ def test_scaling_on_cpu_memory_and_requests(aws, settings):
     ]
     by_metric: dict[str, list] = {}
     for policy in policies:
-        metric = policy["PredefinedMetricSpecification"]["PredefinedMetricType"]
+        if "CustomizedMetricSpecification" in policy:  # requests per target of both target groups (test_rollout.py)
+            queries = policy["CustomizedMetricSpecification"]["Metrics"]
+            (metric,) = {query["MetricStat"]["Metric"]["MetricName"] for query in queries if "MetricStat" in query}
+        else:
+            metric = policy["PredefinedMetricSpecification"]["PredefinedMetricType"]
         by_metric.setdefault(metric, []).append(policy["TargetValue"])
     assert by_metric == {
         "ECSServiceAverageCPUUtilization": [settings.compute.scale_out_cpu_percent] * 2,
         "ECSServiceAverageMemoryUtilization": [settings.compute.scale_out_memory_percent] * 2,
-        "ALBRequestCountPerTarget": [settings.compute.scale_out_requests_per_target] * 2,
+        "RequestCountPerTarget": [settings.compute.scale_out_requests_per_target] * 2,
     }
 
 
@@ -152,7 +156,8 @@ def test_load_balancer(aws, settings):
         group["Properties"]["Name"]
         for group in resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::TargetGroup").values()
     }
-    assert names == {settings.name(f"{service.name}-int") for service in (API, WEB)}
+    # Blue/green: each service's serving group and its alternate (tests/aws/test_rollout.py).
+    assert names == {settings.name(f"{service.name}-{suffix}") for service in (API, WEB) for suffix in ("int", "alt")}
 
 
 def _rules(properties: dict) -> dict[str, dict]:

@@ -156,7 +156,14 @@ def test_the_release_role_pushes_records_tags_and_updates_compute_through_its_ex
     )
     # No CDK bootstrap role: nothing it does reaches another stack or IAM.
     assert "sts:AssumeRole" not in actions
-    assert {action for action in actions if action.startswith(("ecs:", "iam:"))} == {"iam:PassRole"}
+    assert {action for action in actions if action.startswith("iam:")} == {"iam:PassRole"}
+    # ECS only to find, continue or roll back the environment's paused blue/green deployments.
+    cluster = f"arn:aws:ecs:{region}:{account}:%s/{settings.name('cluster')}/*"
+    assert {action: _arns(by_action[action]["Resource"]) for action in actions if action.startswith("ecs:")} == {
+        "ecs:ListServiceDeployments": [cluster % "service"],
+        "ecs:DescribeServiceDeployments": [cluster % "service-deployment"],
+        "ecs:ContinueServiceDeployment": [cluster % "service-deployment"],
+    }
     update = by_action["cloudformation:UpdateStack"]
     assert _arns(update["Resource"]) == [
         f"arn:aws:cloudformation:{region}:{account}:stack/{settings.name('compute')}/*"
@@ -189,9 +196,17 @@ def test_the_release_execution_role_only_rolls_the_compute_services(aws, setting
         "ssm:GetParameters",
         "iam:PassRole",
     }
-    (pass_role,) = [s for s in statements if "iam:PassRole" in _actions(s)]
-    assert _arns(pass_role["Resource"]) == [f"arn:aws:iam::{settings.aws.account_id}:role/{settings.name('compute')}-*"]
-    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    passes = {
+        s["Condition"]["StringEquals"]["iam:PassedToService"]: _arns(s["Resource"])
+        for s in statements
+        if "iam:PassRole" in _actions(s)
+    }
+    account = settings.aws.account_id
+    assert passes == {
+        "ecs-tasks.amazonaws.com": [f"arn:aws:iam::{account}:role/{settings.name('compute')}-*"],
+        # The service's blue/green configuration names the role ECS shifts listener rules with: only that one.
+        "ecs.amazonaws.com": [f"arn:aws:iam::{account}:role/{settings.name('ecs-load-balancers')}"],
+    }
 
 
 def test_deploys_may_read_the_released_tags_they_resolve(aws, settings):

@@ -10,6 +10,7 @@ import pytest
 
 from aws_stacks.platform import stack_names
 from shared import SettingsError, load_settings
+from shared.contract import CANDIDATE_HEADER
 from shared.overrides import replace_field
 from tests.aws.helpers import only, resources
 
@@ -84,14 +85,17 @@ def test_cloudfront_reaches_the_alb_through_a_vpc_origin_over_https(aws, setting
 
 
 def test_no_template_holds_an_origin_lock_value(aws):
-    """The origin lock is the network (VPC origin), not a value: no header, no secret, no header condition."""
+    """The origin lock is the network (VPC origin), not a value: no header, no secret, no header condition but the
+    blue/green test rules' candidate header, which routes to the new task set and locks nothing."""
     for name, template in aws.templates.items():
         text = json.dumps(template).lower()
         assert "origin-verify" not in text, name
         for resource in template["Resources"].values():
             if resource["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule":
-                fields = {condition["Field"] for condition in resource["Properties"]["Conditions"]}
-                assert fields == {"path-pattern"}, name
+                conditions = resource["Properties"]["Conditions"]
+                headers = {c["HttpHeaderConfig"]["HttpHeaderName"] for c in conditions if c["Field"] == "http-header"}
+                assert headers <= {CANDIDATE_HEADER}, name
+                assert {c["Field"] for c in conditions} <= {"path-pattern", "http-header"}, name
             if resource["Type"] == "AWS::CloudFront::Distribution":
                 for origin in resource["Properties"]["DistributionConfig"]["Origins"]:
                     assert "OriginCustomHeaders" not in origin, name

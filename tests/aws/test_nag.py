@@ -117,6 +117,11 @@ ACKNOWLEDGED_EVERYWHERE = {
             ("AWS_ConfigRole", "compliance/ConfigurationHistory/Role"),
         )
     ),
+    (
+        PACK,
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]",
+        "compute/LoadBalancerRole/Role",
+    ),
     (PACK, "IAM5[Resource::*]", "compute/ApiService/TaskDefinition/ExecutionRole"),
     (PACK, "IAM5[Resource::*]", "compute/ApiService/TaskDefinition/TaskRole"),
     (PACK, "IAM5[Resource::*]", "compute/WebService/TaskDefinition/ExecutionRole"),
@@ -280,12 +285,14 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
 def _delivery_acknowledgements(settings) -> set[tuple[str, str, str]]:
     """The delivery stack's wildcards: each named in its policy with a reason (aws_stacks/delivery.py)."""
     from aws_stacks.deploy_policy import IAM_READ_ACTIONS, service_actions
+    from aws_stacks.drift import read_actions
     from shared.stacks import aws_stack_regions
 
     account, region, prefix = settings.aws.account_id, settings.aws.region, settings.prefix
     release, execution = "delivery/GithubTrust/ReleasePermissions/Policy", "delivery/DeployGuardrails/ExecutionPolicy"
     release_execution = "delivery/GithubTrust/ReleasePermissions/ExecutionRole/Policy"
     boundary = "delivery/DeployGuardrails/Boundary"
+    drift = "delivery/GithubTrust/DriftPermissions/Policy"
 
     def stack(name: str, where: str) -> str:
         return f"IAM5[Resource::arn:<AWS::Partition>:cloudformation:{where}:{account}:stack/{name}/*]"
@@ -295,6 +302,10 @@ def _delivery_acknowledgements(settings) -> set[tuple[str, str, str]]:
         *((PACK, stack(name, where), "delivery/GithubTrust/DiffPolicy") for name, where in diff_stacks.items()),
         (PACK, "IAM5[Resource::*]", release),
         (PACK, stack(settings.name("compute"), region), release),
+        *(
+            (PACK, f"IAM5[Resource::arn:<AWS::Partition>:ecs:{region}:{account}:{kind}/{prefix}-cluster/*]", release)
+            for kind in ("service", "service-deployment")
+        ),
         (PACK, "IAM5[Resource::*]", release_execution),
         (
             PACK,
@@ -307,6 +318,8 @@ def _delivery_acknowledgements(settings) -> set[tuple[str, str, str]]:
         (PACK, f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{prefix}-*]", execution),
         (PACK, f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/aws-service-role/*]", execution),
         *((pack, "IAMPolicyNoStatementsWithFullAccess", execution) for pack in _BOTH),
+        *((PACK, f"IAM5[Action::{action}]", drift) for action in read_actions() if "*" in action),
+        (PACK, "IAM5[Resource::*]", drift),
         (PACK, "IAM5[Action::*]", boundary),
         (PACK, "IAM5[Resource::*]", boundary),
         *(

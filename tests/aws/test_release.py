@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from ops import release
-from shared import ENVIRONMENTS, environment_variable
+from shared import ENVIRONMENTS, environment_variable, load_settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
 from shared.release import IMAGES, tag_parameter_name
 from tests.aws.helpers import resources
@@ -129,22 +129,43 @@ def overridden(monkeypatch):
 
 
 class FakeShell:
-    """Records commands; answers reads with the current tag; fails the deploy when asked to."""
+    """Records commands; answers reads with the current tag; fails the deploy or the candidate check when asked to.
 
-    def __init__(self, *, deploy_fails: bool):
+    Each service's blue/green deployment waits at the candidate check (`pauses`: the services that reach it)."""
+
+    def __init__(self, *, deploy_fails: bool, check_fails: bool = False, pauses: tuple[str, ...] = IMAGES):
         self.deploy_fails = deploy_fails
+        self.check_fails = check_fails
+        self.pauses = pauses
+        self.stack_status = "UPDATE_IN_PROGRESS"
         self.commands: list[list[str]] = []
 
     def __call__(self, command: list[str], capture: bool = False) -> str:
         self.commands.append(command)
         if "update-stack" in command and self.deploy_fails:
             raise subprocess.CalledProcessError(1, command)
+        if "ops.health_check" in command and self.check_fails:
+            raise subprocess.CalledProcessError(1, command)
+        if "list-service-deployments" in command:
+            service = command[command.index("--service") + 1]
+            return f"arn:deployment/{service}\n" if service.rsplit("-", 1)[1] in self.pauses else "None\n"
+        if "describe-service-deployments" in command:
+            return "hook-" + command[command.index("--service-deployment-arns") + 1].rsplit("/", 1)[1] + "\n"
         if "describe-stacks" in command:
+            if "Stacks[0].StackStatus" in command:
+                return self.stack_status + "\n"
             return "BootstrapVersion\tApiImageTag\n"
         return "v1.4.1\n" if "get-parameter" in command else ""
 
     def written_tags(self) -> list[str]:
         return [command[command.index("--value") + 1] for command in self.commands if "put-parameter" in command]
+
+    def decisions(self) -> list[tuple[str, str]]:
+        return [
+            (command[command.index("--hook-id") + 1], command[command.index("--action") + 1])
+            for command in self.commands
+            if "continue-service-deployment" in command
+        ]
 
 
 def test_a_successful_release_writes_the_new_tags_then_updates_the_stack_with_every_parameter_kept(overridden):
@@ -157,6 +178,56 @@ def test_a_successful_release_writes_the_new_tags_then_updates_the_stack_with_ev
         "ParameterKey=ApiImageTag,UsePreviousValue=true",
     ]
     assert shell.commands[-1][2:4] == ["wait", "stack-update-complete"]
+    # Production traffic moved only after the check through the load balancer passed, for both services.
+    check = next(i for i, command in enumerate(shell.commands) if "ops.health_check" in command)
+    assert "--candidate" in shell.commands[check]
+    continues = [i for i, command in enumerate(shell.commands) if "continue-service-deployment" in command]
+    assert continues and min(continues) > check
+    assert shell.decisions() == [
+        ("hook-bookedbarber-staging-api", "CONTINUE"),
+        ("hook-bookedbarber-staging-web", "CONTINUE"),
+    ]
+
+
+def test_a_failed_candidate_check_rolls_every_paused_deployment_back_and_restores_the_tags(overridden, capsys):
+    shell = FakeShell(deploy_fails=False, check_fails=True)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell, sleep=lambda _: None) == 1
+    assert shell.decisions() == [
+        ("hook-bookedbarber-staging-api", "ROLLBACK"),
+        ("hook-bookedbarber-staging-web", "ROLLBACK"),
+    ]
+    assert shell.written_tags() == ["v1.4.2", "v1.4.2", "v1.4.1", "v1.4.1"]
+    assert "ops.health_check --env staging --candidate" in capsys.readouterr().err
+
+
+def test_a_stack_that_fails_before_the_check_restores_the_tags_and_decides_nothing(overridden, capsys):
+    shell = FakeShell(deploy_fails=False, pauses=("api",))
+    shell.stack_status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell, sleep=lambda _: None) == 1
+    assert shell.decisions() == []
+    assert not any("ops.health_check" in command for command in shell.commands)
+    assert shell.written_tags()[-2:] == ["v1.4.1", "v1.4.1"]
+    assert "UPDATE_ROLLBACK_IN_PROGRESS before the candidate check" in capsys.readouterr().err
+
+
+def test_waiting_for_the_pause_gives_up_at_the_settings_timeout(overridden):
+    settings = load_settings("staging")
+    shell = FakeShell(deploy_fails=False, pauses=("api",))
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with pytest.raises(release.CandidateNotReadyError, match="no paused deployment of web"):
+        release.aws_paused_deployments(settings, IMAGES, shell, sleep=sleep, clock=lambda: now[0])
+    assert now[0] >= settings.rollout.candidate_check_timeout_minutes * 60
+
+
+def test_only_the_released_image_is_waited_for(overridden):
+    shell = FakeShell(deploy_fails=False, pauses=("web",))
+    argv = ["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2", "--image", "web"]
+    assert release.main(argv, run=shell, sleep=lambda _: None) == 0
+    assert shell.decisions() == [("hook-bookedbarber-staging-web", "CONTINUE")]
 
 
 def test_releasing_the_released_tag_again_changes_nothing(overridden):

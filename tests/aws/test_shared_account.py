@@ -97,7 +97,8 @@ def test_the_other_environment_trusts_the_owners_oidc_provider_by_arn(shared_acc
         for r in delivery["Resources"].values()
         if r["Type"] == "AWS::IAM::Role" and "AssumeRoleWithWebIdentity" in json.dumps(r["Properties"])
     ]
-    assert len(roles) == 3 and all(
+    # diff, deploy, release and drift: every GitHub role of the other environment.
+    assert len(roles) == 4 and all(
         provider in json.dumps(role["Properties"]["AssumeRolePolicyDocument"]) for role in roles
     )
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
+import re
+
 import pytest
 
 from aws_stacks.deploy_policy import IAM_READ_ACTIONS, PLATFORM_SERVICES, service_actions
+from aws_stacks.drift import DATA_READ_ACTIONS, DRIFT_ACTIONS, read_actions
 from reports.readme_sections import section
 from reports.trust_matrix import aws_table
 from shared import ENVIRONMENTS, load_settings
@@ -12,7 +16,7 @@ from shared.delivery import GITHUB_OIDC_HOST, aws_release_execution_role_name, s
 from tests.aws.helpers import resources
 from tests.synth import ROOT
 
-GITHUB_KINDS = ("diff", "deploy", "release")
+GITHUB_KINDS = ("diff", "deploy", "release", "drift")
 
 
 def _statements(document: dict) -> list[dict]:
@@ -100,7 +104,10 @@ def test_no_ci_identity_can_change_iam_on_the_trust_or_the_bootstrap(aws, enviro
     for kind in GITHUB_KINDS:
         for statement in _role_statements(aws, settings, settings.name(f"github-{kind}")):
             iam = [action for action in _actions(statement) if action.startswith("iam:")]
-            assert iam in ([], ["iam:PassRole"]), kind
+            if kind == "drift" and statement["Effect"] == "Allow":  # reads the platform's roles to compare them
+                assert set(iam) <= {"iam:Describe*", "iam:Get*", "iam:List*"}, iam
+                continue
+            assert iam in ([], ["iam:PassRole"]) or statement["Effect"] == "Deny", kind
             if iam:
                 assert statement["Resource"] == {"Fn::GetAtt": [statement["Resource"]["Fn::GetAtt"][0], "Arn"]}
     # Deploys act through CloudFormation's execution role: its policy and boundary deny every non-read action
@@ -134,7 +141,12 @@ def test_actions_are_listed_without_unjustified_wildcards(aws, environment):
     settings = load_settings(environment)
     for kind in GITHUB_KINDS:
         for statement in _role_statements(aws, settings, settings.name(f"github-{kind}")):
-            assert not [a for a in _actions(statement) if "*" in a], kind
+            wildcards = {a for a in _actions(statement) if "*" in a}
+            if kind == "drift":
+                # Drift detection reads every resource of the stacks: one read wildcard per verb per service.
+                assert wildcards <= set(read_actions()), wildcards - set(read_actions())
+                continue
+            assert not wildcards, kind
     execution = _statements(_policies(aws, settings)[settings.name("cdk-execution")]["PolicyDocument"])
     allowed = {a for s in execution if s["Effect"] == "Allow" for a in _actions(s) if "*" in a}
     assert allowed == {*service_actions(), *IAM_READ_ACTIONS}
@@ -151,18 +163,63 @@ def test_actions_are_listed_without_unjustified_wildcards(aws, environment):
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_no_ci_role_reads_a_secret_value_or_needs_one_to_reach_the_origin(aws, environment):
-    """The GitHub roles and the release execution role hold no Secrets Manager or decrypt action of their own; and
+    """No GitHub role and no release execution role can read a secret value or decrypt: an allowed action that
+    covers one (the drift role's `secretsmanager:Get*`) must meet an explicit deny of it on every resource; and
     since CloudFront reaches the internal ALB through a VPC origin, no secret exists whose value opens the origin
     (tests/aws/test_hardening.py proves no template holds one)."""
     settings = load_settings(environment)
     roles = [settings.name(f"github-{kind}") for kind in GITHUB_KINDS] + [aws_release_execution_role_name(settings)]
     for role_name in roles:
-        actions = {action for statement in _role_statements(aws, settings, role_name) for action in _actions(statement)}
-        assert not [a for a in actions if a.startswith("secretsmanager:") or a == "kms:Decrypt"], role_name
+        statements = _role_statements(aws, settings, role_name)
+        allowed = {a for s in statements if s.get("Effect", "Allow") == "Allow" for a in _actions(s)}
+        denied = {a for s in statements if s.get("Effect") == "Deny" and s.get("Resource") == "*" for a in _actions(s)}
+        for value_read in VALUE_READS:
+            if any(fnmatch.fnmatchcase(value_read, pattern) for pattern in allowed):
+                assert value_read in denied, f"{role_name} may {value_read}"
     for template in aws.templates.values():
         for resource in template["Resources"].values():
             if resource["Type"] == "AWS::SecretsManager::Secret":
                 assert "origin" not in resource["Properties"].get("Name", ""), resource["Properties"]["Name"]
+
+
+VALUE_READS = ("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "kms:Decrypt")
+READ = re.compile(r"^[a-z0-9-]+:(Describe|Get|List)[A-Za-z*]*$")
+
+
+def writes(actions: list[str]) -> list[str]:
+    """Actions that are neither configuration reads nor drift detection (which only compares)."""
+    return [a for a in actions if not READ.match(a) and a not in DRIFT_ACTIONS and a != "budgets:ViewBudget"]
+
+
+def test_the_write_check_catches_writes():
+    assert writes(["s3:PutObject", "iam:CreateRole", "cloudformation:UpdateStack", "sns:Publish"]) == [
+        "s3:PutObject",
+        "iam:CreateRole",
+        "cloudformation:UpdateStack",
+        "sns:Publish",
+    ]
+    assert writes(["ec2:Describe*", "cloudformation:DetectStackDrift", "s3:GetBucketPolicy"]) == []
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_drift_role_only_reads_and_trusts_only_the_scheduled_workflow_on_main(aws, environment):
+    settings = load_settings(environment)
+    role = _roles(aws, settings)[settings.name("github-drift")]
+    (sub,) = _subjects(role)
+    assert sub == subject(settings, "drift")
+    assert sub.endswith(f":ref:refs/heads/{settings.delivery.branch}:workflow_ref:{settings.github.full_name}"
+                        f"/.github/workflows/drift.yml@refs/heads/{settings.delivery.branch}")  # fmt: skip
+    assert sub.startswith(f"repository_id:{settings.github.repository_id}:")
+    statements = _role_statements(aws, settings, settings.name("github-drift"))
+    allowed = [a for s in statements if s["Effect"] == "Allow" for a in _actions(s)]
+    assert allowed and writes(allowed) == []
+    assert "sts:AssumeRole" not in allowed
+    # Reading data is refused even where a Get* would allow it.
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert set(_actions(deny)) == set(DATA_READ_ACTIONS) and deny["Resource"] == "*"
+    assert {"s3:GetObject", "secretsmanager:GetSecretValue", "logs:GetLogEvents", "kms:Decrypt"} <= set(
+        DATA_READ_ACTIONS
+    )
 
 
 def test_the_readme_trust_matrix_matches_the_templates(aws):

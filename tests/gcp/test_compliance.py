@@ -106,10 +106,9 @@ def test_budget_alerts_on_actual_and_forecast_spend(gcp_stacks, environment):
     assert budget["amount"] == {
         "specified_amount": {"currency_code": "USD", "units": str(settings.budget.monthly_limit_usd)}
     }
-    project = compliance["data"]["google_project"]
-    ((logical_id, body),) = project.items()
-    assert body["project_id"] == settings.gcp.project_id
-    assert budget["budget_filter"]["projects"] == [f"projects/${{data.google_project.{logical_id}.number}}"]
+    (project,) = budget["budget_filter"]["projects"]
+    logical_id = project.removeprefix("projects/${data.google_project.").removesuffix(".number}")
+    assert compliance["data"]["google_project"][logical_id]["project_id"] == settings.gcp.project_id
     assert budget["budget_filter"]["calendar_period"] == "MONTH"
     rules = {(r["spend_basis"], r["threshold_percent"]) for r in budget["threshold_rules"]}
     assert rules == {

@@ -34,7 +34,12 @@ def test_the_provider_trusts_only_the_repositorys_numeric_id(gcp_stacks, environ
 def test_each_service_account_is_impersonable_by_exactly_one_identity(gcp_stacks, environment):
     settings = load_settings(environment)
     terraform = _delivery(gcp_stacks, environment)
-    expected = {settings.name("deploy"): "deploy", settings.name("plan"): "plan", settings.name("ship"): "release"}
+    expected = {
+        settings.name("deploy"): "deploy",
+        settings.name("plan"): "plan",
+        settings.name("ship"): "release",
+        settings.name("drift"): "drift",
+    }
     pool = reference(terraform, "google_iam_workload_identity_pool", "name")
     users = [
         grant
@@ -136,9 +141,14 @@ def test_plans_may_read_the_state_bucket_only_when_there_is_one(gcp_stacks):
     settings = replace_field(load_settings("dev"), "gcp.state_bucket", "bookedbarber-dev-tfstate")
     app = CdktnTesting.app()
     terraform = json.loads(CdktnTesting.synth(DeliveryStack(app, "probe", settings=settings)))
-    (grant,) = resources(terraform, "google_storage_bucket_iam_member")
-    assert (grant["bucket"], grant["role"]) == (settings.gcp.state_bucket, "roles/storage.objectViewer")
-    assert grant["member"] == reference(terraform, "google_service_account", "member", account_id=settings.name("plan"))
+    grants = resources(terraform, "google_storage_bucket_iam_member")
+    # Both identities that run `terraform plan` (pull requests / main, and the nightly drift run), nothing else.
+    assert sorted(grant["member"] for grant in grants) == sorted(
+        reference(terraform, "google_service_account", "member", account_id=settings.name(kind))
+        for kind in ("plan", "drift")
+    )
+    for grant in grants:
+        assert (grant["bucket"], grant["role"]) == (settings.gcp.state_bucket, "roles/storage.objectViewer")
 
 
 @pytest.mark.parametrize("environment", ALL)

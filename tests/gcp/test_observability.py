@@ -11,6 +11,7 @@ import pytest
 from shared import load_settings, replace_field
 from shared.alerts import INFO_EVENTS, Scope, Severity, alerts
 from shared.contract import API, WEB, secret_manager_id
+from shared.security_monitoring import SECURITY_EVENTS
 from shared.stacks import GCP_COMPONENTS as COMPONENTS
 from tests.gcp.tf import ALL, one, reference, resources, stack
 from tests.synth import ROOT
@@ -251,11 +252,11 @@ def test_every_alert_is_a_policy_at_the_settings_values(gcp_stacks, environment)
     promised = catalog(settings)
     threshold_names = {name for name, _, _ in promised}
     assert threshold_names <= set(found)
-    # Beside the catalog's and the info events' policies, only the SLOs' burn-rate policies (tests/gcp/test_slos.py).
+    # Beside the catalog's and the info events' policies, only the SLOs' burn-rate policies (tests/gcp/test_slos.py),
+    # the standby's replica-lag warning (tests/gcp/test_recovery.py) and the security events' policies.
     burn = {name for name, policy in found.items() if "slo" in policy["user_labels"]}
-    assert (
-        len(found) == len(promised) + len(INFO_EVENTS) + len(burn_alert_names(settings)) + settings.recovery.has_standby
-    )
+    others = len(burn_alert_names(settings)) + settings.recovery.has_standby + len(SECURITY_EVENTS)
+    assert len(found) == len(promised) + len(INFO_EVENTS) + others
     assert burn == burn_alert_names(settings)
     for name, alert, workload in promised:
         policy = found[name]

@@ -12,6 +12,8 @@ from tests.gcp.tf import ALL, resources, stack
 API_OF_TYPE = {
     "google_artifact_registry_": "artifactregistry.googleapis.com",
     "google_billing_budget": "billingbudgets.googleapis.com",
+    "google_cloud_asset_": "cloudasset.googleapis.com",
+    "google_scc_": "securitycenter.googleapis.com",
     "google_cloud_run_v2_": "run.googleapis.com",
     "google_compute_": "compute.googleapis.com",
     "google_dns_": "dns.googleapis.com",

@@ -49,3 +49,26 @@ def test_release_script_deploys_an_image_of_the_stacks_repository_to_each_servic
 def test_release_script_refuses_a_bad_tag(capsys):
     assert release.main(["--cloud", "gcp", "--env", "dev", "--tag", "bad tag!", "--dry-run"]) == 2
     assert capsys.readouterr().out == ""
+
+
+def test_a_failed_candidate_check_moves_no_traffic_and_drops_the_candidate_tag(monkeypatch, capsys):
+    """The same contract as AWS's blue/green: check through the load balancer, then shift or roll back."""
+    import subprocess
+
+    for key, value in {"GCP_PROJECT_ID": "acme-bb-1", "GCP_BILLING_ACCOUNT_ID": "01A2B3-C4D5E6-F7A8B9",
+                       "AWS_ACCOUNT_ID": "123456789012", "AWS_HOSTED_ZONE_ID": "Z0ABCDEF12345"}.items():  # fmt: skip
+        monkeypatch.setenv(f"BB_STAGING_{key}", value)
+    commands: list[list[str]] = []
+
+    def shell(command: list[str], capture: bool = False) -> str:
+        commands.append(command)
+        if "ops.health_check" in command:
+            raise subprocess.CalledProcessError(1, command)
+        return ""
+
+    assert release.main(["--cloud", "gcp", "--env", "staging", "--tag", "v1.4.2"], run=shell, environ={}) == 1
+    assert not [c for c in commands if "--to-tags" in c]
+    removed = [c[4] for c in commands if "--remove-tags" in c]
+    settings = load_settings("staging")
+    assert sorted(removed) == sorted(settings.name(image) for image in IMAGES)
+    assert "ops.health_check --env staging --candidate" in capsys.readouterr().err

@@ -165,6 +165,35 @@ def test_actions_are_listed_without_wildcards(gcp_stacks, environment):
     assert not BASIC_ROLES & set(PLAN_ROLES)
 
 
+@pytest.mark.parametrize("environment", ALL)
+def test_the_drift_identity_reads_what_a_plan_reads_and_trusts_only_the_scheduled_workflow(gcp_stacks, environment):
+    settings = load_settings(environment)
+    terraform = _delivery(gcp_stacks, environment)
+    members = _members(terraform, settings)
+
+    def roles(kind: str) -> list[str]:
+        """Predefined roles (with their condition's title), and `custom` for the kind's one custom role."""
+        found = []
+        for grant in resources(terraform, "google_project_iam_member"):
+            if grant["member"] == members[kind]:
+                role = "custom" if grant["role"].startswith("${google_project_iam_custom_role.") else grant["role"]
+                found.append(role + (f" if {grant['condition']['title']}" if "condition" in grant else ""))
+        return sorted(found)
+
+    assert roles("drift") == roles("plan") and roles("drift").count("custom") == 1
+    assert not {role for role in roles("drift") if role.split(" ")[0] in BASIC_ROLES | TRUST_CHANGING_ROLES}
+    assert CUSTOM_ROLES["drift"] == CUSTOM_ROLES["plan"]
+    assert subject(settings, "drift").endswith(
+        f":ref:refs/heads/{settings.delivery.branch}:workflow_ref:{settings.github.full_name}"
+        f"/.github/workflows/drift.yml@refs/heads/{settings.delivery.branch}"
+    )
+    (provider,) = resources(terraform, "google_iam_workload_identity_pool_provider")
+    assert (
+        f"assertion.sub == '{subject(settings, 'drift')}' ? 'drift'"
+        in provider["attribute_mapping"]["attribute.delivery"]
+    )
+
+
 def test_the_readme_trust_matrix_matches_the_terraform(gcp_stacks):
     readme = (ROOT / "README.md").read_text()
     found = section(readme, "trust-matrix-gcp")
