@@ -71,7 +71,7 @@ $(PY_STAMP): pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
-	@echo "deps: installing the pinned CLIs into node_modules/ (aws-cdk, cdktf-cli)"
+	@echo "deps: installing the pinned CLIs into node_modules/ (aws-cdk, cdktf-cli; mermaid + jsdom for the diagram test)"
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
