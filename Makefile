@@ -43,6 +43,7 @@ help:
 	@echo "                      (CONFIRM=production in automation)"
 	@echo "make diff-aws ENV=… | make diff-gcp ENV=… | make deploy-aws ENV=… | make deploy-gcp ENV=…  aliases"
 	@echo "make help             this list"
+	@echo "make parity|cost|diagram reuse the last synthesis while its inputs are unchanged, synthesize otherwise"
 	@echo "make parity           after synth: the values both clouds must share, read from their outputs, side by side"
 	@echo "make cost             after synth: estimated monthly cost per environment, cloud and component"
 	@echo "make diagram          after synth: redraw docs/architecture.md (Mermaid) from the outputs"
@@ -133,17 +134,21 @@ deploy-gcp:
 clean:
 	rm -rf cdk.out cdktf.out .venv node_modules .deps
 
-# Views of the synthesized outputs. Each runs `make synth` first (about a minute), so they never read stale outputs;
-# `make parity cost diagram` synthesizes once.
-.PHONY: parity cost diagram docs
+# Views of the synthesized outputs. Each reuses the last `make synth` when nothing it was made from changed
+# (settings, code, locks, BB_* overrides: scripts/fingerprint.py) and synthesizes again otherwise, so they never read
+# stale outputs; `make parity cost diagram` synthesizes at most once.
+.PHONY: parity cost diagram docs synth-reuse
 
-parity: synth
+synth-reuse: deps
+	@$(VENV_BIN)/python -m scripts.synth --reuse aws gcp
+
+parity: synth-reuse
 	@$(VENV_BIN)/python -m reports.parity
 
-cost: synth
+cost: synth-reuse
 	@$(VENV_BIN)/python -m reports.cost
 
-diagram: synth
+diagram: synth-reuse
 	@$(VENV_BIN)/python -m reports.diagram
 
 # Every generated figure of the README and docs/ (tables, costs, diagrams, orders), from one synthesis.
