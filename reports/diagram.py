@@ -151,13 +151,15 @@ def aws_section(templates: dict[str, dict]) -> str:
             alarms[box(stack)] += k["AWS::CloudWatch::Alarm"]
     for region_box, count in sorted(alarms.items()):
         picture.node(region_box, f"alarms_{region_box}", f"CloudWatch alarms x{count}")
-    pages = {
-        "pagerduty": any(k["AWS::Events::ApiDestination"] for k in kinds.values()),
-        "email": any(
-            r["Type"] == "AWS::SNS::Subscription" and r["Properties"].get("Protocol") == "email" for *_, r in resources
-        ),
-        "slack": any(k["AWS::Chatbot::SlackChannelConfiguration"] for k in kinds.values()),
+    email = any(
+        r["Type"] == "AWS::SNS::Subscription" and r["Properties"].get("Protocol") == "email" for *_, r in resources
+    )
+    present = {
+        "pagerduty": ("EventBridge to Events API v2", any(k["AWS::Events::ApiDestination"] for k in kinds.values())),
+        "email": ("SNS", email),
+        "slack": ("Chatbot", any(k["AWS::Chatbot::SlackChannelConfiguration"] for k in kinds.values())),
     }
+    pages = {name: way for name, (way, drawn) in present.items() if drawn}
     _people(picture, pages)
 
     picture.edge("users", "dns", "DNS")
@@ -175,17 +177,18 @@ def aws_section(templates: dict[str, dict]) -> str:
     picture.edge("backups", "copies", "cross-region copies", failover=True)
     for region_box in sorted(alarms):
         source = f"alarms_{region_box}"
-        picture.edge(source, "pagerduty", "critical: EventBridge to Events API v2")
-        picture.edge(source, "email", "warning: SNS email")
-        picture.edge(source, "slack", "info: Chatbot")
+        picture.edge(source, "pagerduty", "critical")
+        picture.edge(source, "email", "warning")
+        picture.edge(source, "slack", "info")
     return picture.render(f"AWS ({ENVIRONMENT})")
 
 
-def _people(picture: Picture, pages: dict[str, bool]) -> None:
+def _people(picture: Picture, pages: dict[str, str]) -> None:
+    """The people alerts reach: channel -> how it is reached ("" when the channel says it all; absent: not drawn)."""
     box = picture.box("on_call", "on call")
     for name, text in (("pagerduty", "PagerDuty"), ("email", "email"), ("slack", "Slack")):
-        if pages[name]:
-            picture.node(box, name, text, "([])")
+        if name in pages:
+            picture.node(box, name, f"{text}, {pages[name]}" if pages[name] else text, "([])")
 
 
 def gcp_section(stacks: dict[str, dict]) -> str:
@@ -234,7 +237,8 @@ def gcp_section(stacks: dict[str, dict]) -> str:
     if kinds["google_monitoring_alert_policy"]:
         picture.node(box(main), "alarms", f"alert policies x{kinds['google_monitoring_alert_policy']}")
     channels = {body.get("type") for _, kind, _, body in resources if kind == "google_monitoring_notification_channel"}
-    _people(picture, {name: name in channels for name in ("pagerduty", "email", "slack")})
+    # Cloud Monitoring's own channel types: the channel is the route.
+    _people(picture, {name: "" for name in ("pagerduty", "email", "slack") if name in channels})
 
     picture.edge("users", "dns", "DNS")
     picture.edge("users", "lb", "HTTPS")
@@ -247,7 +251,7 @@ def gcp_section(stacks: dict[str, dict]) -> str:
     for index in range(1, replicas + 1):
         picture.edge("database", f"replica{index}", "async replication", failover=True)
     picture.edge("database", "backups", "daily + PITR", failover=True)
-    picture.edge("alarms", "pagerduty", "critical: Events API v2")
+    picture.edge("alarms", "pagerduty", "critical")
     picture.edge("alarms", "email", "warning")
     picture.edge("alarms", "slack", "info")
     return picture.render(f"GCP ({ENVIRONMENT})")

@@ -44,7 +44,7 @@ def test_regions_failover_and_alert_routes_are_drawn(aws, gcp_stacks):
     assert 'subgraph region_us_west_2["us-west-2: recovery"]' in drawn
     assert 'database -.->|"sync; automatic failover"| standby' in drawn
     assert 'backups -.->|"cross-region copies"| copies' in drawn
-    assert '-->|"critical: EventBridge to Events API v2"| pagerduty' in drawn
+    assert '-->|"critical"| pagerduty' in drawn and "PagerDuty, EventBridge to Events API v2" in drawn
     drawn = gcp_section(gcp_stacks)
     assert 'alarms -->|"info"| slack' in drawn and 'database -.->|"async replication"| replica1' in drawn
 
@@ -77,3 +77,14 @@ def test_a_box_needs_its_resource(aws):
 def test_drawing_is_deterministic(gcp_stacks):
     reordered = dict(reversed(list(gcp_stacks.items())))
     assert gcp_section(reordered) == gcp_section(gcp_stacks)
+
+
+def test_slack_is_drawn_where_the_outputs_route_to_it(aws):
+    settings = load_settings("production")
+    templates = copy.deepcopy(aws.templates)
+    templates[settings.name("observability")]["Resources"]["Slack"] = {
+        "Type": "AWS::Chatbot::SlackChannelConfiguration"
+    }
+    drawn = aws_section(templates)
+    assert 'slack(["Slack, Chatbot"])' in drawn and 'alarms_region_us_east_1 -->|"info"| slack' in drawn
+    assert "slack" not in aws_section(aws.templates)  # production's settings name no Slack workspace yet
