@@ -68,12 +68,14 @@ $(UV):
 
 $(PY_STAMP): pyproject.toml uv.lock | $(UV)
 	@echo "deps: installing the pinned Python packages into .venv/ and compiling their bytecode (about a minute the first time)"
-	@$(UV) sync --frozen --compile-bytecode --python 3.11 --quiet
+	@started=$$(date +%s); $(UV) sync --frozen --compile-bytecode --python 3.11 --quiet; \
+		echo "deps: Python packages ready in $$(( $$(date +%s) - started )) s"
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
 	@echo "deps: installing the pinned CLIs into node_modules/ (aws-cdk, cdktf-cli; mermaid + jsdom for the diagram test)"
-	@npm ci --no-audit --no-fund --loglevel=error
+	@started=$$(date +%s); npm ci --no-audit --no-fund --loglevel=error; \
+		echo "deps: CLIs ready in $$(( $$(date +%s) - started )) s"
 	@touch $@
 
 settings: $(PY_STAMP)
