@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from aws_stacks.invocation import cli_command, command_of
+from shared import load_settings
 from tests.synth import ROOT
 
 
@@ -69,15 +70,16 @@ def test_synth_and_direct_runs_are_not_stopped(monkeypatch):
 
     calls = []
     monkeypatch.setattr(app, "cli_command", lambda pid: calls.append(pid) or ("synth", ()))
-    app.stop_before_an_account_command_on_placeholders(["dev"])  # returns: synth needs no account
+    app.stop_before_an_account_command_on_placeholders([load_settings("dev")])  # returns: synth needs no account
     monkeypatch.setattr(app, "cli_command", lambda pid: None)
-    app.stop_before_an_account_command_on_placeholders(["dev"])  # not started by the CLI (tests, make synth)
+    app.stop_before_an_account_command_on_placeholders([load_settings("dev")])  # not started by the CLI
     assert calls == [os.getppid()]
 
 
-def test_real_values_pass(monkeypatch):
+def test_context_overrides_count(monkeypatch):
+    """`npx cdk diff -c env=dev -c aws_account_id=...`: the settings as overridden are checked, not the committed."""
     import app
 
     monkeypatch.setattr(app, "cli_command", lambda pid: ("diff", ()))
-    monkeypatch.setattr(app, "problems", lambda name, cloud, trust: [])
-    app.stop_before_an_account_command_on_placeholders(["dev"])
+    overridden = load_settings("dev", overrides={"aws_account_id": "123456789012", "aws_hosted_zone_id": "Z0451"})
+    app.stop_before_an_account_command_on_placeholders([overridden])
