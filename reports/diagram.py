@@ -74,6 +74,33 @@ def _box_id(region: str) -> str:
     return "region_" + re.sub(r"[^A-Za-z0-9]", "_", region)
 
 
+def _regional(base: str, box_id: str, main_box: str) -> str:
+    """A node's id: its kind in the main region, kind and region elsewhere (a standby's services, cache...)."""
+    return base if box_id == main_box else f"{base}_{box_id}"
+
+
+def _standby_edges(picture: Picture, front: str, boxes: list[str], main_box: str, replicas: list[tuple[str, str]]):
+    """A standby region's path: the front end fails over to its services, which use its cache and, once promoted,
+    its replica."""
+    for box_id in boxes:
+        if box_id == main_box:
+            continue
+        entry = next((n for n in (f"alb_{box_id}", f"services_{box_id}") if n in picture.nodes), None)
+        if entry:
+            picture.edge(front, entry, "failover", failover=True)
+        picture.edge(f"alb_{box_id}", f"services_{box_id}", "HTTP")
+        picture.edge(f"services_{box_id}", f"cache_{box_id}", "Redis, TLS")
+        for replica, where in replicas:
+            if where == box_id:
+                picture.edge(f"services_{box_id}", replica, "SQL after promotion", failover=True)
+
+
+def _replica_edges(picture: Picture, replicas: list[tuple[str, str]], primary_box: str) -> None:
+    for replica, where in replicas:
+        label = "async replication" if where == primary_box else "cross-region replica"
+        picture.edge("database", replica, label, failover=True)
+
+
 def _times(count: int) -> str:
     return f" x{count}" if count > 1 else ""
 
@@ -109,6 +136,7 @@ def aws_section(templates: dict[str, dict]) -> str:
 
     for region in titles:  # boxes in a fixed order: main, edge, recovery
         picture.box(_box_id(region), titles[region])
+    main_box = _box_id(settings.aws.region)
     kinds = {stack: Counter(r["Type"] for r in body.get("Resources", {}).values()) for stack, body in templates.items()}
     resources = list(aws_resources(templates))
 
@@ -121,28 +149,36 @@ def aws_section(templates: dict[str, dict]) -> str:
             if k["AWS::CloudFront::OriginAccessControl"]:
                 picture.node(box(stack), "static", "S3 static assets")
         if k["AWS::ElasticLoadBalancingV2::LoadBalancer"]:
-            picture.node(box(stack), "alb", "Load balancer" + (" + WAF" if k["AWS::WAFv2::WebACL"] else ""))
+            picture.node(
+                box(stack),
+                _regional("alb", box(stack), main_box),
+                "Load balancer" + (" + WAF" if k["AWS::WAFv2::WebACL"] else ""),
+            )
         if k["AWS::ECS::Service"]:
-            picture.node(box(stack), "services", f"ECS Fargate services{_times(k['AWS::ECS::Service'])}")
+            services = f"ECS Fargate services{_times(k['AWS::ECS::Service'])}"
+            picture.node(box(stack), _regional("services", box(stack), main_box), services)
         if k["AWS::RDS::DBProxy"]:
-            picture.node(box(stack), "proxy", "RDS Proxy")
+            picture.node(box(stack), _regional("proxy", box(stack), main_box), "RDS Proxy")
         if k["AWS::Backup::BackupPlan"]:
             picture.node(box(stack), "backups", "AWS Backup vault")
-    replicas = 0
+    replicas: list[tuple[str, str]] = []
+    primary_box = main_box
     for stack, _, resource in resources:
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::RDS::DBInstance":
             if "SourceDBInstanceIdentifier" not in properties:
-                picture.node(box(stack), "database", "RDS PostgreSQL primary", "[()]")
+                primary_box = box(stack)
+                picture.node(primary_box, "database", "RDS PostgreSQL primary", "[()]")
                 if properties.get("MultiAZ"):
                     picture.node(box(stack), "standby", "standby, second AZ", "[()]")
             else:
-                replicas += 1
-                picture.node(box(stack), f"replica{replicas}", "read replica", "[()]")
+                replicas.append((f"replica{len(replicas) + 1}", box(stack)))
+                picture.node(box(stack), replicas[-1][0], "read replica", "[()]")
         elif resource["Type"] == "AWS::ElastiCache::ReplicationGroup":
             multi_az = properties.get("MultiAZEnabled") and properties.get("AutomaticFailoverEnabled")
             nodes = _times(properties.get("NumCacheClusters", 1))
-            picture.node(box(stack), "cache", f"ElastiCache Redis{nodes}" + (", Multi-AZ" if multi_az else ""))
+            text = f"ElastiCache Redis{nodes}" + (", Multi-AZ" if multi_az else "")
+            picture.node(box(stack), _regional("cache", box(stack), main_box), text)
         elif resource["Type"] == "AWS::Backup::BackupVault" and not kinds[stack]["AWS::Backup::BackupPlan"]:
             picture.node(box(stack), "copies", "backup copy vault")
     alarms: Counter[str] = Counter()
@@ -171,8 +207,8 @@ def aws_section(templates: dict[str, dict]) -> str:
     picture.edge("proxy", "database", "SQL")
     picture.edge("services", "cache", "Redis, TLS")
     picture.edge("database", "standby", "sync; automatic failover", failover=True)
-    for index in range(1, replicas + 1):
-        picture.edge("database", f"replica{index}", "async replication", failover=True)
+    _replica_edges(picture, replicas, primary_box)
+    _standby_edges(picture, "cdn", list(picture.boxes), main_box, replicas)
     picture.edge("database", "backups", "snapshots + PITR", failover=True)
     picture.edge("backups", "copies", "cross-region copies", failover=True)
     for region_box in sorted(alarms):
@@ -197,7 +233,7 @@ def gcp_section(stacks: dict[str, dict]) -> str:
     picture = Picture()
     main = settings.gcp.region
     edge = picture.box("global_edge", "global: Google front end")
-    picture.box(_box_id(main), f"{main}: main")
+    main_box = picture.box(_box_id(main), f"{main}: main")
 
     def box(region: str | None) -> str:
         region = region or main
@@ -211,7 +247,8 @@ def gcp_section(stacks: dict[str, dict]) -> str:
     if kinds["google_compute_global_forwarding_rule"]:
         armor = " + Cloud Armor" if kinds["google_compute_security_policy"] else ""
         picture.node(edge, "lb", f"HTTPS load balancer{armor}")
-    replicas = 0
+    replicas: list[tuple[str, str]] = []
+    primary_box = main_box
     for _, kind, _, body in resources:
         if kind == "google_compute_backend_bucket" and body.get("enable_cdn"):
             picture.node(edge, "cdn", "Cloud CDN")
@@ -219,6 +256,7 @@ def gcp_section(stacks: dict[str, dict]) -> str:
         elif kind == "google_sql_database_instance":
             region = box(body.get("region"))
             if not body.get("master_instance_name"):
+                primary_box = region
                 picture.node(region, "database", "Cloud SQL PostgreSQL primary", "[()]")
                 if body.get("settings", {}).get("availability_type") == "REGIONAL":
                     picture.node(region, "standby", "standby, second zone", "[()]")
@@ -226,14 +264,15 @@ def gcp_section(stacks: dict[str, dict]) -> str:
                     location = body["settings"]["backup_configuration"].get("location") or "multi-region"
                     picture.node(region, "backups", f"automated backups, {location}")
             else:
-                replicas += 1
-                picture.node(region, f"replica{replicas}", "read replica", "[()]")
+                replicas.append((f"replica{len(replicas) + 1}", region))
+                picture.node(region, replicas[-1][0], "read replica", "[()]")
         elif kind == "google_redis_instance":
             ha = ", HA" if body.get("tier") == "STANDARD_HA" else ""
-            picture.node(box(body.get("region")), "cache", f"Memorystore Redis{ha}")
+            region = box(body.get("region"))
+            picture.node(region, _regional("cache", region, main_box), f"Memorystore Redis{ha}")
     services = Counter(body.get("location") for _, kind, _, body in resources if kind == "google_cloud_run_v2_service")
     for region, count in sorted(services.items(), key=lambda item: str(item[0])):
-        picture.node(box(region), "services", f"Cloud Run services{_times(count)}")
+        picture.node(box(region), _regional("services", box(region), main_box), f"Cloud Run services{_times(count)}")
     if kinds["google_monitoring_alert_policy"]:
         picture.node(box(main), "alarms", f"alert policies x{kinds['google_monitoring_alert_policy']}")
     channels = {body.get("type") for _, kind, _, body in resources if kind == "google_monitoring_notification_channel"}
@@ -248,8 +287,8 @@ def gcp_section(stacks: dict[str, dict]) -> str:
     picture.edge("services", "database", "SQL, private IP")
     picture.edge("services", "cache", "Redis, TLS")
     picture.edge("database", "standby", "sync; automatic failover", failover=True)
-    for index in range(1, replicas + 1):
-        picture.edge("database", f"replica{index}", "async replication", failover=True)
+    _replica_edges(picture, replicas, primary_box)
+    _standby_edges(picture, "lb", list(picture.boxes), main_box, replicas)
     picture.edge("database", "backups", "daily + PITR", failover=True)
     picture.edge("alarms", "pagerduty", "critical")
     picture.edge("alarms", "email", "warning")

@@ -60,7 +60,7 @@ def test_a_standby_in_the_recovery_region_appears_when_the_outputs_hold_it(aws):
     assert drawn not in DOCUMENT.read_text()
     recovery_box = drawn.split('subgraph region_us_west_2["us-west-2: recovery"]', 1)[1].split("  end", 1)[0]
     assert 'replica2[("read replica")]' in recovery_box
-    assert 'database -.->|"async replication"| replica2' in drawn
+    assert 'database -.->|"cross-region replica"| replica2' in drawn
 
 
 def test_a_box_needs_its_resource(aws):
@@ -88,3 +88,19 @@ def test_slack_is_drawn_where_the_outputs_route_to_it(aws):
     drawn = aws_section(templates)
     assert 'slack(["Slack, Chatbot"])' in drawn and 'alarms_region_us_east_1 -->|"info"| slack' in drawn
     assert "slack" not in aws_section(aws.templates)  # production's settings name no Slack workspace yet
+
+
+def test_a_standby_region_keeps_its_own_services_and_cache(gcp_stacks):
+    """The GCP standby (issue 19) puts Cloud Run and Memorystore in a second region: the main ones stay where they
+    are, and the standby's are drawn in their own box, reached by the load balancer's failover."""
+    settings = load_settings("production")
+    stacks = copy.deepcopy(gcp_stacks)
+    resources = stacks[settings.name("gcp-app")]["resource"]
+    resources["google_cloud_run_v2_service"]["StandbyApi"] = {"location": "us-east1", "name": "standby-api"}
+    resources.setdefault("google_redis_instance", {})["StandbyCache"] = {"region": "us-east1", "tier": "BASIC"}
+    drawn = gcp_section(stacks)
+    main_box = drawn.split('subgraph region_us_central1["us-central1: main"]', 1)[1].split("  end", 1)[0]
+    standby_box = drawn.split('subgraph region_us_east1["us-east1: standby"]', 1)[1].split("  end", 1)[0]
+    assert 'services["Cloud Run services x2"]' in main_box and 'cache["Memorystore Redis, HA"]' in main_box
+    assert 'services_region_us_east1["Cloud Run services"]' in standby_box
+    assert 'lb -.->|"failover"| services_region_us_east1' in drawn
