@@ -47,6 +47,8 @@ help:
 	@echo "                      run one FIS drill, measure recovery time and data loss (quarterly: drill.yml)"
 	@echo "make diff-aws ENV=… | make diff-gcp ENV=… | make deploy-aws ENV=… | make deploy-gcp ENV=…  aliases"
 	@echo "make help             this list"
+	@echo "make synth-reuse      synthesize only the clouds whose inputs changed since the last synth (parity, cost and"
+	@echo "                      diagram run it first, so they reuse an unchanged synthesis)"
 	@echo "make parity           after synth: the values both clouds must share, read from their outputs, side by side"
 	@echo "make cost             after synth: estimated monthly cost per environment, cloud and component"
 	@echo "make diagram          after synth: redraw docs/architecture.md (Mermaid) from the outputs"
@@ -73,12 +75,14 @@ $(UV):
 
 $(PY_STAMP): pyproject.toml uv.lock | $(UV)
 	@echo "deps: installing the pinned Python packages into .venv/ and compiling their bytecode (about a minute the first time)"
-	@$(UV) sync --frozen --compile-bytecode --python 3.11 --quiet
+	@started=$$(date +%s); $(UV) sync --frozen --compile-bytecode --python 3.11 --quiet; \
+		echo "deps: Python packages ready in $$(( $$(date +%s) - started )) s"
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
-	@echo "deps: installing the pinned CLIs into node_modules/ (aws-cdk, cdktf-cli)"
-	@npm ci --no-audit --no-fund --loglevel=error
+	@echo "deps: installing the pinned CLIs into node_modules/ (aws-cdk, cdktf-cli; mermaid + jsdom for the diagram test)"
+	@started=$$(date +%s); npm ci --no-audit --no-fund --loglevel=error; \
+		echo "deps: CLIs ready in $$(( $$(date +%s) - started )) s"
 	@touch $@
 
 settings: $(PY_STAMP)
@@ -155,17 +159,21 @@ deploy-gcp:
 clean:
 	rm -rf cdk.out cdktf.out .venv node_modules .deps
 
-# Views of the synthesized outputs. Each runs `make synth` first (about a minute), so they never read stale outputs;
-# `make parity cost diagram` synthesizes once.
-.PHONY: parity cost diagram docs
+# Views of the synthesized outputs. Each reuses the last `make synth` when nothing it was made from changed
+# (settings, code, locks, BB_* overrides: scripts/fingerprint.py) and synthesizes again otherwise, so they never read
+# stale outputs; `make parity cost diagram` synthesizes at most once.
+.PHONY: parity cost diagram docs synth-reuse
 
-parity: synth
+synth-reuse: deps
+	@$(VENV_BIN)/python -m scripts.synth --reuse aws gcp
+
+parity: synth-reuse
 	@$(VENV_BIN)/python -m reports.parity
 
-cost: synth
+cost: synth-reuse
 	@$(VENV_BIN)/python -m reports.cost
 
-diagram: synth
+diagram: synth-reuse
 	@$(VENV_BIN)/python -m reports.diagram
 
 # Every generated figure of the README and docs/ (tables, costs, diagrams, orders), from one synthesis.

@@ -6,12 +6,28 @@ import sys
 from pathlib import Path
 
 from aws_stacks.findings import open_findings
+from aws_stacks.invocation import ACCOUNT_COMMANDS, cli_command
 from aws_stacks.selection import APP_CONTEXT, cli_context, select
-from shared import SettingsError
+from ops.preflight import placeholders
+from shared import Settings, SettingsError
 
 # Direct `npx cdk` runs too: jsii's Node 20 end-of-life banner is noise on these machines.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+def stop_before_an_account_command_on_placeholders(all_settings: list[Settings]) -> None:
+    """`cdk diff|deploy` against a placeholder account would wait for credentials, then fail twice: say at once
+    what to set, as `make diff` does. `cdk synth` (and the tests, which start the app without the CLI) go on."""
+    invocation = cli_command(os.getppid())
+    if invocation is None or invocation[0] not in ACCOUNT_COMMANDS:
+        return
+    command, stacks = invocation
+    trust = bool(stacks) and all(stack.endswith("-delivery") for stack in stacks)
+    # The settings as selected, context overrides (`-c aws_account_id=...`) included.
+    found = [problem for settings in all_settings for problem in placeholders(settings, "aws", trust=trust)]
+    if found:
+        sys.exit("\n".join(f"error: {problem}" for problem in found) + f"\n(stopped before `cdk {command}`)")
 
 
 def main() -> None:
@@ -19,6 +35,7 @@ def main() -> None:
         all_settings = select(cli_context())
     except SettingsError as error:
         sys.exit(f"error: {error}")
+    stop_before_an_account_command_on_placeholders(all_settings)
     # Imported only once the settings are valid: starting jsii and aws-cdk-lib takes seconds.
     import aws_cdk as cdk
 

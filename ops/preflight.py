@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from shared import ENVIRONMENTS, SettingsError, environment_variable, load_settings
+from shared import ENVIRONMENTS, Settings, SettingsError, environment_variable, load_settings
 from shared.checks import did_you_mean
 from shared.environments import PLACEHOLDERS
 from shared.overrides import OVERRIDES
@@ -38,6 +38,12 @@ def problems(environment: str, cloud: str, *, trust: bool = False) -> list[str]:
         settings = load_settings(environment)
     except SettingsError as error:
         return [str(error)]
+    return placeholders(settings, cloud, trust=trust)
+
+
+def placeholders(settings: Settings, cloud: str, *, trust: bool = False) -> list[str]:
+    """The placeholders the selected stacks of these (already loaded, maybe overridden) settings still use."""
+    environment = settings.environment
     found = []
     for dotted in CLOUD_FIELDS.get((cloud, trust), ()):
         section, _, name = dotted.partition(".")

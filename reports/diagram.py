@@ -1,9 +1,11 @@
-"""`make diagram`: docs/architecture.md, one Mermaid diagram per cloud drawn from the synthesized outputs.
+"""`make diagram`: docs/architecture.md, the on-call picture of each cloud, drawn from the synthesized outputs.
 
-Every stack of the drawn environment is a subgraph; its main resources (the types in `AWS_NODES` / `GCP_NODES`)
-are nodes, one per type and stack with a count; `*_FLOWS` says how traffic and data move between types, and an
-edge is drawn only between nodes the outputs hold. Same outputs, same bytes: tests/test_diagram.py fails when the
-committed file no longer matches them.
+Traffic runs left to right (users, DNS, CDN and WAF, load balancer, services, data); each region is a box (main,
+CloudFront's us-east-1 edge, recovery); dotted arrows are failover and copies (Multi-AZ standby, replicas, backup
+copies, any standby in another region); alerts end at the people they page (PagerDuty, email, Slack). A node is
+drawn only when the outputs hold its resource, so a stack added later (a DR standby, say) appears once its
+resources are synthesized. Same outputs, same bytes: tests/test_diagram.py fails when the committed file no longer
+matches them, and parses every diagram with the pinned Mermaid (tests/mermaid_parse.mjs).
 """
 
 from __future__ import annotations
@@ -11,157 +13,298 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reports.outputs import aws_resources, gcp_resources, load_aws, load_gcp, of_environment
 from shared import load_settings
+from shared.stacks import AWS_EDGE_REGION, AWS_TABLE, EDGE, RECOVERY
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "architecture.md"
 # Every environment has the same shape (sizes differ); production is drawn.
 ENVIRONMENT = "production"
-
-AWS_NODES = {
-    "AWS::Route53::RecordSet": "Route 53 records",
-    "AWS::CloudFront::Distribution": "CloudFront",
-    "AWS::WAFv2::WebACL": "WAF web ACL",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": "Application Load Balancer",
-    "AWS::ECS::Service": "ECS Fargate services",
-    "AWS::ECR::Repository": "ECR repositories",
-    "AWS::RDS::DBProxy": "RDS Proxy",
-    "AWS::RDS::DBInstance": "RDS PostgreSQL",
-    "AWS::ElastiCache::ReplicationGroup": "ElastiCache Redis",
-    "AWS::S3::Bucket": "S3 buckets",
-    "AWS::SecretsManager::Secret": "Secrets Manager",
-    "AWS::KMS::Key": "KMS keys",
-    "AWS::EC2::VPC": "VPC",
-    "AWS::EC2::NatGateway": "NAT gateways",
-    "AWS::Logs::LogGroup": "CloudWatch log groups",
-    "AWS::CloudWatch::Alarm": "CloudWatch alarms",
-    "AWS::SNS::Topic": "SNS alert topics",
-    "AWS::Events::Rule": "EventBridge rules",
-    "AWS::Backup::BackupPlan": "AWS Backup plan",
-    "AWS::GuardDuty::Detector": "GuardDuty",
-    "AWS::SecurityHub::Hub": "Security Hub",
-    "AWS::CloudTrail::Trail": "CloudTrail",
-    "AWS::IAM::OIDCProvider": "GitHub OIDC provider",
-}
-# (from, to, label, where): where is True for within one stack, a component name for the stack of the target,
-# False for anywhere.
-AWS_FLOWS = (
-    ("users", "AWS::Route53::RecordSet", "DNS", False),
-    ("users", "AWS::CloudFront::Distribution", "HTTPS", False),
-    ("AWS::WAFv2::WebACL", "AWS::CloudFront::Distribution", "filters", True),
-    ("AWS::WAFv2::WebACL", "AWS::ElasticLoadBalancingV2::LoadBalancer", "filters", True),
-    ("AWS::CloudFront::Distribution", "AWS::ElasticLoadBalancingV2::LoadBalancer", "origin HTTPS", False),
-    ("AWS::CloudFront::Distribution", "AWS::S3::Bucket", "static assets", True),
-    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ECS::Service", "HTTP", False),
-    ("AWS::ECR::Repository", "AWS::ECS::Service", "images", False),
-    ("AWS::ECS::Service", "AWS::RDS::DBProxy", "SQL (TLS, IAM)", False),
-    ("AWS::RDS::DBProxy", "AWS::RDS::DBInstance", "SQL", True),
-    ("AWS::ECS::Service", "AWS::ElastiCache::ReplicationGroup", "Redis (TLS)", False),
-    ("AWS::ECS::Service", "AWS::SecretsManager::Secret", "secrets", False),
-    ("AWS::ECS::Service", "AWS::EC2::NatGateway", "egress", False),
-    ("AWS::ECS::Service", "AWS::Logs::LogGroup", "logs", True),
-    ("AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "notify", True),
-    ("AWS::Events::Rule", "AWS::SNS::Topic", "events", True),
-    ("AWS::Backup::BackupPlan", "AWS::RDS::DBInstance", "backs up", False),
-)
-
-GCP_NODES = {
-    "google_dns_record_set": "Cloud DNS records",
-    "google_compute_global_forwarding_rule": "global forwarding rules",
-    "google_compute_url_map": "URL maps",
-    "google_compute_security_policy": "Cloud Armor policy",
-    "google_compute_backend_service": "backend services",
-    "google_compute_backend_bucket": "backend bucket (Cloud CDN)",
-    "google_cloud_run_v2_service": "Cloud Run services",
-    "google_artifact_registry_repository": "Artifact Registry",
-    "google_sql_database_instance": "Cloud SQL PostgreSQL",
-    "google_redis_instance": "Memorystore Redis",
-    "google_storage_bucket": "Cloud Storage buckets",
-    "google_secret_manager_secret": "Secret Manager",
-    "google_kms_crypto_key": "Cloud KMS keys",
-    "google_compute_network": "VPC",
-    "google_compute_router_nat": "Cloud NAT",
-    "google_monitoring_alert_policy": "alert policies",
-    "google_monitoring_notification_channel": "notification channels",
-    "google_logging_project_sink": "audit log sink",
-    "google_billing_budget": "budget",
-    "google_iam_workload_identity_pool": "workload identity pool",
-}
-GCP_FLOWS = (
-    ("users", "google_dns_record_set", "DNS", False),
-    ("users", "google_compute_global_forwarding_rule", "HTTPS", False),
-    ("google_compute_global_forwarding_rule", "google_compute_url_map", "routes", True),
-    ("google_compute_url_map", "google_compute_backend_service", "dynamic", True),
-    ("google_compute_url_map", "google_compute_backend_bucket", "static", True),
-    ("google_compute_security_policy", "google_compute_backend_service", "filters", True),
-    ("google_compute_backend_bucket", "google_storage_bucket", "static assets", "gcp-data"),
-    ("google_compute_backend_service", "google_cloud_run_v2_service", "serverless NEG", False),
-    ("google_artifact_registry_repository", "google_cloud_run_v2_service", "images", False),
-    ("google_cloud_run_v2_service", "google_sql_database_instance", "SQL (private IP)", False),
-    ("google_cloud_run_v2_service", "google_redis_instance", "Redis (TLS)", False),
-    ("google_cloud_run_v2_service", "google_secret_manager_secret", "secrets", False),
-    ("google_cloud_run_v2_service", "google_compute_router_nat", "egress", False),
-    ("google_monitoring_alert_policy", "google_monitoring_notification_channel", "notify", True),
-)
+OUTSIDE = ""  # the box of nodes outside every region (users, DNS, the people paged)
 
 
-def _node_id(stack: str, kind: str) -> str:
-    """A short Mermaid id: the stack's component and the type without its provider prefix."""
-    component = stack.split(f"-{ENVIRONMENT}-", 1)[-1]
-    return re.sub(r"[^A-Za-z0-9]", "_", f"{component}__{kind.removeprefix('AWS::').removeprefix('google_')}")
+@dataclass
+class Picture:
+    """Nodes grouped in boxes, and edges drawn only between nodes that exist."""
+
+    boxes: dict[str, str] = field(default_factory=dict)  # box id -> title, in drawing order
+    nodes: dict[str, tuple[str, str]] = field(default_factory=dict)  # node id -> (box id, Mermaid shape)
+    edges: list[str] = field(default_factory=list)
+
+    def box(self, box_id: str, title: str) -> str:
+        self.boxes.setdefault(box_id, title)
+        return box_id
+
+    def node(self, box_id: str, node_id: str, text: str, shape: str = "[]") -> None:
+        half = len(shape) // 2
+        self.nodes[node_id] = (box_id, f'{node_id}{shape[:half]}"{text}"{shape[half:]}')
+
+    def edge(self, source: str, target: str, label: str, *, failover: bool = False) -> None:
+        if source in self.nodes and target in self.nodes:
+            arrow = "-.->" if failover else "-->"
+            self.edges.append(f'  {source} {arrow}|"{label}"| {target}')
+
+    def render(self, title: str) -> str:
+        lines = [f"## {title}", "", "```mermaid", "flowchart LR"]
+        ordered = sorted(self.nodes.items(), key=lambda item: _rank(item[0]))
+        lines += [f"  {text}" for _, (box, text) in ordered if box == OUTSIDE]
+        for box_id, box_title in self.boxes.items():
+            inside = [text for _, (box, text) in ordered if box == box_id]
+            if inside:
+                lines += [f'  subgraph {box_id}["{box_title}"]', *(f"    {text}" for text in inside), "  end"]
+        lines += [*self.edges, "```", ""]
+        return "\n".join(lines)
 
 
-def _render(title: str, nodes: dict[tuple[str, str], int], labels: dict[str, str], flows) -> str:
-    lines = [f"## {title}", "", "```mermaid", "flowchart LR", '  users(["Users"])']
-    for stack in sorted({stack for stack, _ in nodes}):
-        lines.append(f'  subgraph {_node_id(stack, "stack")}["{stack}"]')
-        for (owner, kind), count in sorted(nodes.items()):
-            if owner == stack:
-                text = labels[kind] + (f" x{count}" if count > 1 else "")
-                lines.append(f'    {_node_id(stack, kind)}["{text}"]')
-        lines.append("  end")
-    for source, target, label, local in flows:
-        sources = ["users"] if source == "users" else [(s, k) for s, k in sorted(nodes) if k == source]
-        targets = [(s, k) for s, k in sorted(nodes) if k == target]
-        for a in sources:
-            for b in targets:
-                if local is True and a != "users" and a[0] != b[0]:
-                    continue
-                if isinstance(local, str) and not b[0].endswith(f"-{local}"):
-                    continue
-                start = "users" if a == "users" else _node_id(*a)
-                lines.append(f'  {start} -->|"{label}"| {_node_id(*b)}')
-    lines += ["```", ""]
-    return "\n".join(lines)
+# Within a box, nodes are listed in the order traffic reaches them.
+ORDER = ("users", "dns", "cdn", "static", "lb", "alb", "services", "proxy", "database", "standby", "replica", "cache")
+ORDER += ("backups", "copies", "alarms", "pagerduty", "email", "slack")
+
+
+def _rank(node_id: str) -> tuple[int, str]:
+    return next((i for i, prefix in enumerate(ORDER) if node_id.startswith(prefix)), len(ORDER)), node_id
+
+
+def _box_id(region: str) -> str:
+    return "region_" + re.sub(r"[^A-Za-z0-9]", "_", region)
+
+
+def _regional(base: str, box_id: str, main_box: str) -> str:
+    """A node's id: its kind in the main region, kind and region elsewhere (a standby's services, cache...)."""
+    return base if box_id == main_box else f"{base}_{box_id}"
+
+
+def _standby_edges(picture: Picture, front: str, boxes: list[str], main_box: str, replicas: list[tuple[str, str]]):
+    """A standby region's path: the front end fails over to its services, which use its cache and, once promoted,
+    its replica."""
+    for box_id in boxes:
+        if box_id == main_box:
+            continue
+        entry = next((n for n in (f"alb_{box_id}", f"services_{box_id}") if n in picture.nodes), None)
+        if entry:
+            picture.edge(front, entry, "failover", failover=True)
+        picture.edge(f"alb_{box_id}", f"services_{box_id}", "HTTP")
+        picture.edge(f"services_{box_id}", f"cache_{box_id}", "Redis, TLS")
+        for replica, where in replicas:
+            if where == box_id:
+                picture.edge(f"services_{box_id}", replica, "SQL after promotion", failover=True)
+
+
+def _replica_edges(picture: Picture, replicas: list[tuple[str, str]], primary_box: str) -> None:
+    for replica, where in replicas:
+        label = "async replication" if where == primary_box else "cross-region replica"
+        picture.edge("database", replica, label, failover=True)
+
+
+def _times(count: int) -> str:
+    return f" x{count}" if count > 1 else ""
+
+
+def _aws_regions(settings) -> dict[str, str]:
+    """Stack name -> the region it deploys to, from the component table (unknown stacks: the main region)."""
+    where = {EDGE: AWS_EDGE_REGION, RECOVERY: settings.aws.recovery_region}
+    return {settings.name(c.name): where.get(c.region, settings.aws.region) for c in AWS_TABLE}
+
+
+def _aws_region_titles(settings) -> dict[str, str]:
+    roles: dict[str, list[str]] = {}
+    for region, role in (
+        (settings.aws.region, "main"),
+        (AWS_EDGE_REGION, "CloudFront edge"),
+        (settings.aws.recovery_region, "recovery"),
+    ):
+        if region:
+            roles.setdefault(region, []).append(role)
+    return {region: f"{region}: {' + '.join(names)}" for region, names in roles.items()}
 
 
 def aws_section(templates: dict[str, dict]) -> str:
     settings = load_settings(ENVIRONMENT)
-    nodes: dict[tuple[str, str], int] = {}
-    for stack, _, resource in aws_resources(of_environment(templates, settings)):
-        if resource["Type"] in AWS_NODES:
-            nodes[(stack, resource["Type"])] = nodes.get((stack, resource["Type"]), 0) + 1
-    return _render(f"AWS ({ENVIRONMENT})", nodes, AWS_NODES, AWS_FLOWS)
+    templates = of_environment(templates, settings)
+    region_of = _aws_regions(settings)
+    titles = _aws_region_titles(settings)
+    picture = Picture()
+
+    def box(stack: str) -> str:
+        region = region_of.get(stack, settings.aws.region)
+        return picture.box(_box_id(region), titles.get(region, region))
+
+    for region in titles:  # boxes in a fixed order: main, edge, recovery
+        picture.box(_box_id(region), titles[region])
+    main_box = _box_id(settings.aws.region)
+    kinds = {stack: Counter(r["Type"] for r in body.get("Resources", {}).values()) for stack, body in templates.items()}
+    resources = list(aws_resources(templates))
+
+    picture.node(OUTSIDE, "users", "Users", "([])")
+    if any(k["AWS::Route53::RecordSet"] for k in kinds.values()):
+        picture.node(OUTSIDE, "dns", "Route 53 (global)")
+    for stack, k in kinds.items():
+        if k["AWS::CloudFront::Distribution"]:
+            picture.node(box(stack), "cdn", "CloudFront" + (" + WAF" if k["AWS::WAFv2::WebACL"] else ""))
+            if k["AWS::CloudFront::OriginAccessControl"]:
+                picture.node(box(stack), "static", "S3 static assets")
+        if k["AWS::ElasticLoadBalancingV2::LoadBalancer"]:
+            picture.node(
+                box(stack),
+                _regional("alb", box(stack), main_box),
+                "Load balancer" + (" + WAF" if k["AWS::WAFv2::WebACL"] else ""),
+            )
+        if k["AWS::ECS::Service"]:
+            services = f"ECS Fargate services{_times(k['AWS::ECS::Service'])}"
+            picture.node(box(stack), _regional("services", box(stack), main_box), services)
+        if k["AWS::RDS::DBProxy"]:
+            picture.node(box(stack), _regional("proxy", box(stack), main_box), "RDS Proxy")
+        if k["AWS::Backup::BackupPlan"]:
+            picture.node(box(stack), "backups", "AWS Backup vault")
+    replicas: list[tuple[str, str]] = []
+    primary_box = main_box
+    for stack, _, resource in resources:
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::RDS::DBInstance":
+            if "SourceDBInstanceIdentifier" not in properties:
+                primary_box = box(stack)
+                picture.node(primary_box, "database", "RDS PostgreSQL primary", "[()]")
+                if properties.get("MultiAZ"):
+                    picture.node(box(stack), "standby", "standby, second AZ", "[()]")
+            else:
+                replicas.append((f"replica{len(replicas) + 1}", box(stack)))
+                picture.node(box(stack), replicas[-1][0], "read replica", "[()]")
+        elif resource["Type"] == "AWS::ElastiCache::ReplicationGroup":
+            multi_az = properties.get("MultiAZEnabled") and properties.get("AutomaticFailoverEnabled")
+            nodes = _times(properties.get("NumCacheClusters", 1))
+            text = f"ElastiCache Redis{nodes}" + (", Multi-AZ" if multi_az else "")
+            picture.node(box(stack), _regional("cache", box(stack), main_box), text)
+        elif resource["Type"] == "AWS::Backup::BackupVault" and not kinds[stack]["AWS::Backup::BackupPlan"]:
+            picture.node(box(stack), "copies", "backup copy vault")
+    alarms: Counter[str] = Counter()
+    for stack, k in kinds.items():
+        if k["AWS::CloudWatch::Alarm"] or k["AWS::ApplicationSignals::ServiceLevelObjective"]:
+            alarms[box(stack)] += k["AWS::CloudWatch::Alarm"]
+    for region_box, count in sorted(alarms.items()):
+        picture.node(region_box, f"alarms_{region_box}", f"CloudWatch alarms x{count}")
+    email = any(
+        r["Type"] == "AWS::SNS::Subscription" and r["Properties"].get("Protocol") == "email" for *_, r in resources
+    )
+    present = {
+        "pagerduty": ("EventBridge to Events API v2", any(k["AWS::Events::ApiDestination"] for k in kinds.values())),
+        "email": ("SNS", email),
+        "slack": ("Chatbot", any(k["AWS::Chatbot::SlackChannelConfiguration"] for k in kinds.values())),
+    }
+    pages = {name: way for name, (way, drawn) in present.items() if drawn}
+    _people(picture, pages)
+
+    picture.edge("users", "dns", "DNS")
+    picture.edge("users", "cdn", "HTTPS")
+    picture.edge("cdn", "static", "static files")
+    picture.edge("cdn", "alb", "origin HTTPS")
+    picture.edge("alb", "services", "HTTP")
+    picture.edge("services", "proxy", "SQL, TLS + IAM")
+    picture.edge("proxy", "database", "SQL")
+    picture.edge("services", "cache", "Redis, TLS")
+    picture.edge("database", "standby", "sync; automatic failover", failover=True)
+    _replica_edges(picture, replicas, primary_box)
+    _standby_edges(picture, "cdn", list(picture.boxes), main_box, replicas)
+    picture.edge("database", "backups", "snapshots + PITR", failover=True)
+    picture.edge("backups", "copies", "cross-region copies", failover=True)
+    for region_box in sorted(alarms):
+        source = f"alarms_{region_box}"
+        picture.edge(source, "pagerduty", "critical")
+        picture.edge(source, "email", "warning")
+        picture.edge(source, "slack", "info")
+    return picture.render(f"AWS ({ENVIRONMENT})")
+
+
+def _people(picture: Picture, pages: dict[str, str]) -> None:
+    """The people alerts reach: channel -> how it is reached ("" when the channel says it all; absent: not drawn)."""
+    box = picture.box("on_call", "on call")
+    for name, text in (("pagerduty", "PagerDuty"), ("email", "email"), ("slack", "Slack")):
+        if name in pages:
+            picture.node(box, name, f"{text}, {pages[name]}" if pages[name] else text, "([])")
 
 
 def gcp_section(stacks: dict[str, dict]) -> str:
     settings = load_settings(ENVIRONMENT)
-    nodes: dict[tuple[str, str], int] = {}
-    for stack, kind, _, _ in gcp_resources(of_environment(stacks, settings)):
-        if kind in GCP_NODES:
-            nodes[(stack, kind)] = nodes.get((stack, kind), 0) + 1
-    return _render(f"GCP ({ENVIRONMENT})", nodes, GCP_NODES, GCP_FLOWS)
+    stacks = of_environment(stacks, settings)
+    picture = Picture()
+    main = settings.gcp.region
+    edge = picture.box("global_edge", "global: Google front end")
+    main_box = picture.box(_box_id(main), f"{main}: main")
+
+    def box(region: str | None) -> str:
+        region = region or main
+        return picture.box(_box_id(region), f"{region}: main" if region == main else f"{region}: standby")
+
+    resources = list(gcp_resources(stacks))
+    kinds = Counter(kind for _, kind, _, _ in resources)
+    picture.node(OUTSIDE, "users", "Users", "([])")
+    if kinds["google_dns_record_set"]:
+        picture.node(OUTSIDE, "dns", "Cloud DNS (global)")
+    if kinds["google_compute_global_forwarding_rule"]:
+        armor = " + Cloud Armor" if kinds["google_compute_security_policy"] else ""
+        picture.node(edge, "lb", f"HTTPS load balancer{armor}")
+    replicas: list[tuple[str, str]] = []
+    primary_box = main_box
+    for _, kind, _, body in resources:
+        if kind == "google_compute_backend_bucket" and body.get("enable_cdn"):
+            picture.node(edge, "cdn", "Cloud CDN")
+            picture.node(edge, "static", "static assets bucket")
+        elif kind == "google_sql_database_instance":
+            region = box(body.get("region"))
+            if not body.get("master_instance_name"):
+                primary_box = region
+                picture.node(region, "database", "Cloud SQL PostgreSQL primary", "[()]")
+                if body.get("settings", {}).get("availability_type") == "REGIONAL":
+                    picture.node(region, "standby", "standby, second zone", "[()]")
+                if body.get("settings", {}).get("backup_configuration", {}).get("enabled"):
+                    location = body["settings"]["backup_configuration"].get("location") or "multi-region"
+                    picture.node(region, "backups", f"automated backups, {location}")
+            else:
+                replicas.append((f"replica{len(replicas) + 1}", region))
+                picture.node(region, replicas[-1][0], "read replica", "[()]")
+        elif kind == "google_redis_instance":
+            ha = ", HA" if body.get("tier") == "STANDARD_HA" else ""
+            region = box(body.get("region"))
+            picture.node(region, _regional("cache", region, main_box), f"Memorystore Redis{ha}")
+    services = Counter(body.get("location") for _, kind, _, body in resources if kind == "google_cloud_run_v2_service")
+    for region, count in sorted(services.items(), key=lambda item: str(item[0])):
+        picture.node(box(region), _regional("services", box(region), main_box), f"Cloud Run services{_times(count)}")
+    if kinds["google_monitoring_alert_policy"]:
+        picture.node(box(main), "alarms", f"alert policies x{kinds['google_monitoring_alert_policy']}")
+    channels = {body.get("type") for _, kind, _, body in resources if kind == "google_monitoring_notification_channel"}
+    # Cloud Monitoring's own channel types: the channel is the route.
+    _people(picture, {name: "" for name in ("pagerduty", "email", "slack") if name in channels})
+
+    picture.edge("users", "dns", "DNS")
+    picture.edge("users", "lb", "HTTPS")
+    picture.edge("lb", "cdn", "static paths")
+    picture.edge("cdn", "static", "cache miss")
+    picture.edge("lb", "services", "serverless NEG")
+    picture.edge("services", "database", "SQL, private IP")
+    picture.edge("services", "cache", "Redis, TLS")
+    picture.edge("database", "standby", "sync; automatic failover", failover=True)
+    _replica_edges(picture, replicas, primary_box)
+    _standby_edges(picture, "lb", list(picture.boxes), main_box, replicas)
+    picture.edge("database", "backups", "daily + PITR", failover=True)
+    picture.edge("alarms", "pagerduty", "critical")
+    picture.edge("alarms", "email", "warning")
+    picture.edge("alarms", "slack", "info")
+    return picture.render(f"GCP ({ENVIRONMENT})")
 
 
 HEADER = """# Architecture
 
 Generated by `make diagram` from the synthesized outputs (`cdk.out/`, `cdktf.out/`) of the {environment}
-environment; the other environments have the same stacks and resources at other sizes and counts. Do not edit by
-hand: `tests/test_diagram.py` fails when this file no longer matches the outputs. Each box is a stack; inside it,
-its main resources (one node per type, with a count); arrows are how requests and data flow.
+environment; the other environments have the same shape at other sizes and counts. Do not edit by hand:
+`tests/test_diagram.py` fails when this file no longer matches the outputs.
+
+How to read them: requests flow left to right; each box is a region; dotted arrows are failover paths and copies;
+the "on call" box is where alerts end. Supporting resources (KMS keys, log groups, IAM, compliance and delivery
+stacks) are left out: [aws.md](aws.md) and [gcp.md](gcp.md) list every stack.
 
 """
 

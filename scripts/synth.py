@@ -7,7 +7,9 @@ side's log, named. The table of stacks comes last.
 
 Each app writes into `<output>.partial/`, moved to `<output>/` only on success: a failed synthesis (an open
 cdk-nag finding, say) leaves no `cdk.out/` at all, and its partial output is kept as `<output>.failed/`, so no later
-command (parity, cost, diagram, a test) reads it as good.
+command (parity, cost, diagram, a test) reads it as good. With `--reuse` (what `make parity|cost|diagram` run), a
+cloud whose output folder still carries the fingerprint of its inputs (scripts/fingerprint.py) is not synthesized
+again. While the apps run, a line every PROGRESS_SECONDS says which are still running.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws_stacks.selection import cdk_json_context
+from scripts import fingerprint
 from shared import SettingsError, load_all
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +36,11 @@ QUIET = {
     "CHECKPOINT_DISABLE": "1",
     "CDK_DISABLE_CLI_TELEMETRY": "true",
 }
+PROGRESS_SECONDS = 15.0
+NEXT_STEPS = (
+    "next: make parity | make cost | make diagram (these reuse this synthesis until an input changes)",
+    "      make diff CLOUD=aws|gcp ENV=<env>, then make deploy CLOUD=aws|gcp ENV=<env>",
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ def run(clouds: list[str]) -> int:
     LOGS.mkdir(parents=True, exist_ok=True)
     environ = {**os.environ, **QUIET}
     running = []
+    inputs = {cloud: fingerprint.fingerprint(cloud) for cloud in clouds}
     for cloud in clouds:
         side = SIDES[cloud]
         for folder in (side.output, side.partial, side.failed):
@@ -102,7 +111,12 @@ def run(clouds: list[str]) -> int:
     failed = []
     # Report each side as it finishes, with its own duration, whichever ends first.
     pending = list(running)
+    began, last_progress = time.perf_counter(), time.perf_counter()
     while pending:
+        if time.perf_counter() - last_progress >= PROGRESS_SECONDS:
+            last_progress = time.perf_counter()
+            still = ", ".join(entry[0].cloud for entry in pending)
+            print(f"... still synthesizing: {still} ({last_progress - began:.0f} s)", flush=True)
         for entry in list(pending):
             side, process, handle, log, started = entry
             code = process.poll()
@@ -115,6 +129,7 @@ def run(clouds: list[str]) -> int:
                 code = 1  # exited 0 but wrote nothing: no output to trust either
             if code == 0:
                 (ROOT / side.partial).rename(ROOT / side.output)
+                fingerprint.record(side.cloud, ROOT / side.output, inputs[side.cloud])
                 print(f"{side.cloud}: done in {seconds:.1f} s", flush=True)
             else:
                 if (ROOT / side.partial).exists():
@@ -131,13 +146,30 @@ def run(clouds: list[str]) -> int:
         return 1
     from reports import summary
 
-    return summary.report(clouds)
+    code = summary.report(clouds)
+    if code == 0:
+        print("\n" + "\n".join(NEXT_STEPS))
+    return code
+
+
+def stale(clouds: list[str]) -> list[str]:
+    """The clouds whose output folder does not carry the fingerprint of their current inputs."""
+    return [
+        cloud
+        for cloud in clouds
+        if not fingerprint.is_current(cloud, ROOT / SIDES[cloud].output, fingerprint.fingerprint(cloud))
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("clouds", nargs="*", help=f"any of {sorted(SIDES)}; default: both")
     parser.add_argument("--check-only", action="store_true", help="validate every environment's settings and stop")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a cloud's last output when nothing it was made from changed (settings, code, locks, BB_* overrides)",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.clouds) - set(SIDES))
     if unknown:
@@ -147,7 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.check_only:
         print("settings: every environment is valid")
         return 0
-    return run(args.clouds or sorted(SIDES))
+    clouds = args.clouds or sorted(SIDES)
+    if args.reuse:
+        todo = stale(clouds)
+        for cloud in sorted(set(clouds) - set(todo)):
+            print(f"{cloud}: reusing {SIDES[cloud].output}/ (nothing it was made from changed since it was written)")
+        if not todo:
+            return 0
+        clouds = todo
+    return run(clouds)
 
 
 if __name__ == "__main__":

@@ -182,7 +182,9 @@ REACH: dict[str, Reach] = {
     ),
     "routes.runbook_base_url": both(),
     "resilience.backup_retention_days": both(),
-    "resilience.rpo_minutes": tooling(_DR, "shared.recovery", "reports.recovery_table"),
+    "resilience.rpo_minutes": both(
+        "the standby's replica-lag alarm (AWS) and policy (GCP) warn at half of it; " + _DR.split(": ", 1)[0]
+    ),
     "resilience.rto_minutes": tooling(_DR, "shared.recovery", "reports.recovery_table"),
     "resilience.log_retention_days": both(),
     "resilience.deletion_protection": both(),

@@ -276,6 +276,8 @@ CDK_TOOLCHAIN = {
     "uv": {"aws-cdk-lib", "constructs", "cdk-nag", "cdktn", "cdktn-provider-google", "cdktn-provider-google-beta"},
     "npm": {"aws-cdk", "cdktf-cli"},
 }
+# The other npm pins: tools of the tests (tests/mermaid_parse.mjs), updated together outside the toolchain group.
+NODE_TEST_TOOLS = {"mermaid", "jsdom"}
 
 
 def test_dependabot_keeps_every_lock_file_and_pinned_action_current():
@@ -295,7 +297,9 @@ def test_dependabot_keeps_every_lock_file_and_pinned_action_current():
     }
     pinned_node = set(json.loads((ROOT / "package.json").read_text())["devDependencies"])
     assert CDK_TOOLCHAIN["uv"] == pinned_python
-    assert CDK_TOOLCHAIN["npm"] == pinned_node
+    assert CDK_TOOLCHAIN["npm"] == pinned_node - NODE_TEST_TOOLS and pinned_node >= NODE_TEST_TOOLS
+    assert updates["npm"]["groups"] == {"node-test-tools": {"patterns": ["*"]}}
+    assert updates["uv"]["groups"] == {"python-tools": {"patterns": ["*"]}}
     assert set(config["multi-ecosystem-groups"]) == {"cdk-toolchain"}
     for ecosystem, packages in CDK_TOOLCHAIN.items():
         assert updates[ecosystem]["multi-ecosystem-group"] == "cdk-toolchain"
