@@ -114,6 +114,14 @@ def _node_id(stack: str, kind: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", f"{component}__{kind.removeprefix('AWS::').removeprefix('google_')}")
 
 
+def _between_primary_and_standby(source: str, target: str) -> bool:
+    """The standby serves from its own region: no flow joins it to the primary region's stacks (only CloudFront,
+    global, reaches both load balancers)."""
+    standby = [stack.endswith("-standby") for stack in (source, target)]
+    edge = any(stack.endswith("-edge") for stack in (source, target))
+    return standby[0] != standby[1] and not edge
+
+
 def _render(title: str, nodes: dict[tuple[str, str], int], labels: dict[str, str], flows) -> str:
     lines = [f"## {title}", "", "```mermaid", "flowchart LR", '  users(["Users"])']
     for stack in sorted({stack for stack, _ in nodes}):
@@ -131,6 +139,8 @@ def _render(title: str, nodes: dict[tuple[str, str], int], labels: dict[str, str
                 if local is True and a != "users" and a[0] != b[0]:
                     continue
                 if isinstance(local, str) and not b[0].endswith(f"-{local}"):
+                    continue
+                if a != "users" and _between_primary_and_standby(a[0], b[0]):
                     continue
                 start = "users" if a == "users" else _node_id(*a)
                 lines.append(f'  {start} -->|"{label}"| {_node_id(*b)}')
