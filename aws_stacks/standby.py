@@ -215,7 +215,10 @@ class StandbyDatabase(Construct):
 
 def standby_secrets(scope: Construct, settings: Settings) -> ServiceSecrets:
     """The data stack's secret replicas in this region, by name: a replica keeps its primary's name, and its full
-    ARN (random suffix) is known only once the primary exists, in a region this stack must not depend on."""
+    ARN (random suffix) is known only once the primary exists, in a region this stack must not depend on.
+    Unverified: the ECS API reference asks `valueFrom` for a secret's full ARN, and these are partial (name, no
+    suffix); if the first standby deploy's tasks cannot read them, look the replicas' ARNs up at deploy time
+    (a DescribeSecret custom resource in this region) instead."""
 
     def replica(construct_id: str, name: str) -> secretsmanager.ISecret:
         return secretsmanager.Secret.from_secret_name_v2(scope, construct_id, settings.path(name))
