@@ -10,7 +10,7 @@ restored, which for production's 500 GiB takes 30-60 minutes (shared/recovery.py
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, SecretValue, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ec2 as ec2
@@ -36,7 +36,7 @@ from aws_stacks.names import database_user_arn, standby_key_arn
 from aws_stacks.network import DATABASE, InterfaceEndpoints, Network
 from aws_stacks.observability import AlertTopics
 from aws_stacks.replication import SECRETS_PURPOSE, STORAGE_PURPOSE
-from aws_stacks.secrets import APP_SECRET_KEY_SECRET, CACHE_AUTH_SECRET
+from aws_stacks.secrets import APP_SECRET_KEY_SECRET, CACHE_AUTH_FIELD, CACHE_AUTH_SECRET
 from aws_stacks.security import (
     SecurityGroups,
     customer_managed_key,
@@ -265,6 +265,8 @@ class StandbyStack(Stack):
             auth_secret=secrets.cache_auth,
             logs_key=self.logs_key,
             security_groups=self.security_groups,
+            # By name: CloudFormation resolves a secret of this account and region by its name.
+            auth_token=SecretValue.secrets_manager(standby.path(CACHE_AUTH_SECRET), json_field=CACHE_AUTH_FIELD),
         )
         replica = self.database.instance
 

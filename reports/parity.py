@@ -32,6 +32,7 @@ from shared import ENVIRONMENTS, Settings, load_settings
 from shared.alerts import Alert, Severity, alerts
 from shared.contract import SERVICES
 from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, WINDOW_SECONDS, Indicator, Slo, burn_alert_key, slos
+from shared.stacks import AWS_STANDBY_COMPONENT
 
 SECONDS_PER_DAY = 86400
 # Each cloud's words for the catalog's meaning of a data gap (shared.alerts.Missing), read back.
@@ -258,7 +259,8 @@ def extract_aws(templates: dict[str, dict], settings: Settings) -> dict[str, obj
         add(f"alert {key}: missing data", _AWS_MISSING.get(properties.get("TreatMissingData", "missing")))
     _aws_slos(templates, settings, add)
     services = {}
-    for _, logical_id, resource in aws_resources(templates):
+    standby = settings.name(AWS_STANDBY_COMPONENT)
+    for stack, logical_id, resource in aws_resources(templates):
         kind, p = resource["Type"], resource.get("Properties", {})
         if kind == "AWS::RDS::DBInstance":
             if "EngineVersion" in p:  # a read replica inherits its source's version
@@ -290,8 +292,10 @@ def extract_aws(templates: dict[str, dict], settings: Settings) -> dict[str, obj
             add("AWS address ranges", p["CidrBlock"])
         elif kind == "AWS::ECS::Service":
             services[logical_id] = p["ServiceName"]
-        elif kind == "AWS::ApplicationAutoScaling::ScalableTarget" and p.get("ScalableDimension", "").startswith(
-            "ecs:"
+        elif (
+            kind == "AWS::ApplicationAutoScaling::ScalableTarget"
+            and p.get("ScalableDimension", "").startswith("ecs:")
+            and stack != standby  # the standby runs `recovery.running_standby_tasks` until a failover scales it
         ):
             add(("scaling", _service_of(p["ResourceId"])), (p["MinCapacity"], p["MaxCapacity"]))
     values = {name: _one(items) for name, items in found.items() if not isinstance(name, tuple)}

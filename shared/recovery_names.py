@@ -20,8 +20,9 @@ def aws_standby_names(settings: Settings) -> dict[str, str]:
         "cluster": settings.name("cluster"),
         "cache": settings.name("redis"),
         # In the edge region (us-east-1, which survives the primary's loss): CloudFront's 5xx rate of the dynamic
-        # paths, the region-loss signal (<target>-<runbook key>).
-        "origin_errors_alarm": settings.name("cdn-region_loss"),
+        # paths, the region-loss signal (<target>-<runbook key>, a two-word target like the replica-lag alarm's,
+        # so the catalog's alarm pattern does not take it for one of its alerts).
+        "origin_errors_alarm": settings.name("cdn-origin-region_loss"),
         # In the standby region: the RDS CA bundle (PEM) of that region, which the standby api verifies the
         # replica's certificate with (written once by the operator: docs/disaster-recovery.md).
         "database_ca_parameter": "/" + settings.path("recovery", "rds-ca-bundle"),
