@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, Stack
@@ -94,7 +94,12 @@ class ContainerService(Construct):
         security_group: ec2.ISecurityGroup,
         logs_key: kms.IKey,
         environment: Mapping[str, str | ecs.Secret],
+        desired_count: int | None = None,
+        rollback_alarms: bool = True,
     ) -> None:
+        """`desired_count`: None where auto scaling owns the count (the primary); a standby starts at its size.
+        `rollback_alarms`: the primary's deployments roll back on its observability stack's alarms (by name);
+        a standby region has none of them."""
         super().__init__(scope, construct_id)
         self.name = name = service.name
         self.target_group_port = service.port
@@ -172,7 +177,9 @@ class ContainerService(Construct):
             service_name=settings.name(name),
             cluster=cluster,
             task_definition=self.task_definition,
-            # No desired count: auto scaling owns it, and a deploy must not reset a scaled-out service to the minimum.
+            # No desired count in the primary: auto scaling owns it, and a deploy must not reset a scaled-out service
+            # to the minimum; a standby starts at its strategy's size.
+            desired_count=desired_count,
             min_healthy_percent=100,
             max_healthy_percent=200,
             # Blue/green: the new revision starts beside the serving one and takes traffic only after the release's
@@ -184,7 +191,9 @@ class ContainerService(Construct):
             # By name: the alarms live in the observability stack, deployed after this one (see alarms.py).
             deployment_alarms=ecs.DeploymentAlarmConfig(
                 alarm_names=rollback_alarm_names(settings, name), behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
-            ),
+            )
+            if rollback_alarms
+            else None,
             health_check_grace_period=Duration.seconds(60),
             security_groups=[security_group],
             vpc_subnets=APP,
@@ -229,10 +238,12 @@ class ContainerService(Construct):
             ),
         ).attach_to_application_target_group(self.target_group)
 
-    def scale(self, *, compute: ComputeSettings) -> None:
-        """CPU, memory and ALB requests per task; call once the target group is behind a listener."""
+    def scale(self, *, compute: ComputeSettings, min_tasks: int | None = None) -> None:
+        """CPU, memory and ALB requests per task; call once the target group is behind a listener. `min_tasks`:
+        a standby's floor (the failover raises it to the primary's minimum)."""
         scaling = self.service.auto_scale_task_count(
-            min_capacity=self.sizing.fargate_min_tasks, max_capacity=self.sizing.fargate_max_tasks
+            min_capacity=self.sizing.fargate_min_tasks if min_tasks is None else min_tasks,
+            max_capacity=self.sizing.fargate_max_tasks,
         )
         cooldowns = dict(scale_in_cooldown=SCALE_IN_COOLDOWN, scale_out_cooldown=SCALE_OUT_COOLDOWN)
         scaling.scale_on_cpu_utilization(
@@ -351,12 +362,14 @@ class LoadBalancerRole(Construct):
     """The role ECS assumes to move the listener rules and target groups during a blue/green deployment
     (AWS's managed policy for exactly that); named, so the release execution role may pass it and nothing else."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, primary: bool = True) -> None:
+        """`primary`: the release may pass this one by name; a standby's (IAM names are global) carries its region."""
         super().__init__(scope, construct_id)
+        name = ecs_load_balancers_role_name(settings)
         self.role = iam.Role(
             self,
             "Role",
-            role_name=ecs_load_balancers_role_name(settings),
+            role_name=name if primary else f"{name}-{Stack.of(self).region}",
             description="ECS blue/green: shifts the ALB listener rules between the services' target groups",
             assumed_by=iam.ServicePrincipal("ecs.amazonaws.com"),
             managed_policies=[
@@ -387,7 +400,10 @@ class LoadBalancer(Construct):
         zone: route53.IHostedZone,
         web: elbv2.IApplicationTargetGroup,
         api: elbv2.IApplicationTargetGroup,
+        origin_record: bool = True,
     ) -> None:
+        """`origin_record`: the origin domain's alias to this ALB; one region owns the name (the primary's), a
+        standby's CloudFront VPC origin connects by ARN and only checks the certificate's name."""
         super().__init__(scope, construct_id)
         self.access_logs = log_bucket(self, "AccessLogsBucket", settings=settings, name="alb-logs")
         acknowledge_in_every_pack(
@@ -444,6 +460,8 @@ class LoadBalancer(Construct):
                 https, "Web", priority=20, conditions=[everything], target_group=web
             ),
         }
+        if not origin_record:
+            return
         # The certificate's name, which CloudFront checks over TLS; it now resolves to private addresses, reachable
         # only inside the VPC: CloudFront itself reaches the ALB by the VPC origin's ARN, not through this record.
         route53.ARecord(
@@ -455,11 +473,10 @@ class LoadBalancer(Construct):
         )
 
 
-def uploads_policy(role: iam.IRole, *, settings: Settings, account: str, key_arn: str) -> None:
+def uploads_policy(role: iam.IRole, *, uploads: str, key_arn: str, region: str) -> None:
     """The API reads, writes and deletes users' uploads: objects only, never the bucket's settings. On the task
     role, by the bucket's settings-derived name, so neither the bucket's nor the key's policy in the data stack
     changes (which would make the data stack depend on this one)."""
-    uploads = bucket_name(settings, "uploads", account)
     bucket_arn = f"arn:{Aws.PARTITION}:s3:::{uploads}"
     role.add_to_principal_policy(
         iam.PolicyStatement(
@@ -476,7 +493,7 @@ def uploads_policy(role: iam.IRole, *, settings: Settings, account: str, key_arn
             sid="UploadsKey",
             actions=["kms:Decrypt", "kms:GenerateDataKey"],
             resources=[key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{settings.aws.region}.amazonaws.com"}},
+            conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
         )
     )
     acknowledge(
@@ -487,30 +504,50 @@ def uploads_policy(role: iam.IRole, *, settings: Settings, account: str, key_arn
     )
 
 
+@dataclass(frozen=True)
+class ServiceEndpoints:
+    """Where the services find their data, the narrow inputs the primary (data stack) and a standby supply."""
+
+    database_host: str  # RDS Proxy (primary) or the replica instance (standby)
+    cache_host: str  # the Redis primary endpoint
+    uploads_bucket: str  # bucket name (the primary's by reference: the data stack's output)
+    uploads_key_arn: str  # the uploads bucket's KMS key
+    secrets: ServiceSecrets  # the application secrets of this region
+    secrets_key_arn: str  # the key those secrets are encrypted with in this region
+    # The CA the database's certificate chains to: the proxy's ACM certificate is in the OS store; an instance's
+    # (a standby replica's) chains to the RDS CA, so a PEM bundle from a parameter.
+    database_root_cert: str | ecs.Secret = SYSTEM_TRUST_STORE
+    # The name the task role's policy names, derived from settings (no reference); None: `uploads_bucket`.
+    uploads_bucket_policy_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceSecrets:
+    """The application secrets, as this region's Secrets Manager names them."""
+
+    cache_auth: secretsmanager.ISecret
+    app_secret_key: secretsmanager.ISecret
+    sentry_dsn: secretsmanager.ISecret
+
+
 def api_values(
-    *,
-    settings: Settings,
-    database: Database,
-    cache: SessionCache,
-    uploads: s3.IBucket,
-    secrets: Mapping[str, ecs.Secret],
+    *, settings: Settings, endpoints: ServiceEndpoints, secrets: Mapping[str, ecs.Secret]
 ) -> dict[str, str | ecs.Secret]:
-    """What the api's contract variables hold on AWS: the proxy with IAM auth, Redis with TLS and AUTH."""
+    """What the api's contract variables hold on AWS: the database with IAM auth, Redis with TLS and AUTH."""
     return {
-        "DATABASE_HOST": database.proxy.endpoint,
+        "DATABASE_HOST": endpoints.database_host,
         "DATABASE_PORT": str(DATABASE_PORT),
         "DATABASE_NAME": DATABASE_NAME,
         "DATABASE_USER": aws_database_login(API),
         "DATABASE_AUTH": "aws-rds-iam",
-        # RDS Proxy presents an ACM certificate for its endpoint, chained to Amazon's public roots.
         "DATABASE_SSLMODE": "verify-full",
-        "DATABASE_SSLROOTCERT": SYSTEM_TRUST_STORE,
-        "REDIS_HOST": cache.replication_group.attr_primary_end_point_address,
+        "DATABASE_SSLROOTCERT": endpoints.database_root_cert,
+        "REDIS_HOST": endpoints.cache_host,
         "REDIS_PORT": str(ELASTICACHE_PORT),
         "REDIS_TLS": "true",
         # ElastiCache's in-transit encryption uses Amazon-issued certificates, also in every OS trust store.
         "REDIS_SSLROOTCERT": SYSTEM_TRUST_STORE,
-        "UPLOADS_BUCKET": uploads.bucket_name,
+        "UPLOADS_BUCKET": endpoints.uploads_bucket,
         **secrets,
     }
 
@@ -535,6 +572,146 @@ def split_secrets(environment: Mapping[str, str | ecs.Secret]) -> tuple[dict[str
     return plain, {name: value for name, value in environment.items() if not isinstance(value, str)}
 
 
+class ApplicationTier:
+    """The cluster, the api and web services, the internal ALB with its certificate and the regional web ACL, built
+    into `scope` itself (not a child construct, so the primary's logical ids stay what they were) by the primary's
+    compute stack and by the standby stack. Inputs are narrow: endpoints, secrets, keys, security groups."""
+
+    def __init__(
+        self,
+        scope: Stack,
+        *,
+        settings: Settings,
+        vpc: ec2.IVpc,
+        logs_key: kms.IKey,
+        security_groups: SecurityGroups,
+        endpoints: ServiceEndpoints,
+        database_connect: Callable[[iam.IRole], None],
+        standby_tasks: int | None = None,
+    ) -> None:
+        """`database_connect` grants the api's task role its IAM database login. `standby_tasks`: None in the
+        primary (auto scaling from the primary's minimum); a standby's running tasks per service (0 in a pilot
+        light), with no origin record and no rollback alarms of the primary's region."""
+        primary = standby_tasks is None
+        # By name, not by reference: the data stack creates them (see registry.py), and a name from settings
+        # keeps the image URI a plain string in this template.
+        repositories = {
+            name: ecr.Repository.from_repository_name(
+                scope, f"{name.title()}Repository", aws_repository_name(settings, name)
+            )
+            for name in IMAGES
+        }
+        # The released tags, as template parameters of type AWS::SSM::Parameter::Value<String>: CloudFormation
+        # reads them on every create and update of this stack, so an infrastructure deploy keeps the running
+        # release and a release's deploy rolls out the new tag. (A `{{resolve:ssm:...}}` reference would not do:
+        # CloudFormation does not re-read it when only the parameter's value changed.)
+        released_tags = {
+            name: ssm.StringParameter.value_for_string_parameter(scope, tag_parameter_name(settings, name))
+            for name in IMAGES
+        }
+        self.cluster = cluster = ecs.Cluster(
+            scope,
+            "Cluster",
+            cluster_name=settings.name("cluster"),
+            vpc=vpc,
+            container_insights_v2=ecs.ContainerInsights.ENHANCED,
+        )
+        secrets = endpoints.secrets
+
+        def common(service: Service) -> dict[str, str | ecs.Secret]:
+            return {
+                **common_values(settings, service),
+                "SENTRY_DSN": ecs.Secret.from_secrets_manager(secrets.sentry_dsn, SENTRY_DSN_FIELD),
+            }
+
+        api_environment = render(
+            "aws",
+            API,
+            settings.feature_flags,
+            {
+                **common(API),
+                **api_values(
+                    settings=settings,
+                    endpoints=endpoints,
+                    secrets={
+                        "REDIS_AUTH": ecs.Secret.from_secrets_manager(secrets.cache_auth, CACHE_AUTH_FIELD),
+                        "SECRET_KEY": ecs.Secret.from_secrets_manager(secrets.app_secret_key, APP_SECRET_KEY_FIELD),
+                    },
+                ),
+            },
+        )
+        web_environment = render("aws", WEB, settings.feature_flags, common(WEB))
+
+        def service(construct_id: str, contract: Service, environment, group: ec2.ISecurityGroup):
+            return ContainerService(
+                scope,
+                construct_id,
+                settings=settings,
+                service=contract,
+                sizing=getattr(settings.compute, contract.name),
+                cluster=cluster,
+                repository=repositories[contract.name],
+                image_tag=released_tags[contract.name],
+                security_group=frozen(scope, f"{construct_id.removesuffix('Service')}SecurityGroup", group),
+                logs_key=logs_key,
+                environment=environment,
+                desired_count=standby_tasks,
+                rollback_alarms=primary,
+            )
+
+        self.api = service("ApiService", API, api_environment, security_groups.api)
+        database_connect(self.api.task_role)
+        uploads_policy(
+            self.api.task_role,
+            uploads=endpoints.uploads_bucket_policy_name or endpoints.uploads_bucket,
+            key_arn=endpoints.uploads_key_arn,
+            region=settings.aws.region,
+        )
+        self.web = service("WebService", WEB, web_environment, security_groups.web)
+        # Both services read secrets (the Sentry DSN; the api also its own): each execution role may decrypt with the
+        # secrets key only through Secrets Manager.
+        for each in (self.api, self.web):
+            each.task_definition.obtain_execution_role().add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="DecryptSecretsThroughSecretsManager",
+                    actions=["kms:Decrypt"],
+                    resources=[endpoints.secrets_key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{scope.region}.amazonaws.com"}},
+                )
+            )
+        zone = hosted_zone(scope, "Zone", settings=settings)
+        self.load_balancer = LoadBalancer(
+            scope,
+            "LoadBalancer",
+            settings=settings,
+            vpc=vpc,
+            security_group=frozen(scope, "LoadBalancerSecurityGroup", security_groups.load_balancer),
+            zone=zone,
+            web=self.web.target_group,
+            api=self.api.target_group,
+            origin_record=primary,
+        )
+        load_balancer_role = LoadBalancerRole(scope, "LoadBalancerRole", settings=settings, primary=primary).role
+        for each in (self.api, self.web):
+            each.route(rules=self.load_balancer.rules[each.name], role=load_balancer_role)
+            each.scale(compute=settings.compute, min_tasks=standby_tasks)
+        compute_outputs(scope, settings=settings, load_balancer=self.load_balancer.alb)
+        firewall = WebAcl(
+            scope,
+            "Firewall",
+            settings=settings,
+            scope_name="REGIONAL",
+            name=settings.name("alb-waf"),
+            logs_key=logs_key,
+        )
+        wafv2.CfnWebACLAssociation(
+            scope,
+            "FirewallAssociation",
+            resource_arn=self.load_balancer.alb.load_balancer_arn,
+            web_acl_arn=firewall.web_acl.attr_arn,
+        )
+
+
 class ComputeStack(Stack):
     """The ECS Fargate services of the api and the web frontend, the application load balancer and its regional
     web ACL."""
@@ -556,136 +733,42 @@ class ComputeStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        # By name, not by reference: the data stack creates them (see registry.py), and a name from settings
-        # keeps the image URI a plain string in this template.
-        repositories = {
-            name: ecr.Repository.from_repository_name(
-                self, f"{name.title()}Repository", aws_repository_name(settings, name)
-            )
-            for name in IMAGES
-        }
-        # The released tags, as template parameters of type AWS::SSM::Parameter::Value<String>: CloudFormation
-        # reads them on every create and update of this stack, so an infrastructure deploy keeps the running
-        # release and a release's deploy rolls out the new tag. (A `{{resolve:ssm:...}}` reference would not do:
-        # CloudFormation does not re-read it when only the parameter's value changed.)
-        released_tags = {
-            name: ssm.StringParameter.value_for_string_parameter(self, tag_parameter_name(settings, name))
-            for name in IMAGES
-        }
-        cluster = ecs.Cluster(
-            self,
-            "Cluster",
-            cluster_name=settings.name("cluster"),
-            vpc=vpc,
-            container_insights_v2=ecs.ContainerInsights.ENHANCED,
-        )
+
         # Secrets imported by ARN: the grant stays on the task's execution role instead of the secrets key's
         # policy in the data stack, which would make the data stack depend on this one.
-        cache_auth = secretsmanager.Secret.from_secret_complete_arn(
-            self, "CacheAuthToken", secrets.cache_auth.secret_arn
-        )
-        app_secret_key = secretsmanager.Secret.from_secret_complete_arn(
-            self, "AppSecretKey", secrets.app_secret_key.secret_arn
-        )
-        sentry_dsn = secretsmanager.Secret.from_secret_complete_arn(self, "SentryDsn", secrets.sentry_dsn.secret_arn)
+        def imported(construct_id: str, secret: secretsmanager.ISecret) -> secretsmanager.ISecret:
+            return secretsmanager.Secret.from_secret_complete_arn(self, construct_id, secret.secret_arn)
 
-        def common(service: Service) -> dict[str, str | ecs.Secret]:
-            return {
-                **common_values(settings, service),
-                "SENTRY_DSN": ecs.Secret.from_secrets_manager(sentry_dsn, SENTRY_DSN_FIELD),
-            }
+        endpoints = ServiceEndpoints(
+            database_host=database.proxy.endpoint,
+            cache_host=cache.replication_group.attr_primary_end_point_address,
+            uploads_bucket=uploads.bucket_name,
+            uploads_bucket_policy_name=bucket_name(settings, "uploads", self.account),
+            uploads_key_arn=uploads.encryption_key.key_arn,
+            secrets=ServiceSecrets(
+                cache_auth=imported("CacheAuthToken", secrets.cache_auth),
+                app_secret_key=imported("AppSecretKey", secrets.app_secret_key),
+                sentry_dsn=imported("SentryDsn", secrets.sentry_dsn),
+            ),
+            secrets_key_arn=secrets_key.key_arn,
+        )
 
-        api_environment = render(
-            "aws",
-            API,
-            settings.feature_flags,
-            {
-                **common(API),
-                **api_values(
-                    settings=settings,
-                    database=database,
-                    cache=cache,
-                    uploads=uploads,
-                    secrets={
-                        "REDIS_AUTH": ecs.Secret.from_secrets_manager(cache_auth, CACHE_AUTH_FIELD),
-                        "SECRET_KEY": ecs.Secret.from_secrets_manager(app_secret_key, APP_SECRET_KEY_FIELD),
-                    },
-                ),
-            },
-        )
-        web_environment = render("aws", WEB, settings.feature_flags, common(WEB))
-        self.api = ContainerService(
-            self,
-            "ApiService",
-            settings=settings,
-            service=API,
-            sizing=settings.compute.api,
-            cluster=cluster,
-            repository=repositories[API.name],
-            image_tag=released_tags[API.name],
-            security_group=frozen(self, "ApiSecurityGroup", security_groups.api),
-            logs_key=logs_key,
-            environment=api_environment,
-        )
         # The api logs in through the proxy as its own role with an IAM token: `rds-db:connect` on the proxy's
         # `prx-...` resource for exactly that database user, nothing on the instance itself (data.py).
-        self.api.task_role.add_managed_policy(
-            iam.ManagedPolicy.from_managed_policy_name(self, "ApiDatabaseConnect", connect_policy_name(settings, API))
-        )
-        uploads_policy(
-            self.api.task_role, settings=settings, account=self.account, key_arn=uploads.encryption_key.key_arn
-        )
-        self.web = ContainerService(
-            self,
-            "WebService",
-            settings=settings,
-            service=WEB,
-            sizing=settings.compute.web,
-            cluster=cluster,
-            repository=repositories[WEB.name],
-            image_tag=released_tags[WEB.name],
-            security_group=frozen(self, "WebSecurityGroup", security_groups.web),
-            logs_key=logs_key,
-            environment=web_environment,
-        )
-        # Both services read secrets (the Sentry DSN; the api also its own): each execution role may decrypt with the
-        # secrets key only through Secrets Manager.
-        for service in (self.api, self.web):
-            service.task_definition.obtain_execution_role().add_to_principal_policy(
-                iam.PolicyStatement(
-                    sid="DecryptSecretsThroughSecretsManager",
-                    actions=["kms:Decrypt"],
-                    resources=[secrets_key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}},
+        def connect_through_proxy(role: iam.IRole) -> None:
+            role.add_managed_policy(
+                iam.ManagedPolicy.from_managed_policy_name(
+                    self, "ApiDatabaseConnect", connect_policy_name(settings, API)
                 )
             )
-        zone = hosted_zone(self, "Zone", settings=settings)
-        self.load_balancer = LoadBalancer(
+
+        tier = ApplicationTier(
             self,
-            "LoadBalancer",
             settings=settings,
             vpc=vpc,
-            security_group=frozen(self, "LoadBalancerSecurityGroup", security_groups.load_balancer),
-            zone=zone,
-            web=self.web.target_group,
-            api=self.api.target_group,
-        )
-        load_balancer_role = LoadBalancerRole(self, "LoadBalancerRole", settings=settings).role
-        for service in (self.api, self.web):
-            service.route(rules=self.load_balancer.rules[service.name], role=load_balancer_role)
-            service.scale(compute=settings.compute)
-        compute_outputs(self, settings=settings, load_balancer=self.load_balancer.alb)
-        firewall = WebAcl(
-            self,
-            "Firewall",
-            settings=settings,
-            scope_name="REGIONAL",
-            name=settings.name("alb-waf"),
             logs_key=logs_key,
+            security_groups=security_groups,
+            endpoints=endpoints,
+            database_connect=connect_through_proxy,
         )
-        wafv2.CfnWebACLAssociation(
-            self,
-            "FirewallAssociation",
-            resource_arn=self.load_balancer.alb.load_balancer_arn,
-            web_acl_arn=firewall.web_acl.attr_arn,
-        )
+        self.api, self.web, self.load_balancer = tier.api, tier.web, tier.load_balancer

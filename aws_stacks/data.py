@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Fn, Stack
+from aws_cdk import Duration, Fn, SecretValue, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
@@ -319,7 +319,10 @@ class SessionCache(Construct):
         auth_secret: secretsmanager.ISecret,
         logs_key: kms.IKey,
         security_groups: SecurityGroups,
+        auth_token: SecretValue | None = None,
     ) -> None:
+        """`auth_token`: the AUTH token's dynamic reference; by default `auth_secret`'s field (a standby names its
+        replica instead, whose full ARN it does not know)."""
         super().__init__(scope, construct_id)
         cache = settings.cache
         engine_version, parameter_family = REDIS_ENGINES[cache.redis_major_version]
@@ -360,7 +363,7 @@ class SessionCache(Construct):
             at_rest_encryption_enabled=True,
             kms_key_id=key.key_arn,
             # A `{{resolve:secretsmanager:...}}` dynamic reference: the token never appears in the template.
-            auth_token=auth_secret.secret_value_from_json(CACHE_AUTH_FIELD).unsafe_unwrap(),
+            auth_token=(auth_token or auth_secret.secret_value_from_json(CACHE_AUTH_FIELD)).unsafe_unwrap(),
             snapshot_retention_limit=cache.snapshot_retention_days,
             log_delivery_configurations=[
                 elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty(

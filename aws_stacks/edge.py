@@ -26,6 +26,7 @@ from aws_stacks.security import customer_managed_key, log_bucket, logs_key
 from aws_stacks.storage import tiered_bucket
 from shared import Settings
 from shared.contract import STATIC_PATH_PATTERNS
+from shared.recovery_names import STANDBY_ORIGIN_ID, aws_standby_names
 from shared.stacks import AWS_EDGE_REGION
 
 EDGE_REGION = AWS_EDGE_REGION
@@ -65,16 +66,50 @@ class StaticAssets(Construct):
         )
 
 
-def load_balancer_origin(settings: Settings, load_balancer: elbv2.IApplicationLoadBalancer) -> cloudfront.IOrigin:
+# The origin group fails over when the primary cannot be reached or answers one of these (CloudFront Developer
+# Guide, 'Optimize high availability with CloudFront origin failover'); only for GET, HEAD and OPTIONS requests.
+FAILOVER_STATUS_CODES = (500, 502, 503, 504)
+
+
+def load_balancer_origin(
+    settings: Settings,
+    load_balancer: elbv2.IApplicationLoadBalancer,
+    *,
+    name: str | None = None,
+    origin_id: str | None = None,
+) -> cloudfront.IOrigin:
     """The internal ALB as a CloudFront VPC origin: CloudFront's own network interfaces in the ALB's subnets carry
     the requests, so the ALB needs no public address and CloudFront no shared secret. HTTPS to the origin domain,
-    which the ALB's certificate names (CloudFront checks it; the ALB's own DNS name is not on the certificate)."""
+    which the ALB's certificate names (CloudFront checks it; the ALB's own DNS name is not on the certificate).
+    CloudFront reaches the ALB by the VPC origin's ARN, never by resolving the domain: DNS failover records of the
+    origin domain would move nothing."""
     return origins.VpcOrigin.with_application_load_balancer(
         load_balancer,
         domain_name=settings.domain.origin_domain,
-        vpc_origin_name=settings.name("origin"),
+        vpc_origin_name=name or settings.name("origin"),
         protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
         origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+        origin_id=origin_id,
+    )
+
+
+def dynamic_origin(
+    settings: Settings,
+    load_balancer: elbv2.IApplicationLoadBalancer,
+    standby: elbv2.IApplicationLoadBalancer | None,
+) -> cloudfront.IOrigin:
+    """The primary ALB; with a standby, an origin group of the primary then the standby's ALB. The group moves
+    reads at once when the primary fails; writes follow when the failover command points the behaviors at the
+    standby origin (CloudFront fails over only GET, HEAD and OPTIONS)."""
+    primary = load_balancer_origin(settings, load_balancer)
+    if standby is None:
+        return primary
+    return origins.OriginGroup(
+        primary_origin=primary,
+        fallback_origin=load_balancer_origin(
+            settings, standby, name=aws_standby_names(settings)["standby_origin"], origin_id=STANDBY_ORIGIN_ID
+        ),
+        fallback_status_codes=list(FAILOVER_STATUS_CODES),
     )
 
 
@@ -91,6 +126,7 @@ class Cdn(Construct):
         zone: route53.IHostedZone,
         web_acl_arn: str,
         load_balancer: elbv2.IApplicationLoadBalancer,
+        standby_load_balancer: elbv2.IApplicationLoadBalancer | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # The app domain lives in the parent zone, which this account cannot write: its validation record is the
@@ -132,7 +168,7 @@ class Cdn(Construct):
             enable_accept_encoding_brotli=True,
         )
         dynamic = cloudfront.BehaviorOptions(
-            origin=load_balancer_origin(settings, load_balancer),
+            origin=dynamic_origin(settings, load_balancer, standby_load_balancer),
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
             cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
@@ -188,6 +224,7 @@ class EdgeStack(Stack):
         *,
         settings: Settings,
         load_balancer: elbv2.IApplicationLoadBalancer,
+        standby_load_balancer: elbv2.IApplicationLoadBalancer | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -211,6 +248,7 @@ class EdgeStack(Stack):
             zone=zone,
             web_acl_arn=firewall.web_acl.attr_arn,
             load_balancer=load_balancer,
+            standby_load_balancer=standby_load_balancer,
         )
         edge_outputs(self, settings=settings, distribution=self.cdn.distribution)
         # CDK files this warning on the stack itself, so the stack is the narrowest place to acknowledge it.

@@ -10,6 +10,9 @@ from __future__ import annotations
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_chatbot as chatbot
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -32,6 +35,8 @@ from shared import Settings
 from shared.accounts import GUARDDUTY, SECURITY_HUB
 from shared.alerts import Severity
 from shared.contract import ERROR_LOG_SEVERITIES
+from shared.recovery_names import aws_standby_names
+from shared.runbooks import runbook_url
 
 # Chatbot only relays notifications and renders alarm charts: it may read CloudWatch, nothing else.
 CHATBOT_ACTIONS = ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:GetMetricWidgetImage"]
@@ -327,11 +332,53 @@ class ObservabilityStack(Stack):
         ).dashboard.add_widgets(budget_widget(objectives.budgets))
 
 
+# CloudFront's 5xx share of requests that pages as a region loss: writes fail while reads fail over (origin group).
+REGION_LOSS_ERROR_PERCENT = 5
+REGION_LOSS_MINUTES = 2
+
+
+def region_loss_alarm(
+    scope: Construct, *, settings: Settings, distribution: cloudfront.IDistribution
+) -> cloudwatch.Alarm:
+    """The region-loss signal, in us-east-1 where CloudFront's metrics live and which survives the primary region:
+    the primary's own alarms are lost with it, and an internal ALB has no public endpoint for a Route 53 health
+    check. CloudFront publishes 5xxErrorRate per distribution each minute (Region=Global)."""
+    return cloudwatch.Alarm(
+        scope,
+        "RegionLossAlarm",
+        alarm_name=aws_standby_names(settings)["origin_errors_alarm"],
+        alarm_description=(
+            f"critical: more than {REGION_LOSS_ERROR_PERCENT} % of CloudFront responses are 5xx for "
+            f"{REGION_LOSS_MINUTES} min: the primary origin may be lost. "
+            f"Runbook: {runbook_url(settings, 'region_loss')}"
+        ),
+        metric=cloudwatch.Metric(
+            namespace="AWS/CloudFront",
+            metric_name="5xxErrorRate",
+            dimensions_map={"DistributionId": distribution.distribution_id, "Region": "Global"},
+            period=Duration.minutes(1),
+            statistic="Average",
+        ),
+        threshold=REGION_LOSS_ERROR_PERCENT,
+        evaluation_periods=REGION_LOSS_MINUTES,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,  # no requests, no data
+    )
+
+
 class EdgeObservabilityStack(Stack):
-    """The CloudFront certificate's expiry alarm and ACM events, with alert topics of its own region (us-east-1)."""
+    """The CloudFront certificate's expiry alarm and ACM events, with alert topics of its own region (us-east-1);
+    with a standby, the region-loss alarm on CloudFront's 5xx rate."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: Settings, certificate: acm.ICertificate, **kwargs
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        certificate: acm.ICertificate,
+        distribution: cloudfront.IDistribution | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         topics = AlertTopics(self, "AlertTopics", settings=settings, label="edge-alerts").topics
@@ -343,7 +390,12 @@ class EdgeObservabilityStack(Stack):
             watches={"certificate_expiry": [Watch("cdn", lambda period: days_to_expiry(arn, period))]},
             topics=topics,
         )
-        PagerDutyRoute(self, "PagerDuty", settings=settings, label="edge-alerts").page_alarms(alarms.paged)
+        paged = list(alarms.paged)
+        if distribution is not None:
+            region_loss = region_loss_alarm(self, settings=settings, distribution=distribution)
+            region_loss.add_alarm_action(cloudwatch_actions.SnsAction(topics[Severity.CRITICAL]))
+            paged.append(region_loss)
+        PagerDutyRoute(self, "PagerDuty", settings=settings, label="edge-alerts").page_alarms(paged)
         certificate_events(
             self, settings=settings, name="edge-certificates", topic=topics[Severity.INFO], certificate_arns=[arn]
         )

@@ -80,7 +80,12 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         secrets_key=data.secrets_key,
         uploads=data.uploads,
     )
-    edge = built["edge"] = stack("edge", load_balancer=compute.load_balancer.alb)
+    standby = built.get(AWS_STANDBY_COMPONENT)
+    edge = built["edge"] = stack(
+        "edge",
+        load_balancer=compute.load_balancer.alb,
+        standby_load_balancer=standby.tier.load_balancer.alb if standby else None,
+    )
     built["compliance"] = stack("compliance")
     built["observability"] = stack(
         "observability",
@@ -89,7 +94,11 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         database=data.database,
         cache=data.cache,
     )
-    built["edge-observability"] = stack("edge-observability", certificate=edge.cdn.certificate)
+    built["edge-observability"] = stack(
+        "edge-observability",
+        certificate=edge.cdn.certificate,
+        distribution=edge.cdn.distribution if standby else None,
+    )
     built["delivery"] = stack("delivery")
     # The table's order edges; where a reference already implies one, CDK keeps it once.
     for later, earlier in dependencies("aws", settings):

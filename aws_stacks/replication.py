@@ -23,6 +23,7 @@ from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
 from aws_stacks.names import standby_key_arn
+from aws_stacks.registry import released_tag_parameter
 from aws_stacks.security import customer_managed_key, stateful_removal_policy
 from shared import Settings
 from shared.recovery_names import aws_standby_names
@@ -41,6 +42,10 @@ class StandbyPrerequisites(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
         customer_managed_key(self, "SecretsKey", settings=settings, purpose=SECRETS_PURPOSE)
+        # The standby's services read their released tags here (template parameters, as the primary's compute
+        # stack does), so they exist before the standby stack: the bootstrap tag, until a release writes them.
+        for name in IMAGES:
+            released_tag_parameter(self, f"{name.title()}ReleasedTag", settings=settings, name=name)
         storage_key = customer_managed_key(self, "StorageKey", settings=settings, purpose=STORAGE_PURPOSE)
         self.uploads = s3.Bucket(
             self,

@@ -12,6 +12,10 @@ from aws_stacks.security import stateful_removal_policy
 from shared import Settings
 from shared.contract import SENTRY_DSN_FIELD, SENTRY_DSN_SECRET
 
+# Names under the environment's path (`settings.path`); a standby region finds the replicas by the same names.
+CACHE_AUTH_SECRET = "cache/auth-token"
+APP_SECRET_KEY_SECRET = "app/secret-key"
+
 CACHE_AUTH_FIELD = "token"
 APP_SECRET_KEY_FIELD = "secret_key"
 
@@ -98,7 +102,7 @@ class ApplicationSecrets(Construct):
             "CacheAuthToken",
             settings=settings,
             key=key,
-            name="cache/auth-token",
+            name=CACHE_AUTH_SECRET,
             replicas=replicas,
             field=CACHE_AUTH_FIELD,
             description="Redis AUTH token",
@@ -113,7 +117,7 @@ class ApplicationSecrets(Construct):
             "AppSecretKey",
             settings=settings,
             key=key,
-            name="app/secret-key",
+            name=APP_SECRET_KEY_SECRET,
             replicas=replicas,
             field=APP_SECRET_KEY_FIELD,
             description="FastAPI session and token signing key",

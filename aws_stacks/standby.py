@@ -10,20 +10,33 @@ restored, which for production's 500 GiB takes 30-60 minutes (shared/recovery.py
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, SecretValue, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from aws_stacks.data import ENHANCED_MONITORING_INTERVAL, POSTGRES_LOG_TYPES, postgres_engine, postgres_parameter_group
+from aws_stacks.compute import ApplicationTier, ServiceEndpoints, ServiceSecrets
+from aws_stacks.data import (
+    ENHANCED_MONITORING_INTERVAL,
+    POSTGRES_LOG_TYPES,
+    SessionCache,
+    postgres_engine,
+    postgres_parameter_group,
+)
 from aws_stacks.nag import NIST, acknowledge, acknowledge_in_every_pack
+from aws_stacks.names import database_user_arn, standby_key_arn
 from aws_stacks.network import DATABASE, InterfaceEndpoints, Network
 from aws_stacks.observability import AlertTopics
+from aws_stacks.replication import SECRETS_PURPOSE, STORAGE_PURPOSE
+from aws_stacks.secrets import APP_SECRET_KEY_SECRET, CACHE_AUTH_FIELD, CACHE_AUTH_SECRET
 from aws_stacks.security import (
     SecurityGroups,
     customer_managed_key,
@@ -34,7 +47,7 @@ from aws_stacks.security import (
 )
 from shared import Settings, replace_fields
 from shared.alerts import Severity
-from shared.contract import DATABASE_PORT
+from shared.contract import API, DATABASE_PORT, SENTRY_DSN_SECRET
 from shared.places import aws_availability_zones
 from shared.recovery_names import aws_standby_names
 from shared.runbooks import runbook_url
@@ -42,7 +55,8 @@ from shared.runbooks import runbook_url
 
 def standby_settings(settings: Settings) -> Settings:
     """The environment as the standby region sees it: the regions swapped, that region's first availability zones
-    (as many as the primary has), and no CloudFront prefix list (its id differs per region)."""
+    (as many as the primary has), no CloudFront prefix list (its id differs per region), and the standby's small
+    cache (`recovery.aws_standby_cache_node_type`, as few nodes as the primary's availability allows)."""
     zones = aws_availability_zones(settings.aws.recovery_region)[: len(settings.aws.availability_zones)]
     return replace_fields(
         settings,
@@ -51,6 +65,9 @@ def standby_settings(settings: Settings) -> Settings:
             "aws.recovery_region": settings.aws.region,
             "aws.availability_zones": zones,
             "aws.cloudfront_prefix_list_id": None,
+            "aws.cloudfront_vpc_origin_security_group_id": None,  # CloudFront creates one per VPC
+            "cache.aws_node_type": settings.recovery.aws_standby_cache_node_type,
+            "cache.aws_nodes": 2 if settings.cache.high_availability else 1,
         },
     )
 
@@ -196,8 +213,26 @@ class StandbyDatabase(Construct):
         self.lag_alarm.add_alarm_action(cloudwatch_actions.SnsAction(warning_topic))
 
 
+def standby_secrets(scope: Construct, settings: Settings) -> ServiceSecrets:
+    """The data stack's secret replicas in this region, by name: a replica keeps its primary's name, and its full
+    ARN (random suffix) is known only once the primary exists, in a region this stack must not depend on.
+    Unverified: the ECS API reference asks `valueFrom` for a secret's full ARN, and these are partial (name, no
+    suffix); if the first standby deploy's tasks cannot read them, look the replicas' ARNs up at deploy time
+    (a DescribeSecret custom resource in this region) instead."""
+
+    def replica(construct_id: str, name: str) -> secretsmanager.ISecret:
+        return secretsmanager.Secret.from_secret_name_v2(scope, construct_id, settings.path(name))
+
+    return ServiceSecrets(
+        cache_auth=replica("CacheAuthToken", CACHE_AUTH_SECRET),
+        app_secret_key=replica("AppSecretKey", APP_SECRET_KEY_SECRET),
+        sentry_dsn=replica("SentryDsn", SENTRY_DSN_SECRET),
+    )
+
+
 class StandbyStack(Stack):
-    """The standby's network (the primary's constructs, with the standby region's zones) and database replica."""
+    """The standby's network (the primary's constructs, with the standby region's zones), database replica, a
+    small cold cache, and the api and web services behind an internal load balancer at the strategy's size."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -218,4 +253,54 @@ class StandbyStack(Stack):
             logs_key=self.logs_key,
             security_groups=self.security_groups,
             warning_topic=alerts.topics[Severity.WARNING],
+        )
+        secrets = standby_secrets(self, standby)
+        # Created now, not at failover: a replication group takes 10-15 min to create, more than the RTO's slack.
+        self.cache = SessionCache(
+            self,
+            "SessionCache",
+            settings=standby,
+            vpc=self.vpc,
+            key=customer_managed_key(self, "CacheKey", settings=standby, purpose="standby-cache"),
+            auth_secret=secrets.cache_auth,
+            logs_key=self.logs_key,
+            security_groups=self.security_groups,
+            # By name: CloudFormation resolves a secret of this account and region by its name.
+            auth_token=SecretValue.secrets_manager(standby.path(CACHE_AUTH_SECRET), json_field=CACHE_AUTH_FIELD),
+        )
+        replica = self.database.instance
+
+        # The replica itself (no proxy in the standby): `rds-db:connect` on its DbiResourceId for the api's user.
+        def connect_to_replica(role: iam.IRole) -> None:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="ConnectToStandbyDatabase",
+                    actions=["rds-db:connect"],
+                    resources=[database_user_arn(self, replica.instance_resource_id, API)],
+                )
+            )
+
+        self.tier = ApplicationTier(
+            self,
+            settings=standby,
+            vpc=self.vpc,
+            logs_key=self.logs_key,
+            security_groups=self.security_groups,
+            endpoints=ServiceEndpoints(
+                database_host=replica.db_instance_endpoint_address,
+                # RDS instance certificates chain to the RDS CA, in no OS trust store: the region's bundle (PEM),
+                # which the operator writes to this parameter once (docs/disaster-recovery.md, "Until promoted").
+                database_root_cert=ecs.Secret.from_ssm_parameter(
+                    ssm.StringParameter.from_string_parameter_name(
+                        self, "DatabaseCaBundle", aws_standby_names(settings)["database_ca_parameter"]
+                    )
+                ),
+                cache_host=self.cache.replication_group.attr_primary_end_point_address,
+                uploads_bucket=aws_standby_names(settings)["uploads_bucket"],
+                uploads_key_arn=standby_key_arn(self, settings, STORAGE_PURPOSE),
+                secrets=secrets,
+                secrets_key_arn=standby_key_arn(self, settings, SECRETS_PURPOSE),
+            ),
+            database_connect=connect_to_replica,
+            standby_tasks=settings.recovery.running_standby_tasks,
         )

@@ -36,6 +36,7 @@ from shared.recovery import (
     standby_region,
 )
 from shared.recovery_names import aws_standby_names
+from shared.stacks import AWS_EDGE_REGION
 
 Commands = list[list[str]]
 
@@ -45,9 +46,10 @@ def _aws(settings: Settings, key: str) -> Commands:
     primary, standby = settings.aws.region, settings.aws.recovery_region
     if key == "detect":
         return [
-            ["aws", "route53", "get-health-check-status", "--health-check-id", f"<{names['health_check']}>"],
+            ["aws", "cloudwatch", "describe-alarms", "--region", AWS_EDGE_REGION, "--alarm-names",
+             names["origin_errors_alarm"]],
             ["aws", "cloudwatch", "describe-alarms", "--region", standby, "--alarm-names", names["replica_lag_alarm"]],
-        ]
+        ]  # fmt: skip
     if key == "decide":
         return [["aws", "health", "describe-events", "--region", "us-east-1", "--filter", f"regions={primary}"]]
     if key == "promote":
@@ -70,20 +72,29 @@ def _aws(settings: Settings, key: str) -> Commands:
         commands = []
         for name in SERVICES:
             desired = getattr(settings.compute, name).fargate_min_tasks
+            service = names[f"service_{name}"]
+            # Auto scaling's floor first: it would otherwise scale the service back in to the standby's size.
+            commands.append(
+                ["aws", "application-autoscaling", "register-scalable-target", "--region", standby,
+                 "--service-namespace", "ecs", "--scalable-dimension", "ecs:service:DesiredCount", "--resource-id",
+                 f"service/{names['cluster']}/{service}", "--min-capacity", str(desired)]
+            )  # fmt: skip
             commands.append(
                 ["aws", "ecs", "update-service", "--region", standby, "--cluster", names["cluster"], "--service",
-                 names[f"service_{name}"], "--desired-count", str(desired)]
+                 service, "--desired-count", str(desired)]
             )  # fmt: skip
         services = [names[f"service_{name}"] for name in SERVICES]
         commands.append(["aws", "ecs", "wait", "services-stable", "--region", standby, "--cluster", names["cluster"],
                          "--services", *services])  # fmt: skip
+        # The standby's cache starts small (recovery.aws_standby_cache_node_type): scaled up online, not waited for.
+        commands.append(["aws", "elasticache", "modify-replication-group", "--region", standby,
+                         "--replication-group-id", names["cache"], "--cache-node-type", settings.cache.aws_node_type,
+                         "--apply-immediately"])  # fmt: skip
         return commands
     if key == "switch":
-        # The primary's health check already failed; inverting it keeps the failover record on the standby even
-        # if the primary flaps back before the data is reconciled.
+        # Reads already moved (the origin group); this moves writes, through CloudFront's API in us-east-1.
         return [
-            ["aws", "route53", "update-health-check", "--health-check-id", f"<{names['health_check']}>", "--inverted"],
-            ["dig", "+short", settings.domain.origin_domain],
+            [sys.executable, "-m", "ops.cloudfront_origin", "--env", settings.environment, "--to", "standby"],
         ]
     raise KeyError(key)
 
@@ -117,6 +128,11 @@ def plan_lines(settings: Settings, cloud: str) -> list[str]:
         lines.append(gcp_failover.cache_cost(settings))
         lines.append("Once it serves (outside the RTO): the primary's backups and availability, in a quiet minute:")
         lines.extend(f"   $ {shlex.join(command)}" for command in gcp_failover.after_failover(settings))
+    if cloud == "aws":
+        lines.append(
+            "Until the promote step ends the standby api serves reads from the replica and its writes fail "
+            "(read-only transaction): the same writes the lost primary could not take."
+        )
     return lines
 
 
@@ -154,13 +170,6 @@ def run_steps(
         if not ok:
             break
     return measured
-
-
-def health_check_lookup(settings: Settings) -> list[str]:
-    """Reads the primary origin's health check id from the standby region (the standby stack writes it there)."""
-    names = aws_standby_names(settings)
-    return ["aws", "ssm", "get-parameter", "--region", settings.aws.recovery_region, "--name",
-            names["health_check_parameter"], "--query", "Parameter.Value", "--output", "text"]  # fmt: skip
 
 
 def resolved(commands: Commands, values: dict[str, str]) -> Commands:
@@ -208,12 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     find, advice = CREDENTIALS[args.cloud]
     if find(os.environ, Path.home()) is None:
         parser.exit(2, f"error: {advice}\n")
-    values = {}
-    if args.cloud == "aws":
-        placeholder = f"<{aws_standby_names(settings)['health_check']}>"
-        lookup = subprocess.run(health_check_lookup(settings), capture_output=True, text=True, check=False)
-        values[placeholder] = lookup.stdout.strip() or placeholder
-    measured = run_steps(settings, args.cloud, runner=_subprocess_runner, values=values)
+    measured = run_steps(settings, args.cloud, runner=_subprocess_runner, values={})
     if args.record:
         args.record.write_text(json.dumps({"environment": settings.environment, "steps": measured}, indent=2))
     return 0 if all(item["ok"] for item in measured) else 1

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reports.outputs import AWS_OUT, alarm_period_seconds, aws_resources, load_aws, of_environment
 from shared import ENVIRONMENTS, Settings, load_settings
+from shared.recovery_names import aws_standby_names
 from shared.stacks import AWS_STANDBY_COMPONENT
 
 ROUTES = {"critical": "PagerDuty", "warning": "email", "info": "Slack (AWS Chatbot)"}
@@ -43,6 +44,8 @@ def alarm_rows(templates: dict[str, dict], settings: Settings) -> list[str]:
         if stack_name == settings.name(AWS_STANDBY_COMPONENT):
             continue  # the standby's replica-lag alarm exists only with a standby: docs/disaster-recovery.md
         properties = resource["Properties"]
+        if properties["AlarmName"] == aws_standby_names(settings)["origin_errors_alarm"]:
+            continue  # so does the region-loss alarm (edge region): docs/disaster-recovery.md, "Detection"
         topic_id = properties["AlarmActions"][0]["Ref"]
         topic = own[stack_name]["Resources"][topic_id]["Properties"]["TopicName"]
         severity = topic.rsplit("-", 1)[1]

@@ -495,6 +495,10 @@ def gcp_lines(stacks: dict[str, dict], settings: Settings, assumed: UsageAssumpt
 # --- the regional standby, per strategy ----------------------------------------------------------------------
 
 
+# The regional web ACL's rules (aws_stacks/firewall.py CONTENT_RULE_GROUPS; no jsii import in reports).
+REGIONAL_WAF_RULES = 3
+
+
 def standby_costs(settings: Settings, assumed: UsageAssumptions) -> dict[str, float]:
     """What each recovery strategy would add to AWS a month, from settings and prices (not the templates, which
     hold only the chosen strategy): so the trade-off is visible before choosing. The replica is the primary's
@@ -527,7 +531,14 @@ def standby_costs(settings: Settings, assumed: UsageAssumptions) -> dict[str, fl
     copies_only = assumed.database_backup_gb * _aws("backup_gb_month") + assumed.database_backup_gb / 30 * _aws(
         "inter_region_gb"
     )
-    pilot = replica + nat + endpoints + data + alb
+    # Both standby strategies keep a small cold cache (recovery.aws_standby_cache_node_type; creating one at
+    # failover takes longer than the RTO leaves): two nodes where the primary is highly available.
+    cache_nodes = 2 if settings.cache.high_availability else 1
+    cache = cache_nodes * _aws(f"elasticache_{settings.recovery.aws_standby_cache_node_type}") * HOURS_PER_MONTH
+    # The standby ALB's regional web ACL with its managed rule groups (aws_stacks/firewall.py), and the region-loss
+    # alarm (us-east-1); CloudFront's second VPC origin has no charge of its own.
+    waf = _aws("waf_web_acl_month") + REGIONAL_WAF_RULES * _aws("waf_rule_month")
+    pilot = replica + nat + endpoints + data + alb + cache + waf + _aws("cloudwatch_alarm_metric_month")
     return {
         "none": 0.0,
         "backup_restore": copies_only,

@@ -297,6 +297,8 @@ _SHARED = (
      _lifecycle),
     ("budget (USD, alert shares)", "budget.monthly_limit_usd, budget.alert_at_percent", _budget),
     ("standby database replica", "recovery.strategy", lambda s: int(s.recovery.has_standby)),
+    ("standby tasks per service (running)", "recovery.strategy, recovery.standby_tasks",
+     lambda s: s.recovery.running_standby_tasks if s.recovery.has_standby else None),
     ("feature flags", "feature_flags", _flags),
 )  # fmt: skip
 SHARED_CONCEPTS = (
@@ -382,7 +384,8 @@ def extract_aws(templates: dict[str, dict], settings: Settings) -> dict[str, obj
         add(f"alert {key}: missing data", _AWS_MISSING.get(properties.get("TreatMissingData", "missing")))
     _aws_slos(templates, settings, add)
     services = {}
-    for _, logical_id, resource in aws_resources(templates):
+    standby = settings.name(AWS_STANDBY_COMPONENT)
+    for stack, logical_id, resource in aws_resources(templates):
         kind, p = resource["Type"], resource.get("Properties", {})
         if kind == "AWS::RDS::DBInstance":
             if "EngineVersion" in p:  # a read replica inherits its source's version
@@ -414,8 +417,10 @@ def extract_aws(templates: dict[str, dict], settings: Settings) -> dict[str, obj
             add("AWS address ranges", p["CidrBlock"])
         elif kind == "AWS::ECS::Service":
             services[logical_id] = p["ServiceName"]
-        elif kind == "AWS::ApplicationAutoScaling::ScalableTarget" and p.get("ScalableDimension", "").startswith(
-            "ecs:"
+        elif (
+            kind == "AWS::ApplicationAutoScaling::ScalableTarget"
+            and p.get("ScalableDimension", "").startswith("ecs:")
+            and stack != standby  # the standby runs `recovery.running_standby_tasks` until a failover scales it
         ):
             add(("scaling", _service_of(p["ResourceId"])), (p["MinCapacity"], p["MaxCapacity"]))
     _aws_shared(templates, add)
@@ -479,7 +484,7 @@ _SUB_CLAIM = "token.actions.githubusercontent.com:sub"
 
 def _aws_shared(templates: dict[str, dict], add: Callable[[str, object], None]) -> None:
     """The values both clouds share that the loop above does not read: one `add` per resource showing each."""
-    subjects, emails, replicas, standby = set(), set(), 0, 0
+    subjects, emails, replicas, standby, standby_tasks = set(), set(), 0, 0, []
     for stack, _, resource in aws_resources(templates):
         kind, p = resource["Type"], resource.get("Properties", {})
         tags = {tag["Key"]: tag["Value"] for tag in p.get("Tags", []) if isinstance(tag, dict) and "Key" in tag}
@@ -491,6 +496,8 @@ def _aws_shared(templates: dict[str, dict], add: Callable[[str, object], None]) 
             add("stateful resources retained", resource.get("DeletionPolicy") == "Retain")
         elif kind == "AWS::RDS::DBInstance" and stack.endswith(f"-{AWS_STANDBY_COMPONENT}"):
             standby += 1
+        elif kind == "AWS::ECS::Service" and stack.endswith(f"-{AWS_STANDBY_COMPONENT}"):
+            standby_tasks.append(p.get("DesiredCount"))
         elif kind == "AWS::RDS::DBInstance":
             replicas += 1
         elif kind == "AWS::ElastiCache::ReplicationGroup":
@@ -555,6 +562,7 @@ def _aws_shared(templates: dict[str, dict], add: Callable[[str, object], None]) 
                     add("alert response_time: percentile", float(stat["Stat"][1:]))
     add("database read replicas", replicas)
     add("standby database replica", standby)
+    add("standby tasks per service (running)", _one(standby_tasks) if standby_tasks else None)
     if subjects:
         add("delivery trust (OIDC subjects)", tuple(sorted(subjects)))
     if emails:
@@ -694,8 +702,8 @@ _GCP_PERCENTILE = re.compile(r"^ALIGN_PERCENTILE_(\d+)$")
 
 def _gcp_shared(stacks: dict[str, dict], add: Callable[[str, object], None]) -> None:
     """The values both clouds share that the loop above does not read (see `_aws_shared`)."""
-    emails, replicas, standby = set(), 0, 0
-    for _, kind, _, body in gcp_resources(stacks):
+    emails, replicas, standby, standby_tasks = set(), 0, 0, []
+    for _, kind, logical_id, body in gcp_resources(stacks):
         labels = body.get("labels") or body.get("settings", {}).get("user_labels") or body.get("user_labels") or {}
         if isinstance(labels, dict) and set(_GCP_LABELS) <= set(labels):
             add("tags (project, owner, cost centre)", tuple(labels[key] for key in _GCP_LABELS))
@@ -741,6 +749,8 @@ def _gcp_shared(stacks: dict[str, dict], add: Callable[[str, object], None]) -> 
             add("budget (USD, alert shares)", (int(body["amount"]["specified_amount"]["units"]), shares))
         elif kind == "google_monitoring_notification_channel" and body.get("type") == "email":
             emails.add(body["labels"]["email_address"])
+        elif kind == "google_cloud_run_v2_service" and logical_id.startswith("StandbyServices"):
+            standby_tasks.append(body["template"].get("scaling", {}).get("min_instance_count"))
         elif kind == "google_cloud_run_v2_service":
             template = body["template"]
             add("request scaling (AWS per minute, GCP in flight)", template.get("max_instance_request_concurrency"))
@@ -769,6 +779,7 @@ def _gcp_shared(stacks: dict[str, dict], add: Callable[[str, object], None]) -> 
                 add("PagerDuty key secret", version["secret"])
     add("database read replicas", replicas)
     add("standby database replica", standby)
+    add("standby tasks per service (running)", _one(standby_tasks) if standby_tasks else None)
     if emails:
         add("warning emails", tuple(sorted(emails)))
 

@@ -124,9 +124,9 @@ def document() -> str:
         for event in SECURITY_EVENTS
     ]
     recovery = [
-        f"## {key}\n\n**warning** (standby): {summary}.\n\n**First check:** {check}. Runbook of the standby: "
+        f"## {key}\n\n**{severity}** (standby): {summary}.\n\n**First check:** {check}. Runbook of the standby: "
         "[disaster recovery](disaster-recovery.md#region-loss-make-failover).\n"
-        for key, (summary, check) in RECOVERY_RUNBOOKS.items()
+        for key, (severity, summary, check) in RECOVERY_RUNBOOKS.items()
     ]
     objectives = [_slo_section(alert) for alert in BURN_RATE_ALERTS]
     return "\n".join(

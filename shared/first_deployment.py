@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from shared.contract import secret_manager_id
 from shared.model import Settings
+from shared.recovery_names import aws_standby_names
 from shared.release import IMAGES, gcp_image
 from shared.stacks import AWS_EDGE_REGION, aws_regions, components, gcp_stack_name
 
@@ -98,6 +99,17 @@ def aws_first_deployment(settings: Settings) -> list[Step]:
             ),
         ],
     }
+    if settings.recovery.has_standby:
+        ca_bundle = aws_standby_names(settings)["database_ca_parameter"]
+        after["recovery"] = [
+            Step(
+                "Write the recovery region's RDS CA bundle into the parameter the standby api verifies the replica "
+                "with",
+                creates=frozenset({Needs.aws_parameter(settings.aws.recovery_region, ca_bundle)}),
+                runbook="disaster-recovery.md#region-loss-make-failover",
+                only_where="recovery.has_standby",
+            )
+        ]
     steps = [before]
     for component in components("aws", settings):
         name = settings.name(component.name)

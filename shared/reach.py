@@ -251,6 +251,10 @@ REACH: dict[str, Reach] = {
     ),
     "recovery.strategy": both(),
     "recovery.gcp_standby_region": gcp_only("GCP's standby region; AWS's is `aws.recovery_region`"),
+    "recovery.aws_standby_cache_node_type": aws_only(
+        "the AWS standby keeps a small cold ElastiCache it scales up at failover; GCP's standby cache has the "
+        "primary's size"
+    ),
     "recovery.standby_tasks": both(),
     "recovery.drills": aws_only(
         "FIS experiment templates and their identity are synthesized; GCP's drills are commands (ops/drill_gcp.py)"
@@ -336,6 +340,7 @@ SPECIAL: dict[str, dict[str, object]] = {
         "security_monitoring.scc_notifications": True,
     },
     "recovery.gcp_standby_region": {"recovery.gcp_standby_region": "us-west1"},
+    "recovery.aws_standby_cache_node_type": {"recovery.aws_standby_cache_node_type": "cache.t4g.large"},
     "network.gcp_standby_subnet_cidr": {"network.gcp_standby_subnet_cidr": "10.102.32.0/20"},
     "gcp.project_id": {"gcp.project_id": "bookedbarber-prod2"},
     "gcp.region": {"gcp.region": "us-west1"},

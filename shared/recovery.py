@@ -59,11 +59,12 @@ def _step(key: str, action: str, minutes: float, source: str, check: str) -> Ste
 
 _AWS_DETECT = _step(
     "detect",
-    "the primary origin's Route 53 health check fails and the service-down alarm pages",
+    "the region-loss alarm (CloudFront 5xx rate, us-east-1) pages; the origin group already serves reads from the "
+    "standby",
     2,
-    "Route 53 health checks: 30 s interval x 3 failures = 90 s, rounded up (Route 53 Developer Guide, "
-    "'How Route 53 determines whether a health check is healthy')",
-    "the health check is red from several checker regions, not only one",
+    "the alarm fires on 2 one-minute periods of CloudFront's 5xxErrorRate (aws_stacks/observability.py); the "
+    "primary's own alarms are lost with it, and an internal ALB has no endpoint a Route 53 health check could probe",
+    "the standby's replica-lag alarm is in ALARM too (the primary stopped shipping WAL), not only one signal",
 )
 _DECIDE = _step(
     "decide",
@@ -109,10 +110,11 @@ _AWS_SCALE_PILOT = _step(
 )
 _AWS_SWITCH = _step(
     "switch",
-    "Route 53 failover record of the origin answers with the standby load balancer; CloudFront follows",
+    "point CloudFront's dynamic behaviors at the standby's VPC origin (writes too); reads already fail over",
     1,
-    "the failover record moves when the health check fails (already counted in detect) + its 60 s TTL",
-    "`dig origin...` returns the standby ALB; CloudFront 5xx rate falls back below the alarm",
+    "one UpdateDistribution call (ops/cloudfront_origin.py); CloudFront propagates it to every edge in about "
+    "5 min (Developer Guide, 'Update a distribution'), overlapping the next step, so it adds no minutes of its own",
+    "`aws cloudfront get-distribution` shows Status Deployed before the promote step ends",
 )
 # GCP: the failover command starts the promotion without waiting (`--async`), scales and switches while it runs,
 # then waits for it. Scale and switch finish inside the promotion's minutes: each counts only what is left once it
@@ -179,12 +181,17 @@ _GCP_SWITCH = _step(
 FAILOVER_STEPS: dict[tuple[str, str], tuple[Step, ...]] = {
     ("aws", "none"): (),
     ("aws", "backup_restore"): (_AWS_DETECT, _DECIDE, _AWS_BUILD, _AWS_RESTORE, _AWS_SCALE_PILOT, _AWS_SWITCH),
-    ("aws", "pilot_light"): (_AWS_DETECT, _DECIDE, _AWS_PROMOTE, _AWS_SCALE_PILOT, _AWS_SWITCH),
-    ("aws", "warm_standby"): (_AWS_DETECT, _DECIDE, _AWS_PROMOTE, _AWS_SCALE_WARM, _AWS_SWITCH),
+    # The switch comes before the promotion: CloudFront's propagation overlaps the promotion, and until the replica
+    # is writable the standby api answers reads and refuses writes (read-only transaction), as the lost primary
+    # would.
+    ("aws", "pilot_light"): (_AWS_DETECT, _DECIDE, _AWS_SWITCH, _AWS_PROMOTE, _AWS_SCALE_PILOT),
+    ("aws", "warm_standby"): (_AWS_DETECT, _DECIDE, _AWS_SWITCH, _AWS_PROMOTE, _AWS_SCALE_WARM),
     ("gcp", "none"): (),
     ("gcp", "backup_restore"): (_GCP_DETECT, _DECIDE, _GCP_BUILD, _GCP_RESTORE, _GCP_SCALE_PILOT, _GCP_SWITCH),
-    ("gcp", "pilot_light"): (_GCP_DETECT, _DECIDE, _GCP_PROMOTE, _GCP_SCALE_PILOT, _GCP_SWITCH),
-    ("gcp", "warm_standby"): (_GCP_DETECT, _DECIDE, _GCP_PROMOTE, _GCP_SCALE_WARM, _GCP_SWITCH),
+    # Same order on GCP (one set of named steps, tests/shared/test_recovery.py): the load balancer's backend
+    # update propagates while the replica is promoted, and reads work from the standby sooner.
+    ("gcp", "pilot_light"): (_GCP_DETECT, _DECIDE, _GCP_SWITCH, _GCP_PROMOTE, _GCP_SCALE_PILOT),
+    ("gcp", "warm_standby"): (_GCP_DETECT, _DECIDE, _GCP_SWITCH, _GCP_PROMOTE, _GCP_SCALE_WARM),
 }
 
 
@@ -251,14 +258,24 @@ FAILBACK_STEPS = (
     "rebuild the primary region's database as a cross-region read replica of the promoted standby",
     "wait until its replica lag is under the RPO, then stop writes (maintenance_mode feature flag)",
     "promote the primary region's replica, point the primary's services at it",
-    "switch the origin record back to the primary load balancer (the health check turns green)",
+    "point CloudFront back at the origin group (`python -m ops.cloudfront_origin --to group`, or deploy the edge "
+    "stack), whose first member is the primary load balancer again",
     "recreate the standby replica from the primary and scale the standby back to its standby size",
 )
 
 
-# Runbook sections of the recovery alarms (docs/runbooks.md, by reports/runbooks.py): key -> (what, first check).
+# Runbook sections of the recovery alarms (docs/runbooks.md, by reports/runbooks.py): key -> (severity, what,
+# first check).
 RECOVERY_RUNBOOKS = {
+    "region_loss": (
+        "critical",
+        "More than 5 % of CloudFront's responses are 5xx for 2 minutes: the primary region's origin may be lost "
+        "(reads already fail over to the standby through the origin group, writes do not)",
+        "the AWS Health Dashboard for the primary region and the standby's replica-lag alarm; if the region is "
+        "impaired, follow 'Region loss' in docs/disaster-recovery.md (`make failover CLOUD=aws ENV=<env>`)",
+    ),
     "replica_lag": (
+        "warning",
         "The standby's cross-region database replica lags more than half the RPO: a region loss now would lose "
         "more data than the settings allow",
         "the replica's ReplicaLag and the primary's write load (a bulk import, a long transaction); if the lag "
@@ -281,6 +298,9 @@ class RecoverySettings:
     # repository in their multi-region, each secret replicated to the standby region. All fixed at creation (a
     # change replaces the resource, which retained environments refuse): see docs/disaster-recovery.md to migrate.
     gcp_cross_region_storage: bool = False
+    # The standby's ElastiCache nodes: small and cold (sessions restart empty either way), scaled up online after
+    # a failover; created with the standby because a new replication group takes longer than the RTO leaves.
+    aws_standby_cache_node_type: str = "cache.t4g.medium"
 
     @property
     def has_standby(self) -> bool:
@@ -298,6 +318,8 @@ class RecoverySettings:
             yield "gcp_standby_region", f"'{self.gcp_standby_region}' is not a GCP region"
         if self.strategy == "warm_standby" and self.standby_tasks < 1:
             yield "standby_tasks", f"{self.standby_tasks}: a warm standby runs at least 1 task per service"
+        if not self.aws_standby_cache_node_type.startswith("cache."):
+            yield "aws_standby_cache_node_type", f"'{self.aws_standby_cache_node_type}' is not an ElastiCache node type"
         if self.standby_tasks < 0:
             yield "standby_tasks", f"{self.standby_tasks} must not be negative"
         if self.drills and not self.has_standby:

@@ -6,6 +6,10 @@ from __future__ import annotations
 from shared.contract import SERVICES
 from shared.model import Settings
 
+# The standby origin's id in the CloudFront distribution's configuration (the edge stack sets it, the failover's
+# traffic switch, ops/cloudfront_origin.py, targets it).
+STANDBY_ORIGIN_ID = "standby"
+
 
 def aws_standby_names(settings: Settings) -> dict[str, str]:
     """Regional names repeat the primary's in `aws.recovery_region`, except the database, which says what it is."""
@@ -13,10 +17,19 @@ def aws_standby_names(settings: Settings) -> dict[str, str]:
         "stack": settings.name("standby"),
         "database": settings.name("postgres-standby"),
         "replica_lag_alarm": settings.name("postgres-standby-replica_lag"),  # <target>-<runbook key>, as alarms are
-        "health_check": settings.name("origin-primary"),  # the Route 53 health check of the primary origin
         "cluster": settings.name("cluster"),
-        # In the standby region (reachable when the primary is not): the primary origin's health check id.
-        "health_check_parameter": "/" + settings.path("recovery", "primary-health-check-id"),
+        "cache": settings.name("redis"),
+        # In the edge region (us-east-1, which survives the primary's loss): CloudFront's 5xx rate of the dynamic
+        # paths, the region-loss signal (<target>-<runbook key>, a two-word target like the replica-lag alarm's,
+        # so the catalog's alarm pattern does not take it for one of its alerts).
+        "origin_errors_alarm": settings.name("cdn-origin-region_loss"),
+        # In the standby region: the RDS CA bundle (PEM) of that region, which the standby api verifies the
+        # replica's certificate with (written once by the operator: docs/disaster-recovery.md).
+        "database_ca_parameter": "/" + settings.path("recovery", "rds-ca-bundle"),
+        # CloudFront's origins of the dynamic paths (aws_stacks/edge.py): the VPC origins' names and the group.
+        "primary_origin": settings.name("origin"),
+        "standby_origin": settings.name("origin-standby"),
+        "standby_origin_id": STANDBY_ORIGIN_ID,
         "uploads_bucket": f"{settings.name('uploads')}-{settings.aws.account_id}-{settings.aws.recovery_region}",
     }
     names.update({f"service_{name}": settings.name(name) for name in SERVICES})

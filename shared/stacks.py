@@ -76,8 +76,8 @@ AWS_TABLE: tuple[Component, ...] = (
         only_where="recovery.has_standby",
     ),
     Component("compute", "aws_stacks.compute:ComputeStack", after=("network", "data")),
-    # The load balancer accepts the origin-verify header (compute) before CloudFront sends it (edge).
-    Component("edge", "aws_stacks.edge:EdgeStack", after=("compute",), region=EDGE),
+    # CloudFront's VPC origins name the load balancers (compute, and the standby's where one stands by).
+    Component("edge", "aws_stacks.edge:EdgeStack", after=("compute", "standby"), region=EDGE),
     Component("compliance", "aws_stacks.compliance:ComplianceStack"),
     Component("observability", "aws_stacks.observability:ObservabilityStack", after=("compute", "data")),
     Component("edge-observability", "aws_stacks.observability:EdgeObservabilityStack", after=("edge",), region=EDGE),

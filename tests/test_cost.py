@@ -11,7 +11,7 @@ from reports.cost import AWS_RULES, COMPONENTS, GCP_RULES, aws_lines, gcp_lines,
 from reports.outputs import of_environment
 from reports.prices import AWS_FREE, AWS_OPTIONAL, AWS_PRICES, GCP_FREE, GCP_OPTIONAL, GCP_PRICES
 from reports.usage import USAGE, UsageAssumptions, usage
-from shared import ENVIRONMENTS, SettingsError, load_settings
+from shared import ENVIRONMENTS, SettingsError, load_settings, replace_fields
 from tests.synth import ROOT
 
 ALL = list(ENVIRONMENTS)
@@ -137,3 +137,18 @@ def test_each_recovery_strategy_is_priced_and_dearer_as_it_stands_by_more(enviro
     assert costs["none"] == 0 <= costs["backup_restore"] < costs["pilot_light"] < costs["warm_standby"]
     assert f"{settings.recovery.strategy} $" in standby_line(settings, usage(environment))
     assert "(chosen)" in standby_line(settings, usage(environment))
+
+
+def test_the_standby_prices_its_cache_and_regional_web_acl_as_built():
+    from aws_stacks.firewall import MANAGED_RULE_GROUPS, REGIONAL
+    from reports.cost import REGIONAL_WAF_RULES, standby_costs
+    from reports.usage import usage
+
+    assert len(MANAGED_RULE_GROUPS[REGIONAL]) == REGIONAL_WAF_RULES
+    settings = load_settings("production")
+    bigger = replace_fields(settings, {"recovery.aws_standby_cache_node_type": "cache.r6g.xlarge"})
+    delta = (
+        standby_costs(bigger, usage("production"))["pilot_light"]
+        - standby_costs(settings, usage("production"))["pilot_light"]
+    )
+    assert delta > 0  # the cache's node type is priced, per node

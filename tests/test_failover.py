@@ -24,7 +24,8 @@ def test_the_dry_run_prints_every_step_with_the_arithmetics_minutes(cloud, capsy
         total += step.minutes
         assert f"{number}. {step.key}: {step.action}  [{step.minutes:g} min, total {total:g}]" in out
         assert f"check: {step.check}" in out
-    assert [step.key for step in steps] == ["detect", "decide", "promote", "scale", "switch"]
+    # The switch first: its propagation overlaps the promotion (shared/recovery.py).
+    assert [step.key for step in steps] == ["detect", "decide", "switch", "promote", "scale"]
     assert "signs in again" in out  # the empty cache's cost
 
 
@@ -34,6 +35,11 @@ def test_the_aws_plan_names_the_standby_resources(capsys):
     names = aws_standby_names(load_settings("production"))
     assert f"promote-read-replica --region us-west-2 --db-instance-identifier {names['database']}" in out
     assert "--service bookedbarber-production-api --desired-count 3" in out  # the primary's minimum (3-50 tasks)
+    # Auto scaling's floor rises with it, or target tracking would scale back in to the standby's size.
+    assert "--resource-id service/bookedbarber-production-cluster/bookedbarber-production-api --min-capacity 3" in out
+    assert "ops.cloudfront_origin --env production --to standby" in out  # writes follow the reads
+    assert f"--alarm-names {names['origin_errors_alarm']}" in out  # the us-east-1 signal, not the lost region's
+    assert "route53" not in out  # no health check can probe an internal ALB behind a VPC origin
 
 
 def test_failback_prints_the_way_back(capsys):
@@ -64,22 +70,19 @@ def test_a_run_stops_at_the_first_failing_step_and_measures_each():
         ran.append(list(command))
         return 1 if command[:3] == ["aws", "rds", "promote-read-replica"] else 0
 
-    placeholder = f"<{aws_standby_names(settings)['health_check']}>"
-    measured = failover.run_steps(
-        settings, "aws", runner=runner, values={placeholder: "abc-123"}, clock=lambda: next(ticks)
-    )
-    assert [item["step"] for item in measured] == ["detect", "decide", "promote"]
-    assert [item["ok"] for item in measured] == [True, True, False]
+    measured = failover.run_steps(settings, "aws", runner=runner, values={}, clock=lambda: next(ticks))
+    assert [item["step"] for item in measured] == ["detect", "decide", "switch", "promote"]
+    assert [item["ok"] for item in measured] == [True, True, True, False]
     assert all(item["minutes"] == 1 for item in measured)
-    assert ["aws", "route53", "get-health-check-status", "--health-check-id", "abc-123"] in ran
+    assert any("ops.cloudfront_origin" in command for command in ran)
     assert not any(command[:3] == ["aws", "ecs", "update-service"] for command in ran)
     json.dumps(measured)  # what --record writes
 
 
 def test_an_unresolved_lookup_stops_before_acting():
-    settings = load_settings("staging")
     with pytest.raises(SystemExit, match="could not look up"):
-        failover.run_steps(settings, "aws", runner=lambda command: 0, values={})
+        failover.resolved([["aws", "cloudfront", "get-distribution", "--id", "<distribution>"]], {})
+    assert failover.resolved([["echo", "<x>"]], {"<x>": "y"}) == [["echo", "y"]]
 
 
 @pytest.mark.parametrize("cloud", ["aws", "gcp"])

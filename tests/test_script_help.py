@@ -56,7 +56,14 @@ def test_the_commands_are_found():
         "reports.slo_table",
         "ops.drill_gcp",
     }
-    expected |= {"ops.deploy", "ops.release", "ops.health_check", "scripts.synth", "scripts.bench"}
+    expected |= {
+        "ops.deploy",
+        "ops.release",
+        "ops.health_check",
+        "ops.cloudfront_origin",
+        "scripts.synth",
+        "scripts.bench",
+    }
     assert expected <= set(commands())
 
 

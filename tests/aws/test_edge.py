@@ -14,11 +14,6 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 
-def _load_balancer_id(aws, settings) -> str:
-    (logical_id,) = resources(aws, settings, "compute", "AWS::ElasticLoadBalancingV2::LoadBalancer")
-    return logical_id
-
-
 def _distribution(aws, settings) -> dict:
     return only(resources(aws, settings, "edge", "AWS::CloudFront::Distribution"))["Properties"]["DistributionConfig"]
 
@@ -36,11 +31,20 @@ def _stack_outputs_read(node) -> list[dict]:
 def test_edge_stack_lives_in_us_east_1_and_reads_only_the_load_balancers_arn(aws, settings):
     edge = aws.templates[settings.name("edge")]
     assert "Fn::ImportValue" not in json.dumps(edge)
-    # One weak reference (CloudFormation resolves it across regions), read once: the VPC origin's ALB ARN.
-    (read,) = _stack_outputs_read(edge)
-    assert read["StackName"] == settings.name("compute")
-    compute_outputs = aws.templates[settings.name("compute")]["Outputs"]
-    assert compute_outputs[read["OutputName"]]["Value"] == {"Ref": _load_balancer_id(aws, settings)}
+    # Weak references (CloudFormation resolves them across regions), each read once: the VPC origins' ALB ARNs,
+    # the primary's and, with a standby, the standby's.
+    reads = {read["StackName"]: read for read in _stack_outputs_read(edge)}
+    standby = [settings.name("standby")] if settings.recovery.has_standby else []
+    assert sorted(reads) == sorted([settings.name("compute"), *standby])
+    assert len(_stack_outputs_read(edge)) == len(reads)
+    for stack in reads:
+        outputs = aws.templates[stack]["Outputs"]
+        balancer = next(
+            logical_id
+            for logical_id, resource in aws.templates[stack]["Resources"].items()
+            if resource["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
+        )
+        assert outputs[reads[stack]["OutputName"]]["Value"] == {"Ref": balancer}
     manifest = json.loads((aws.directory / "manifest.json").read_text())
     environments = {name: artifact.get("environment") for name, artifact in manifest["artifacts"].items()}
     assert environments[settings.name("edge")] == f"aws://{settings.aws.account_id}/us-east-1"
@@ -80,14 +84,24 @@ def test_edge_writes_only_into_the_environments_own_zone(aws, settings):
     assert settings.domain.origin_domain.endswith("." + settings.dns.aws_zone_name)
 
 
+def _dynamic_origins(distribution: dict, origin_id: str) -> list[dict]:
+    """The origin a behavior targets, or the members of its origin group (primary first)."""
+    origins = {origin["Id"]: origin for origin in distribution["Origins"]}
+    groups = {group["Id"]: group for group in distribution.get("OriginGroups", {}).get("Items", [])}
+    if origin_id in groups:
+        return [origins[member["OriginId"]] for member in groups[origin_id]["Members"]["Items"]]
+    return [origins[origin_id]]
+
+
 def test_dynamic_paths_go_uncached_to_the_origin_over_https(aws, settings):
     distribution = _distribution(aws, settings)
-    origins = {origin["Id"]: origin for origin in distribution["Origins"]}
     behaviors = {b["PathPattern"]: b for b in distribution["CacheBehaviors"]}
     for behavior in [distribution["DefaultCacheBehavior"], *(behaviors[path] for path in DYNAMIC_PATHS)]:
-        origin = origins[behavior["TargetOriginId"]]
-        assert origin["DomainName"] == settings.domain.origin_domain
-        assert "VpcOriginConfig" in origin  # HTTPS only: the VPC origin's setting (tests/aws/test_hardening.py)
+        members = _dynamic_origins(distribution, behavior["TargetOriginId"])
+        assert len(members) == (2 if settings.recovery.has_standby else 1)
+        for origin in members:
+            assert origin["DomainName"] == settings.domain.origin_domain
+            assert "VpcOriginConfig" in origin  # HTTPS only: the VPC origin's setting (tests/aws/test_hardening.py)
         assert behavior["CachePolicyId"] == CACHING_DISABLED
         assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
         assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
@@ -145,3 +159,23 @@ def test_static_assets_bucket_follows_storage_settings(aws, settings):
     assert "LoggingConfiguration" in bucket
     logs = buckets[f"{settings.name('edge-logs')}-{settings.aws.account_id}"]
     assert logs["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "ObjectWriter"}]
+
+
+def test_a_standby_adds_its_vpc_origin_behind_the_primary_in_an_origin_group(aws, settings):
+    """Reads fail over at once (the group); the failover command moves writes to the `standby` origin id."""
+    from aws_stacks.edge import FAILOVER_STATUS_CODES
+    from shared.recovery_names import STANDBY_ORIGIN_ID, aws_standby_names
+
+    distribution = _distribution(aws, settings)
+    vpc_origins = resources(aws, settings, "edge", "AWS::CloudFront::VpcOrigin").values()
+    names = {origin["Properties"]["VpcOriginEndpointConfig"]["Name"] for origin in vpc_origins}
+    if not settings.recovery.has_standby:
+        assert "OriginGroups" not in distribution
+        assert names == {settings.name("origin")}
+        return
+    assert names == {settings.name("origin"), aws_standby_names(settings)["standby_origin"]}
+    (group,) = distribution["OriginGroups"]["Items"]
+    members = [member["OriginId"] for member in group["Members"]["Items"]]
+    assert members[1] == STANDBY_ORIGIN_ID and members[0] != STANDBY_ORIGIN_ID
+    assert sorted(group["FailoverCriteria"]["StatusCodes"]["Items"]) == sorted(FAILOVER_STATUS_CODES)
+    assert distribution["DefaultCacheBehavior"]["TargetOriginId"] == group["Id"]

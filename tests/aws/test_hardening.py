@@ -43,10 +43,6 @@ def _listener_decision(aws, settings, *, path: str, headers: dict[str, str]) -> 
     return default["FixedResponseConfig"]["StatusCode"] if default["Type"] == "fixed-response" else "forward"
 
 
-def _vpc_origin(aws, settings) -> dict:
-    return only(resources(aws, settings, "edge", "AWS::CloudFront::VpcOrigin"))["Properties"]
-
-
 @pytest.mark.parametrize("path", ["/", "/bookings/42", "/api/bookings"])
 def test_the_alb_routes_by_path_alone_with_no_shared_header(aws, settings, path):
     decision = _listener_decision(aws, settings, path=path, headers={})
@@ -67,21 +63,33 @@ def test_the_load_balancer_is_internal_in_the_app_subnets(aws, settings):
 
 
 def test_cloudfront_reaches_the_alb_through_a_vpc_origin_over_https(aws, settings):
-    vpc_origin = _vpc_origin(aws, settings)["VpcOriginEndpointConfig"]
-    assert vpc_origin["Name"] == settings.name("origin")
-    assert vpc_origin["OriginProtocolPolicy"] == "https-only"
-    assert vpc_origin["OriginSSLProtocols"] == ["TLSv1.2"]
-    # The ALB's ARN from the compute stack, across regions: a weak reference, never a value typed into settings.
-    arn = vpc_origin["Arn"]
-    assert list(arn) == ["Fn::GetStackOutput"], arn
-    assert arn["Fn::GetStackOutput"]["StackName"] == settings.name("compute")
+    """Each VPC origin: the primary's ALB, and with a standby the standby's (its own name, its own stack)."""
+    from shared.recovery_names import aws_standby_names
+
+    expected = {settings.name("origin"): settings.name("compute")}
+    if settings.recovery.has_standby:
+        expected[aws_standby_names(settings)["standby_origin"]] = settings.name("standby")
+    vpc_origins = resources(aws, settings, "edge", "AWS::CloudFront::VpcOrigin")
     distribution = only(resources(aws, settings, "edge", "AWS::CloudFront::Distribution"))["Properties"]
-    (origin,) = [o for o in distribution["DistributionConfig"]["Origins"] if "VpcOriginConfig" in o]
-    (vpc_origin_id,) = resources(aws, settings, "edge", "AWS::CloudFront::VpcOrigin")
-    assert origin["VpcOriginConfig"]["VpcOriginId"] == {"Fn::GetAtt": [vpc_origin_id, "Id"]}
-    # The certificate's name (the ALB's DNS name is not on it), so CloudFront's TLS check passes.
-    assert origin["DomainName"] == settings.domain.origin_domain
-    assert "OriginCustomHeaders" not in origin and "CustomOriginConfig" not in origin
+    origins = {
+        o["VpcOriginConfig"]["VpcOriginId"]["Fn::GetAtt"][0]: o
+        for o in distribution["DistributionConfig"]["Origins"]
+        if "VpcOriginConfig" in o
+    }
+    assert len(vpc_origins) == len(expected) == len(origins)
+    for vpc_origin_id, resource in vpc_origins.items():
+        vpc_origin = resource["Properties"]["VpcOriginEndpointConfig"]
+        assert vpc_origin["OriginProtocolPolicy"] == "https-only"
+        assert vpc_origin["OriginSSLProtocols"] == ["TLSv1.2"]
+        # The ALB's ARN from its stack, across regions: a weak reference, never a value typed into settings.
+        arn = vpc_origin["Arn"]
+        assert list(arn) == ["Fn::GetStackOutput"], arn
+        assert arn["Fn::GetStackOutput"]["StackName"] == expected[vpc_origin["Name"]]
+        origin = origins[vpc_origin_id]
+        assert origin["VpcOriginConfig"]["VpcOriginId"] == {"Fn::GetAtt": [vpc_origin_id, "Id"]}
+        # The certificate's name (the ALB's DNS name is not on it), so CloudFront's TLS check passes.
+        assert origin["DomainName"] == settings.domain.origin_domain
+        assert "OriginCustomHeaders" not in origin and "CustomOriginConfig" not in origin
 
 
 def test_no_template_holds_an_origin_lock_value(aws):

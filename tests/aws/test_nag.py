@@ -201,6 +201,21 @@ def _standby_acknowledgements(settings) -> set[tuple[str, str, str]]:
     return expected
 
 
+def _standby_tier_acknowledgements(settings, primary: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+    """The standby's application tier and cache are the primary's constructs (compute.py ApplicationTier, data.py
+    SessionCache): exactly the primary's acknowledgements of them, on the standby's paths and uploads replica."""
+    account, recovery = settings.aws.account_id, settings.aws.recovery_region
+    uploads = f"{settings.name('uploads')}-{account}"
+    moved = set()
+    for pack, rule, path in primary:
+        if path.startswith("compute/"):
+            rule = rule.replace(f":::{uploads}/*]", f":::{uploads}-{recovery}/*]")
+            moved.add((pack, rule, "standby/" + path.removeprefix("compute/")))
+        elif path.startswith("data/SessionCache/"):
+            moved.add((pack, rule, "standby/" + path.removeprefix("data/")))
+    return moved
+
+
 def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
     """What settings turn off is acknowledged where it is off, and nowhere else."""
     expected = set(ACKNOWLEDGED_EVERYWHERE)
@@ -234,7 +249,7 @@ def _expected_acknowledgements(settings) -> set[tuple[str, str, str]]:
     if settings.recovery.drills:
         expected |= _drill_acknowledgements(settings)
     if settings.recovery.has_standby:
-        expected |= _standby_acknowledgements(settings)
+        expected |= _standby_acknowledgements(settings) | _standby_tier_acknowledgements(settings, expected)
         # Replicated to the standby: the replication finding is gone, so nothing acknowledges it.
         expected -= {(pack, "S3BucketReplicationEnabled", "data/Uploads/UploadsBucket") for pack in _BOTH}
     account = settings.aws.account_id

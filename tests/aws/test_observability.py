@@ -117,7 +117,14 @@ def test_every_catalog_alert_is_an_alarm_of_every_target(aws, settings):
         for alert in alerts(settings)
         for target in TARGETS[alert.scope] + EXTRA_TARGETS.get(alert.key, ())
     }
-    assert set(_alarms(aws, settings)) == expected | _burn_alarm_names(settings)
+    assert set(_alarms(aws, settings)) == expected | _burn_alarm_names(settings) | _recovery_alarm_names(settings)
+
+
+def _recovery_alarm_names(settings) -> set[str]:
+    """The region-loss alarm of a standby (edge region; tests/aws/test_standby.py checks it), apart from the catalog."""
+    from shared.recovery_names import aws_standby_names
+
+    return {aws_standby_names(settings)["origin_errors_alarm"]} if settings.recovery.has_standby else set()
 
 
 def _burn_alarm_names(settings) -> set[str]:
@@ -130,7 +137,7 @@ def _burn_alarm_names(settings) -> set[str]:
 def test_alarm_inventory_follows_the_catalog(aws, settings):
     """Threshold, comparison, period, evaluations, missing data, metrics and actions of every alarm."""
     catalog = {alert.key: alert for alert in alerts(settings)}
-    burn_alarms = _burn_alarm_names(settings)
+    burn_alarms = _burn_alarm_names(settings) | _recovery_alarm_names(settings)
     for name, (properties, template) in _alarms(aws, settings).items():
         if name in burn_alarms:
             continue

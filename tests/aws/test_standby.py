@@ -173,3 +173,129 @@ def test_a_pilot_light_builds_the_standby_without_a_vault_or_drills(pilot_light)
     assert replica["Properties"]["DBInstanceClass"] == settings.database.aws_instance_class
     observability = templates[settings.name("observability")]["Resources"].values()
     assert "AWS::FIS::ExperimentTemplate" not in {r["Type"] for r in observability}
+
+
+def _services(template: dict) -> dict[str, dict]:
+    return {
+        r["Properties"]["ServiceName"]: r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ECS::Service"
+    }
+
+
+def _scaling_floors(template: dict) -> set[int]:
+    return {
+        r["Properties"]["MinCapacity"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"
+    }
+
+
+def test_a_pilot_light_runs_no_standby_tasks(pilot_light):
+    settings, templates = pilot_light
+    standby = templates[settings.name(AWS_STANDBY_COMPONENT)]
+    services = _services(standby)
+    assert set(services) == {settings.name("api"), settings.name("web")}
+    assert {properties["DesiredCount"] for properties in services.values()} == {0}
+    assert _scaling_floors(standby) == {0}
+    assert settings.recovery.running_standby_tasks == 0
+
+
+def test_a_warm_standby_runs_its_tasks_behind_an_internal_load_balancer(aws, settings):
+    if not settings.recovery.has_standby:
+        pytest.skip("no standby in this environment")
+    standby = aws.templates[settings.name(AWS_STANDBY_COMPONENT)]
+    services = _services(standby)
+    assert settings.recovery.strategy == "warm_standby"
+    assert {properties["DesiredCount"] for properties in services.values()} == {settings.recovery.standby_tasks}
+    assert _scaling_floors(standby) == {settings.recovery.standby_tasks}
+    maxima = {r["Properties"]["MaxCapacity"] for r in standby["Resources"].values()
+              if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"}  # fmt: skip
+    assert maxima == {settings.compute.api.fargate_max_tasks, settings.compute.web.fargate_max_tasks}
+    # The primary's rollback alarms live in its own region: a standby deployment names none.
+    assert all("DeploymentConfiguration" not in p or "Alarms" not in p["DeploymentConfiguration"]
+               for p in services.values())  # fmt: skip
+    balancer = only(resources(aws, settings, AWS_STANDBY_COMPONENT, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
+    assert balancer["Properties"]["Scheme"] == "internal"
+    assert balancer["Properties"]["Name"] == settings.name("origin")
+    (certificate,) = resources(aws, settings, AWS_STANDBY_COMPONENT, "AWS::CertificateManager::Certificate").values()
+    assert certificate["Properties"]["DomainName"] == settings.domain.origin_domain
+    assert certificate["Properties"]["DomainValidationOptions"] == [
+        {"DomainName": settings.domain.origin_domain, "HostedZoneId": settings.aws.hosted_zone_id}
+    ]
+    # The origin domain's record belongs to the primary; CloudFront reaches this ALB by its VPC origin's ARN.
+    assert not resources(aws, settings, AWS_STANDBY_COMPONENT, "AWS::Route53::RecordSet")
+    assert resources(aws, settings, AWS_STANDBY_COMPONENT, "AWS::WAFv2::WebACLAssociation")
+
+
+def _api_environment(template: dict) -> tuple[dict[str, object], dict[str, object]]:
+    (definition,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ECS::TaskDefinition" and r["Properties"]["Family"].endswith("-api")
+    ]
+    app = next(c for c in definition["ContainerDefinitions"] if c["Name"] == "api")
+    plain = {item["Name"]: item["Value"] for item in app["Environment"]}
+    return plain, {item["Name"]: item["ValueFrom"] for item in app.get("Secrets", [])}
+
+
+def test_the_standby_api_keeps_the_contract_and_points_at_the_standby(aws, settings):
+    """Every contract variable (render refuses a missing one), with the replica, the standby cache, the uploads
+    replica and the replicated secrets of the standby region in them."""
+    from shared.contract import API
+
+    if not settings.recovery.has_standby:
+        pytest.skip("no standby in this environment")
+    names = aws_standby_names(settings)
+    template = aws.templates[settings.name(AWS_STANDBY_COMPONENT)]
+    plain, secrets = _api_environment(template)
+    primary_plain, primary_secrets = _api_environment(aws.templates[settings.name("compute")])
+    assert set(plain) | set(secrets) == set(primary_plain) | set(primary_secrets)
+    assert set(API.variable_names(settings.feature_flags)) <= set(plain) | set(secrets)
+    ids = {r["Type"]: logical_id for logical_id, r in template["Resources"].items()}
+    assert plain["DATABASE_HOST"] == {"Fn::GetAtt": [ids["AWS::RDS::DBInstance"], "Endpoint.Address"]}
+    assert plain["REDIS_HOST"] == {"Fn::GetAtt": [ids["AWS::ElastiCache::ReplicationGroup"], "PrimaryEndPoint.Address"]}
+    assert plain["UPLOADS_BUCKET"] == names["uploads_bucket"]
+    assert plain["DATABASE_SSLMODE"] == "verify-full"
+    assert names["database_ca_parameter"] in json.dumps(secrets["DATABASE_SSLROOTCERT"])
+    region = settings.aws.recovery_region
+    for variable in ("REDIS_AUTH", "SECRET_KEY", "SENTRY_DSN"):
+        assert f":secretsmanager:{region}:" in json.dumps(secrets[variable]), variable
+    # The api logs in to the replica itself: rds-db:connect on its resource id, nothing broader.
+    statements = [
+        statement
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+        if statement.get("Sid") == "ConnectToStandbyDatabase"
+    ]
+    (connect,) = statements
+    assert connect["Action"] == "rds-db:connect"
+    assert "DbiResourceId" in json.dumps(connect["Resource"])
+
+
+def test_the_standby_cache_is_small_and_cold(aws, settings):
+    if not settings.recovery.has_standby:
+        pytest.skip("no standby in this environment")
+    (group,) = resources(aws, settings, AWS_STANDBY_COMPONENT, "AWS::ElastiCache::ReplicationGroup").values()
+    properties = group["Properties"]
+    assert properties["CacheNodeType"] == settings.recovery.aws_standby_cache_node_type
+    assert properties["NumCacheClusters"] == (2 if settings.cache.high_availability else 1)
+    assert properties["TransitEncryptionEnabled"] is True and properties["AtRestEncryptionEnabled"] is True
+    assert "resolve:secretsmanager" in json.dumps(properties["AuthToken"])
+
+
+def test_the_region_loss_alarm_watches_cloudfront_in_the_edge_region(aws, settings):
+    names = aws_standby_names(settings)
+    alarms = [
+        r["Properties"]
+        for r in aws.templates[settings.name("edge-observability")]["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["AlarmName"] == names["origin_errors_alarm"]
+    ]
+    if not settings.recovery.has_standby:
+        assert alarms == []
+        return
+    (alarm,) = alarms
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Period"]) == ("AWS/CloudFront", "5xxErrorRate", 60)
+    assert {d["Name"] for d in alarm["Dimensions"]} == {"DistributionId", "Region"}
+    assert alarm["AlarmActions"], "the region-loss alarm must notify"

@@ -148,3 +148,10 @@ def test_a_standby_needs_versioned_uploads():
     relaxed = {"recovery.strategy": "pilot_light", "resilience.rto_minutes": 20, "storage.versioning": True}
     relaxed["recovery.gcp_cross_region_storage"] = True  # the GCP standby's own prerequisite
     assert replace_fields(load_settings("dev"), relaxed).recovery.has_standby
+
+
+def test_the_standby_cache_node_type_must_be_an_elasticache_type():
+    with pytest.raises(SettingsError, match=r"recovery.aws_standby_cache_node_type"):
+        replace_field(load_settings("staging"), "recovery.aws_standby_cache_node_type", "t4g.medium")
+    settings = replace_field(load_settings("staging"), "recovery.aws_standby_cache_node_type", "cache.t4g.small")
+    assert settings.recovery.aws_standby_cache_node_type == "cache.t4g.small"
