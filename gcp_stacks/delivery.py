@@ -63,7 +63,8 @@ DEPLOY_ROLES = (
     "roles/logging.configWriter",
     "roles/monitoring.admin",
     "roles/pubsub.admin",
-    "roles/redis.admin",
+    "roles/memorystore.admin",
+    "roles/networkconnectivity.consumerNetworkAdmin",  # the cache's service connection policies only
     "roles/run.admin",
     "roles/servicenetworking.networksAdmin",
     "roles/serviceusage.serviceUsageAdmin",
@@ -79,7 +80,7 @@ PLAN_ROLES = (
     "roles/iam.securityReviewer",  # every IAM policy the stacks set, read only
     "roles/monitoring.viewer",
     "roles/pubsub.viewer",
-    "roles/redis.viewer",
+    "roles/memorystore.viewer",
     "roles/run.viewer",
     "roles/secretmanager.viewer",  # secret metadata; values need secretAccessor, which no CI identity holds
     "roles/serviceusage.serviceUsageViewer",
@@ -110,7 +111,8 @@ CUSTOM_ROLES = {
         "secretmanager.versions.get",
         "secretmanager.versions.list",
     ),
-    # Configuration reads of logging, service networking, buckets and the trust itself, without log contents.
+    # Configuration reads of logging, service networking and connection policies, buckets and the trust itself,
+    # without log contents.
     "plan": (
         "iam.roles.get",
         "iam.serviceAccounts.get",
@@ -123,6 +125,8 @@ CUSTOM_ROLES = {
         "logging.logMetrics.list",
         "logging.sinks.get",
         "logging.sinks.list",
+        "networkconnectivity.serviceConnectionPolicies.get",
+        "networkconnectivity.serviceConnectionPolicies.list",
         "resourcemanager.projects.get",
         "servicenetworking.services.get",
         "storage.buckets.get",

@@ -33,6 +33,7 @@ from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
 from shared.recovery import RecoverySettings
 from shared.slos import SloSettings
 from shared.trust import DeliverySettings
+from shared.valkey import VALKEY_MAX_NODE_GIB
 
 Problems = Iterator[tuple[str, str]]
 
@@ -499,8 +500,11 @@ class CacheSettings:
             yield "aws_nodes", f"{self.aws_nodes} is outside 1-6 (a primary and up to 5 replicas)"
         if self.high_availability and self.aws_nodes < 2:
             yield "aws_nodes", "high availability needs at least 2 nodes for automatic failover"
-        if not 1 <= self.gcp_memory_size_gib <= 300:
-            yield "gcp_memory_size_gib", f"{self.gcp_memory_size_gib} GiB is outside Memorystore's 1-300"
+        if not 1 <= self.gcp_memory_size_gib <= VALKEY_MAX_NODE_GIB:
+            yield (
+                "gcp_memory_size_gib",
+                f"{self.gcp_memory_size_gib} GiB is outside one Valkey node's writable 1-{VALKEY_MAX_NODE_GIB} GiB",
+            )
         if not 1 <= self.snapshot_retention_days <= 35:
             yield "snapshot_retention_days", f"{self.snapshot_retention_days} is outside ElastiCache's 1-35"
         if self.redis_major_version not in REDIS_MAJOR_VERSIONS:
