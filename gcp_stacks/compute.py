@@ -306,6 +306,7 @@ class Services(Construct):
         cache = DataGoogleMemorystoreInstance(
             self, "SessionCache", instance_id=placement.redis_instance, location=placement.region
         )
+        ca_certificates = f"{cache.fqn}.managed_server_ca[*].ca_certs[*].certificates"
         sql = DataGoogleSqlDatabaseInstance(self, "Database", name=placement.sql_instance)
         api_values = {
             # Cloud SQL's private IP, reached over Direct VPC egress; the login is the runtime service account's
@@ -322,7 +323,8 @@ class Services(Construct):
             "REDIS_HOST": cache_endpoint(cache.fqn, "ip_address"),
             "REDIS_PORT": cache_endpoint(cache.fqn, "port"),
             "REDIS_TLS": "true",
-            "REDIS_SSLROOTCERT": f"${{{cache.fqn}.managed_server_ca[0].ca_certs[0].certificates[0]}}",
+            # Every CA certificate the instance lists (during a CA rotation, the old and the new): one PEM bundle.
+            "REDIS_SSLROOTCERT": f'${{join("\\n", flatten({ca_certificates}))}}',
             # The password is an IAM access token of the runtime service account (no AUTH string exists).
             "REDIS_AUTH": GCP_REDIS_AUTH,
             "SECRET_KEY": SecretRef("app-secret-key"),

@@ -397,6 +397,15 @@ def test_the_redis_address_is_looked_up_not_read_from_remote_state(gcp_stacks, e
     app = stack(gcp_stacks, environment, "app")
     (cache,) = [c for c in app["data"]["google_memorystore_instance"].values() if c["location"] == settings.gcp.region]
     assert cache["instance_id"] == settings.name("redis")
+    (logical,) = [
+        k for k, c in app["data"]["google_memorystore_instance"].items() if c["location"] == settings.gcp.region
+    ]
+    api = one(app, "google_cloud_run_v2_service", name=settings.name("api"), location=settings.gcp.region)
+    env = {e["name"]: e.get("value") for e in api["template"]["containers"][0]["env"]}
+    # Every CA certificate of the instance (old and new during a rotation), as one PEM bundle.
+    certificates = f"data.google_memorystore_instance.{logical}.managed_server_ca[*].ca_certs[*].certificates"
+    assert env["REDIS_SSLROOTCERT"] == '${join("\\n", flatten(' + certificates + "))}"
+    assert env["REDIS_TLS"] == "true"
     assert "terraform_remote_state" not in app.get("data", {})
     assert by_name(app, "google_cloud_run_v2_service")
 
