@@ -87,11 +87,12 @@ def cloud_sql(settings: Settings, metric: str) -> str:
 
 
 def redis(settings: Settings, metric: str) -> str:
-    instance = f"projects/{settings.gcp.project_id}/locations/{settings.gcp.region}/instances/"
+    """A Memorystore for Valkey instance metric (`memorystore.googleapis.com/instance/<metric>`)."""
     return clauses(
-        is_("metric.type", f"redis.googleapis.com/stats/{metric}"),
-        is_("resource.type", "redis_instance"),
-        is_("resource.label.instance_id", instance + redis_instance_name(settings)),
+        is_("metric.type", f"memorystore.googleapis.com/instance/{metric}"),
+        is_("resource.type", "memorystore.googleapis.com/Instance"),
+        is_("resource.label.location", settings.gcp.region),
+        is_("resource.label.instance_id", redis_instance_name(settings)),
     )
 
 
@@ -288,15 +289,15 @@ def sql_level(metric: str, name: str) -> Callable[[Settings, Alert, Target], lis
 
 
 def cache_cpu(s: Settings, a: Alert, t: Target) -> list[Condition]:
-    # Redis runs commands on one thread: its CPU-seconds per second, user plus system, per node.
+    # The busiest node's CPU, 0-1 (Valkey's metric is already per instance, the maximum over its nodes).
     return [
         measured(
             a,
-            name="Redis main-thread CPU",
-            filter=redis(s, "cpu_utilization_main_thread"),
-            aligner="ALIGN_RATE",
-            reducer="REDUCE_SUM",
-            group_by=(*CACHE_GROUP, "resource.label.node_id"),
+            name="Valkey CPU, busiest node",
+            filter=redis(s, "cpu/maximum_utilization"),
+            aligner="ALIGN_MEAN",
+            reducer="REDUCE_MAX",
+            group_by=CACHE_GROUP,
             threshold=ratio(a.threshold),
         )
     ]
@@ -306,8 +307,8 @@ def cache_memory(s: Settings, a: Alert, t: Target) -> list[Condition]:
     return [
         measured(
             a,
-            name="Redis memory usage ratio",
-            filter=redis(s, "memory/usage_ratio"),
+            name="Valkey memory, fullest node",
+            filter=redis(s, "memory/maximum_utilization"),
             aligner="ALIGN_MEAN",
             reducer="REDUCE_MAX",
             group_by=CACHE_GROUP,
@@ -317,12 +318,12 @@ def cache_memory(s: Settings, a: Alert, t: Target) -> list[Condition]:
 
 
 def cache_evictions(s: Settings, a: Alert, t: Target) -> list[Condition]:
-    # Replicas replay the primary's evictions; counting the primary alone counts each key once.
+    # Counted on the primary only (replicas replay its evictions), so each key counts once.
     return [
         measured(
             a,
             name="Keys evicted",
-            filter=clauses(redis(s, "evicted_keys"), is_("metric.label.role", "primary")),
+            filter=redis(s, "stats/total_evicted_keys_count"),
             aligner="ALIGN_DELTA",
             reducer="REDUCE_SUM",
             group_by=CACHE_GROUP,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cdktn import TerraformResourceLifecycle, Token
+from cdktn import TerraformResourceLifecycle
 from cdktn_provider_google.artifact_registry_repository import (
     ArtifactRegistryRepository,
     ArtifactRegistryRepositoryCleanupPolicies,
@@ -33,11 +33,12 @@ from cdktn_provider_google.cloud_run_v2_service import (
     CloudRunV2ServiceTraffic,
 )
 from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
-from cdktn_provider_google.data_google_redis_instance import DataGoogleRedisInstance
+from cdktn_provider_google.data_google_memorystore_instance import DataGoogleMemorystoreInstance
 from cdktn_provider_google.data_google_sql_database_instance import DataGoogleSqlDatabaseInstance
 from constructs import Construct
 
 from gcp_stacks.base import retained
+from gcp_stacks.data import cache_endpoint
 from gcp_stacks.names import (
     bucket_name,
     redis_instance_name,
@@ -54,6 +55,7 @@ from shared.contract import (
     CLOUD_RUN_RESERVED,
     DATABASE_NAME,
     DATABASE_PORT,
+    GCP_REDIS_AUTH,
     WEB,
     Service,
     cloud_neutral_values,
@@ -307,7 +309,10 @@ class Services(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         placement = placement or Placement.primary(settings)
-        redis = DataGoogleRedisInstance(self, "SessionCache", name=placement.redis_instance, region=placement.region)
+        cache = DataGoogleMemorystoreInstance(
+            self, "SessionCache", instance_id=placement.redis_instance, location=placement.region
+        )
+        ca_certificates = f"{cache.fqn}.managed_server_ca[*].ca_certs[*].certificates"
         sql = DataGoogleSqlDatabaseInstance(self, "Database", name=placement.sql_instance)
         api_values = {
             # Cloud SQL's private IP, reached over Direct VPC egress; the login is the runtime service account's
@@ -320,11 +325,14 @@ class Services(Construct):
             # The instance's certificate names the instance, not its IP: verify the chain against its own CA.
             "DATABASE_SSLMODE": "verify-ca",
             "DATABASE_SSLROOTCERT": sql.server_ca_cert.get(0).cert,
-            "REDIS_HOST": redis.host,
-            "REDIS_PORT": Token.as_string(redis.port),
+            # The primary endpoint among the instance's PSC connections (the other is the reader endpoint).
+            "REDIS_HOST": cache_endpoint(cache.fqn, "ip_address"),
+            "REDIS_PORT": cache_endpoint(cache.fqn, "port"),
             "REDIS_TLS": "true",
-            "REDIS_SSLROOTCERT": redis.server_ca_certs.get(0).cert,
-            "REDIS_AUTH": SecretRef("redis-auth"),
+            # Every CA certificate the instance lists (during a CA rotation, the old and the new): one PEM bundle.
+            "REDIS_SSLROOTCERT": f'${{join("\\n", flatten({ca_certificates}))}}',
+            # The password is an IAM access token of the runtime service account (no AUTH string exists).
+            "REDIS_AUTH": GCP_REDIS_AUTH,
             "SECRET_KEY": SecretRef("app-secret-key"),
             "UPLOADS_BUCKET": bucket_name(settings, "uploads"),
         }

@@ -85,21 +85,15 @@ def dashboard_json(settings: Settings) -> str:
         ),
         chart("Cloud SQL up", "up", series(cloud_sql(settings, "up"), "ALIGN_MIN", "REDUCE_MIN", [])),
         chart(
-            "Memorystore memory used and main-thread CPU",
+            "Memorystore memory used and CPU, fullest / busiest node",
             "ratio",
-            series(redis(settings, "memory/usage_ratio"), "ALIGN_MEAN", "REDUCE_MAX", [], "memory"),
-            series(
-                redis(settings, "cpu_utilization_main_thread"),
-                "ALIGN_RATE",
-                "REDUCE_SUM",
-                ["resource.label.node_id"],
-                "cpu",
-            ),
+            series(redis(settings, "memory/maximum_utilization"), "ALIGN_MEAN", "REDUCE_MAX", [], "memory"),
+            series(redis(settings, "cpu/maximum_utilization"), "ALIGN_MEAN", "REDUCE_MAX", [], "cpu"),
         ),
         chart(
             "Memorystore evicted keys per second",
             "keys/s",
-            series(redis(settings, "evicted_keys"), "ALIGN_RATE", "REDUCE_SUM", []),
+            series(redis(settings, "stats/total_evicted_keys_count"), "ALIGN_RATE", "REDUCE_SUM", []),
         ),
     ]
     widgets.append(budget_chart(settings))

@@ -1,13 +1,15 @@
-"""Data: Cloud SQL for PostgreSQL, Memorystore for Redis, and the Cloud Storage buckets."""
+"""Data: Cloud SQL for PostgreSQL, Memorystore for Valkey, and the Cloud Storage buckets."""
 
 from __future__ import annotations
 
-from cdktn_provider_google.redis_instance import (
-    RedisInstance,
-    RedisInstanceMaintenancePolicy,
-    RedisInstanceMaintenancePolicyWeeklyMaintenanceWindow,
-    RedisInstanceMaintenancePolicyWeeklyMaintenanceWindowStartTime,
-    RedisInstancePersistenceConfig,
+from cdktn_provider_google.memorystore_instance import (
+    MemorystoreInstance,
+    MemorystoreInstanceDesiredAutoCreatedEndpoints,
+    MemorystoreInstanceMaintenancePolicy,
+    MemorystoreInstanceMaintenancePolicyWeeklyMaintenanceWindow,
+    MemorystoreInstanceMaintenancePolicyWeeklyMaintenanceWindowStartTime,
+    MemorystoreInstancePersistenceConfig,
+    MemorystoreInstancePersistenceConfigRdbConfig,
 )
 from cdktn_provider_google.sql_database import SqlDatabase
 from cdktn_provider_google.sql_database_instance import (
@@ -47,8 +49,9 @@ from gcp_stacks.network import NetworkRefs
 from gcp_stacks.security import SECONDS_PER_DAY, ServiceAccounts, ServiceKey
 from shared import Settings
 from shared.contract import DATABASE_NAME
-from shared.model import MEMORYSTORE_REDIS_VERSIONS, MEMORYSTORE_SNAPSHOT_PERIODS
+from shared.model import MEMORYSTORE_SNAPSHOT_PERIODS
 from shared.places import gcp_multi_region
+from shared.valkey import VALKEY_ENGINE_VERSION, valkey_node_type
 
 # Enterprise edition: the db-custom tiers in settings are not offered on Enterprise Plus.
 SQL_EDITION = "ENTERPRISE"
@@ -187,9 +190,19 @@ class Database(Construct):
         )
 
 
+PRIMARY_ENDPOINT = "CONNECTION_TYPE_PRIMARY"  # Memorystore for Valkey: the read-write endpoint
+
+
+def cache_endpoint(instance: str, attribute: str) -> str:
+    """`attribute` of the instance's primary PSC endpoint: the provider lists connections without a fixed order."""
+    connections = f"flatten({instance}.endpoints[*].connections[*].psc_auto_connection)"
+    return f'${{one([for c in {connections} : tostring(c.{attribute}) if c.connection_type == "{PRIMARY_ENDPOINT}"])}}'
+
+
 class SessionCache(Construct):
-    """Memorystore for Redis on the private services range, with AUTH and TLS; in the primary region unless
-    `standby` (then the standby region's own instance, which nothing replicates into: it starts empty)."""
+    """Memorystore for Valkey, one node group (cluster mode off), reached through Private Service Connect; clients
+    sign in with IAM access tokens (no AUTH string exists, so none reaches Terraform state) over TLS. In the primary
+    region unless `standby` (then the standby region's own instance, which nothing replicates into: it starts empty)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: Settings, key: ServiceKey, standby: bool = False
@@ -197,33 +210,41 @@ class SessionCache(Construct):
         super().__init__(scope, construct_id)
         cache = settings.cache
         network = NetworkRefs.of(settings)
-        self.instance = RedisInstance(
+        self.instance = MemorystoreInstance(
             self,
             "Instance",
-            name=standby_redis_instance_name(settings) if standby else redis_instance_name(settings),
-            region=settings.recovery.gcp_standby_region if standby else settings.gcp.region,
-            tier="STANDARD_HA" if cache.high_availability else "BASIC",
-            memory_size_gb=cache.gcp_memory_size_gib,
-            # Memorystore's newest minor of the settings' major (7.2; ElastiCache's is 7.1, aws_stacks/data.py).
-            redis_version=MEMORYSTORE_REDIS_VERSIONS[cache.redis_major_version],
-            authorized_network=network.network_id,
-            connect_mode="PRIVATE_SERVICE_ACCESS",
-            reserved_ip_range=network.private_services_range,
-            auth_enabled=True,
+            instance_id=standby_redis_instance_name(settings) if standby else redis_instance_name(settings),
+            location=settings.recovery.gcp_standby_region if standby else settings.gcp.region,
+            mode="CLUSTER_DISABLED",
+            shard_count=1,
+            node_type=valkey_node_type(cache.gcp_memory_size_gib),
+            # One replica in another zone is Memorystore's automatic failover (STANDARD_HA's equivalent).
+            replica_count=1 if cache.high_availability else 0,
+            engine_version=VALKEY_ENGINE_VERSION,
+            # The network stack's service connection policy (class gcp-memorystore) creates the PSC endpoints.
+            desired_auto_created_endpoints=[
+                MemorystoreInstanceDesiredAutoCreatedEndpoints(
+                    network=network.network_id, project_id=settings.gcp.project_id
+                )
+            ],
+            authorization_mode="IAM_AUTH",
             transit_encryption_mode="SERVER_AUTHENTICATION",
-            customer_managed_key=key.id,
-            # Provider 8.x protects every instance unless told otherwise; follow settings like Cloud SQL does.
-            deletion_protection=settings.resilience.deletion_protection,
-            # Both tiers restart from the latest RDB snapshot; unlike ElastiCache, only that one snapshot is kept.
-            persistence_config=RedisInstancePersistenceConfig(
-                persistence_mode="RDB",
-                rdb_snapshot_period=MEMORYSTORE_SNAPSHOT_PERIODS[cache.gcp_snapshot_period_hours],
+            kms_key=key.id,
+            deletion_protection_enabled=settings.resilience.deletion_protection,
+            # Restart from the latest RDB snapshot, as before; Memorystore keeps only that one.
+            persistence_config=MemorystoreInstancePersistenceConfig(
+                mode="RDB",
+                rdb_config=MemorystoreInstancePersistenceConfigRdbConfig(
+                    rdb_snapshot_period=MEMORYSTORE_SNAPSHOT_PERIODS[cache.gcp_snapshot_period_hours],
+                ),
             ),
-            maintenance_policy=RedisInstanceMaintenancePolicy(
+            maintenance_policy=MemorystoreInstanceMaintenancePolicy(
                 weekly_maintenance_window=[
-                    RedisInstanceMaintenancePolicyWeeklyMaintenanceWindow(
+                    MemorystoreInstanceMaintenancePolicyWeeklyMaintenanceWindow(
                         day="SUNDAY",
-                        start_time=RedisInstanceMaintenancePolicyWeeklyMaintenanceWindowStartTime(hours=5, minutes=0),
+                        start_time=MemorystoreInstanceMaintenancePolicyWeeklyMaintenanceWindowStartTime(
+                            hours=5, minutes=0
+                        ),
                     )
                 ]
             ),

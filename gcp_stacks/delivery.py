@@ -63,7 +63,8 @@ DEPLOY_ROLES = (
     "roles/logging.configWriter",
     "roles/monitoring.admin",
     "roles/pubsub.admin",
-    "roles/redis.admin",
+    "roles/memorystore.admin",
+    "roles/networkconnectivity.consumerNetworkAdmin",  # the cache's service connection policies only
     "roles/run.admin",
     "roles/servicenetworking.networksAdmin",
     "roles/serviceusage.serviceUsageAdmin",
@@ -79,7 +80,7 @@ PLAN_ROLES = (
     "roles/iam.securityReviewer",  # every IAM policy the stacks set, read only
     "roles/monitoring.viewer",
     "roles/pubsub.viewer",
-    "roles/redis.viewer",
+    "roles/memorystore.viewer",
     "roles/run.viewer",
     "roles/secretmanager.viewer",  # secret metadata; values need secretAccessor, which no CI identity holds
     "roles/serviceusage.serviceUsageViewer",
@@ -121,7 +122,8 @@ CUSTOM_ROLES = {
         "securitycenter.notificationconfig.list",
         "securitycenter.notificationconfig.update",
     ),
-    # Configuration reads of logging, service networking, buckets and the trust itself, without log contents.
+    # Configuration reads of logging, service networking and connection policies, buckets and the trust itself,
+    # without log contents.
     "plan": (
         "cloudasset.feeds.get",
         "cloudasset.feeds.list",
@@ -136,6 +138,8 @@ CUSTOM_ROLES = {
         "logging.logMetrics.list",
         "logging.sinks.get",
         "logging.sinks.list",
+        "networkconnectivity.serviceConnectionPolicies.get",
+        "networkconnectivity.serviceConnectionPolicies.list",
         "resourcemanager.projects.get",
         "securitycenter.notificationconfig.get",
         "securitycenter.notificationconfig.list",

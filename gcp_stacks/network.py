@@ -15,13 +15,17 @@ from cdktn_provider_google.compute_network import ComputeNetwork
 from cdktn_provider_google.compute_router import ComputeRouter
 from cdktn_provider_google.compute_router_nat import ComputeRouterNat, ComputeRouterNatLogConfig
 from cdktn_provider_google.compute_subnetwork import ComputeSubnetwork, ComputeSubnetworkLogConfig
+from cdktn_provider_google.network_connectivity_service_connection_policy import (
+    NetworkConnectivityServiceConnectionPolicy,
+    NetworkConnectivityServiceConnectionPolicyPscConfig,
+)
 from cdktn_provider_google.service_networking_connection import ServiceNetworkingConnection
 from constructs import Construct
 
 from gcp_stacks.base import GcpStack
 from gcp_stacks.project import PROJECT_APIS, enable_services
 from shared import Settings
-from shared.contract import DATABASE_PORT, MEMORYSTORE_TLS_PORT, SERVICES
+from shared.contract import DATABASE_PORT, SERVICES, VALKEY_PORT
 
 # Google's front ends and health checkers; the only sources allowed in from outside the VPC.
 GOOGLE_LB_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
@@ -87,10 +91,11 @@ class NetworkStack(GcpStack):
                 aggregation_interval="INTERVAL_5_SEC", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
             ),
         )
+        self.cache_subnets = {settings.gcp.region: (self.app_subnet, settings.network.gcp_app_subnet_cidr)}
         if settings.recovery.has_standby:
             # Cloud Run's Direct VPC egress in the standby region. No router or NAT: PRIVATE_RANGES_ONLY egress
             # reaches public addresses without the VPC. Firewall rules are network-wide, so they cover it too.
-            ComputeSubnetwork(
+            standby_subnet = ComputeSubnetwork(
                 self,
                 "StandbyAppSubnet",
                 name=settings.name("app-standby"),
@@ -101,6 +106,10 @@ class NetworkStack(GcpStack):
                 log_config=ComputeSubnetworkLogConfig(
                     aggregation_interval="INTERVAL_5_SEC", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
                 ),
+            )
+            self.cache_subnets[settings.recovery.gcp_standby_region] = (
+                standby_subnet,
+                settings.network.gcp_standby_subnet_cidr,
             )
         router = ComputeRouter(
             self, "Router", name=settings.name("router"), network=self.network.id, region=settings.gcp.region
@@ -116,7 +125,23 @@ class NetworkStack(GcpStack):
             log_config=ComputeRouterNatLogConfig(enable=True, filter="ERRORS_ONLY"),
         )
         self._private_services_access(settings)
+        self._cache_connection_policies(settings)
         self._firewall(settings)
+
+    def _cache_connection_policies(self, settings: Settings) -> None:
+        """Memorystore for Valkey is reached through Private Service Connect: in each region with a cache, this
+        policy lets Memorystore create the instance's endpoints in the app subnet, where Cloud Run egresses."""
+        for region, (subnet, _) in self.cache_subnets.items():
+            NetworkConnectivityServiceConnectionPolicy(
+                self,
+                "CachePolicy" if region == settings.gcp.region else "StandbyCachePolicy",
+                name=settings.name("memorystore" if region == settings.gcp.region else "memorystore-standby"),
+                location=region,
+                network=self.network.id,
+                service_class="gcp-memorystore",
+                description="Private Service Connect endpoints of the session cache (Memorystore for Valkey)",
+                psc_config=NetworkConnectivityServiceConnectionPolicyPscConfig(subnetworks=[subnet.id]),
+            )
 
     def _private_services_access(self, settings: Settings) -> None:
         """Cloud SQL and Memorystore get addresses from this range only, so neither has a public IP."""
@@ -165,8 +190,7 @@ class NetworkStack(GcpStack):
             deny=[ComputeFirewallDeny(protocol="all")],
             log_config=logged,
         )
-        # Memorystore with in-transit encryption serves only 6378, so ElastiCache's plain 6379 stays closed here.
-        data_ports = {DATABASE_PORT, CLOUD_SQL_CONNECTOR_PORT, MEMORYSTORE_TLS_PORT}
+        data_ports = {DATABASE_PORT, CLOUD_SQL_CONNECTOR_PORT}
         ComputeFirewall(
             self,
             "AllowApiToDataEgress",
@@ -177,6 +201,19 @@ class NetworkStack(GcpStack):
             target_tags=[NetworkRefs.of(settings).data_client_tag],
             destination_ranges=[settings.network.gcp_private_services_cidr],
             allow=[ComputeFirewallAllow(protocol="tcp", ports=[str(port) for port in sorted(data_ports)])],
+            log_config=logged,
+        )
+        # The cache's PSC endpoints take addresses in the app subnets: only the api reaches them, on Valkey's port.
+        ComputeFirewall(
+            self,
+            "AllowApiToCacheEgress",
+            name=settings.name("allow-api-to-cache"),
+            network=self.network.id,
+            direction="EGRESS",
+            priority=1000,
+            target_tags=[NetworkRefs.of(settings).data_client_tag],
+            destination_ranges=sorted(cidr for _, cidr in self.cache_subnets.values()),
+            allow=[ComputeFirewallAllow(protocol="tcp", ports=[str(VALKEY_PORT)])],
             log_config=logged,
         )
         ComputeFirewall(

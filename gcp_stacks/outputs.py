@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cdktn import TerraformOutput, TerraformStack, Token
+from cdktn import TerraformOutput, TerraformStack
 
+from gcp_stacks.data import cache_endpoint
 from shared import Settings
 from shared.release import gcp_registry
 
@@ -29,9 +30,8 @@ def data_outputs(stack: TerraformStack, *, settings: Settings, database: Databas
     _output(
         stack,
         "cache_endpoint",
-        # The instance's own port: with in-transit encryption Memorystore listens on 6378, not settings' 6379.
-        f"{cache.instance.host}:{Token.as_string(cache.instance.port)}",
-        "Memorystore Redis host:port (TLS); the AUTH string stays in Secret Manager",
+        cache_endpoint(cache.instance.fqn, "ip_address") + ":" + cache_endpoint(cache.instance.fqn, "port"),
+        "Memorystore for Valkey primary endpoint ip:port (TLS, IAM sign-in: no AUTH string exists)",
     )
     _output(
         stack,

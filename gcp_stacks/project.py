@@ -24,7 +24,9 @@ PROJECT_APIS = (
     "cloudkms.googleapis.com",
     "iam.googleapis.com",
     "sqladmin.googleapis.com",
-    "redis.googleapis.com",
+    "memorystore.googleapis.com",
+    "networkconnectivity.googleapis.com",
+    "serviceconsumermanagement.googleapis.com",
     "secretmanager.googleapis.com",
     "pubsub.googleapis.com",
     "artifactregistry.googleapis.com",
@@ -77,7 +79,7 @@ class ServiceAgent:
 # (security.py), the load balancer's from the first backend bucket (edge.py).
 SERVICE_AGENTS = {
     "cloud_sql": ServiceAgent("sqladmin.googleapis.com", "gcp-sa-cloud-sql", on_demand=True),
-    "redis": ServiceAgent("redis.googleapis.com", "cloud-redis", on_demand=False),
+    "memorystore": ServiceAgent("memorystore.googleapis.com", "gcp-sa-memorystore", on_demand=True),
     "artifact_registry": ServiceAgent("artifactregistry.googleapis.com", "gcp-sa-artifactregistry", on_demand=True),
     "secret_manager": ServiceAgent("secretmanager.googleapis.com", "gcp-sa-secretmanager", on_demand=True),
     "pubsub": ServiceAgent("pubsub.googleapis.com", "gcp-sa-pubsub", on_demand=True),

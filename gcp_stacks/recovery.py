@@ -1,7 +1,7 @@
 """Regional disaster recovery on GCP: the keys the standby region's data needs and the alert on its replica's lag.
 
 The standby itself is built by the constructs that own each concern, in the standby region: the subnet
-(network.py), the cross-region Cloud SQL replica (data.Database), a cold Memorystore (data.SessionCache), the
+(network.py), the cross-region Cloud SQL replica (data.Database), a cold Memorystore for Valkey (data.SessionCache), the
 services (compute.Placement.standby) and their serverless NEGs (routing.serverless_backend). CMEK keys must sit in
 the location of the data they encrypt, so the standby region gets its own key ring, and the dual-region bucket and
 multi-region repository (`recovery.gcp_cross_region_storage`) one in the multi-region holding both regions.

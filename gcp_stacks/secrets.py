@@ -32,7 +32,6 @@ from shared import Settings
 # and migrations sign in to Cloud SQL with IAM instead.
 SECRETS = {
     "database-password": (),
-    "redis-auth": ("api",),
     "app-secret-key": ("api",),
     # Written by the operator (ops/setup_secrets.py): Sentry issues it; both services report errors.
     "sentry-dsn": ("api", "web"),

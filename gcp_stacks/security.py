@@ -23,7 +23,7 @@ ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 # Key purpose -> the service agent (project.SERVICE_AGENTS) that encrypts with it; "storage" uses Cloud Storage's.
 KEY_USERS = {
     "database": "cloud_sql",
-    "cache": "redis",
+    "cache": "memorystore",
     "registry": "artifact_registry",
     "secrets": "secret_manager",
     "pubsub": "pubsub",
@@ -128,7 +128,13 @@ TELEMETRY_ROLES = (
 )
 # Project-level roles per workload. Cloud SQL has no instance-level IAM, so its roles are project-wide.
 WORKLOAD_ROLES = {
-    "api": ("roles/cloudsql.client", "roles/cloudsql.instanceUser", *TELEMETRY_ROLES),
+    # memorystore.dbConnectionUser: only memorystore.instances.connect, the Valkey IAM sign-in (no AUTH string).
+    "api": (
+        "roles/cloudsql.client",
+        "roles/cloudsql.instanceUser",
+        "roles/memorystore.dbConnectionUser",
+        *TELEMETRY_ROLES,
+    ),
     "web": TELEMETRY_ROLES,
 }
 

@@ -65,8 +65,8 @@ def catalog(settings: Settings) -> list[SecretSpec]:
             routes.slack_webhook_secret_name, None, _gcp_id(routes.slack_webhook_secret_name), True,
         ),
         SecretSpec(
-            "REDIS_AUTH_TOKEN", "Redis AUTH token", settings.path("cache/auth-token"), "token",
-            settings.name("redis-auth"), False,
+            # AWS only: Memorystore for Valkey signs the api in with IAM, it has no AUTH string.
+            "REDIS_AUTH_TOKEN", "Redis AUTH token", settings.path("cache/auth-token"), "token", None, False,
         ),
     ]  # fmt: skip
 

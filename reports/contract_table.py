@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import argparse
 
-from shared.contract import SERVICES
+from shared.contract import CLOUDS, SERVICES
 
 HEADER = "| variable | api | web | holds |\n| --- | --- | --- | --- |"
 
 
 def table() -> str:
-    rows: dict[str, tuple[set[str], str, bool]] = {}
+    rows: dict[str, tuple[set[str], str, tuple[str, ...]]] = {}
     for service in SERVICES.values():
         for variable in service.variables:
-            users, holds, secret = rows.get(variable.name, (set(), variable.holds, variable.secret))
+            secret_on = tuple(cloud for cloud in CLOUDS if variable.is_secret(cloud))
+            users, holds, secret = rows.get(variable.name, (set(), variable.holds, secret_on))
             rows[variable.name] = (users | {service.name}, holds, secret)
-    rows["FEATURE_<FLAG>"] = (set(SERVICES), "`true` or `false`, one per `feature_flags` entry of the settings", False)
+    rows["FEATURE_<FLAG>"] = (set(SERVICES), "`true` or `false`, one per `feature_flags` entry of the settings", ())
     lines = [HEADER]
-    for name, (users, holds, secret) in rows.items():
+    for name, (users, holds, secret_on) in rows.items():
         marks = ["yes" if service in users else "" for service in ("api", "web")]
-        kind = " (secret: injected from the cloud's secret store)" if secret else ""
+        where = "" if secret_on == CLOUDS else f" on {', '.join(cloud.upper() for cloud in secret_on)} only"
+        kind = f" (secret{where}: injected from the cloud's secret store)" if secret_on else ""
         lines.append(f"| `{name}` | {marks[0]} | {marks[1]} | {holds}{kind} |")
     return "\n".join(lines)
 

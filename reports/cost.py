@@ -363,11 +363,12 @@ def _cloud_sql(ctx: Context, body: dict) -> list[Line]:
 
 
 def _memorystore(ctx: Context, body: dict) -> list[Line]:
-    gb = body["memory_size_gb"]
-    tier = "standard" if body.get("tier") == "STANDARD_HA" else "basic"
-    capacity = "m1" if gb <= 4 else "m2"
-    rate = _gcp(f"redis_{tier}_{capacity}_gb_hour")
-    return [Line("cache", f"{_standby(ctx, body)}{gb} GB {tier}", gb * rate * HOURS_PER_MONTH)]
+    # Memorystore for Valkey bills per node-hour: the primary plus each replica.
+    nodes = body["shard_count"] * (1 + body.get("replica_count", 0))
+    node_type = body["node_type"]
+    rate = _gcp(f"valkey_{node_type.lower()}_node_hour")
+    label = f"{_standby(ctx, body)}{nodes} x {node_type.lower().replace('_', '-')} Valkey node"
+    return [Line("cache", label + ("s" if nodes > 1 else ""), nodes * rate * HOURS_PER_MONTH)]
 
 
 def _forwarding_rule(ctx: Context, body: dict) -> list[Line]:
@@ -465,7 +466,7 @@ def standby_usd(lines: list[Line]) -> float:
 GCP_RULES: dict[str, Callable[[Context, dict], list[Line]]] = {
     "google_cloud_run_v2_service": _cloud_run,
     "google_sql_database_instance": _cloud_sql,
-    "google_redis_instance": _memorystore,
+    "google_memorystore_instance": _memorystore,
     "google_compute_global_forwarding_rule": _forwarding_rule,
     "google_compute_security_policy": _armor,
     "google_compute_backend_bucket": _backend_bucket,

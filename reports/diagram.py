@@ -266,10 +266,10 @@ def gcp_section(stacks: dict[str, dict]) -> str:
             else:
                 replicas.append((f"replica{len(replicas) + 1}", region))
                 picture.node(region, replicas[-1][0], "read replica", "[()]")
-        elif kind == "google_redis_instance":
-            ha = ", HA" if body.get("tier") == "STANDARD_HA" else ""
-            region = box(body.get("region"))
-            picture.node(region, _regional("cache", region, main_box), f"Memorystore Redis{ha}")
+        elif kind == "google_memorystore_instance":
+            ha = ", HA" if body.get("replica_count", 0) >= 1 else ""
+            region = box(body.get("location"))
+            picture.node(region, _regional("cache", region, main_box), f"Memorystore for Valkey{ha}")
     services = Counter(body.get("location") for _, kind, _, body in resources if kind == "google_cloud_run_v2_service")
     for region, count in sorted(services.items(), key=lambda item: str(item[0])):
         picture.node(box(region), _regional("services", box(region), main_box), f"Cloud Run services{_times(count)}")

@@ -37,6 +37,7 @@ from shared.delivery import KINDS, subject
 from shared.runbooks import runbook_base_url
 from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, WINDOW_SECONDS, Indicator, Slo, burn_alert_key, slos
 from shared.stacks import AWS_STANDBY_COMPONENT
+from shared.valkey import VALKEY_MAJOR_VERSION
 
 SECONDS_PER_DAY = 86400
 # Each cloud's words for the catalog's meaning of a data gap (shared.alerts.Missing), read back.
@@ -52,11 +53,14 @@ AWS_ONLY = (
     # ElastiCache keeps this many daily snapshots; Memorystore keeps only its latest RDB snapshot.
     "cache snapshot retention (days)",
     "AWS address ranges",
+    # ElastiCache runs Redis OSS; Memorystore for Valkey runs Valkey (IAM sign-in, no AUTH string in state).
+    "Redis major",
 )
 GCP_ONLY = (
     # Memorystore's RDB snapshot interval; ElastiCache snapshots once a day, not configurable.
     "cache snapshot period (hours)",
     "GCP address ranges",
+    "Valkey major",
 )
 
 
@@ -153,7 +157,10 @@ def concepts(settings: Settings) -> list[Concept]:
             r("secret_rotation_days"),
         ),
         Concept("PostgreSQL major", "database.postgres_version", _postgres, _postgres),
-        Concept("Redis major", "cache.redis_major_version", _redis, _redis),
+        # GCP runs Valkey 8 (IAM sign-in, no AUTH string in Terraform state: shared/valkey.py), wire-compatible with
+        # the Redis 7 clients use on AWS: each cloud's engine major is checked on its own.
+        Concept("Redis major", "cache.redis_major_version", _redis, None, across=False),
+        Concept("Valkey major", "shared/valkey.py", None, lambda s: VALKEY_MAJOR_VERSION, across=False),
         Concept(
             "deletion protection", "resilience.deletion_protection", r("deletion_protection"), r("deletion_protection")
         ),
@@ -629,10 +636,10 @@ def extract_gcp(stacks: dict[str, dict], settings: Settings) -> dict[str, object
                 )
                 pitr = backup.get("point_in_time_recovery_enabled")
                 add("point-in-time window (days)", backup.get("transaction_log_retention_days") if pitr else 0)
-        elif kind == "google_redis_instance":
-            add("Redis major", int(body["redis_version"].split("_")[1]))
-            add("deletion protection", bool(body.get("deletion_protection")))
-            period = body.get("persistence_config", {}).get("rdb_snapshot_period")
+        elif kind == "google_memorystore_instance":
+            add("Valkey major", int(body["engine_version"].split("_")[1]))
+            add("deletion protection", bool(body.get("deletion_protection_enabled")))
+            period = body.get("persistence_config", {}).get("rdb_config", {}).get("rdb_snapshot_period")
             add("cache snapshot period (hours)", _SNAPSHOT_HOURS.get(period))
         elif kind == "google_cloud_run_v2_service":
             add("deletion protection", bool(body.get("deletion_protection")))
@@ -720,8 +727,8 @@ def _gcp_shared(stacks: dict[str, dict], add: Callable[[str, object], None]) -> 
                 (settings["disk_size"], settings.get("disk_autoresize_limit")),
             )
             add("stateful resources retained", retained)
-        elif kind == "google_redis_instance":
-            add("cache high availability", body.get("tier") == "STANDARD_HA")
+        elif kind == "google_memorystore_instance":
+            add("cache high availability", body.get("replica_count", 0) >= 1)
         elif kind == "google_artifact_registry_repository":
             policies = {policy["id"]: policy for policy in body.get("cleanup_policies", [])}
             older = policies.get("delete-old", {}).get("condition", {}).get("older_than")

@@ -104,7 +104,7 @@ AWS_PRICES: dict[str, Price] = {
 
 _RUN = "https://cloud.google.com/run/pricing"
 _SQL = "https://cloud.google.com/sql/pricing"
-_REDIS = "https://cloud.google.com/memorystore/docs/redis/pricing"
+_VALKEY = "https://cloud.google.com/memorystore/docs/valkey/pricing"
 _LB = "https://cloud.google.com/vpc/network-pricing#lb"
 _EGRESS = "https://cloud.google.com/vpc/network-pricing#internet_egress"
 _ARMOR = "https://cloud.google.com/armor/pricing"
@@ -128,11 +128,11 @@ GCP_PRICES: dict[str, Price] = {
     "sql_gb_hour": Price(0.007, "GB-hour of memory (zonal)", _SQL),
     "sql_ssd_gb_month": Price(0.17, "GB-month SSD (zonal; HA twice)", _SQL),
     "sql_backup_gb_month": Price(0.08, "GB-month of backups", _SQL),
-    # Memorystore for Redis, per provisioned GB-hour by tier and capacity tier (M1 1-4 GB, M2 5-10 GB).
-    "redis_basic_m1_gb_hour": Price(0.049, "GB-hour, Basic tier, 1-4 GB", _REDIS),
-    "redis_basic_m2_gb_hour": Price(0.027, "GB-hour, Basic tier, 5-10 GB", _REDIS),
-    "redis_standard_m1_gb_hour": Price(0.064, "GB-hour, Standard (HA) tier, 1-4 GB", _REDIS),
-    "redis_standard_m2_gb_hour": Price(0.035, "GB-hour, Standard (HA) tier, 5-10 GB", _REDIS),
+    # Memorystore for Valkey, per node-hour by node type (primary and each replica are nodes).
+    "valkey_shared_core_nano_node_hour": Price(0.0368, "node-hour, shared-core-nano (1.4 GB, no SLA)", _VALKEY),
+    "valkey_standard_small_node_hour": Price(0.0987, "node-hour, standard-small (6.5 GB)", _VALKEY),
+    "valkey_highmem_medium_node_hour": Price(0.1999, "node-hour, highmem-medium (13 GB)", _VALKEY),
+    "valkey_highmem_xlarge_node_hour": Price(0.7996, "node-hour, highmem-xlarge (58 GB)", _VALKEY),
     "lb_forwarding_rule_hour": Price(0.025, "forwarding rule-hour (first 5; global external)", _LB),
     "lb_gb_processed": Price(0.008, "GB processed by the load balancer", _LB),
     "armor_policy_month": Price(5.0, "security policy-month", _ARMOR),
@@ -241,6 +241,8 @@ GCP_FREE: dict[str, str] = {
     "google_cloud_run_v2_job": "the one-off database bootstrap: billed per second while it runs, seconds once",
     "google_compute_backend_service": "part of the load balancer",
     "google_compute_firewall": "no charge",
+    # The cache's PSC endpoints it creates are part of Memorystore's price (consumer endpoints for Google services).
+    "google_network_connectivity_service_connection_policy": "no charge; Memorystore's endpoints are in its price",
     "google_compute_global_address": "addresses in use by a forwarding rule are free",
     "google_compute_managed_ssl_certificate": "Google-managed certificates are free",
     "google_compute_network": "no charge",

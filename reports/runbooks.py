@@ -41,7 +41,7 @@ COMMANDS = {
     Scope.CACHE: (
         "aws elasticache describe-replication-groups --replication-group-id bookedbarber-$ENV-redis",
         "aws elasticache describe-events --source-type replication-group --duration 120",
-        "gcloud redis instances describe bookedbarber-$ENV-redis --region $REGION --project $PROJECT",
+        "gcloud memorystore instances describe bookedbarber-$ENV-redis --location $REGION --project $PROJECT",
     ),
     Scope.CERTIFICATE: (
         "aws acm list-certificates --region us-east-1 "

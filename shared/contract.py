@@ -21,11 +21,14 @@ STATIC_PATH_PATTERNS = ("/_next/static/*", "/static/*")
 BOOTSTRAP_IMAGE_TAG = "bootstrap"
 DATABASE_NAME = "bookedbarber"
 # Fixed by the services, not chosen per environment: Cloud SQL listens only on 5432 (3307 for its connectors), and
-# RDS is told the same; ElastiCache listens on Redis's 6379, Memorystore with in-transit encryption only on 6378
-# (not configurable), so `REDIS_PORT` is the one value of the contract that differs by cloud for a fixed reason.
+# RDS is told the same; ElastiCache and Memorystore for Valkey (TLS or not) both listen on 6379.
 DATABASE_PORT = 5432
 ELASTICACHE_PORT = 6379
-MEMORYSTORE_TLS_PORT = 6378
+VALKEY_PORT = 6379
+# `REDIS_AUTH` on GCP: no AUTH string exists; the app sends an OAuth access token of its runtime service account
+# (scope cloud-platform, from the metadata server, valid 1 h: re-authenticate before it expires) as the password.
+GCP_REDIS_AUTH = "gcp-memorystore-iam"
+CLOUDS = ("aws", "gcp")
 # Both apps log one JSON object per line with a Cloud Logging `severity` field; these levels count as errors
 # (Cloud Logging's `severity>=ERROR`, and the CloudWatch metric filter on the same field).
 ERROR_LOG_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")
@@ -54,6 +57,18 @@ class Variable:
     name: str
     holds: str
     secret: bool = False  # injected from the cloud's secret store at start, never in the template
+    # Secret on these clouds only, a plain value on the others (same key everywhere: only the value's source differs).
+    secret_on: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.secret_on) - set(CLOUDS))
+        if unknown or (self.secret and self.secret_on):
+            raise ValueError(
+                f"{self.name}: secret_on {list(self.secret_on)} names no cloud of {CLOUDS} or repeats `secret`"
+            )
+
+    def is_secret(self, cloud: str) -> bool:
+        return self.secret or cloud in self.secret_on
 
 
 @dataclass(frozen=True)
@@ -71,9 +86,9 @@ class Service:
         """Every key the service receives, the settings' feature flags included, in one stable order."""
         return (*(variable.name for variable in self.variables), *feature_flag_variables(feature_flags))
 
-    @property
-    def secret_names(self) -> tuple[str, ...]:
-        return tuple(variable.name for variable in self.variables if variable.secret)
+    def secret_names(self, cloud: str) -> tuple[str, ...]:
+        """The keys `cloud` injects from its secret store; every other key is a plain value there."""
+        return tuple(variable.name for variable in self.variables if variable.is_secret(cloud))
 
 
 def feature_flag_variables(feature_flags: Mapping[str, bool]) -> dict[str, str]:
@@ -114,7 +129,12 @@ API = Service(
         Variable("REDIS_PORT", "Redis port"),
         Variable("REDIS_TLS", "`true`: connect with TLS (rediss://)"),
         Variable("REDIS_SSLROOTCERT", f"CA of the Redis server certificate: `{SYSTEM_TRUST_STORE}` or a PEM"),
-        Variable("REDIS_AUTH", "Redis AUTH token (ElastiCache) / AUTH string (Memorystore)", secret=True),
+        Variable(
+            "REDIS_AUTH",
+            f"AWS: the ElastiCache AUTH token (a secret). GCP: `{GCP_REDIS_AUTH}`, no secret: send an IAM access token "
+            "of the runtime service account as the password (Memorystore for Valkey IAM auth)",
+            secret_on=("aws",),
+        ),
         Variable("SECRET_KEY", "session and token signing key", secret=True),
         Variable("UPLOADS_BUCKET", "S3 / Cloud Storage bucket of the users' uploads (objects only)"),
     ),

@@ -36,6 +36,7 @@ from shared.rollout import RolloutSettings
 from shared.security_monitoring import SecurityMonitoringSettings
 from shared.slos import SloSettings
 from shared.trust import DeliverySettings
+from shared.valkey import VALKEY_MAX_NODE_GIB
 
 Problems = Iterator[tuple[str, str]]
 
@@ -512,8 +513,11 @@ class CacheSettings:
         if not self.high_availability and self.aws_nodes > 1:
             # CloudFormation's own check (E3026, run by CDK at synth) refuses replicas without automatic failover.
             yield "aws_nodes", f"{self.aws_nodes} nodes need high_availability (automatic failover); without it, 1"
-        if not 1 <= self.gcp_memory_size_gib <= 300:
-            yield "gcp_memory_size_gib", f"{self.gcp_memory_size_gib} GiB is outside Memorystore's 1-300"
+        if not 1 <= self.gcp_memory_size_gib <= VALKEY_MAX_NODE_GIB:
+            yield (
+                "gcp_memory_size_gib",
+                f"{self.gcp_memory_size_gib} GiB is outside one Valkey node's writable 1-{VALKEY_MAX_NODE_GIB} GiB",
+            )
         if not 1 <= self.snapshot_retention_days <= 35:
             yield "snapshot_retention_days", f"{self.snapshot_retention_days} is outside ElastiCache's 1-35"
         if self.redis_major_version not in REDIS_MAJOR_VERSIONS:

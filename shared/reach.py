@@ -145,7 +145,9 @@ REACH: dict[str, Reach] = {
     "cache.gcp_memory_size_gib": gcp_only("Memorystore capacity; ElastiCache sizes by `aws_node_type`"),
     "cache.high_availability": both(),
     "cache.snapshot_retention_days": aws_only("ElastiCache keeps daily snapshots; Memorystore only its latest"),
-    "cache.redis_major_version": both(),
+    "cache.redis_major_version": aws_only(
+        "ElastiCache's Redis OSS major; GCP's cache is Memorystore for Valkey, whose major is shared/valkey.py's"
+    ),
     "cache.gcp_snapshot_period_hours": gcp_only("Memorystore's RDB interval; ElastiCache snapshots daily"),
     **{
         f"thresholds.{name}": both()

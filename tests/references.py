@@ -84,7 +84,7 @@ def aws_output_references(template: dict) -> Iterator[tuple[str, str]]:
 # GCP ---------------------------------------------------------------------------------------------------------------
 
 # Arguments that name the resource itself; other stacks refer to it by this name (or a path or e-mail holding it).
-NAMING_ARGUMENTS = ("name", "secret_id", "account_id", "repository_id", "workload_identity_pool_id")
+NAMING_ARGUMENTS = ("name", "instance_id", "secret_id", "account_id", "repository_id", "workload_identity_pool_id")
 
 
 def gcp_produced(settings: Settings, terraform: dict) -> set[str]:

@@ -197,10 +197,11 @@ def test_clouds_that_disagree_with_each_other_fail_even_when_the_settings_are_no
     aws = {c.name: c.aws(settings) for c in concepts(settings) if c.aws}
     gcp = {c.name: c.gcp(settings) for c in concepts(settings) if c.gcp}
     assert _problems(rows(settings, aws, gcp)) == []
-    gcp["Redis major"] = 6
+    expected = int(settings.database.postgres_major_version)
+    gcp["PostgreSQL major"] = 14
     assert _problems(rows(settings, aws, gcp)) == [
-        "Redis major: GCP shows 6, settings (cache.redis_major_version) say 7",
-        "Redis major: AWS 7 differs from GCP 6",
+        f"PostgreSQL major: GCP shows 14, settings (database.postgres_version) say {expected}",
+        f"PostgreSQL major: AWS {expected} differs from GCP 14",
     ]
 
 

@@ -28,7 +28,7 @@ def test_each_service_receives_exactly_the_contract(aws, settings, service):
     plain = [item["Name"] for item in container.get("Environment", [])]
     secrets = [item["Name"] for item in container.get("Secrets", [])]
     assert set(plain) - AWS_SDK_VARIABLES | set(secrets) == set(service.variable_names(settings.feature_flags))
-    assert set(secrets) == set(service.secret_names)
+    assert set(secrets) == set(service.secret_names("aws"))
     assert container["PortMappings"][0]["ContainerPort"] == service.port
 
 

@@ -10,6 +10,7 @@ from shared.contract import (
     CANDIDATE_HEADER,
     CANDIDATE_HEADER_VALUE,
     CANDIDATE_TAG,
+    GCP_REDIS_AUTH,
     SERVICES,
     STATIC_PATH_PATTERNS,
 )
@@ -92,9 +93,13 @@ def test_api_secrets_come_from_secret_manager(gcp_stacks, environment):
         location=settings.gcp.region,
     )
     env = {e["name"]: e for e in api["template"]["containers"][0]["env"]}
-    for name, secret in (("REDIS_AUTH", "redis-auth"), ("SECRET_KEY", "app-secret-key")):
-        assert "value" not in env[name]
-        assert env[name]["value_source"]["secret_key_ref"] == {"secret": settings.name(secret), "version": "latest"}
+    assert "value" not in env["SECRET_KEY"]
+    assert env["SECRET_KEY"]["value_source"]["secret_key_ref"] == {
+        "secret": settings.name("app-secret-key"),
+        "version": "latest",
+    }
+    # Valkey signs the api in with an IAM token it mints itself: REDIS_AUTH says so, and no secret backs it.
+    assert env["REDIS_AUTH"] == {"name": "REDIS_AUTH", "value": GCP_REDIS_AUTH}
     # The same contract variable as on AWS names the users' uploads bucket the API may write (test_data.py).
     assert env["UPLOADS_BUCKET"]["value"] == settings.name("uploads")
 
@@ -390,8 +395,17 @@ def test_the_gcp_name_resolves_to_the_load_balancer_in_the_gcp_zone(gcp_stacks, 
 def test_the_redis_address_is_looked_up_not_read_from_remote_state(gcp_stacks, environment):
     settings = load_settings(environment)
     app = stack(gcp_stacks, environment, "app")
-    (redis,) = [r for r in app["data"]["google_redis_instance"].values() if r["region"] == settings.gcp.region]
-    assert redis["name"] == settings.name("redis")
+    (cache,) = [c for c in app["data"]["google_memorystore_instance"].values() if c["location"] == settings.gcp.region]
+    assert cache["instance_id"] == settings.name("redis")
+    (logical,) = [
+        k for k, c in app["data"]["google_memorystore_instance"].items() if c["location"] == settings.gcp.region
+    ]
+    api = one(app, "google_cloud_run_v2_service", name=settings.name("api"), location=settings.gcp.region)
+    env = {e["name"]: e.get("value") for e in api["template"]["containers"][0]["env"]}
+    # Every CA certificate of the instance (old and new during a rotation), as one PEM bundle.
+    certificates = f"data.google_memorystore_instance.{logical}.managed_server_ca[*].ca_certs[*].certificates"
+    assert env["REDIS_SSLROOTCERT"] == '${join("\\n", flatten(' + certificates + "))}"
+    assert env["REDIS_TLS"] == "true"
     assert "terraform_remote_state" not in app.get("data", {})
     assert by_name(app, "google_cloud_run_v2_service")
 

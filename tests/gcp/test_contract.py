@@ -29,7 +29,7 @@ def test_each_service_receives_exactly_the_contract(gcp_stacks, environment, ser
     names = [item["name"] for item in container["env"]]
     assert len(names) == len(set(names))
     assert set(names) | CLOUD_RUN_RESERVED == set(service.variable_names(settings.feature_flags))
-    assert {item["name"] for item in container["env"] if "value_source" in item} == set(service.secret_names)
+    assert {item["name"] for item in container["env"] if "value_source" in item} == set(service.secret_names("gcp"))
     # Cloud Run sets PORT to this: the same port the contract promises and AWS sets.
     assert container["ports"] == {"container_port": service.port}
 

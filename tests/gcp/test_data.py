@@ -7,6 +7,7 @@ import json
 import pytest
 
 from shared import load_settings, replace_fields
+from shared.valkey import valkey_node_type
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
 KEY_PURPOSES = ("database", "cache", "storage", "registry", "secrets", "pubsub")
@@ -134,28 +135,32 @@ def test_api_signs_in_to_the_database_with_iam(gcp_stacks, environment):
 def test_redis(gcp_stacks, environment):
     settings = load_settings(environment)
     data = stack(gcp_stacks, environment, "data")
-    redis = one(data, "google_redis_instance", name=settings.name("redis"))
-    assert redis["region"] == settings.gcp.region
-    assert redis["tier"] == ("STANDARD_HA" if settings.cache.high_availability else "BASIC")
-    assert redis["memory_size_gb"] == settings.cache.gcp_memory_size_gib
-    assert redis["auth_enabled"] is True
-    assert redis["transit_encryption_mode"] == "SERVER_AUTHENTICATION"
-    assert redis["connect_mode"] == "PRIVATE_SERVICE_ACCESS"
-    assert redis["reserved_ip_range"] == settings.name("private-services")
-    assert redis["customer_managed_key"] == key_ref(data, "cache")
-    assert settings.cache.redis_major_version == 7 and redis["redis_version"] == "REDIS_7_2"
-    assert redis["maintenance_policy"]["weekly_maintenance_window"]
+    cache = one(data, "google_memorystore_instance", instance_id=settings.name("redis"))
+    assert cache["location"] == settings.gcp.region
+    assert cache["mode"] == "CLUSTER_DISABLED" and cache["shard_count"] == 1
+    # An in-zone-pair replica is Memorystore's automatic failover, as ElastiCache's Multi-AZ replica is on AWS.
+    assert cache["replica_count"] == (1 if settings.cache.high_availability else 0)
+    assert cache["node_type"] == valkey_node_type(settings.cache.gcp_memory_size_gib)
+    # IAM sign-in, so no AUTH string exists anywhere (Terraform state included); TLS with the server's CA.
+    assert cache["authorization_mode"] == "IAM_AUTH"
+    assert cache["transit_encryption_mode"] == "SERVER_AUTHENTICATION"
+    network = f"projects/{settings.gcp.project_id}/global/networks/{settings.name('vpc')}"
+    assert cache["desired_auto_created_endpoints"] == [{"network": network, "project_id": settings.gcp.project_id}]
+    assert cache["kms_key"] == key_ref(data, "cache")
+    assert cache["engine_version"] == "VALKEY_8_0"
+    assert cache["maintenance_policy"]["weekly_maintenance_window"]
     # Every tier persists, at the settings' interval (ElastiCache snapshots daily on every node count).
     hours = settings.cache.gcp_snapshot_period_hours
-    assert redis["persistence_config"] == {
-        "persistence_mode": "RDB",
-        "rdb_snapshot_period": {1: "ONE_HOUR", 6: "SIX_HOURS", 12: "TWELVE_HOURS", 24: "TWENTY_FOUR_HOURS"}[hours],
+    assert cache["persistence_config"] == {
+        "mode": "RDB",
+        "rdb_config": {
+            "rdb_snapshot_period": {1: "ONE_HOUR", 6: "SIX_HOURS", 12: "TWELVE_HOURS", 24: "TWENTY_FOUR_HOURS"}[hours]
+        },
     }
-    assert redis["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
-    # Provider 8.x defaults this to true: it must be written out, or dev could never be torn down.
-    assert redis["deletion_protection"] is settings.resilience.deletion_protection
+    assert cache["lifecycle"]["prevent_destroy"] is settings.resilience.retain_stateful_resources
+    assert cache["deletion_protection_enabled"] is settings.resilience.deletion_protection
     if environment in ("staging", "production"):
-        assert redis["tier"] == "STANDARD_HA"
+        assert cache["replica_count"] == 1 and cache["node_type"] != "SHARED_CORE_NANO"  # nano has no SLA
 
 
 @pytest.mark.parametrize("environment", ALL)
@@ -237,7 +242,7 @@ def test_keys_rotate_and_each_service_agent_may_use_only_its_key(gcp_stacks, env
     assert all(g["role"] == "roles/cloudkms.cryptoKeyEncrypterDecrypter" for g in grants)
     agents = {g["crypto_key_id"]: g["member"] for g in grants}
     assert "gcp-sa-cloud-sql" in agents[key_ref(data, "database")]
-    assert "cloud-redis" in agents[key_ref(data, "cache")]
+    assert "gcp-sa-memorystore" in agents[key_ref(data, "cache")]
     assert "gcp-sa-secretmanager" in agents[key_ref(data, "secrets")]
     assert "gcp-sa-artifactregistry" in agents[key_ref(data, "registry")]
     assert "gcp-sa-pubsub" in agents[key_ref(data, "pubsub")]
@@ -251,6 +256,7 @@ ON_DEMAND_AGENTS = {
     "gcp-sa-artifactregistry": "artifactregistry.googleapis.com",
     "gcp-sa-pubsub": "pubsub.googleapis.com",
     "gcp-sa-cloudasset": "cloudasset.googleapis.com",
+    "gcp-sa-memorystore": "memorystore.googleapis.com",
 }
 # Agents whose only grant is in a later stack (which cannot depend on a resource of this one): the data stack,
 # applied first, creates them (the Cloud Asset agent publishes the compliance stack's asset feeds).
@@ -274,9 +280,9 @@ def test_every_on_demand_service_agent_is_created_before_its_grants(gcp_stacks, 
                 assert by_api[api] in grant.get("depends_on", []), grant
                 checked += 1
     # Every on-demand agent granted here holds a key, and Secret Manager's also publishes rotation notices; with a
-    # standby, Cloud SQL's and Secret Manager's hold the standby region's key too, and Artifact Registry's the
-    # multi-region's.
-    standby_keys = 2 * recovery.has_standby + recovery.gcp_cross_region_storage
+    # standby, Cloud SQL's, Memorystore's and Secret Manager's hold the standby region's key too, and Artifact
+    # Registry's the multi-region's.
+    standby_keys = 3 * recovery.has_standby + recovery.gcp_cross_region_storage
     assert checked == len(ON_DEMAND_AGENTS) - len(GRANTED_LATER) + 1 + standby_keys
     compliance = stack(gcp_stacks, environment, "compliance")
     later = [g["member"] for g in resources(compliance, "google_pubsub_topic_iam_member")]
@@ -382,8 +388,8 @@ def test_availability_follows_the_settings_not_the_environment_name(gcp_stacks):
     primary = one(data, "google_sql_database_instance", name="bookedbarber-dev-postgres")
     assert primary["settings"]["availability_type"] == "REGIONAL"
     assert len(resources(data, "google_sql_database_instance")) == 3
-    assert one(data, "google_redis_instance")["tier"] == "STANDARD_HA"
-    assert one(stack(gcp_stacks, "dev", "data"), "google_redis_instance")["tier"] == "BASIC"
+    assert one(data, "google_memorystore_instance")["replica_count"] == 1
+    assert one(stack(gcp_stacks, "dev", "data"), "google_memorystore_instance")["replica_count"] == 0
 
 
 @pytest.mark.parametrize("environment", ALL)

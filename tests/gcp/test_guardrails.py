@@ -68,6 +68,53 @@ def test_secret_check_catches_a_secret_value():
     assert secret_arguments(bad) == {"secret_data"}
 
 
+def auth_string_holders(terraform: dict) -> list[str]:
+    """What would put a Redis AUTH string into Terraform state: Memorystore for Redis with AUTH on (its computed
+    `auth_string`), any Memorystore for Redis data source (it reads `auth_string` whatever the instance's setting),
+    a Valkey instance not on IAM sign-in, or any expression that reads an `auth_string`."""
+    found = [
+        f"google_redis_instance.{name}"
+        for name, body in terraform.get("resource", {}).get("google_redis_instance", {}).items()
+        if body.get("auth_enabled")
+    ]
+    found += [
+        f"data.google_redis_instance.{name}" for name in terraform.get("data", {}).get("google_redis_instance", {})
+    ]
+    found += [
+        f"google_memorystore_instance.{name}"
+        for name, body in terraform.get("resource", {}).get("google_memorystore_instance", {}).items()
+        if body.get("authorization_mode") != "IAM_AUTH"
+    ]
+    if ".auth_string" in json.dumps(terraform):
+        found.append("a reference to auth_string")
+    return found
+
+
+def test_no_terraform_state_holds_a_redis_auth_string(gcp_stacks):
+    for terraform in gcp_stacks.values():
+        assert auth_string_holders(terraform) == []
+    caches = [
+        t["resource"]["google_memorystore_instance"]
+        for t in gcp_stacks.values()
+        if "resource" in t and "google_memorystore_instance" in t["resource"]
+    ]
+    assert caches  # the check above saw the caches
+
+
+def test_auth_string_check_catches_each_way_in():
+    assert auth_string_holders({"resource": {"google_redis_instance": {"C": {"auth_enabled": True}}}}) == [
+        "google_redis_instance.C"
+    ]
+    assert auth_string_holders({"resource": {"google_redis_instance": {"C": {"auth_enabled": False}}}}) == []
+    assert auth_string_holders({"data": {"google_redis_instance": {"D": {"name": "x"}}}}) == [
+        "data.google_redis_instance.D"
+    ]
+    valkey = {"resource": {"google_memorystore_instance": {"V": {"authorization_mode": "AUTH_DISABLED"}}}}
+    assert auth_string_holders(valkey) == ["google_memorystore_instance.V"]
+    leak = {"output": {"o": {"value": "${google_redis_instance.c.auth_string}"}}}
+    assert auth_string_holders(leak) == ["a reference to auth_string"]
+
+
 def test_no_broad_or_public_grants(gcp_stacks):
     for terraform in gcp_stacks.values():
         assert broad_grants(terraform) == []

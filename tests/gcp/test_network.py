@@ -63,9 +63,18 @@ def test_firewall_denies_by_default_and_allows_only_what_is_needed(gcp_stacks, e
     data = rules[settings.name("allow-api-to-data")]
     assert data["direction"] == "EGRESS"
     assert data["destination_ranges"] == [settings.network.gcp_private_services_cidr]
-    # Exactly the ports Cloud SQL (and its connectors) and Memorystore with TLS listen on, nothing else.
-    assert data["allow"] == [{"protocol": "tcp", "ports": sorted(["5432", "3307", "6378"])}]
+    # Exactly the ports Cloud SQL and its connectors listen on, nothing else.
+    assert data["allow"] == [{"protocol": "tcp", "ports": sorted(["5432", "3307"])}]
     assert data["target_tags"] == [settings.name("data-client")]
+
+    # The cache's PSC endpoints sit in the app subnets: only the data clients reach them, only on Valkey's port.
+    cache = rules[settings.name("allow-api-to-cache")]
+    subnets = [settings.network.gcp_app_subnet_cidr]
+    if settings.recovery.has_standby:
+        subnets.append(settings.network.gcp_standby_subnet_cidr)
+    assert cache["direction"] == "EGRESS" and cache["destination_ranges"] == sorted(subnets)
+    assert cache["allow"] == [{"protocol": "tcp", "ports": ["6379"]}]
+    assert cache["target_tags"] == [settings.name("data-client")]
 
     deny_out = rules[settings.name("deny-private-egress")]
     assert deny_out["direction"] == "EGRESS" and deny_out["priority"] == LOWEST_PRIORITY

@@ -166,9 +166,9 @@ def expected_inventory(settings) -> dict[str, list[tuple]]:
         ],
         "cache_cpu": [
             (
-                "redis.googleapis.com/stats/cpu_utilization_main_thread",
-                "ALIGN_RATE",
-                "REDUCE_SUM",
+                "memorystore.googleapis.com/instance/cpu/maximum_utilization",
+                "ALIGN_MEAN",
+                "REDUCE_MAX",
                 "COMPARISON_GT",
                 t.cpu_percent / 100,
                 minute,
@@ -177,7 +177,7 @@ def expected_inventory(settings) -> dict[str, list[tuple]]:
         ],
         "cache_memory": [
             (
-                "redis.googleapis.com/stats/memory/usage_ratio",
+                "memorystore.googleapis.com/instance/memory/maximum_utilization",
                 "ALIGN_MEAN",
                 "REDUCE_MAX",
                 "COMPARISON_GT",
@@ -188,7 +188,7 @@ def expected_inventory(settings) -> dict[str, list[tuple]]:
         ],
         "cache_evictions": [
             (
-                "redis.googleapis.com/stats/evicted_keys",
+                "memorystore.googleapis.com/instance/stats/total_evicted_keys_count",
                 "ALIGN_DELTA",
                 "REDUCE_SUM",
                 "COMPARISON_GT",
@@ -286,7 +286,7 @@ def test_every_alert_is_a_policy_at_the_settings_values(gcp_stacks, environment)
                     "logging.googleapis.com/user/" in threshold["filter"]
                 )
             elif alert.scope is Scope.CACHE:
-                assert f'/instances/{settings.name("redis")}"' in threshold["filter"]
+                assert f'resource.label.instance_id="{settings.name("redis")}"' in threshold["filter"]
             elif alert.scope is Scope.CERTIFICATE:
                 assert f'resource.label.host="{settings.domain.app_domain}"' in threshold["filter"]
 
@@ -502,7 +502,7 @@ def test_dashboard_is_deterministic_and_covers_the_stack(gcp_stacks, environment
         "run.googleapis.com/request_latencies",
         "run.googleapis.com/container/instance_count",
         "cloudsql.googleapis.com/database/up",
-        "redis.googleapis.com/stats/memory/usage_ratio",
+        "memorystore.googleapis.com/instance/memory/maximum_utilization",
     ):
         assert metric in text
     assert "${" not in text  # Terraform would try to interpolate it

@@ -49,8 +49,10 @@ def test_the_secret_check_catches_a_secret_output():
 
 
 @pytest.mark.parametrize("environment", ALL)
-def test_cache_endpoint_carries_the_port_memorystore_listens_on(gcp_stacks, environment):
-    """With in-transit encryption Memorystore listens on 6378, not the 6379 of settings: read the instance's own."""
+def test_cache_endpoint_is_the_primary_psc_endpoint_of_the_instance(gcp_stacks, environment):
+    """The instance lists a primary and a reader PSC endpoint in no fixed order: pick the primary's address and port."""
     value = stack(gcp_stacks, environment, "data")["output"]["cache_endpoint"]["value"]
-    host, _, port = value.rpartition(":")
-    assert host.endswith(".host}") and port.startswith("${google_redis_instance.") and port.endswith(".port}")
+    host, _, port = value.partition("}:")
+    for expression, attribute in ((host + "}", "ip_address"), (port, "port")):
+        assert expression.startswith("${one([for c in flatten(google_memorystore_instance.")
+        assert f"tostring(c.{attribute})" in expression and '"CONNECTION_TYPE_PRIMARY"' in expression

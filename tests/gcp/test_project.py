@@ -27,7 +27,8 @@ API_OF_TYPE = {
     "google_project_service": "serviceusage.googleapis.com",  # also google_project_service_identity
     "google_project": "cloudresourcemanager.googleapis.com",  # the data source
     "google_pubsub_": "pubsub.googleapis.com",
-    "google_redis_": "redis.googleapis.com",
+    "google_memorystore_": "memorystore.googleapis.com",
+    "google_network_connectivity_": "networkconnectivity.googleapis.com",
     "google_secret_manager_": "secretmanager.googleapis.com",
     "google_service_account": "iam.googleapis.com",
     "google_service_networking_": "servicenetworking.googleapis.com",
@@ -41,6 +42,8 @@ CALLED_WITHOUT_A_RESOURCE = {
     "serviceusage.googleapis.com",
     "clouderrorreporting.googleapis.com",
     "cloudtrace.googleapis.com",
+    # Service connectivity automation creates the cache's PSC endpoints through it (no resource of ours names it).
+    "serviceconsumermanagement.googleapis.com",
 }
 
 

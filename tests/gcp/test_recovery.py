@@ -31,7 +31,9 @@ def test_the_standby_exists_exactly_when_the_strategy_keeps_one(gcp_stacks, envi
     expected = 1 if settings.recovery.has_standby else 0
     assert len(in_region(resources(network, "google_compute_subnetwork"), standby)) == expected
     assert len(in_region(resources(data, "google_sql_database_instance"), standby)) == expected
-    assert len(in_region(resources(data, "google_redis_instance"), standby)) == expected
+    assert len(in_region(resources(data, "google_memorystore_instance"), standby, "location")) == expected
+    policies = resources(network, "google_network_connectivity_service_connection_policy")
+    assert len(in_region(policies, standby, "location")) == expected  # its PSC endpoints' policy
     assert len(in_region(resources(app, "google_cloud_run_v2_service"), standby, "location")) == expected * len(
         SERVICES
     )
@@ -78,13 +80,14 @@ def test_the_standby_database_is_a_promotable_cross_region_replica(gcp_stacks, e
 def test_the_standby_cache_is_cold_and_shaped_like_the_primary(gcp_stacks, environment):
     settings = load_settings(environment)
     data = stack(gcp_stacks, environment, "data")
-    primary = one(data, "google_redis_instance", name=settings.name("redis"))
-    cold = one(data, "google_redis_instance", name=settings.name("redis-standby"))
-    assert cold["region"] == standby_region(settings)
-    for field in ("tier", "memory_size_gb", "redis_version", "auth_enabled", "transit_encryption_mode"):
+    primary = one(data, "google_memorystore_instance", instance_id=settings.name("redis"))
+    cold = one(data, "google_memorystore_instance", instance_id=settings.name("redis-standby"))
+    assert cold["location"] == standby_region(settings)
+    shape = ("mode", "node_type", "replica_count", "engine_version", "authorization_mode", "transit_encryption_mode")
+    for field in shape:
         assert cold[field] == primary[field], field
-    # Nothing replicates into it: no replica of the primary, no import.
-    assert "read_replicas_mode" not in cold and "replica_count" not in cold
+    # Nothing replicates into it: no cross-instance replication of the primary, no import.
+    assert not {"cross_instance_replication_config", "gcs_source", "managed_backup_source"} & set(cold)
     assert "starts empty" in gcp_failover.cache_cost(settings)
 
 
@@ -109,12 +112,15 @@ def test_standby_services_get_the_contract_with_the_standby_data_hosts(gcp_stack
     env = {e["name"]: e.get("value") for e in api["template"]["containers"][0]["env"]}
     lookups = {"sql": settings.name("postgres-standby"), "redis": settings.name("redis-standby")}
     found = {}
-    for kind, resource_type in (("sql", "google_sql_database_instance"), ("redis", "google_redis_instance")):
+    for kind, resource_type, key in (
+        ("sql", "google_sql_database_instance", "name"),
+        ("redis", "google_memorystore_instance", "instance_id"),
+    ):
         for logical_id, body in app["data"][resource_type].items():
-            if body["name"] == lookups[kind]:
-                found[kind] = f"data.{resource_type}.{logical_id}."
-    assert env["DATABASE_HOST"] == "${" + found["sql"] + "private_ip_address}"
-    assert env["REDIS_HOST"] == "${" + found["redis"] + "host}"
+            if body[key] == lookups[kind]:
+                found[kind] = f"data.{resource_type}.{logical_id}"
+    assert env["DATABASE_HOST"] == "${" + found["sql"] + ".private_ip_address}"
+    assert f"flatten({found['redis']}.endpoints[*]" in env["REDIS_HOST"]
 
 
 @pytest.mark.parametrize("environment", ["staging", "production"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from shared import load_settings
-from shared.contract import API, SERVICES, WEB, ContractError, render
+from shared.contract import API, CLOUDS, GCP_REDIS_AUTH, SERVICES, WEB, ContractError, Variable, render
 
 
 def _complete(service, flags) -> dict[str, str]:
@@ -39,6 +39,25 @@ def test_an_extra_or_missing_secret_fails():
         render("aws", API, flags, values)
 
 
+def test_a_secret_on_one_cloud_only_keeps_its_key_on_both():
+    flags = load_settings("dev").feature_flags
+    redis_auth = next(variable for variable in API.variables if variable.name == "REDIS_AUTH")
+    assert redis_auth.is_secret("aws") and not redis_auth.is_secret("gcp")
+    # The key is the contract's on both clouds: dropping or renaming it fails on the cloud where it is a plain value.
+    values = _complete(API, flags)
+    values["REDIS_AUTH_MODE"] = values.pop("REDIS_AUTH")
+    with pytest.raises(ContractError, match=r"missing \['REDIS_AUTH'\].*\['REDIS_AUTH_MODE'\]"):
+        render("gcp", API, flags, values)
+    assert render("gcp", API, flags, {**_complete(API, flags), "REDIS_AUTH": GCP_REDIS_AUTH})["REDIS_AUTH"]
+
+
+def test_a_variable_names_only_known_clouds_as_secret():
+    with pytest.raises(ValueError, match="secret_on"):
+        Variable("X", "x", secret_on=("azure",))
+    with pytest.raises(ValueError, match="secret_on"):
+        Variable("X", "x", secret=True, secret_on=("aws",))
+
+
 def test_feature_flags_are_part_of_the_contract():
     flags = load_settings("production").feature_flags
     assert flags
@@ -49,8 +68,11 @@ def test_feature_flags_are_part_of_the_contract():
 
 
 def test_only_the_api_holds_data_secrets_and_data_access():
-    assert set(API.secret_names) == {"REDIS_AUTH", "SECRET_KEY", "SENTRY_DSN"}
-    assert WEB.secret_names == ("SENTRY_DSN",)  # error tracking, on both services
+    assert set(API.secret_names("aws")) == {"REDIS_AUTH", "SECRET_KEY", "SENTRY_DSN"}
+    # Memorystore for Valkey has no AUTH string: on GCP REDIS_AUTH names the IAM sign-in, a plain value.
+    assert set(API.secret_names("gcp")) == {"SECRET_KEY", "SENTRY_DSN"}
+    for cloud in CLOUDS:
+        assert WEB.secret_names(cloud) == ("SENTRY_DSN",)  # error tracking, on both services
     assert API.data_client and not WEB.data_client
     assert not any(name.startswith(("DATABASE_", "REDIS_")) for name in WEB.variable_names({}))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared import ENVIRONMENTS, SettingsError, load_all, load_settings, loader, replace_field, replace_fields
-from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, MEMORYSTORE_TLS_PORT, WEB
+from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, VALKEY_PORT, WEB
 from shared.model import SECRET_ROTATION_MAX_DAYS
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
 
@@ -177,12 +177,13 @@ def test_load_all_accepts_the_defined_environments():
 
 
 def test_ports_are_the_contract_not_settings():
-    """Cloud SQL's 5432 and Memorystore's 6378 are fixed by the services: no environment can choose another."""
+    """Cloud SQL's 5432 and the caches' 6379 are fixed by the services: no environment can choose another."""
     settings = load_settings("production", environ={})
     for field in ("database.port", "cache.port", "compute.api.container_port"):
         with pytest.raises(TypeError, match=r"unexpected keyword argument '(port|container_port)'"):
             replace_field(settings, field, 5433)
-    assert len({DATABASE_PORT, ELASTICACHE_PORT, MEMORYSTORE_TLS_PORT, API.port, WEB.port}) == 5
+    assert ELASTICACHE_PORT == VALKEY_PORT  # both caches listen on Redis's port, TLS or not
+    assert len({DATABASE_PORT, ELASTICACHE_PORT, API.port, WEB.port}) == 4
 
 
 def test_secret_rotation_period_is_within_what_secrets_manager_accepts():

@@ -265,6 +265,7 @@ INVALID = [
     ("dev", {"gcp.dns_project_id": "X"}, "gcp.dns_project_id", "not a GCP project id"),
     ("dev", {"gcp.dns_record_ttl_seconds": 0}, "gcp.dns_record_ttl_seconds", "greater than zero"),
     ("dev", {"cache.redis_major_version": 5}, "cache.redis_major_version", "both clouds offer"),
+    ("production", {"cache.gcp_memory_size_gib": 44}, "cache.gcp_memory_size_gib", "one Valkey node"),
     ("dev", {"cache.gcp_snapshot_period_hours": 2}, "cache.gcp_snapshot_period_hours", "Memorystore period"),
     ("dev", {"resilience.point_in_time_recovery_days": 8}, "resilience.point_in_time_recovery_days", "1-7"),
     (
