@@ -304,6 +304,8 @@ _SHARED = (
      _lifecycle),
     ("budget (USD, alert shares)", "budget.monthly_limit_usd, budget.alert_at_percent", _budget),
     ("standby database replica", "recovery.strategy", lambda s: int(s.recovery.has_standby)),
+    ("standby replica-lag warning (s)", "resilience.rpo_minutes, recovery.strategy",
+     lambda s: s.resilience.rpo_minutes * 30 if s.recovery.has_standby else None),
     ("standby tasks per service (running)", "recovery.strategy, recovery.standby_tasks",
      lambda s: s.recovery.running_standby_tasks if s.recovery.has_standby else None),
     ("feature flags", "feature_flags", _flags),
@@ -491,7 +493,7 @@ _SUB_CLAIM = "token.actions.githubusercontent.com:sub"
 
 def _aws_shared(templates: dict[str, dict], add: Callable[[str, object], None]) -> None:
     """The values both clouds share that the loop above does not read: one `add` per resource showing each."""
-    subjects, emails, replicas, standby, standby_tasks = set(), set(), 0, 0, []
+    subjects, emails, replicas, standby, standby_tasks, lag = set(), set(), 0, 0, [], []
     for stack, _, resource in aws_resources(templates):
         kind, p = resource["Type"], resource.get("Properties", {})
         tags = {tag["Key"]: tag["Value"] for tag in p.get("Tags", []) if isinstance(tag, dict) and "Key" in tag}
@@ -505,6 +507,8 @@ def _aws_shared(templates: dict[str, dict], add: Callable[[str, object], None]) 
             standby += 1
         elif kind == "AWS::ECS::Service" and stack.endswith(f"-{AWS_STANDBY_COMPONENT}"):
             standby_tasks.append(p.get("DesiredCount"))
+        elif kind == "AWS::CloudWatch::Alarm" and p.get("MetricName") == "ReplicaLag":
+            lag.append(p.get("Threshold"))
         elif kind == "AWS::RDS::DBInstance":
             replicas += 1
         elif kind == "AWS::ElastiCache::ReplicationGroup":
@@ -570,6 +574,7 @@ def _aws_shared(templates: dict[str, dict], add: Callable[[str, object], None]) 
     add("database read replicas", replicas)
     add("standby database replica", standby)
     add("standby tasks per service (running)", _one(standby_tasks) if standby_tasks else None)
+    add("standby replica-lag warning (s)", _one(lag) if lag else None)
     if subjects:
         add("delivery trust (OIDC subjects)", tuple(sorted(subjects)))
     if emails:
@@ -709,8 +714,10 @@ _GCP_PERCENTILE = re.compile(r"^ALIGN_PERCENTILE_(\d+)$")
 
 def _gcp_shared(stacks: dict[str, dict], add: Callable[[str, object], None]) -> None:
     """The values both clouds share that the loop above does not read (see `_aws_shared`)."""
-    emails, replicas, standby, standby_tasks = set(), 0, 0, []
+    emails, replicas, standby, standby_tasks, lag = set(), 0, 0, [], []
     for _, kind, logical_id, body in gcp_resources(stacks):
+        if kind == "google_monitoring_alert_policy" and logical_id.startswith("StandbyReplicaLag"):
+            lag.append(_one(c["condition_threshold"]["threshold_value"] for c in body["conditions"]))
         labels = body.get("labels") or body.get("settings", {}).get("user_labels") or body.get("user_labels") or {}
         if isinstance(labels, dict) and set(_GCP_LABELS) <= set(labels):
             add("tags (project, owner, cost centre)", tuple(labels[key] for key in _GCP_LABELS))
@@ -787,6 +794,7 @@ def _gcp_shared(stacks: dict[str, dict], add: Callable[[str, object], None]) -> 
     add("database read replicas", replicas)
     add("standby database replica", standby)
     add("standby tasks per service (running)", _one(standby_tasks) if standby_tasks else None)
+    add("standby replica-lag warning (s)", _one(lag) if lag else None)
     if emails:
         add("warning emails", tuple(sorted(emails)))
 

@@ -343,6 +343,8 @@ SPECIAL: dict[str, dict[str, object]] = {
     },
     "recovery.gcp_standby_region": {"recovery.gcp_standby_region": "us-west1"},
     "recovery.aws_standby_cache_node_type": {"recovery.aws_standby_cache_node_type": "cache.t4g.large"},
+    # Valkey sizes by node type: 5 and 6 GiB both fit one highmem-medium node, 10 needs the next.
+    "cache.gcp_memory_size_gib": {"cache.gcp_memory_size_gib": 10},
     "network.gcp_standby_subnet_cidr": {"network.gcp_standby_subnet_cidr": "10.102.32.0/20"},
     "gcp.project_id": {"gcp.project_id": "bookedbarber-prod2"},
     "gcp.region": {"gcp.region": "us-west1"},
