@@ -13,6 +13,7 @@ from aws_stacks.guardrails import apply_guardrails
 from aws_stacks.nag import register_checks
 from aws_stacks.replication import StandbyPrerequisites
 from aws_stacks.selection import select
+from aws_stacks.standby import standby_settings
 from shared import Settings, load_settings
 from shared.stacks import (
     AWS_RECOVERY_COMPONENT,
@@ -33,9 +34,14 @@ def stack_names(environment: str) -> list[str]:
 
 
 def pin_availability_zones(app: cdk.App, settings: Settings) -> None:
-    """Answer CDK's AZ lookup from settings, as a committed cdk.context.json would, so synth never asks AWS."""
-    key = f"availability-zones:account={settings.aws.account_id}:region={settings.aws.region}"
-    app.node.set_context(key, list(settings.aws.availability_zones))
+    """Answer CDK's AZ lookups from settings, as a committed cdk.context.json would, so synth never asks AWS: the
+    primary region's zones, and where a standby runs, the recovery region's (the standby's network uses them)."""
+    zones = {settings.aws.region: settings.aws.availability_zones}
+    if settings.recovery.has_standby:
+        standby = standby_settings(settings).aws
+        zones[standby.region] = standby.availability_zones
+    for region, names in zones.items():
+        app.node.set_context(f"availability-zones:account={settings.aws.account_id}:region={region}", list(names))
 
 
 def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
