@@ -32,6 +32,7 @@ from aws_stacks.storage import Uploads
 from shared import Settings
 from shared.accounts import RDS_OS_METRICS
 from shared.contract import DATABASE_NAME, DATABASE_PORT, ELASTICACHE_PORT, SERVICES, aws_database_login
+from shared.model import DatabaseSettings
 
 MASTER_USERNAME = "bookedbarber_admin"
 # Exported to CloudWatch Logs; the log groups are created first so they are encrypted and retained per settings.
@@ -131,6 +132,25 @@ def postgres_parameter_group(
     )
 
 
+def instance_hardening(*, database: DatabaseSettings, key: kms.IKey, monitoring_role: iam.IRole) -> dict:
+    """What every PostgreSQL instance of the platform carries, the primary's and the standby's replica alike:
+    gp3 with storage auto-scaling, encryption and Performance Insights under its key, Enhanced Monitoring, IAM
+    authentication, logs exported, minor upgrades, private."""
+    return dict(
+        storage_type=rds.StorageType.GP3,
+        max_allocated_storage=database.max_allocated_storage_gib,
+        storage_encryption_key=key,
+        enable_performance_insights=True,
+        performance_insight_encryption_key=key,
+        monitoring_interval=ENHANCED_MONITORING_INTERVAL,
+        monitoring_role=monitoring_role,
+        iam_authentication=True,
+        cloudwatch_logs_exports=list(POSTGRES_LOG_TYPES),
+        auto_minor_version_upgrade=True,
+        publicly_accessible=False,
+    )
+
+
 class Database(Construct):
     """The primary instance, its proxy, and `settings.database.read_replicas` replicas."""
 
@@ -185,17 +205,7 @@ class Database(Construct):
             security_groups=[database_group],
             port=DATABASE_PORT,
             parameter_group=self.parameter_group,
-            storage_type=rds.StorageType.GP3,
-            max_allocated_storage=database.max_allocated_storage_gib,
-            storage_encryption_key=key,
-            enable_performance_insights=True,
-            performance_insight_encryption_key=key,
-            monitoring_interval=ENHANCED_MONITORING_INTERVAL,
-            monitoring_role=monitoring_role,
-            iam_authentication=True,
-            cloudwatch_logs_exports=list(POSTGRES_LOG_TYPES),
-            auto_minor_version_upgrade=True,
-            publicly_accessible=False,
+            **instance_hardening(database=database, key=key, monitoring_role=monitoring_role),
             deletion_protection=resilience.deletion_protection,
         )
         self._log_groups(instance_id, settings=settings, logs_key=logs_key)

@@ -25,9 +25,9 @@ from constructs import Construct
 
 from aws_stacks.compute import ApplicationTier, ServiceEndpoints, ServiceSecrets
 from aws_stacks.data import (
-    ENHANCED_MONITORING_INTERVAL,
     POSTGRES_LOG_TYPES,
     SessionCache,
+    instance_hardening,
     postgres_engine,
     postgres_parameter_group,
 )
@@ -146,17 +146,7 @@ class StandbyDatabase(Construct):
             port=DATABASE_PORT,
             parameter_group=postgres_parameter_group(self, "ParameterGroup", settings=settings, engine=engine),
             multi_az=database.multi_az,
-            storage_type=rds.StorageType.GP3,
-            max_allocated_storage=database.max_allocated_storage_gib,
-            storage_encryption_key=key,
-            enable_performance_insights=True,
-            performance_insight_encryption_key=key,
-            monitoring_interval=ENHANCED_MONITORING_INTERVAL,
-            monitoring_role=monitoring_role,
-            iam_authentication=True,
-            cloudwatch_logs_exports=list(POSTGRES_LOG_TYPES),
-            auto_minor_version_upgrade=True,
-            publicly_accessible=False,
+            **instance_hardening(database=database, key=key, monitoring_role=monitoring_role),
             deletion_protection=settings.resilience.deletion_protection,
             removal_policy=stateful_removal_policy(settings),
         )
