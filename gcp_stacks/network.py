@@ -79,33 +79,17 @@ class NetworkStack(GcpStack):
             delete_default_routes_on_create=False,
             depends_on=services,
         )
-        self.app_subnet = ComputeSubnetwork(
-            self,
-            "AppSubnet",
-            name=settings.name("app"),
-            network=self.network.id,
-            region=settings.gcp.region,
-            ip_cidr_range=settings.network.gcp_app_subnet_cidr,
-            private_ip_google_access=True,
-            log_config=ComputeSubnetworkLogConfig(
-                aggregation_interval="INTERVAL_5_SEC", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
-            ),
-        )
+        self.app_subnet = self._app_subnet("AppSubnet", settings.name("app"), settings.gcp.region,
+                                           settings.network.gcp_app_subnet_cidr)  # fmt: skip
         self.cache_subnets = {settings.gcp.region: (self.app_subnet, settings.network.gcp_app_subnet_cidr)}
         if settings.recovery.has_standby:
             # Cloud Run's Direct VPC egress in the standby region. No router or NAT: PRIVATE_RANGES_ONLY egress
             # reaches public addresses without the VPC. Firewall rules are network-wide, so they cover it too.
-            standby_subnet = ComputeSubnetwork(
-                self,
+            standby_subnet = self._app_subnet(
                 "StandbyAppSubnet",
-                name=settings.name("app-standby"),
-                network=self.network.id,
-                region=settings.recovery.gcp_standby_region,
-                ip_cidr_range=settings.network.gcp_standby_subnet_cidr,
-                private_ip_google_access=True,
-                log_config=ComputeSubnetworkLogConfig(
-                    aggregation_interval="INTERVAL_5_SEC", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
-                ),
+                settings.name("app-standby"),
+                settings.recovery.gcp_standby_region,
+                settings.network.gcp_standby_subnet_cidr,
             )
             self.cache_subnets[settings.recovery.gcp_standby_region] = (
                 standby_subnet,
@@ -239,4 +223,19 @@ class NetworkStack(GcpStack):
             destination_ranges=list(PRIVATE_RANGES),
             deny=[ComputeFirewallDeny(protocol="all")],
             log_config=logged,
+        )
+
+    def _app_subnet(self, construct_id: str, name: str, region: str, cidr: str) -> ComputeSubnetwork:
+        """A subnet for Cloud Run's Direct VPC egress (and the cache's connection policy), with flow logs."""
+        return ComputeSubnetwork(
+            self,
+            construct_id,
+            name=name,
+            network=self.network.id,
+            region=region,
+            ip_cidr_range=cidr,
+            private_ip_google_access=True,
+            log_config=ComputeSubnetworkLogConfig(
+                aggregation_interval="INTERVAL_5_SEC", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
+            ),
         )
