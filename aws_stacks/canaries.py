@@ -24,7 +24,7 @@ from constructs import Construct
 from aws_stacks.alarms import Watch
 from aws_stacks.nag import NIST, PCI, acknowledge
 from aws_stacks.names import canary_name
-from aws_stacks.security import bucket_name, customer_managed_key, log_bucket, stateful_removal_policy
+from aws_stacks.security import customer_managed_key, encrypted_bucket, log_bucket
 from shared import Settings
 from shared.contract import SERVICES
 
@@ -70,23 +70,15 @@ class Canaries(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
         key = customer_managed_key(self, "ArtifactsKey", settings=settings, purpose="canary-artifacts")
         access_logs = log_bucket(self, "ArtifactsAccessLogs", settings=settings, name="canary-access-logs")
-        bucket = s3.Bucket(
+        bucket = encrypted_bucket(
             self,
             "Artifacts",
-            bucket_name=bucket_name(settings, "canary-artifacts", stack.account),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            versioned=True,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="s3/canary-artifacts/",
-            removal_policy=stateful_removal_policy(settings),
+            settings=settings,
+            name="canary-artifacts",
+            key=key,
+            access_logs=access_logs,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireArtifacts",

@@ -19,8 +19,7 @@ from aws_cdk import aws_securityhub as securityhub
 from constructs import Construct
 
 from aws_stacks.nag import NIST, PCI, acknowledge
-from aws_stacks.names import bucket_name
-from aws_stacks.security import customer_managed_key, encrypted_log_group, log_bucket, logs_key, stateful_removal_policy
+from aws_stacks.security import customer_managed_key, encrypted_bucket, encrypted_log_group, log_bucket, logs_key
 from shared import Settings
 from shared.accounts import CONFIG, GUARDDUTY, SECURITY_HUB, TRAIL
 
@@ -119,24 +118,16 @@ class AuditTrail(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, with_trail: bool = True) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
         self.key = customer_managed_key(self, "Key", settings=settings, purpose="audit")
         self._let_services_encrypt(self.key)
         access_logs = log_bucket(self, "AccessLogsBucket", settings=settings, name="audit-access-logs")
-        self.bucket = s3.Bucket(
+        self.bucket = encrypted_bucket(
             self,
             "Bucket",
-            bucket_name=bucket_name(settings, "audit", stack.account),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            versioned=True,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="s3/audit/",
-            removal_policy=stateful_removal_policy(settings),
+            settings=settings,
+            name="audit",
+            key=self.key,
+            access_logs=access_logs,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireAfterRetention",

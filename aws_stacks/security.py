@@ -64,6 +64,36 @@ def encrypted_log_group(
     return log_group
 
 
+def encrypted_bucket(
+    scope: Construct,
+    construct_id: str,
+    *,
+    settings: Settings,
+    name: str,
+    key: kms.IKey,
+    access_logs: s3.IBucket,
+    lifecycle_rules: list[s3.LifecycleRule],
+) -> s3.Bucket:
+    """A private, versioned bucket under a customer-managed key, SSL only, access-logged to `access_logs` under
+    `s3/<name>/`, retained per settings: the audit and canary-artifact buckets."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        bucket_name=bucket_name(settings, name, Stack.of(scope).account),
+        encryption=s3.BucketEncryption.KMS,
+        encryption_key=key,
+        bucket_key_enabled=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforce_ssl=True,
+        versioned=True,
+        server_access_logs_bucket=access_logs,
+        server_access_logs_prefix=f"s3/{name}/",
+        removal_policy=stateful_removal_policy(settings),
+        lifecycle_rules=lifecycle_rules,
+    )
+
+
 def log_bucket(
     scope: Construct,
     construct_id: str,
