@@ -5,6 +5,7 @@ import os
 import sys
 from pathlib import Path
 
+from aws_stacks import template_validation
 from aws_stacks.findings import open_findings
 from aws_stacks.invocation import ACCOUNT_COMMANDS, cli_command
 from aws_stacks.selection import APP_CONTEXT, cli_context, select
@@ -36,12 +37,12 @@ def main() -> None:
     except SettingsError as error:
         sys.exit(f"error: {error}")
     stop_before_an_account_command_on_placeholders(all_settings)
+    # The template validation's engine compiles in its own process while aws-cdk-lib loads and the stacks are built.
+    template_validation.start(workers=1 if len(all_settings) == 1 else 2)
     # Imported only once the settings are valid: starting jsii and aws-cdk-lib takes seconds.
-    import aws_cdk as cdk
+    from aws_stacks.platform import build_platform, new_app
 
-    from aws_stacks.platform import build_platform
-
-    app = cdk.App(context=APP_CONTEXT)
+    app = new_app(context=APP_CONTEXT)
     build_platform(app, all_settings)
     try:
         app.synth()

@@ -1,10 +1,23 @@
-"""cdk-nag registration and acknowledgements (cdk-nag 3.x `Validations` API)."""
+"""The checks every synth runs: cdk-nag's packs (cdk-nag 3.x `Validations` API) and the template validation, with
+their acknowledgements."""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, App, Validations
+import jsii
+from aws_cdk import (
+    Acknowledgment,
+    App,
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
+    Validations,
+)
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks
 from constructs import IConstruct
+
+from aws_stacks import template_validation
 
 PACK = "AwsSolutions"
 NIST = "NIST.800.53.R5"
@@ -14,9 +27,67 @@ PACKS = (PACK, NIST, PCI)
 _MIN_REASON_LENGTH = 40
 
 
+@jsii.implements(IPolicyValidationPlugin)
+class TemplateValidation:
+    """aws-cdk-lib's built-in template validation, run by `template_validation.Workers` beside the app."""
+
+    def __init__(self, workers: template_validation.Workers) -> None:
+        self._workers = workers
+
+    @property
+    def name(self) -> str:
+        return template_validation.PLUGIN_NAME
+
+    @property
+    def version(self) -> str | None:
+        return self._workers.version
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return None
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        stacks = [
+            {
+                "templatePath": stack.template_path,
+                "stackConstructPath": stack.stack_construct_path,
+                "accountId": stack.account_id,
+                "region": stack.region,
+            }
+            for stack in context.stack_templates
+        ]
+        report = self._workers.report(stacks)
+        return PolicyValidationPluginReport(
+            success=report["success"],
+            plugin_version=self._workers.version,
+            violations=[
+                PolicyViolation(
+                    rule_name=violation["ruleName"],
+                    description=violation["description"],
+                    severity=violation["severity"],
+                    fix=violation.get("fix"),
+                    rule_metadata=violation.get("ruleMetadata"),
+                    violating_resources=[
+                        PolicyViolatingResource(
+                            resource_logical_id=resource.get("resourceLogicalId"),
+                            construct_path=resource.get("constructPath"),
+                            template_path=resource["templatePath"],
+                            locations=resource["locations"],
+                        )
+                        for resource in violation["violatingResources"]
+                    ],
+                )
+                for violation in report["violations"]
+            ],
+        )
+
+
 def register_checks(app: App) -> None:
-    """Run the AwsSolutions, NIST 800-53 rev 5 and PCI DSS 3.2.1 packs on every synth; open findings fail it."""
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), PCIDSS321Checks(app))
+    """Run the AwsSolutions, NIST 800-53 rev 5 and PCI DSS 3.2.1 packs and the template validation on every synth;
+    open findings fail it. The app must come from `platform.new_app`, which turns aws-cdk-lib's built-in off."""
+    workers = template_validation.start()
+    validation = [TemplateValidation(workers)] if workers else []
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), PCIDSS321Checks(app), *validation)
 
 
 def rule_id(rule: str, pack: str = PACK) -> str:

@@ -123,6 +123,12 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
     return stacks
 
 
+def new_app(**props) -> cdk.App:
+    """Every AWS app of this project: aws-cdk-lib's built-in template validation off, because `register_checks` runs
+    the same validation beside the app (aws_stacks/template_validation.py)."""
+    return cdk.App(builtin_cloud_formation_validation=False, **props)
+
+
 def build_platform(app: cdk.App, all_settings: list[Settings] | None = None) -> list[cdk.Stack]:
     """Every selected environment's stacks; `all_settings` defaults to what the app's context selects."""
     if all_settings is None:

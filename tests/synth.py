@@ -59,13 +59,12 @@ class CfnLint:
 
 
 def synth_aws(outdir: Path, extra_context: dict | None = None) -> AwsSynth:
-    import aws_cdk as cdk
 
-    from aws_stacks.platform import build_platform
+    from aws_stacks.platform import build_platform, new_app
     from aws_stacks.selection import APP_CONTEXT
 
     context = {**cdk_json_context(), **APP_CONTEXT, **REPORT_INSTEAD_OF_FAILING, **(extra_context or {})}
-    app = cdk.App(context=context, outdir=str(outdir))
+    app = new_app(context=context, outdir=str(outdir))
     stacks = build_platform(app)
     assembly = app.synth()
     templates = {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks}

@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 
 from aws_stacks.guardrails import acknowledge_inline_policies
 from aws_stacks.nag import NIST, PACK, PACKS, PCI, acknowledge, register_checks
+from aws_stacks.platform import new_app
 from shared import ENVIRONMENTS, load_settings
 from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context
 
@@ -364,7 +365,7 @@ def test_acknowledgements_are_exactly_the_reviewed_ones(aws, environment):
 def _tiny_app_report(tmp_path, *, acknowledged: bool) -> dict:
     """One security group open to the internet on SSH (AwsSolutions-EC23), one unversioned bucket (NIST and
     PCI S3BucketVersioningEnabled), one role with a CDK default policy (NIST and PCI IAMNoInlinePolicy)."""
-    app = cdk.App(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
+    app = new_app(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
     register_checks(app)
     stack = cdk.Stack(app, "NagProbe", env=cdk.Environment(account="123456789012", region="us-east-1"))
     group = ec2.CfnSecurityGroup(
@@ -418,7 +419,7 @@ def test_an_acknowledgement_in_one_pack_leaves_the_others_open(probe):
 
 
 def test_acknowledgement_needs_a_specific_reason():
-    app = cdk.App()
+    app = new_app()
     stack = cdk.Stack(app, "ReasonProbe")
     with pytest.raises(ValueError, match="specific reason"):
         acknowledge(stack, "EC23", "not needed")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
 from aws_stacks.network import NetworkStack
+from aws_stacks.platform import new_app
 from shared import load_settings, replace_fields
 from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, WEB
 from tests.aws.helpers import resources, template
@@ -153,7 +153,7 @@ def test_load_balancer_admits_only_the_narrowest_cloudfront_source_settings_name
     """The other branches of the same settings switch; the default (the VPC's range) is covered above. Once
     settings name CloudFront's VPC-origin group, it alone reaches the ALB, prefix list or not."""
     settings = replace_fields(load_settings("production"), fields)
-    app = cdk.App(context=cdk_json_context(), outdir=str(tmp_path))
+    app = new_app(context=cdk_json_context(), outdir=str(tmp_path))
     network = Template.from_stack(NetworkStack(app, "Probe", settings=settings))
     groups = network.find_resources("AWS::EC2::SecurityGroup", {"Properties": {"GroupName": settings.name("alb")}})
     ((alb_id, alb),) = groups.items()

@@ -12,6 +12,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_stacks.alarms import CatalogAlarms, Watch
 from aws_stacks.nag import register_checks
 from aws_stacks.observability import AlertTopics
+from aws_stacks.platform import new_app
 from reports.alarm_table import section
 from shared import ENVIRONMENTS, load_settings, replace_fields
 from shared.alerts import Scope, Severity, alerts
@@ -392,7 +393,7 @@ def test_readme_lists_the_alarms_of_every_environment(aws):
 
 def _probe(tmp_path, settings) -> tuple[dict, dict]:
     """AlertTopics with Slack ids and one catalog alarm, under all three nag packs: (template, report)."""
-    app = cdk.App(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
+    app = new_app(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
     register_checks(app)  # every pack the platform runs
     stack = cdk.Stack(app, "AlertProbe", env=cdk.Environment(account=settings.aws.account_id, region="us-east-1"))
     topics = AlertTopics(stack, "AlertTopics", settings=settings, label="alerts").topics

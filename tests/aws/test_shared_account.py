@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 
-import aws_cdk as cdk
 import pytest
 
-from aws_stacks.platform import add_environment, pin_availability_zones
+from aws_stacks.platform import add_environment, new_app, pin_availability_zones
 from aws_stacks.selection import APP_CONTEXT
 from shared import load_settings, replace_fields
 from shared.accounts import ACCOUNT_SERVICES, account_service_problems
@@ -41,7 +40,7 @@ def shared_account(tmp_path_factory) -> dict[str, dict[str, dict]]:
     """Environment -> stack name -> template, for dev and staging in staging's account."""
     chosen = _shared_account_settings()
     # Without the cdk-nag packs (the main synth runs them on the same constructs): this checks counts only.
-    app = cdk.App(context={**cdk_json_context(), **APP_CONTEXT}, outdir=str(tmp_path_factory.mktemp("shared")))
+    app = new_app(context={**cdk_json_context(), **APP_CONTEXT}, outdir=str(tmp_path_factory.mktemp("shared")))
     for settings in chosen.values():
         pin_availability_zones(app, settings)
     stacks = [stack for settings in chosen.values() for stack in add_environment(app, settings)]

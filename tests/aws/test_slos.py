@@ -13,6 +13,7 @@ from aws_stacks.canaries import ARTIFACT_DAYS, RUNTIME, Canaries, canary_name
 from aws_stacks.guardrails import acknowledge_inline_policies
 from aws_stacks.nag import NIST, PACK, PCI, register_checks
 from aws_stacks.names import slo_name
+from aws_stacks.platform import new_app
 from shared import load_settings
 from shared.alerts import alerts
 from shared.contract import SERVICES
@@ -200,7 +201,7 @@ def test_the_canary_role_may_only_write_its_own_artifacts_logs_and_metrics(aws, 
 def canary_probe(tmp_path_factory) -> dict:
     """The canaries alone, under all three packs."""
     tmp_path = tmp_path_factory.mktemp("canary-probe")
-    app = cdk.App(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
+    app = new_app(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
     register_checks(app)
     settings = load_settings("staging")
     stack = cdk.Stack(app, "CanaryProbe", env=cdk.Environment(account=settings.aws.account_id, region="us-east-1"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import aws_cdk as cdk
 import pytest
 
 from aws_stacks.drills import STOP_ALARMS
@@ -141,7 +140,7 @@ def test_drills_exist_where_settings_ask_and_stop_on_the_critical_alarms(aws, se
 @pytest.fixture(scope="module")
 def pilot_light(tmp_path_factory):
     """dev rebuilt with a pilot light (and the relaxed RTO that strategy needs): the standby follows settings."""
-    from aws_stacks.platform import add_environment
+    from aws_stacks.platform import add_environment, new_app
     from aws_stacks.selection import APP_CONTEXT
 
     settings = replace_fields(
@@ -153,7 +152,7 @@ def pilot_light(tmp_path_factory):
             "recovery.gcp_cross_region_storage": True,
         },
     )
-    app = cdk.App(
+    app = new_app(
         context={**cdk_json_context(), **APP_CONTEXT, **REPORT_INSTEAD_OF_FAILING},
         outdir=str(tmp_path_factory.mktemp("pilot-light")),
     )

@@ -52,13 +52,12 @@ def _as_base(stacks: dict[str, dict], prefix: str, base_prefix: str) -> dict[str
 
 
 def synth_aws(settings, outdir: Path) -> tuple[dict[str, dict], list[str]]:
-    import aws_cdk as cdk
 
-    from aws_stacks.platform import build_platform
+    from aws_stacks.platform import build_platform, new_app
     from aws_stacks.selection import APP_CONTEXT
     from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context
 
-    app = cdk.App(context={**cdk_json_context(), **APP_CONTEXT, **REPORT_INSTEAD_OF_FAILING}, outdir=str(outdir))
+    app = new_app(context={**cdk_json_context(), **APP_CONTEXT, **REPORT_INSTEAD_OF_FAILING}, outdir=str(outdir))
     stacks = build_platform(app, [settings])
     assembly = app.synth()
     templates = {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks}

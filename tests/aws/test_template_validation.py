@@ -1,0 +1,119 @@
+"""aws-cdk-lib's built-in template validation, run beside the app (aws_stacks/template_validation.py): the same
+engine, rules and options as the built-in, the same findings, acknowledgements and failing synth."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+from aws_stacks import template_validation
+from aws_stacks.nag import register_checks
+from aws_stacks.platform import new_app
+from tests.synth import REPORT_INSTEAD_OF_FAILING, ROOT, cdk_json_context
+
+ENV = cdk.Environment(account="123456789012", region="us-east-1")
+
+
+def _probe(app: cdk.App) -> None:
+    """An error (a retention period under SQS's minimum of 60 s), a warning (a hard-coded zone), and the same error
+    in two stacks, so findings are grouped across templates."""
+    for name in ("ProbeOne", "ProbeTwo"):
+        stack = cdk.Stack(app, name, env=ENV)
+        cdk.CfnResource(stack, "Queue", type="AWS::SQS::Queue", properties={"MessageRetentionPeriod": 10})
+    cdk.CfnResource(
+        stack,
+        "Subnet",
+        type="AWS::EC2::Subnet",
+        properties={"VpcId": "vpc-12345678", "CidrBlock": "10.0.0.0/24", "AvailabilityZone": "us-east-1a"},
+    )
+
+
+def _validation_report(directory: Path) -> dict:
+    report = json.loads((directory / "validation-report.json").read_text())
+    return next(plugin for plugin in report["pluginReports"] if plugin["pluginName"] == template_validation.PLUGIN_NAME)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> tuple[dict, dict]:
+    """The probe's CloudFormation Validate report from aws-cdk-lib's built-in and from the workers."""
+    context = {**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}
+    built_in_dir, beside_dir = tmp_path_factory.mktemp("built-in"), tmp_path_factory.mktemp("beside")
+    built_in = cdk.App(context=context, outdir=str(built_in_dir))  # the built-in, on purpose: the reference
+    _probe(built_in)
+    built_in.synth()
+    beside = new_app(context=context, outdir=str(beside_dir))
+    register_checks(beside)
+    _probe(beside)
+    beside.synth()
+    return _validation_report(built_in_dir), _validation_report(beside_dir)
+
+
+def test_the_findings_are_the_built_ins(reports):
+    built_in, beside = reports
+    assert beside["violations"], "the probe has findings: a report without any proves nothing"
+    assert beside == built_in
+
+
+def test_an_error_fails_the_report_and_equal_findings_are_grouped(reports):
+    _, beside = reports
+    assert beside["conclusion"] == "failure"
+    errors = [violation for violation in beside["violations"] if violation["severity"] == "error"]
+    assert errors and {len(violation["violatingConstructs"]) for violation in errors} == {2}
+
+
+def test_the_options_are_aws_cdk_libs_own():
+    """The worker repeats CloudFormationValidatePlugin's options: an aws-cdk-lib upgrade that changes them fails here."""
+    plugin = (template_validation.engine_home() / "plugin.js").read_text()
+    worker = template_validation.WORKER.read_text()
+    ignored = re.search(r"IGNORE_RULES=new Set\((\[[^\]]*\])\)", plugin).group(1)
+    assert json.loads(ignored) == json.loads(re.search(r"const IGNORE_RULES = (\[[^\]]*\]);", worker).group(1))
+    assert 'services:[{ruleId:"W3697",service:"AWS::AutoScaling"}]' in plugin
+    assert '{ ruleId: "W3697", service: "AWS::AutoScaling" }' in worker
+    for option in ('detailLevel:"STANDARD"', 'severityLevel:"WARN"', "pseudoParameterOverrides:{accountId,region}"):
+        assert option in plugin
+    assert 'static PLUGIN_NAME="CloudFormation Validate"' in plugin
+    assert sorted(path.name for path in (template_validation.engine_home() / "rules").iterdir())
+
+
+def test_an_open_error_fails_the_synth(tmp_path):
+    app = new_app(context=cdk_json_context(), outdir=str(tmp_path))
+    register_checks(app)
+    _probe(app)
+    with pytest.raises(RuntimeError, match="(?s)ValidationFailed.*CloudFormation-Validate::F3034"):
+        app.synth()
+
+
+def test_cdk_validation_false_turns_it_off(monkeypatch):
+    monkeypatch.setenv("CDK_VALIDATION", "false")
+    assert template_validation.start() is None
+
+
+def test_every_aws_app_turns_the_built_in_off():
+    """Both would run otherwise, and report every finding twice."""
+    sources = [
+        path
+        for folder in ("aws_stacks", "tests", "ops", "reports", "scripts")
+        for path in (ROOT / folder).rglob("*.py")
+        if "anchor" not in path.parts
+    ] + [ROOT / "app.py"]
+    direct = [
+        str(path.relative_to(ROOT))
+        for path in sources
+        if re.search(r"\bcdk\.App\(", path.read_text()) and path.name not in (Path(__file__).name, "platform.py")
+    ]
+    assert direct == []
+    assert "builtin_cloud_formation_validation=False" in (ROOT / "aws_stacks" / "platform.py").read_text()
+
+
+def test_a_worker_that_stops_fails_the_validation(tmp_path):
+    """A worker without its engine ends at once: the synth fails saying so instead of passing the templates unchecked."""
+    template = tmp_path / "probe.template.json"
+    template.write_text('{"Resources": {}}')
+    workers = template_validation.Workers(1, home=tmp_path)
+    stack = {"templatePath": str(template), "stackConstructPath": "Probe", "accountId": None, "region": None}
+    with pytest.raises(RuntimeError, match="worker exited with code 1"):
+        workers.report([stack])
