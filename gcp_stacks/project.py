@@ -9,6 +9,7 @@ from cdktn_provider_google.data_google_project import DataGoogleProject
 from cdktn_provider_google.project_service import ProjectService
 from constructs import Construct
 
+from gcp_stacks.google_beta import GoogleBetaProvider, GoogleProjectServiceIdentity
 from shared import Settings
 
 # Every API the platform uses, whether a provider calls it for us or the applications do (tests/gcp/test_project.py
@@ -104,10 +105,6 @@ class ServiceAgents(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
-        # Loaded here only: the beta provider's bindings cost seconds to import, and only the data stack needs them.
-        from cdktn_provider_google_beta.google_project_service_identity import GoogleProjectServiceIdentity
-        from cdktn_provider_google_beta.provider import GoogleBetaProvider
-
         beta = GoogleBetaProvider(self, "GoogleBeta", project=settings.gcp.project_id, region=settings.gcp.region)
         number = project_number(self, settings)
         self.members = {name: agent.member(number) for name, agent in SERVICE_AGENTS.items()}

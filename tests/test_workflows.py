@@ -273,7 +273,7 @@ def test_gcp_rollbacks_return_to_the_revision_that_served_and_drop_the_candidate
 # The libraries and CLIs that must move together: the CDK (library, nag, CLI) and CDK Terrain (library, providers,
 # the cdktf CLI that drives it), sharing `constructs`.
 CDK_TOOLCHAIN = {
-    "uv": {"aws-cdk-lib", "constructs", "cdk-nag", "cdktn", "cdktn-provider-google", "cdktn-provider-google-beta"},
+    "uv": {"aws-cdk-lib", "constructs", "cdk-nag", "cdktn", "cdktn-provider-google"},
     "npm": {"aws-cdk", "cdktf-cli"},
 }
 # The other npm pins: tools of the tests (tests/mermaid_parse.mjs), updated together outside the toolchain group.

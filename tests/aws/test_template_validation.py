@@ -66,7 +66,7 @@ def test_an_error_fails_the_report_and_equal_findings_are_grouped(reports):
 
 
 def test_the_options_are_aws_cdk_libs_own():
-    """The worker repeats CloudFormationValidatePlugin's options: an aws-cdk-lib upgrade that changes them fails here."""
+    """The worker repeats CloudFormationValidatePlugin's options: an aws-cdk-lib upgrade changing them fails here."""
     plugin = (template_validation.engine_home() / "plugin.js").read_text()
     worker = template_validation.WORKER.read_text()
     ignored = re.search(r"IGNORE_RULES=new Set\((\[[^\]]*\])\)", plugin).group(1)
@@ -83,7 +83,7 @@ def test_an_open_error_fails_the_synth(tmp_path):
     app = new_app(context=cdk_json_context(), outdir=str(tmp_path))
     register_checks(app)
     _probe(app)
-    with pytest.raises(RuntimeError, match="(?s)ValidationFailed.*CloudFormation-Validate::F3034"):
+    with pytest.raises(RuntimeError, match=r"(?s)ValidationFailed.*CloudFormation-Validate::F3034"):
         app.synth()
 
 
@@ -110,7 +110,7 @@ def test_every_aws_app_turns_the_built_in_off():
 
 
 def test_a_worker_that_stops_fails_the_validation(tmp_path):
-    """A worker without its engine ends at once: the synth fails saying so instead of passing the templates unchecked."""
+    """A worker without its engine ends at once: the synth fails saying so, instead of passing templates unchecked."""
     template = tmp_path / "probe.template.json"
     template.write_text('{"Resources": {}}')
     workers = template_validation.Workers(1, home=tmp_path)

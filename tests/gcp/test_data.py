@@ -272,6 +272,9 @@ def test_every_on_demand_service_agent_is_created_before_its_grants(gcp_stacks, 
     assert set(by_api) == set(ON_DEMAND_AGENTS.values())
     assert all(body["provider"] == "google-beta" for body in identities.values())
     assert "google-beta" in data["provider"]
+    assert data["terraform"]["required_providers"]["google-beta"] == data["terraform"]["required_providers"][
+        "google"
+    ] | {"source": "hashicorp/google-beta"}
     grants = resources(data, "google_kms_crypto_key_iam_member") + resources(data, "google_pubsub_topic_iam_member")
     checked = 0
     for grant in grants:
@@ -399,3 +402,16 @@ def test_rotation_topic_uses_its_own_customer_managed_key(gcp_stacks, environmen
     assert topic["kms_key_name"] == key_ref(data, "pubsub")
     grant = reference(data, "google_kms_crypto_key_iam_member", "id", crypto_key_id=key_ref(data, "pubsub"))
     assert grant.removesuffix(".id}") + "}" in {f"${{{d}}}" for d in topic["depends_on"]}
+
+
+def test_google_beta_carries_the_google_providers_version():
+    """gcp_stacks/google_beta.py writes google-beta without its bindings: its metadata must move with the google
+    provider's (one release train), or the two providers would be pinned apart after an upgrade."""
+    from cdktn import TerraformStack, Testing
+    from cdktn_provider_google.provider import GoogleProvider
+
+    from gcp_stacks.google_beta import METADATA
+
+    google = GoogleProvider(TerraformStack(Testing.app(), "VersionProbe"), "Google", project="version-probe")
+    assert google.terraform_generator_metadata.provider_version == METADATA.provider_version
+    assert google.terraform_generator_metadata.provider_version_constraint == METADATA.provider_version_constraint
