@@ -67,7 +67,11 @@ def pytest_itemcollected(item):
 
 def pytest_collection_finish(session):
     """Fail loudly if xdist stops grouping: pytest 9.1+ ignores the node-id suffix that xdist 3.8 uses for
-    groups, and every worker would then synthesize every app again."""
+    groups, and every worker would then synthesize every app again. A test that needs both clouds' synthesis
+    would synthesize the second one again on its cloud's worker: split it per cloud."""
+    both = [item.nodeid for item in session.items if {"aws", "gcp_stacks"} <= set(getattr(item, "fixturenames", ()))]
+    if both:
+        raise pytest.UsageError(f"these tests need both clouds' synthesis, split them per cloud: {both}")
     if not getattr(session.config.option, "loadgroup", False):
         return
     grouped = [item for item in session.items if item.get_closest_marker("xdist_group")]

@@ -39,12 +39,16 @@ def test_the_mermaid_check_rejects_a_broken_diagram(tmp_path):
     assert result.returncode == 1 and "does not parse" in result.stdout, result.stdout + result.stderr
 
 
-def test_regions_failover_and_alert_routes_are_drawn(aws, gcp_stacks):
+# One test per cloud: a test asking for both fixtures would synthesize the other cloud again on its worker.
+def test_aws_regions_failover_and_alert_routes_are_drawn(aws):
     drawn = aws_section(aws.templates)
     assert 'subgraph region_us_west_2["us-west-2: recovery"]' in drawn
     assert 'database -.->|"sync; automatic failover"| standby' in drawn
     assert 'backups -.->|"cross-region copies"| copies' in drawn
     assert '-->|"critical"| pagerduty' in drawn and "PagerDuty, EventBridge to Events API v2" in drawn
+
+
+def test_gcp_regions_failover_and_alert_routes_are_drawn(gcp_stacks):
     drawn = gcp_section(gcp_stacks)
     assert 'alarms -->|"info"| slack' in drawn and 'database -.->|"async replication"| replica1' in drawn
 

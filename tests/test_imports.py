@@ -4,6 +4,7 @@ internals, and reports never call operator commands."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from tests.synth import ROOT
@@ -12,6 +13,7 @@ PACKAGES = ("shared", "aws_stacks", "gcp_stacks", "ops", "reports", "scripts", "
 ENTRY_POINTS = ("app.py", "gcp_app.py")
 
 
+@functools.cache
 def module_files() -> dict[str, Path]:
     """Module name -> file, for every project module (a package is its `__init__`)."""
     found = {Path(name).stem: ROOT / name for name in ENTRY_POINTS}
@@ -43,12 +45,19 @@ def imports_of(path: Path, known: set[str], root: Path = ROOT) -> list[tuple[str
     return found
 
 
-def import_graph() -> dict[str, set[str]]:
+@functools.cache
+def project_imports() -> dict[str, list[tuple[str, str]]]:
+    """`imports_of` every project module, parsed once per session (the tests below share it)."""
     files = module_files()
     known = set(files)
+    return {module: imports_of(path, known) for module, path in files.items()}
+
+
+def import_graph() -> dict[str, set[str]]:
+    known = set(module_files())
     return {
-        module: {target for target, _ in imports_of(path, known) if target in known and target != module}
-        for module, path in files.items()
+        module: {target for target, _ in imports if target in known and target != module}
+        for module, imports in project_imports().items()
     }
 
 
@@ -142,12 +151,11 @@ def test_function_level_relative_and_type_checking_imports_count(tmp_path):
 
 def test_no_package_imports_another_packages_internals():
     """An underscore name is private to its package: outside it, use (or make) a public name."""
-    files = module_files()
-    known = set(files)
+    known = set(module_files())
     found = []
-    for module, path in files.items():
+    for module, imports in project_imports().items():
         own = module.split(".")[0]
-        for target, name in imports_of(path, known):
+        for target, name in imports:
             if target in known and target.split(".")[0] != own and name.startswith("_"):
                 found.append(f"{module} imports {target}.{name}")
     assert found == []
