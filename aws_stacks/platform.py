@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
+from aws_stacks import template_validation
 from aws_stacks.deploy_policy import apply_boundary
 from aws_stacks.guardrails import apply_guardrails
 from aws_stacks.nag import register_checks
@@ -136,4 +137,6 @@ def build_platform(app: cdk.App, all_settings: list[Settings] | None = None) -> 
     for settings in all_settings:
         pin_availability_zones(app, settings)
     register_checks(app)
-    return [stack for settings in all_settings for stack in add_environment(app, settings)]
+    stacks = [stack for settings in all_settings for stack in add_environment(app, settings)]
+    template_validation.expect(app.outdir, stacks)
+    return stacks

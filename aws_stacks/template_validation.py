@@ -79,6 +79,8 @@ class Workers:
             for _ in range(count)
         ]
         self.version: str | None = None
+        self.answered_early = 0  # of the last report's templates, how many were validated while being synthesized
+        self._expected: dict[str, int] = {}  # template path -> the worker validating it early
 
     def _answer(self, process: subprocess.Popen) -> dict:
         line = process.stdout.readline()
@@ -89,34 +91,60 @@ class Workers:
             raise RuntimeError(f"{PLUGIN_NAME}: {answer['error']}")
         return answer
 
-    def report(self, stacks: list[dict]) -> dict:
-        """Every template's findings, grouped as the built-in plugin groups them: one violation per rule, severity
-        and description, listing its resources in the order of `stacks`."""
+    def ready(self) -> None:
+        """Wait until every worker has compiled its engine."""
         if self.version is None:
             ready = [self._answer(process) for process in self._processes]  # each worker's first line
             self.version = ready[0]["version"]
+
+    def _send(self, process: subprocess.Popen, message: dict) -> None:
+        process.stdin.write(json.dumps(message) + "\n")
+        process.stdin.flush()
+
+    def expect(self, stacks: list[dict]) -> None:
+        """The templates the synthesis is about to write: each worker validates its share as each file appears,
+        while the app goes on synthesizing (and cdk-nag checks), so `report` mostly reads what was found."""
+        self._expected = {stack["templatePath"]: index % len(self._processes) for index, stack in enumerate(stacks)}
+        for worker, process in enumerate(self._processes):
+            self._send(process, {"expect": [s for s in stacks if self._expected[s["templatePath"]] == worker]})
+
+    def _shares(self, stacks: list[dict]) -> list[list[int]]:
+        """Stack indexes per worker: an expected template stays with the worker that validated it early; the others
+        go to the worker with the fewest bytes."""
         shares: list[list[int]] = [[] for _ in self._processes]
         sizes = [Path(stack["templatePath"]).stat().st_size for stack in stacks]
-        for index in sorted(range(len(stacks)), key=lambda index: -sizes[index]):
+        unexpected = []
+        for index, stack in enumerate(stacks):
+            worker = self._expected.get(stack["templatePath"])
+            if worker is None:
+                unexpected.append(index)
+            else:
+                shares[worker].append(index)
+        for index in sorted(unexpected, key=lambda index: -sizes[index]):
             min(shares, key=lambda share: sum(sizes[i] for i in share)).append(index)
+        return shares
+
+    def report(self, stacks: list[dict]) -> dict:
+        """Every template's findings, grouped as the built-in plugin groups them: one violation per rule, severity
+        and description, listing its resources in the order of `stacks`."""
+        self.ready()
         asked = []
-        for process, share in zip(self._processes, shares, strict=True):
+        for process, share in zip(self._processes, self._shares(stacks), strict=True):
             if share:
-                process.stdin.write(json.dumps({"stacks": [stacks[index] for index in share]}) + "\n")
-                process.stdin.flush()
+                self._send(process, {"stacks": [stacks[index] for index in share]})
                 asked.append((process, share))
         per_stack: dict[int, list[dict]] = {}
+        self.answered_early = 0
         for process, share in asked:
-            per_stack.update(zip(share, self._answer(process)["findings"], strict=True))
+            answer = self._answer(process)
+            per_stack.update(zip(share, answer["findings"], strict=True))
+            self.answered_early += answer["answeredEarly"]
         violations: dict[tuple[str, str, str], dict] = {}
         for index in range(len(stacks)):
             for finding in per_stack[index]:
                 key = (finding["ruleName"], finding["severity"], finding["description"])
-                if key not in violations:
-                    violations[key] = {
-                        **{k: v for k, v in finding.items() if k != "resource"},
-                        "violatingResources": [],
-                    }
+                described = {name: value for name, value in finding.items() if name != "resource"}
+                violations.setdefault(key, {**described, "violatingResources": []})
                 violations[key]["violatingResources"].append(finding["resource"])
         found = list(violations.values())
         return {"success": all(v["severity"] not in ("error", "fatal") for v in found), "violations": found}
@@ -140,3 +168,23 @@ def start(workers: int = 1) -> Workers | None:
     if _started is None:
         _started = Workers(workers)
     return _started
+
+
+def started() -> Workers | None:
+    return _started
+
+
+def expect(outdir: str, stacks: list) -> None:
+    """Tell the started workers (if any) which templates `stacks` will write into `outdir`."""
+    if _started is not None:
+        _started.expect(
+            [
+                {
+                    "templatePath": str(Path(outdir).resolve() / stack.template_file),
+                    "stackConstructPath": stack.node.path,
+                    "accountId": stack.account,
+                    "region": stack.region,
+                }
+                for stack in stacks
+            ]
+        )

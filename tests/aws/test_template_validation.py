@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -18,11 +19,13 @@ from tests.synth import REPORT_INSTEAD_OF_FAILING, ROOT, cdk_json_context
 ENV = cdk.Environment(account="123456789012", region="us-east-1")
 
 
-def _probe(app: cdk.App) -> None:
+def _probe(app: cdk.App) -> list[cdk.Stack]:
     """An error (a retention period under SQS's minimum of 60 s), a warning (a hard-coded zone), and the same error
     in two stacks, so findings are grouped across templates."""
+    stacks = []
     for name in ("ProbeOne", "ProbeTwo"):
         stack = cdk.Stack(app, name, env=ENV)
+        stacks.append(stack)
         cdk.CfnResource(stack, "Queue", type="AWS::SQS::Queue", properties={"MessageRetentionPeriod": 10})
     cdk.CfnResource(
         stack,
@@ -30,6 +33,7 @@ def _probe(app: cdk.App) -> None:
         type="AWS::EC2::Subnet",
         properties={"VpcId": "vpc-12345678", "CidrBlock": "10.0.0.0/24", "AvailabilityZone": "us-east-1a"},
     )
+    return stacks
 
 
 def _validation_report(directory: Path) -> dict:
@@ -39,7 +43,8 @@ def _validation_report(directory: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> tuple[dict, dict]:
-    """The probe's CloudFormation Validate report from aws-cdk-lib's built-in and from the workers."""
+    """The probe's CloudFormation Validate report from aws-cdk-lib's built-in and from the workers, told what the
+    synthesis will write as `build_platform` tells them."""
     context = {**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}
     built_in_dir, beside_dir = tmp_path_factory.mktemp("built-in"), tmp_path_factory.mktemp("beside")
     built_in = cdk.App(context=context, outdir=str(built_in_dir))  # the built-in, on purpose: the reference
@@ -47,7 +52,7 @@ def reports(tmp_path_factory) -> tuple[dict, dict]:
     built_in.synth()
     beside = new_app(context=context, outdir=str(beside_dir))
     register_checks(beside)
-    _probe(beside)
+    template_validation.expect(beside.outdir, _probe(beside))
     beside.synth()
     return _validation_report(built_in_dir), _validation_report(beside_dir)
 
@@ -56,6 +61,35 @@ def test_the_findings_are_the_built_ins(reports):
     built_in, beside = reports
     assert beside["violations"], "the probe has findings: a report without any proves nothing"
     assert beside == built_in
+
+
+def _queue_template(path: Path, retention: int) -> dict:
+    path.write_text(
+        json.dumps(
+            {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"MessageRetentionPeriod": retention}}}}
+        )
+    )
+    return {
+        "templatePath": str(path),
+        "stackConstructPath": "Probe",
+        "accountId": "123456789012",
+        "region": "us-east-1",
+    }
+
+
+def test_an_expected_template_is_validated_as_it_appears_and_rechecked_when_it_changes(tmp_path):
+    workers = template_validation.Workers(1)
+    workers.ready()
+    stack = _queue_template(tmp_path / "probe.template.json", retention=10)
+    workers.expect([stack])
+    time.sleep(1.5)  # the worker polls every 10 ms; a template this small validates in milliseconds
+    first = workers.report([stack])
+    assert workers.answered_early == 1
+    assert [v["ruleName"] for v in first["violations"]] == ["F3034"]
+    _queue_template(tmp_path / "probe.template.json", retention=60)  # rewritten after the early validation
+    assert workers.report([stack]) == {"success": True, "violations": []}
+    assert workers.answered_early == 0
+    workers.close()
 
 
 def test_an_error_fails_the_report_and_equal_findings_are_grouped(reports):
