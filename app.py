@@ -38,8 +38,9 @@ def main() -> None:
         sys.exit(f"error: {error}")
     stop_before_an_account_command_on_placeholders(all_settings)
     # The template validation's engines compile in their own processes while aws-cdk-lib loads and the stacks are
-    # built, on the core the app leaves idle; two share the templates once they are written.
-    template_validation.start(workers=2)
+    # built, on the core the app leaves idle. One environment's templates are validated by one worker while the rest
+    # is synthesized; every environment's (`make synth`) are shared by two.
+    template_validation.start(workers=1 if len(all_settings) == 1 else 2)
     # Imported only once the settings are valid: starting jsii and aws-cdk-lib takes seconds.
     from aws_stacks.platform import build_platform, new_app
 
