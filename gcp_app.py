@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""The CDK Terrain (CDK for Terraform) app for GCP: every environment; overrides come from BB_<ENV>_<KEY> variables."""
+"""The CDK Terrain (CDK for Terraform) app for GCP: every environment, or those `BB_ENV=<name>[,<name>]` names
+(every environment is still validated); overrides come from BB_<ENV>_<KEY> variables."""
 
 import os
 import sys
 
 from shared import SettingsError, load_all
+from shared.selection import chosen_environments
 
 # Direct `npx cdktf` runs too: jsii's Node 20 end-of-life banner is noise on these machines.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -14,6 +16,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 def main() -> None:
     try:
         all_settings = load_all()
+        chosen = [all_settings[name] for name in chosen_environments(os.environ.get("BB_ENV"), "BB_ENV")]
     except SettingsError as error:
         sys.exit(f"error: {error}")
     # Imported only once the settings are valid: the google provider takes ~10 s and 0.5 GB to import.
@@ -22,7 +25,7 @@ def main() -> None:
     from gcp_stacks.platform import build_platform
 
     app = App()
-    build_platform(app, all_settings.values())
+    build_platform(app, chosen)
     app.synth()
 
 

@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 
 from shared import ENVIRONMENTS, OVERRIDES, Settings, SettingsError, load_all, load_settings
-from shared.checks import did_you_mean
 from shared.overrides import unknown_key_problem
+from shared.selection import chosen_environments
 
 # Context the app sets itself (the CLI refuses `aws:` keys given with -c): no creation stack traces, whose
 # jsii temporary paths would make `*.metadata.json` and `validation-report.json` differ from run to run.
@@ -62,17 +62,7 @@ def cli_context(environ: Mapping[str, str] | None = None) -> dict:
 
 def selected_environments(context: Mapping) -> tuple[str, ...]:
     """`-c env=production` (or a comma list) picks environments; default: all."""
-    chosen = context.get(ENV_KEY)
-    if chosen in (None, "", "all"):
-        return ENVIRONMENTS
-    names = tuple(name.strip() for name in str(chosen).split(","))
-    for name in names:
-        if name not in ENVIRONMENTS:
-            hint = did_you_mean(name, ENVIRONMENTS)
-            raise SettingsError(
-                name, [("environment", f"unknown (from -c env){hint}; choose from {list(ENVIRONMENTS)}")]
-            )
-    return names
+    return chosen_environments(context.get(ENV_KEY), "-c env")
 
 
 def context_overrides(context: Mapping, environments: tuple[str, ...]) -> dict[str, str]:
