@@ -46,6 +46,7 @@ from shared.release import IMAGES, aws_repository_name, check_tag, gcp_image, ta
 
 __all__ = ["CandidateNotReadyError", "Runner", "run_command"]  # re-exported: ops/rollout.py holds them
 # Minutes a release waits for ECR to replicate the images into the standby region (asynchronous after each push).
+# Our budget, not a documented figure: the ECR User Guide's replication pages state no duration.
 IMAGE_REPLICATION_MINUTES = 30
 
 

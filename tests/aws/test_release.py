@@ -395,3 +395,17 @@ def test_the_dry_run_shows_the_standby_after_the_primary(capsys):
     primary_wait = lines.index("+ " + " ".join(release.aws_wait_command(settings)))
     assert lines[-1] == "+ " + " ".join(release.aws_wait_command(settings, standby=True))
     assert all(settings.aws.recovery_region in line for line in lines[primary_wait + 1 :])
+
+
+def test_images_that_never_reach_the_standby_fail_the_standby_step_only(overridden):
+    settings = load_settings("staging")
+    shell = FakeShell(deploy_fails=False, replicated_after=10**6)
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with pytest.raises(release.StandbyReleaseError, match="describe-images --region " + STANDBY_REGION):
+        release.release_aws(settings, "v1.4.2", IMAGES, shell, sleep=sleep, clock=lambda: now[0])
+    assert now[0] >= release.IMAGE_REPLICATION_MINUTES * 60
+    assert shell.written_tags(PRIMARY_REGION) == ["v1.4.2", "v1.4.2"] and shell.written_tags(STANDBY_REGION) == []
