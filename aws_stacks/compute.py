@@ -96,10 +96,13 @@ class ContainerService(Construct):
         environment: Mapping[str, str | ecs.Secret],
         desired_count: int | None = None,
         rollback_alarms: bool = True,
+        candidate_check: bool = True,
     ) -> None:
         """`desired_count`: None where auto scaling owns the count (the primary); a standby starts at its size.
         `rollback_alarms`: the primary's deployments roll back on its observability stack's alarms (by name);
-        a standby region has none of them."""
+        a standby region has none of them. `candidate_check`: the primary's deployments wait for the check
+        through the load balancer (ops/rollout.py); the candidate header never reaches a standby's load balancer
+        (CloudFront sends it to the primary), so a standby's deployments shift once their tasks are healthy."""
         super().__init__(scope, construct_id)
         self.name = name = service.name
         self.target_group_port = service.port
@@ -201,7 +204,8 @@ class ContainerService(Construct):
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
         )
-        pause_for_candidate_check(self.service, timeout_minutes=settings.rollout.candidate_check_timeout_minutes)
+        if candidate_check:
+            pause_for_candidate_check(self.service, timeout_minutes=settings.rollout.candidate_check_timeout_minutes)
 
     def _target_group(
         self, construct_id: str, name: str, *, cluster: ecs.ICluster, service: Service
@@ -307,7 +311,8 @@ class ContainerService(Construct):
 
 def pause_for_candidate_check(service: ecs.FargateService, *, timeout_minutes: int) -> None:
     """A PAUSE lifecycle hook after the test traffic shift: the new revision answers only requests carrying the
-    candidate header until ops/release.py continues the deployment (or rolls it back); past the timeout ECS
+    candidate header until ops/rollout.py continues the deployment (or rolls it back), for a release and for an
+    infrastructure deploy alike; past the timeout ECS
     rolls back by itself. The L2 hook targets need a Lambda ARN, hence the override (CloudFormation's
     DeploymentLifecycleHook accepts TargetType PAUSE without one)."""
     cfn = service.node.default_child
@@ -591,7 +596,7 @@ class ApplicationTier:
     ) -> None:
         """`database_connect` grants the api's task role its IAM database login. `standby_tasks`: None in the
         primary (auto scaling from the primary's minimum); a standby's running tasks per service (0 in a pilot
-        light), with no origin record and no rollback alarms of the primary's region."""
+        light), with no origin record, no rollback alarms of the primary's region and no candidate-check pause."""
         primary = standby_tasks is None
         # By name, not by reference: the data stack creates them (see registry.py), and a name from settings
         # keeps the image URI a plain string in this template.
@@ -657,6 +662,7 @@ class ApplicationTier:
                 environment=environment,
                 desired_count=standby_tasks,
                 rollback_alarms=primary,
+                candidate_check=primary,
             )
 
         self.api = service("ApiService", API, api_environment, security_groups.api)

@@ -4,9 +4,11 @@ Four roles per environment, each trusting one exact OIDC subject (shared/deliver
 calling workflow and branch), so none can act as another:
 - diff (plan): reads the environment's stack templates (`cdk diff --method template`) and nothing else;
 - deploy: may only assume the CDK bootstrap roles; CloudFormation then acts with the project's execution policy
-  and every role it creates carries the boundary (deploy_policy.py), so a deploy cannot change this stack;
-- release: records the released tags and updates the compute stack with its deployed template through a
-  CloudFormation role that may only register task definitions and update the services (no bootstrap role);
+  and every role it creates carries the boundary (deploy_policy.py), so a deploy cannot change this stack; and
+  decide the blue/green deployments its own stack updates start (the candidate check: `candidate_check_statements`);
+- release: records the released tags and updates the compute stack (and the standby stack, where one stands by)
+  with its deployed template through a CloudFormation role that may only register task definitions and update the
+  services (no bootstrap role), and decides the paused deployments the same way;
 - drift: the nightly drift workflow's `cdk drift`, configuration reads only (drift.py).
 
 The stack synthesizes without the bootstrap (no assets, template inline): the operator deploys it with their own
@@ -22,7 +24,13 @@ from constructs import Construct
 from aws_stacks.deploy_policy import DeployGuardrails
 from aws_stacks.drift import DriftPermissions
 from aws_stacks.nag import acknowledge
-from aws_stacks.names import bootstrap_role_name, github_oidc_provider_arn, stack_arn, tag_parameter_arns
+from aws_stacks.names import (
+    bootstrap_role_name,
+    github_oidc_provider_arn,
+    release_regions,
+    stack_arn,
+    tag_parameter_arns,
+)
 from shared import Settings
 from shared.accounts import GITHUB_OIDC
 from shared.delivery import (
@@ -33,6 +41,7 @@ from shared.delivery import (
     ecs_load_balancers_role_name,
     subject,
 )
+from shared.recovery_names import aws_standby_names
 from shared.release import IMAGES, aws_repository_name
 from shared.stacks import TRUST_COMPONENT, aws_regions, aws_stack_regions
 
@@ -117,7 +126,7 @@ class GithubTrust(Construct):
         for name, region in platform_stacks.items():
             acknowledge_stack_arn(diff_policy, settings, name, region)
         self.deploy_role = self._role(settings, "DeployRole", "deploy")
-        managed_policy(
+        deploy_policy = managed_policy(
             self,
             "DeployPolicy",
             settings=settings,
@@ -127,9 +136,11 @@ class GithubTrust(Construct):
                 iam.PolicyStatement(
                     actions=BOOTSTRAP_ASSUME_ACTIONS,
                     resources=bootstrap_role_arns(settings, DEPLOY_BOOTSTRAP_ROLES),
-                )
+                ),
+                *candidate_check_statements(settings),
             ],
         )
+        acknowledge_candidate_check(deploy_policy, settings)
         self.release_role = self._role(settings, "ReleaseRole", "release")
         self.release = ReleasePermissions(self, "ReleasePermissions", settings=settings, role=self.release_role)
         ReleasedTagsReadable(self, "ReleasedTagsReadable", settings=settings)
@@ -196,29 +207,79 @@ def drill_permissions(scope: Construct, *, settings: Settings, role: iam.Role) -
     return policy
 
 
-def cluster_resource(settings: Settings, kind: str, *, nag: bool = False) -> str:
+def cluster_resource(settings: Settings, kind: str, *, nag: bool = False, region: str | None = None) -> str:
     """`arn:...:ecs:<region>:<account>:<kind>/<cluster>`, as the policy holds it or as cdk-nag prints it."""
     partition = "<AWS::Partition>" if nag else Aws.PARTITION
-    return f"arn:{partition}:ecs:{settings.aws.region}:{settings.aws.account_id}:{kind}/{settings.name('cluster')}"
+    region = region or settings.aws.region
+    return f"arn:{partition}:ecs:{region}:{settings.aws.account_id}:{kind}/{settings.name('cluster')}"
+
+
+def candidate_check_statements(settings: Settings) -> list[iam.PolicyStatement]:
+    """Find the paused blue/green deployment of each primary service, then continue it or roll it back
+    (ops/rollout.py), and nothing else on ECS. Given to the release identity and to the deploy identity: both start
+    such deployments through CloudFormation, and a deploy can already do more to these services (UpdateService,
+    through the execution policy) than continue or roll back a deployment it started. The standby's services do
+    not pause (aws_stacks/standby.py), so only the primary's cluster."""
+    return [
+        iam.PolicyStatement(
+            actions=["ecs:ListServiceDeployments"],
+            resources=[f"{cluster_resource(settings, 'service')}/*"],
+        ),
+        iam.PolicyStatement(
+            actions=["ecs:DescribeServiceDeployments", "ecs:ContinueServiceDeployment"],
+            resources=[f"{cluster_resource(settings, 'service-deployment')}/*"],
+        ),
+    ]
+
+
+def acknowledge_candidate_check(policy: iam.ManagedPolicy, settings: Settings) -> None:
+    acknowledge(
+        policy,
+        f"IAM5[Resource::{cluster_resource(settings, 'service', nag=True)}/*]",
+        "the services of the environment's one cluster (their names carry CloudFormation's suffix); only "
+        "listing their deployments",
+    )
+    acknowledge(
+        policy,
+        f"IAM5[Resource::{cluster_resource(settings, 'service-deployment', nag=True)}/*]",
+        "service deployments get ids ECS generates at each rollout; only those of the environment's cluster, "
+        "only to read them and continue or roll back a paused one",
+    )
+
+
+def released_stacks(settings: Settings) -> dict[str, str]:
+    """The stacks a release updates, and their regions: compute, then the standby where one stands by."""
+    stacks = {settings.name("compute"): settings.aws.region}
+    if settings.recovery.has_standby:
+        stacks[aws_standby_names(settings)["stack"]] = settings.aws.recovery_region
+    return stacks
 
 
 class ReleasePermissions(Construct):
-    """Push the images, record the released tags, and update the compute stack with its deployed template.
+    """Push the images, record the released tags, and update the released stacks with their deployed templates.
 
     ops/release.py writes the tags and runs `aws cloudformation update-stack --use-previous-template` with
     the release execution role: CloudFormation re-reads the tag parameters and replaces only the task definitions
-    and services, and may do nothing else. No bootstrap role, no IAM, no other stack.
+    and services, and may do nothing else. No bootstrap role, no IAM, no other stack. Where a standby stands by, the
+    same in its region once the primary serves the release (the images arrive there by ECR replication).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, role: iam.Role) -> None:
         super().__init__(scope, construct_id)
         account, region = settings.aws.account_id, settings.aws.region
-        repositories = [
-            f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{aws_repository_name(settings, name)}"
-            for name in IMAGES
-        ]
+
+        def repositories(where: str) -> list[str]:
+            return [
+                f"arn:{Aws.PARTITION}:ecr:{where}:{account}:repository/{aws_repository_name(settings, name)}"
+                for name in IMAGES
+            ]
+
         self.execution_role = ReleaseExecutionRole(self, "ExecutionRole", settings=settings).role
-        compute = stack_arn(settings, settings.name("compute"), region)
+        stacks = [stack_arn(settings, name, where) for name, where in released_stacks(settings).items()]
+        replicas = [
+            iam.PolicyStatement(actions=["ecr:DescribeImages"], resources=repositories(where))
+            for where in release_regions(settings)[1:]
+        ]
         self.policy = managed_policy(
             self,
             "Policy",
@@ -236,23 +297,25 @@ class ReleasePermissions(Construct):
                         "ecr:PutImage",
                         "ecr:UploadLayerPart",
                     ],
-                    resources=repositories,
+                    resources=repositories(region),
                 ),
+                # The standby's copies are ECR's replicas: the release only looks whether they arrived.
+                *replicas,
                 iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
-                # GetParameters: CloudFormation resolves the compute stack's tag parameters with the caller's rights.
+                # GetParameters: CloudFormation resolves the stacks' tag parameters with the caller's rights.
                 iam.PolicyStatement(
                     actions=["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"],
-                    resources=tag_parameter_arns(settings),
+                    resources=tag_parameter_arns(settings, release_regions(settings)),
                 ),
                 iam.PolicyStatement(
                     actions=["cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"],
-                    resources=[compute],
+                    resources=stacks,
                 ),
                 # Only through the release execution role: without RoleARN CloudFormation would reuse the role of
                 # the last deploy, the bootstrap's execution role.
                 iam.PolicyStatement(
                     actions=["cloudformation:UpdateStack"],
-                    resources=[compute],
+                    resources=stacks,
                     conditions={"StringEquals": {"cloudformation:RoleArn": self.execution_role.role_arn}},
                 ),
                 iam.PolicyStatement(
@@ -260,16 +323,7 @@ class ReleasePermissions(Construct):
                     resources=[self.execution_role.role_arn],
                     conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
                 ),
-                # The blue/green candidate check (ops/release.py): find the paused deployment of each service,
-                # then continue it or roll it back. Nothing else on ECS.
-                iam.PolicyStatement(
-                    actions=["ecs:ListServiceDeployments"],
-                    resources=[f"{cluster_resource(settings, 'service')}/*"],
-                ),
-                iam.PolicyStatement(
-                    actions=["ecs:DescribeServiceDeployments", "ecs:ContinueServiceDeployment"],
-                    resources=[f"{cluster_resource(settings, 'service-deployment')}/*"],
-                ),
+                *candidate_check_statements(settings),
             ],
         )
         acknowledge(
@@ -278,19 +332,9 @@ class ReleasePermissions(Construct):
             "ecr:GetAuthorizationToken supports no resource-level scoping; pushes are limited to this "
             "environment's two repositories",
         )
-        acknowledge_stack_arn(self.policy, settings, settings.name("compute"), region)
-        acknowledge(
-            self.policy,
-            f"IAM5[Resource::{cluster_resource(settings, 'service', nag=True)}/*]",
-            "the services of the environment's one cluster (their names carry CloudFormation's suffix); only "
-            "listing their deployments",
-        )
-        acknowledge(
-            self.policy,
-            f"IAM5[Resource::{cluster_resource(settings, 'service-deployment', nag=True)}/*]",
-            "service deployments get ids ECS generates at each rollout; only those of the environment's cluster, "
-            "only to read them and continue or roll back a paused one",
-        )
+        for name, where in released_stacks(settings).items():
+            acknowledge_stack_arn(self.policy, settings, name, where)
+        acknowledge_candidate_check(self.policy, settings)
 
 
 class ReleaseExecutionRole(Construct):
@@ -298,12 +342,14 @@ class ReleaseExecutionRole(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
-        account, region = settings.aws.account_id, settings.aws.region
+        account = settings.aws.account_id
+        regions, stacks = release_regions(settings), released_stacks(settings)
         self.role = iam.Role(
             self,
             "Role",
             role_name=aws_release_execution_role_name(settings),
-            description=f"CloudFormation for releases of {settings.name('compute')}: task definitions and services",
+            description=f"CloudFormation for releases of {', '.join(released_stacks(settings))}: task definitions "
+            "and services",
             assumed_by=iam.ServicePrincipal(
                 "cloudformation.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
             ),
@@ -327,19 +373,23 @@ class ReleaseExecutionRole(Construct):
                 ),
                 iam.PolicyStatement(
                     actions=["ecs:DescribeServices", "ecs:UpdateService"],
-                    resources=[f"arn:{Aws.PARTITION}:ecs:{region}:{account}:service/{settings.name('cluster')}/*"],
+                    resources=[f"{cluster_resource(settings, 'service', region=where)}/*" for where in regions],
                 ),
-                iam.PolicyStatement(actions=["ssm:GetParameters"], resources=tag_parameter_arns(settings)),
-                # The task and execution roles the compute stack already created (named after the stack).
+                iam.PolicyStatement(actions=["ssm:GetParameters"], resources=tag_parameter_arns(settings, regions)),
+                # The task and execution roles the released stacks already created (named after each stack).
                 iam.PolicyStatement(
                     actions=["iam:PassRole"],
-                    resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{settings.name('compute')}-*"],
+                    resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{name}-*" for name in stacks],
                     conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
                 ),
-                # The service's blue/green load-balancer configuration names the role ECS shifts traffic with.
+                # The service's blue/green load-balancer configuration names the role ECS shifts traffic with (a
+                # standby's carries its region: IAM names are global).
                 iam.PolicyStatement(
                     actions=["iam:PassRole"],
-                    resources=[f"arn:{Aws.PARTITION}:iam::{account}:role/{ecs_load_balancers_role_name(settings)}"],
+                    resources=[
+                        f"arn:{Aws.PARTITION}:iam::{account}:role/{ecs_load_balancers_role_name(settings)}{suffix}"
+                        for suffix in ("", *(f"-{where}" for where in regions[1:]))
+                    ],
                     conditions={"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}},
                 ),
             ],
@@ -350,17 +400,19 @@ class ReleaseExecutionRole(Construct):
             "ECS task definition registration supports no resource-level scoping; only the environment's "
             "services may be updated to a revision",
         )
-        acknowledge(
-            self.policy,
-            f"IAM5[Resource::arn:<AWS::Partition>:ecs:{region}:{account}:service/{settings.name('cluster')}/*]",
-            "the services of the environment's one cluster, whose names CloudFormation generates",
-        )
-        acknowledge(
-            self.policy,
-            f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{settings.name('compute')}-*]",
-            "the compute stack's task and execution roles, named by CloudFormation after the stack; passed to "
-            "ECS tasks only",
-        )
+        for where in regions:
+            acknowledge(
+                self.policy,
+                f"IAM5[Resource::{cluster_resource(settings, 'service', nag=True, region=where)}/*]",
+                "the services of the environment's one cluster in this region, whose names CloudFormation generates",
+            )
+        for name in stacks:
+            acknowledge(
+                self.policy,
+                f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{name}-*]",
+                f"the task and execution roles of {name}, named by CloudFormation after the stack; passed to "
+                "ECS tasks only",
+            )
 
 
 class ReleasedTagsReadable(Construct):
@@ -371,16 +423,27 @@ class ReleasedTagsReadable(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
-        deploy_role = iam.Role.from_role_name(
-            self, "CdkDeployRole", bootstrap_role_name(settings, "deploy", settings.aws.region), mutable=True
-        )
+        # The standby stack reads its region's tag parameters the same way, deployed by that region's deploy role.
+        regions = release_regions(settings)
+        deploy_roles = [
+            iam.Role.from_role_name(
+                self,
+                "CdkDeployRole" if index == 0 else f"CdkDeployRole{index}",  # the first keeps its id
+                bootstrap_role_name(settings, "deploy", region),
+                mutable=True,
+            )
+            for index, region in enumerate(regions)
+        ]
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
             managed_policy_name=settings.name("cdk-released-tags-read"),
+            # Unchanged since the first deploy: a new description would replace this named policy.
             description="Lets CDK deployments resolve the released image tags the compute stack reads",
-            roles=[deploy_role],
-            statements=[iam.PolicyStatement(actions=["ssm:GetParameters"], resources=tag_parameter_arns(settings))],
+            roles=deploy_roles,
+            statements=[
+                iam.PolicyStatement(actions=["ssm:GetParameters"], resources=tag_parameter_arns(settings, regions))
+            ],
         )
 
 

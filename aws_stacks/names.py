@@ -77,10 +77,20 @@ def stack_arn(settings: Settings, name: str, region: str) -> str:
     return f"arn:{Aws.PARTITION}:cloudformation:{region}:{settings.aws.account_id}:stack/{name}/*"
 
 
-def tag_parameter_arns(settings: Settings) -> list[str]:
-    region, account = settings.aws.region, settings.aws.account_id
+def release_regions(settings: Settings) -> tuple[str, ...]:
+    """Where a release rolls the services out: the primary's region, then the standby's where one stands by."""
+    standby = (settings.aws.recovery_region,) if settings.recovery.has_standby else ()
+    return (settings.aws.region, *standby)
+
+
+def tag_parameter_arns(settings: Settings, regions: tuple[str, ...] | None = None) -> list[str]:
+    """The released-tag parameters of `regions` (default: the primary's region). Each region's services read their
+    own: the data stack creates the primary's, the recovery stack the standby's, under the same names."""
+    account = settings.aws.account_id
     return [
-        f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}" for image in IMAGES
+        f"arn:{Aws.PARTITION}:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}"
+        for region in regions or (settings.aws.region,)
+        for image in IMAGES
     ]
 
 

@@ -28,6 +28,10 @@ from shared.stacks import stack_description as description
 
 # CDK treats these as taggable, but CloudFormation rejects `Tags` on them.
 UNTAGGABLE = ("AWS::RDS::DBProxyTargetGroup",)
+# Left untagged on purpose: ECS points the listener rules at whichever target group serves after each blue/green
+# deployment, and a CloudFormation update of a rule writes its template action back over that (aws/aws-cdk#36649):
+# with tags from settings, a new cost-centre tag would be such an update. Rules cost nothing to allocate.
+UNTAGGED = ("AWS::ElasticLoadBalancingV2::ListenerRule",)
 
 
 def stack_names(environment: str) -> list[str]:
@@ -120,7 +124,7 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         if each is not built["delivery"]:  # CI deploys these through the bootstrap, whose execution policy demands it
             apply_boundary(each, settings=settings)
         for key, value in settings.aws_tags.items():
-            cdk.Tags.of(each).add(key, value, exclude_resource_types=list(UNTAGGABLE))
+            cdk.Tags.of(each).add(key, value, exclude_resource_types=[*UNTAGGABLE, *UNTAGGED])
     return stacks
 
 

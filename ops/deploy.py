@@ -10,6 +10,12 @@ so the workflows it trusts never change it.
     python -m ops.deploy deploy --cloud gcp --env production --confirm production
     python -m ops.deploy drift --cloud aws --env staging   # changed outside code? exit 0 none, non-zero drift
 
+AWS deploy: a changed task definition (an environment variable, a size) starts a blue/green deployment that waits at
+the candidate check, as a release's does; while the CLI runs, ops/rollout.py checks each paused deployment through
+the load balancer with the candidate header and continues or rolls it back (the deploy identity may do exactly that
+on the environment's cluster, nothing else on ECS). A rejected candidate fails the stack update, so CloudFormation
+rolls the infrastructure change back. The images stay the released ones: the tags come from Parameter Store.
+
 Drift: `cdk drift --fail` per AWS stack (CloudFormation compares each resource with its template, reading it with
 the caller's credentials), `terraform plan -detailed-exitcode` per GCP stack (2: changes, 1: error). Every stack
 is checked even after one drifted; the run fails if any did.
@@ -21,11 +27,13 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ops import preflight
-from shared import load_settings
+from ops import preflight, rollout
+from shared import Settings, load_settings
+from shared.release import IMAGES
 from shared.stacks import TRUST_COMPONENT, aws_stack_names, gcp_stack_names
 
 CLOUDS = ("aws", "gcp")
@@ -119,6 +127,27 @@ def commands(action: str, cloud: str, environment: str, names: list[str], *, tem
     return [["npx", "--no-install", "cdktf", "deploy", *names, "--auto-approve"]]
 
 
+class Finished:
+    """A command that already ran to its end (a test's runner, which returns an exit code): nothing to watch."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+    def poll(self) -> int:
+        return self.code
+
+
+def deploy_aws(
+    settings: Settings, argv: list[str], *, start, shell: rollout.Runner, sleep: Callable[[float], None] = time.sleep
+) -> int:
+    """`cdk deploy` in the background, and the candidate check of every blue/green deployment it starts."""
+    print("blue/green: each paused deployment is checked through the load balancer, then continued or rolled back")
+    code, rejected = rollout.watch(settings, IMAGES, start(argv), shell, sleep=sleep)
+    if rejected:
+        print(f"error: the candidate check rejected {', '.join(rejected)}: rolled back", file=sys.stderr)
+    return code
+
+
 def confirmed(environment: str, given: str, ask: Callable[[str], str], interactive: bool) -> bool:
     if given:
         return given == environment
@@ -134,7 +163,13 @@ def main(
     run: Callable[[list[str]], int] | None = None,
     ask: Callable[[str], str] = input,
     interactive: bool | None = None,
+    start: Callable[[list[str]], rollout.Process] | None = None,
+    shell: rollout.Runner = rollout.run_command,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
+    """`run` runs a command to its end (exit code); `start` starts the AWS deploy without waiting (default: a
+    subprocess, or `run` when a test gives only that); `shell` runs the candidate check's AWS CLI reads and
+    decisions (ops/rollout.py)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("diff", "deploy", "drift"))
     parser.add_argument("--cloud", default="", help="aws or gcp")
@@ -167,7 +202,13 @@ def main(
     runner = run or (lambda cmd: subprocess.run(cmd, check=False).returncode)
     if args.action == "drift":
         return _drift(runner, drift_commands(args.cloud, args.env, names))
-    for argv in commands(args.action, args.cloud, args.env, names, template_only=args.template_only):
+    argvs = commands(args.action, args.cloud, args.env, names, template_only=args.template_only)
+    if args.action == "deploy" and args.cloud == "aws" and not args.trust:
+        (argv,) = argvs
+        if start is None:
+            start = subprocess.Popen if run is None else (lambda cmd: Finished(runner(cmd)))
+        return deploy_aws(settings, argv, start=start, shell=shell, sleep=sleep)
+    for argv in argvs:
         code = runner(argv)
         if code:
             return code

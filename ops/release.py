@@ -10,8 +10,12 @@ AWS: checks the tag exists in ECR, writes it to the image's Parameter Store para
 may only register task definitions and update the services; CloudFormation re-reads the tag parameters. ECS's
 blue/green deployment starts the new revision in the alternate target group, gives it the test rule (candidate
 header) and pauses (shared/rollout.py); the check then continues each paused deployment (production traffic moves,
-the bake time runs with the rollback alarms) or rolls it back. An infrastructure deploy keeps whatever was
-released. If the update fails, the previous tags are written back.
+the bake time runs with the rollback alarms) or rolls it back: ops/rollout.py, the same function an infrastructure
+deploy decides its own deployments with. An infrastructure deploy keeps whatever was released. If the update
+fails, the previous tags are written back. Where a standby stands by (`recovery.has_standby`), the standby region's
+services then get the same tags the same way (the replicated images, that region's tag parameters, its stack's
+deployed template), so a failover serves the release; their deployments have no pause (nothing routes the
+candidate header there). A failed standby update leaves the primary serving the release, and says so.
 GCP: new revisions without traffic, tagged `candidate`, checked through the load balancer with the candidate
 header, then given the traffic (the Cloud Run services ignore image changes in Terraform); a failed check removes
 the candidate tag, so the header no longer reaches the rejected build.
@@ -30,95 +34,95 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from ops import preflight
+from ops import preflight, rollout
 from ops.deploy import confirmed
+from ops.rollout import CandidateNotReadyError, Runner, run_command
 from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
 from shared.checks import did_you_mean
 from shared.contract import CANDIDATE_TAG
 from shared.delivery import aws_release_execution_role_name
+from shared.recovery_names import aws_standby_names
 from shared.release import IMAGES, aws_repository_name, check_tag, gcp_image, tag_parameter_name
 
-# Runs a command (capturing its standard output when asked, else streaming it); raises CalledProcessError.
-Runner = Callable[..., str]
+__all__ = ["CandidateNotReadyError", "Runner", "run_command"]  # re-exported: ops/rollout.py holds them
+# Minutes a release waits for ECR to replicate the images into the standby region (asynchronous after each push).
+# Our budget, not a documented figure: the ECR User Guide's replication pages state no duration.
+IMAGE_REPLICATION_MINUTES = 30
 
 
-def run_command(command: list[str], capture: bool = False) -> str:
-    print("+ " + shlex.join(command), flush=True)
-    result = subprocess.run(command, check=True, stdout=subprocess.PIPE if capture else None, text=True)
-    return result.stdout or ""
+def _place(settings: Settings, standby: bool) -> tuple[str, str]:
+    """(region, stack) the release updates: the primary's compute stack, or the standby stack in the recovery region
+    (its services read the tag parameters of that region, created by the recovery stack)."""
+    if standby:
+        return settings.aws.recovery_region, aws_standby_names(settings)["stack"]
+    return settings.aws.region, settings.name("compute")
 
 
-def aws_check_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
+def aws_check_commands(
+    settings: Settings, tag: str, images: Sequence[str], *, standby: bool = False
+) -> list[list[str]]:
+    region, _ = _place(settings, standby)
     return [
-        ["aws", "ecr", "describe-images", "--region", settings.aws.region, "--repository-name",
+        ["aws", "ecr", "describe-images", "--region", region, "--repository-name",
          aws_repository_name(settings, image), "--image-ids", f"imageTag={tag}", "--output", "text"]
         for image in images
     ]  # fmt: skip
 
 
-def aws_read_command(settings: Settings, image: str) -> list[str]:
-    return ["aws", "ssm", "get-parameter", "--region", settings.aws.region, "--name",
+def aws_read_command(settings: Settings, image: str, *, standby: bool = False) -> list[str]:
+    region, _ = _place(settings, standby)
+    return ["aws", "ssm", "get-parameter", "--region", region, "--name",
             tag_parameter_name(settings, image), "--query", "Parameter.Value", "--output", "text"]  # fmt: skip
 
 
-def aws_write_command(settings: Settings, image: str, tag: str) -> list[str]:
-    return ["aws", "ssm", "put-parameter", "--region", settings.aws.region, "--name",
+def aws_write_command(settings: Settings, image: str, tag: str, *, standby: bool = False) -> list[str]:
+    region, _ = _place(settings, standby)
+    return ["aws", "ssm", "put-parameter", "--region", region, "--name",
             tag_parameter_name(settings, image), "--type", "String", "--value", tag, "--overwrite"]  # fmt: skip
 
 
-def aws_parameters_command(settings: Settings) -> list[str]:
-    return ["aws", "cloudformation", "describe-stacks", "--region", settings.aws.region, "--stack-name",
-            settings.name("compute"), "--query", "Stacks[0].Parameters[].ParameterKey", "--output", "text"]  # fmt: skip
+def _stack(settings: Settings, standby: bool) -> list[str]:
+    region, stack = _place(settings, standby)
+    return ["--region", region, "--stack-name", stack]
 
 
-def aws_update_commands(settings: Settings, parameter_keys: Sequence[str]) -> list[list[str]]:
+def aws_parameters_command(settings: Settings, *, standby: bool = False) -> list[str]:
+    return ["aws", "cloudformation", "describe-stacks", *_stack(settings, standby),
+            "--query", "Stacks[0].Parameters[].ParameterKey", "--output", "text"]  # fmt: skip
+
+
+def aws_update_commands(settings: Settings, parameter_keys: Sequence[str], *, standby: bool = False) -> list[list[str]]:
     """The deployed template, every parameter as it was: only the SSM-typed tag parameters resolve anew."""
     role = f"arn:aws:iam::{settings.aws.account_id}:role/{aws_release_execution_role_name(settings)}"
     parameters = [f"ParameterKey={key},UsePreviousValue=true" for key in parameter_keys]
     return [
-        ["aws", "cloudformation", "update-stack", *_compute(settings), "--use-previous-template", "--role-arn", role,
-         "--capabilities", "CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "--parameters", *parameters],
+        ["aws", "cloudformation", "update-stack", *_stack(settings, standby), "--use-previous-template",
+         "--role-arn", role, "--capabilities", "CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "--parameters", *parameters],
     ]  # fmt: skip
 
 
-def _compute(settings: Settings) -> list[str]:
-    return ["--region", settings.aws.region, "--stack-name", settings.name("compute")]
-
-
-def aws_wait_command(settings: Settings) -> list[str]:
-    return ["aws", "cloudformation", "wait", "stack-update-complete", *_compute(settings)]
+def aws_wait_command(settings: Settings, *, standby: bool = False) -> list[str]:
+    return ["aws", "cloudformation", "wait", "stack-update-complete", *_stack(settings, standby)]
 
 
 def aws_stack_status_command(settings: Settings) -> list[str]:
-    return ["aws", "cloudformation", "describe-stacks", *_compute(settings), "--query", "Stacks[0].StackStatus",
-            "--output", "text"]  # fmt: skip
+    return ["aws", "cloudformation", "describe-stacks", *_stack(settings, False), "--query",
+            "Stacks[0].StackStatus", "--output", "text"]  # fmt: skip
 
 
-def aws_deployment_command(settings: Settings, image: str) -> list[str]:
-    """The service's blue/green deployment under way (its ARN, or `None`)."""
-    return ["aws", "ecs", "list-service-deployments", "--region", settings.aws.region, "--cluster",
-            settings.name("cluster"), "--service", settings.name(image), "--status", "IN_PROGRESS",
-            "--query", "serviceDeployments[0].serviceDeploymentArn", "--output", "text"]  # fmt: skip
-
-
-def aws_paused_hook_command(settings: Settings, deployment_arn: str) -> list[str]:
-    """The id of the deployment's pause hook once it waits for the check (`None` before)."""
-    return ["aws", "ecs", "describe-service-deployments", "--region", settings.aws.region,
-            "--service-deployment-arns", deployment_arn, "--query",
-            "serviceDeployments[0].lifecycleHookDetails[?status=='AWAITING_ACTION'].hookId | [0]",
-            "--output", "text"]  # fmt: skip
-
-
-def aws_decide_command(settings: Settings, deployment_arn: str, hook_id: str, action: str) -> list[str]:
-    """CONTINUE: production traffic moves to the candidate; ROLLBACK: it stops, blue keeps serving."""
-    return ["aws", "ecs", "continue-service-deployment", "--region", settings.aws.region,
-            "--service-deployment-arn", deployment_arn, "--hook-id", hook_id, "--action", action]  # fmt: skip
-
-
-def candidate_check_command(settings: Settings) -> list[str]:
-    """The same check on both clouds: the public URL, through the load balancer, with the candidate header."""
-    return [sys.executable, "-m", "ops.health_check", "--env", settings.environment, "--candidate",
-            "--attempts", "5", "--interval", "15"]  # fmt: skip
+def aws_standby_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
+    """The standby region's services, once the primary serves the release: the replicated images, the tags of that
+    region, its stack with its deployed template. No candidate check: nothing routes the candidate header there."""
+    if not settings.recovery.has_standby:
+        return []
+    return [
+        *aws_check_commands(settings, tag, images, standby=True),
+        *(aws_read_command(settings, image, standby=True) for image in images),
+        aws_parameters_command(settings, standby=True),
+        *(aws_write_command(settings, image, tag, standby=True) for image in images),
+        *aws_update_commands(settings, ["<each key the describe-stacks above lists>"], standby=True),
+        aws_wait_command(settings, standby=True),
+    ]
 
 
 def aws_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[list[str]]:
@@ -131,20 +135,17 @@ def aws_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[li
         *(aws_write_command(settings, image, tag) for image in images),
         *aws_update_commands(settings, ["<each key the describe-stacks above lists>"]),
         *(command for image in images
-          for command in (aws_deployment_command(settings, image), aws_paused_hook_command(settings, deployment))),
-        candidate_check_command(settings),
-        *(aws_decide_command(settings, deployment, hook, "CONTINUE") for _ in images),
+          for command in (rollout.deployment_command(settings, image),
+                          rollout.paused_hook_command(settings, deployment))),
+        rollout.candidate_check_command(settings),
+        *(rollout.decide_command(settings, deployment, hook, "CONTINUE") for _ in images),
         aws_wait_command(settings),
+        *aws_standby_commands(settings, tag, images),
     ]  # fmt: skip
 
 
-class CandidateNotReadyError(Exception):
-    """The blue/green deployments did not reach the candidate check (the stack failed, or time ran out)."""
-
-
-def _answer(text: str) -> str:
-    value = text.strip()
-    return "" if value in ("", "None", "null") else value
+class StandbyReleaseError(Exception):
+    """The primary serves the release; the standby region's services still run the previous tags."""
 
 
 def aws_paused_deployments(
@@ -154,67 +155,108 @@ def aws_paused_deployments(
     *,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-    poll_seconds: float = 15.0,
+    poll_seconds: float = rollout.POLL_SECONDS,
 ) -> dict[str, tuple[str, str]]:
     """Wait until every released service's deployment waits at the candidate check: image -> (ARN, hook id)."""
-    deadline = clock() + settings.rollout.candidate_check_timeout_minutes * 60
-    paused: dict[str, tuple[str, str]] = {}
-    while True:
-        for image in images:
-            if image in paused:
-                continue
-            deployment = _answer(run(aws_deployment_command(settings, image), capture=True))
-            hook = _answer(run(aws_paused_hook_command(settings, deployment), capture=True)) if deployment else ""
-            if hook:
-                paused[image] = (deployment, hook)
-        if len(paused) == len(images):
-            return paused
-        status = _answer(run(aws_stack_status_command(settings), capture=True))
-        if "ROLLBACK" in status or status.endswith("FAILED"):
-            raise CandidateNotReadyError(f"the compute stack is {status} before the candidate check")
-        if clock() >= deadline:
-            missing = ", ".join(image for image in images if image not in paused)
-            raise CandidateNotReadyError(f"no paused deployment of {missing} within the candidate check's timeout")
-        sleep(poll_seconds)
+
+    def failed() -> str:
+        status = rollout.answer(run(aws_stack_status_command(settings), capture=True))
+        return f"the compute stack is {status}" if "ROLLBACK" in status or status.endswith("FAILED") else ""
+
+    return rollout.wait_for_pauses(
+        settings, images, run, failed=failed, sleep=sleep, clock=clock, poll_seconds=poll_seconds
+    )
+
+
+def _update_tags(
+    settings: Settings,
+    tag: str,
+    images: Sequence[str],
+    run: Runner,
+    *,
+    standby: bool,
+    roll_out: Callable[[list[str]], None],
+) -> bool:
+    """Write the new tags, update the stack, then `roll_out(changed images)`; on any failure write the previous tags
+    back (else the next infrastructure deploy would try the bad tag again). False when every tag already was `tag`
+    (CloudFormation refuses an update that changes nothing)."""
+    previous = {
+        image: run(aws_read_command(settings, image, standby=standby), capture=True).strip() for image in images
+    }
+    changed = [image for image in images if previous[image] != tag]
+    if not changed:
+        return False
+    keys = run(aws_parameters_command(settings, standby=standby), capture=True).split()
+    for image in images:
+        run(aws_write_command(settings, image, tag, standby=standby))
+    try:
+        for command in aws_update_commands(settings, keys, standby=standby):
+            run(command)
+        roll_out(changed)
+    except (subprocess.CalledProcessError, CandidateNotReadyError):
+        for image, old_tag in previous.items():
+            run(aws_write_command(settings, image, old_tag, standby=standby))
+        raise
+    return True
+
+
+def wait_for_replicas(
+    settings: Settings,
+    tag: str,
+    images: Sequence[str],
+    run: Runner,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """ECR replicates each push to the standby region asynchronously: wait until every image is there."""
+    deadline = clock() + IMAGE_REPLICATION_MINUTES * 60
+    for command in aws_check_commands(settings, tag, images, standby=True):
+        while True:
+            try:
+                run(command)
+                break
+            except subprocess.CalledProcessError:
+                if clock() >= deadline:
+                    raise
+                sleep(rollout.POLL_SECONDS)
 
 
 def release_aws(
-    settings: Settings, tag: str, images: Sequence[str], run: Runner, sleep: Callable[[float], None] = time.sleep
+    settings: Settings,
+    tag: str,
+    images: Sequence[str],
+    run: Runner,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Write the new tags, start the stack update, check the candidates, then continue or roll back.
-
-    A failed rollout is rolled back by ECS and CloudFormation, but the parameters would still name the bad tag
-    and the next infrastructure deploy would try it again: the previous tags are written back on any failure.
-    """
+    """The primary: new tags, the stack update, the candidate check, then continue or roll back (ops/rollout.py).
+    Then, once the primary serves the release, the standby region's services, so a failover serves it too."""
     for command in aws_check_commands(settings, tag, images):
         run(command)
-    previous = {image: run(aws_read_command(settings, image), capture=True).strip() for image in images}
-    changed = [image for image in images if previous[image] != tag]
-    if not changed:
-        # CloudFormation refuses an update that changes nothing.
-        print(f"{tag} is already the released tag of {', '.join(images)}: nothing to update")
-        return
-    keys = run(aws_parameters_command(settings), capture=True).split()
-    for image in images:
-        run(aws_write_command(settings, image, tag))
-    try:
-        for command in aws_update_commands(settings, keys):
-            run(command)
+
+    def check_candidates(changed: list[str]) -> None:
         # Only the services whose tag changed get a new revision, so only they pause.
-        paused = aws_paused_deployments(settings, changed, run, sleep=sleep)
-        try:
-            run(candidate_check_command(settings))
-        except subprocess.CalledProcessError:
-            for deployment, hook in paused.values():
-                run(aws_decide_command(settings, deployment, hook, "ROLLBACK"))
-            raise
-        for deployment, hook in paused.values():
-            run(aws_decide_command(settings, deployment, hook, "CONTINUE"))
+        waiting = aws_paused_deployments(settings, changed, run, sleep=sleep, clock=clock)
+        rollout.check_and_decide(settings, waiting, run)
         run(aws_wait_command(settings))
-    except (subprocess.CalledProcessError, CandidateNotReadyError):
-        for image, old_tag in previous.items():
-            run(aws_write_command(settings, image, old_tag))
-        raise
+
+    if not _update_tags(settings, tag, images, run, standby=False, roll_out=check_candidates):
+        print(f"{tag} is already the released tag of {', '.join(images)} in {settings.aws.region}")
+    if not settings.recovery.has_standby:
+        return
+    try:
+        wait_for_replicas(settings, tag, images, run, sleep=sleep, clock=clock)
+        updated = _update_tags(
+            settings, tag, images, run, standby=True, roll_out=lambda _: run(aws_wait_command(settings, standby=True))
+        )
+    except subprocess.CalledProcessError as error:
+        raise StandbyReleaseError(
+            f"{settings.aws.region} serves {tag}; the standby in {settings.aws.recovery_region} still runs the "
+            f"previous tags (failed at: {shlex.join(error.cmd)}). Run the same release again to retry the standby."
+        ) from error
+    if not updated:
+        print(f"{tag} is already the released tag of {', '.join(images)} in {settings.aws.recovery_region}")
 
 
 def _gcp_place(settings: Settings) -> list[str]:
@@ -252,7 +294,7 @@ def gcp_commands(settings: Settings, tag: str, images: Sequence[str]) -> list[li
     A failure stops the sequence before any traffic moves."""
     return [
         *gcp_deploy_commands(settings, tag, images),
-        candidate_check_command(settings),
+        rollout.candidate_check_command(settings),
         *gcp_traffic_commands(settings, images),
         *gcp_standby_commands(settings, tag, images),
     ]
@@ -274,7 +316,7 @@ def release_gcp(settings: Settings, tag: str, images: Sequence[str], run: Runner
     for command in gcp_deploy_commands(settings, tag, images):
         run(command)
     try:
-        run(candidate_check_command(settings))
+        run(rollout.candidate_check_command(settings))
     except subprocess.CalledProcessError:
         for command in gcp_rollback_commands(settings, images):
             run(command)
@@ -352,7 +394,7 @@ def main(
     except subprocess.CalledProcessError as error:
         print(f"error: release of {tag} to {args.env} failed at: {shlex.join(error.cmd)}", file=sys.stderr)
         return 1
-    except CandidateNotReadyError as error:
+    except (CandidateNotReadyError, StandbyReleaseError) as error:
         print(f"error: release of {tag} to {args.env} failed: {error}", file=sys.stderr)
         return 1
     return 0

@@ -232,3 +232,101 @@ def test_drift_goes_on_after_a_drifted_stack_and_fails_the_run(overridden, capsy
     assert out.count("drifted") == 1 and out.count("clean") == len(names) - 1
     clean = deploy.main(["drift", "--cloud", "aws", "--env", "dev"], environ=AWS_KEYS, run=Recorder(code=0))
     assert clean == 0
+
+
+# An infrastructure deploy that changes a task definition starts blue/green deployments that wait at the candidate
+# check, as a release's do (issue 20): the deploy decides them with the release's function (ops/rollout.py).
+
+
+class RunningCli:
+    """The CDK CLI, running for `polls` looks, then exiting with `code`."""
+
+    def __init__(self, polls: int, code: int = 0) -> None:
+        self.polls, self.code, self.argv = polls, code, None
+
+    def __call__(self, argv: list[str]) -> RunningCli:
+        self.argv = argv
+        return self
+
+    def poll(self) -> int | None:
+        self.polls -= 1
+        return None if self.polls >= 0 else self.code
+
+
+class Cluster:
+    """Answers the candidate check's reads: a service's deployment waits at the pause from look `pauses_at[service]`
+    on, until it is decided; the candidate check passes unless `check_fails`."""
+
+    def __init__(self, pauses_at: dict[str, int], *, check_fails: bool = False) -> None:
+        self.pauses_at, self.check_fails = pauses_at, check_fails
+        self.looks: dict[str, int] = {}
+        self.decided: dict[str, str] = {}
+        self.commands: list[list[str]] = []
+
+    def __call__(self, command: list[str], capture: bool = False) -> str:
+        self.commands.append(command)
+        if "ops.health_check" in command:
+            if self.check_fails:
+                raise subprocess.CalledProcessError(1, command)
+            return ""
+        if "list-service-deployments" in command:
+            service = command[command.index("--service") + 1].rsplit("-", 1)[1]
+            self.looks[service] = self.looks.get(service, 0) + 1
+            due = service in self.pauses_at and self.looks[service] >= self.pauses_at[service]
+            return f"arn:deployment/{service}\n" if due and service not in self.decided else "None\n"
+        if "describe-service-deployments" in command:
+            return "hook-" + command[command.index("--service-deployment-arns") + 1].rsplit("/", 1)[1] + "\n"
+        if "continue-service-deployment" in command:
+            hook = command[command.index("--hook-id") + 1].removeprefix("hook-")
+            self.decided[hook] = command[command.index("--action") + 1]
+        return ""
+
+    def order(self) -> list[str]:
+        return [
+            "check" if "ops.health_check" in c else f"{c[c.index('--hook-id') + 1]}:{c[c.index('--action') + 1]}"
+            for c in self.commands
+            if "ops.health_check" in c or "continue-service-deployment" in c
+        ]
+
+
+def _deploy_dev(cli: RunningCli, cluster: Cluster, *extra: str) -> int:
+    argv = ["deploy", "--cloud", "aws", "--env", "dev", *extra]
+    return deploy.main(argv, environ=AWS_KEYS, start=cli, shell=cluster, sleep=lambda _: None)
+
+
+def test_an_infrastructure_deploy_checks_each_candidate_it_starts_then_continues_it(overridden):
+    cli, cluster = RunningCli(polls=6), Cluster({"api": 2, "web": 4})
+    assert _deploy_dev(cli, cluster) == 0
+    assert cli.argv[:4] == ["npx", "--no-install", "cdk", "deploy"]
+    # Each paused deployment once, after its own check: api first, web when it reaches the pause.
+    assert cluster.order() == ["check", "hook-api:CONTINUE", "check", "hook-web:CONTINUE"]
+    (check,) = {tuple(c) for c in cluster.commands if "ops.health_check" in c}
+    assert "--candidate" in check
+
+
+def test_a_candidate_that_fails_the_check_is_rolled_back_and_fails_the_deploy(overridden, capsys):
+    # The CLI would exit non-zero too (CloudFormation fails the service's update); the deploy fails even if not.
+    cli, cluster = RunningCli(polls=3), Cluster({"api": 1}, check_fails=True)
+    assert _deploy_dev(cli, cluster) == 1
+    assert cluster.decided == {"api": "ROLLBACK"}
+    assert "rejected api" in capsys.readouterr().err
+
+
+def test_a_deploy_that_changes_no_task_definition_checks_nothing(overridden):
+    cli, cluster = RunningCli(polls=3, code=0), Cluster({})
+    assert _deploy_dev(cli, cluster) == 0
+    assert cluster.order() == []
+    assert _deploy_dev(RunningCli(polls=1, code=3), Cluster({})) == 3
+
+
+def test_the_watch_reads_only_the_primary_cluster_and_the_trust_deploy_is_not_watched(overridden):
+    settings = load_settings("dev")
+    cluster = Cluster({"api": 1})
+    assert _deploy_dev(RunningCli(polls=2), cluster) == 0
+    regions = {c[c.index("--region") + 1] for c in cluster.commands if "--region" in c}
+    clusters = {c[c.index("--cluster") + 1] for c in cluster.commands if "--cluster" in c}
+    assert (regions, clusters) == ({settings.aws.region}, {settings.name("cluster")})
+    trust_cluster, run = Cluster({"api": 1}), Recorder()
+    argv = ["deploy", "--cloud", "aws", "--env", "dev", "--trust"]
+    assert deploy.main(argv, environ=AWS_KEYS, run=run, start=RunningCli(polls=2), shell=trust_cluster) == 0
+    assert trust_cluster.commands == [] and run.calls[0][3:5] == ["deploy", settings.name("delivery")]

@@ -131,9 +131,24 @@ def test_the_diff_role_reads_the_environments_stack_templates_and_nothing_else(a
     )
 
 
+def _candidate_check(settings) -> dict[str, list[str]]:
+    """ops/rollout.py's ECS calls, on the primary's cluster only (the standby's services do not pause)."""
+    cluster = f"arn:aws:ecs:{settings.aws.region}:{settings.aws.account_id}:%s/{settings.name('cluster')}/*"
+    return {
+        "ecs:ListServiceDeployments": [cluster % "service"],
+        "ecs:DescribeServiceDeployments": [cluster % "service-deployment"],
+        "ecs:ContinueServiceDeployment": [cluster % "service-deployment"],
+    }
+
+
 def test_the_deploy_role_may_only_assume_the_cdk_bootstrap_roles(aws, settings):
+    """And decide the blue/green deployments its stack updates start (issue 20): the candidate check's ECS calls,
+    nothing else outside the bootstrap roles."""
     account = settings.aws.account_id
-    (statement,) = _policy_statements(aws, settings, "deploy")
+    statements = _policy_statements(aws, settings, "deploy")
+    (statement,) = [s for s in statements if "sts:AssumeRole" in _actions(s)]
+    ecs = {action: _arns(s["Resource"]) for s in statements if s is not statement for action in _actions(s)}
+    assert ecs == _candidate_check(settings)
     assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
     for arn in _arns(statement["Resource"]):
         assert arn.startswith(f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-")
@@ -151,22 +166,30 @@ def test_the_release_role_pushes_records_tags_and_updates_compute_through_its_ex
     assert sorted(_arns(by_action["ecr:PutImage"]["Resource"])) == sorted(
         f"arn:aws:ecr:{region}:{account}:repository/{settings.name(image)}" for image in ("api", "web")
     )
-    assert sorted(_arns(by_action["ssm:PutParameter"]["Resource"])) == sorted(
-        f"arn:aws:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}" for image in ("api", "web")
-    )
     # No CDK bootstrap role: nothing it does reaches another stack or IAM.
     assert "sts:AssumeRole" not in actions
     assert {action for action in actions if action.startswith("iam:")} == {"iam:PassRole"}
     # ECS only to find, continue or roll back the environment's paused blue/green deployments.
-    cluster = f"arn:aws:ecs:{region}:{account}:%s/{settings.name('cluster')}/*"
-    assert {action: _arns(by_action[action]["Resource"]) for action in actions if action.startswith("ecs:")} == {
-        "ecs:ListServiceDeployments": [cluster % "service"],
-        "ecs:DescribeServiceDeployments": [cluster % "service-deployment"],
-        "ecs:ContinueServiceDeployment": [cluster % "service-deployment"],
-    }
+    assert {action: _arns(by_action[action]["Resource"]) for action in actions if action.startswith("ecs:")} == (
+        _candidate_check(settings)
+    )
+    # The standby (issue 19): its tag parameters and its stack, in its region; its images only looked at.
+    regions = [region, *([settings.aws.recovery_region] if settings.recovery.has_standby else [])]
+    assert sorted(_arns(by_action["ssm:PutParameter"]["Resource"])) == sorted(
+        f"arn:aws:ssm:{where}:{account}:parameter{tag_parameter_name(settings, image)}"
+        for where in regions
+        for image in ("api", "web")
+    )
+    replicas = [s for s in statements if _actions(s) == ["ecr:DescribeImages"]]
+    assert sorted(arn for s in replicas for arn in _arns(s["Resource"])) == sorted(
+        f"arn:aws:ecr:{where}:{account}:repository/{settings.name(image)}"
+        for where in regions[1:]
+        for image in ("api", "web")
+    )
     update = by_action["cloudformation:UpdateStack"]
     assert _arns(update["Resource"]) == [
-        f"arn:aws:cloudformation:{region}:{account}:stack/{settings.name('compute')}/*"
+        f"arn:aws:cloudformation:{region}:{account}:stack/{settings.name('compute')}/*",
+        *(f"arn:aws:cloudformation:{where}:{account}:stack/{settings.name('standby')}/*" for where in regions[1:]),
     ]
     execution_role = update["Condition"]["StringEquals"]["cloudformation:RoleArn"]
     assert by_action["iam:PassRole"]["Resource"] == execution_role
@@ -202,11 +225,24 @@ def test_the_release_execution_role_only_rolls_the_compute_services(aws, setting
         if "iam:PassRole" in _actions(s)
     }
     account = settings.aws.account_id
+    standby = settings.recovery.has_standby
+    recovery = [settings.aws.recovery_region] if standby else []
     assert passes == {
-        "ecs-tasks.amazonaws.com": [f"arn:aws:iam::{account}:role/{settings.name('compute')}-*"],
-        # The service's blue/green configuration names the role ECS shifts listener rules with: only that one.
-        "ecs.amazonaws.com": [f"arn:aws:iam::{account}:role/{settings.name('ecs-load-balancers')}"],
+        "ecs-tasks.amazonaws.com": [
+            f"arn:aws:iam::{account}:role/{settings.name(stack)}-*"
+            for stack in ("compute", *(["standby"] if standby else []))
+        ],
+        # The service's blue/green configuration names the role ECS shifts listener rules with: only those.
+        "ecs.amazonaws.com": [
+            f"arn:aws:iam::{account}:role/{settings.name('ecs-load-balancers')}{suffix}"
+            for suffix in ("", *(f"-{where}" for where in recovery))
+        ],
     }
+    (services,) = [s for s in statements if "ecs:UpdateService" in _actions(s)]
+    assert _arns(services["Resource"]) == [
+        f"arn:aws:ecs:{where}:{account}:service/{settings.name('cluster')}/*"
+        for where in (settings.aws.region, *recovery)
+    ]
 
 
 def test_deploys_may_read_the_released_tags_they_resolve(aws, settings):
@@ -224,12 +260,16 @@ def test_deploys_may_read_the_released_tags_they_resolve(aws, settings):
         for resource in resources(aws, settings, "delivery", "AWS::IAM::ManagedPolicy").values()
         if resource["Properties"].get("ManagedPolicyName") == settings.name("cdk-released-tags-read")
     ]
-    region, account = settings.aws.region, settings.aws.account_id
-    assert policy["Roles"] == [f"cdk-{CDK_QUALIFIER}-deploy-role-{account}-{region}"]
+    account = settings.aws.account_id
+    # The standby stack resolves its own region's tag parameters, deployed by that region's bootstrap deploy role.
+    regions = [settings.aws.region, *([settings.aws.recovery_region] if settings.recovery.has_standby else [])]
+    assert policy["Roles"] == [f"cdk-{CDK_QUALIFIER}-deploy-role-{account}-{region}" for region in regions]
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == "ssm:GetParameters"
     assert sorted(_arns(statement["Resource"])) == sorted(
-        f"arn:aws:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}" for image in ("api", "web")
+        f"arn:aws:ssm:{region}:{account}:parameter{tag_parameter_name(settings, image)}"
+        for region in regions
+        for image in ("api", "web")
     )
 
 

@@ -314,21 +314,33 @@ def _delivery_acknowledgements(settings) -> set[tuple[str, str, str]]:
         return f"IAM5[Resource::arn:<AWS::Partition>:cloudformation:{where}:{account}:stack/{name}/*]"
 
     diff_stacks = {name: where for name, where in aws_stack_regions(settings).items() if not name.endswith("-delivery")}
+    # Releases roll out the compute stack, and the standby stack in its region where one stands by.
+    released = {settings.name("compute"): region}
+    if settings.recovery.has_standby:
+        released[settings.name("standby")] = settings.aws.recovery_region
     return {
         *((PACK, stack(name, where), "delivery/GithubTrust/DiffPolicy") for name, where in diff_stacks.items()),
         (PACK, "IAM5[Resource::*]", release),
-        (PACK, stack(settings.name("compute"), region), release),
+        *((PACK, stack(name, where), release) for name, where in released.items()),
+        # The candidate check, for releases and deploys alike: the primary's cluster only.
         *(
-            (PACK, f"IAM5[Resource::arn:<AWS::Partition>:ecs:{region}:{account}:{kind}/{prefix}-cluster/*]", release)
+            (PACK, f"IAM5[Resource::arn:<AWS::Partition>:ecs:{region}:{account}:{kind}/{prefix}-cluster/*]", policy)
             for kind in ("service", "service-deployment")
+            for policy in (release, "delivery/GithubTrust/DeployPolicy")
         ),
         (PACK, "IAM5[Resource::*]", release_execution),
-        (
-            PACK,
-            f"IAM5[Resource::arn:<AWS::Partition>:ecs:{region}:{account}:service/{prefix}-cluster/*]",
-            release_execution,
+        *(
+            (
+                PACK,
+                f"IAM5[Resource::arn:<AWS::Partition>:ecs:{where}:{account}:service/{prefix}-cluster/*]",
+                release_execution,
+            )
+            for where in released.values()
         ),
-        (PACK, f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{prefix}-compute-*]", release_execution),
+        *(
+            (PACK, f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{name}-*]", release_execution)
+            for name in released
+        ),
         *((PACK, f"IAM5[Action::{action}]", execution) for action in (*service_actions(), *IAM_READ_ACTIONS)),
         (PACK, "IAM5[Resource::*]", execution),
         (PACK, f"IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/{prefix}-*]", execution),

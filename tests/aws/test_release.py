@@ -9,10 +9,14 @@ import pytest
 from ops import release
 from shared import ENVIRONMENTS, environment_variable, load_settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
+from shared.recovery_names import aws_standby_names
 from shared.release import IMAGES, tag_parameter_name
 from tests.aws.helpers import resources
 
 SSM_VALUE_PARAMETER = "AWS::SSM::Parameter::Value<String>"
+# Staging's regions (it keeps a warm standby): the fake shell answers per region.
+PRIMARY_REGION = load_settings("staging").aws.region
+STANDBY_REGION = load_settings("staging").aws.recovery_region
 
 
 def _released_tag_parameters(template: dict) -> dict[str, str]:
@@ -133,17 +137,38 @@ class FakeShell:
 
     Each service's blue/green deployment waits at the candidate check (`pauses`: the services that reach it)."""
 
-    def __init__(self, *, deploy_fails: bool, check_fails: bool = False, pauses: tuple[str, ...] = IMAGES):
+    def __init__(
+        self,
+        *,
+        deploy_fails: bool,
+        check_fails: bool = False,
+        pauses: tuple[str, ...] = IMAGES,
+        tags: dict[str, str] | None = None,
+        fails_in: str = "",
+        replicated_after: int = 0,
+    ):
+        """`tags`: the released tag per region (default v1.4.1 everywhere); `fails_in`: a region whose stack update
+        fails; `replicated_after`: how many looks at the standby's repositories find no image yet."""
         self.deploy_fails = deploy_fails
         self.check_fails = check_fails
         self.pauses = pauses
+        self.tags = tags or {}
+        self.fails_in = fails_in
+        self.unreplicated = replicated_after
         self.stack_status = "UPDATE_IN_PROGRESS"
         self.commands: list[list[str]] = []
 
+    @staticmethod
+    def region(command: list[str]) -> str:
+        return command[command.index("--region") + 1] if "--region" in command else ""
+
     def __call__(self, command: list[str], capture: bool = False) -> str:
         self.commands.append(command)
-        if "update-stack" in command and self.deploy_fails:
+        if "update-stack" in command and (self.deploy_fails or self.region(command) == self.fails_in):
             raise subprocess.CalledProcessError(1, command)
+        if "describe-images" in command and self.region(command) == STANDBY_REGION and self.unreplicated:
+            self.unreplicated -= 1
+            raise subprocess.CalledProcessError(254, command)
         if "ops.health_check" in command and self.check_fails:
             raise subprocess.CalledProcessError(1, command)
         if "list-service-deployments" in command:
@@ -155,10 +180,21 @@ class FakeShell:
             if "Stacks[0].StackStatus" in command:
                 return self.stack_status + "\n"
             return "BootstrapVersion\tApiImageTag\n"
-        return "v1.4.1\n" if "get-parameter" in command else ""
+        return self.tags.get(self.region(command), "v1.4.1") + "\n" if "get-parameter" in command else ""
 
-    def written_tags(self) -> list[str]:
-        return [command[command.index("--value") + 1] for command in self.commands if "put-parameter" in command]
+    def written_tags(self, region: str = "") -> list[str]:
+        return [
+            command[command.index("--value") + 1]
+            for command in self.commands
+            if "put-parameter" in command and region in ("", self.region(command))
+        ]
+
+    def stack_updates(self) -> list[tuple[str, str]]:
+        return [
+            (self.region(command), command[command.index("--stack-name") + 1])
+            for command in self.commands
+            if "update-stack" in command
+        ]
 
     def decisions(self) -> list[tuple[str, str]]:
         return [
@@ -171,13 +207,14 @@ class FakeShell:
 def test_a_successful_release_writes_the_new_tags_then_updates_the_stack_with_every_parameter_kept(overridden):
     shell = FakeShell(deploy_fails=False)
     assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 0
-    assert shell.written_tags() == ["v1.4.2", "v1.4.2"]
-    (update,) = [command for command in shell.commands if "update-stack" in command]
+    assert shell.written_tags(PRIMARY_REGION) == ["v1.4.2", "v1.4.2"]
+    update = next(command for command in shell.commands if "update-stack" in command)
     assert update[-2:] == [
         "ParameterKey=BootstrapVersion,UsePreviousValue=true",
         "ParameterKey=ApiImageTag,UsePreviousValue=true",
     ]
-    assert shell.commands[-1][2:4] == ["wait", "stack-update-complete"]
+    primary_done = shell.commands.index(release.aws_wait_command(load_settings("staging")))
+    assert primary_done > shell.commands.index(update)
     # Production traffic moved only after the check through the load balancer passed, for both services.
     check = next(i for i, command in enumerate(shell.commands) if "ops.health_check" in command)
     assert "--candidate" in shell.commands[check]
@@ -281,3 +318,94 @@ def test_a_misspelt_release_environment_gets_the_closest_name(capsys):
         release.main(["--cloud", "aws", "--env", "prod", "--tag", "v1.4.2", "--dry-run"])
     assert exited.value.code == 2
     assert "'prod' is not an environment (did you mean 'production'?)" in capsys.readouterr().err
+
+
+# The standby region (issue 19): a failover must serve the released version.
+
+
+def test_the_standby_gets_the_release_once_the_primary_serves_it(overridden):
+    settings = load_settings("staging")
+    shell = FakeShell(deploy_fails=False)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 0
+    assert shell.stack_updates() == [
+        (PRIMARY_REGION, settings.name("compute")),
+        (STANDBY_REGION, aws_standby_names(settings)["stack"]),
+    ]
+    assert shell.written_tags(STANDBY_REGION) == ["v1.4.2", "v1.4.2"]
+    primary_done = shell.commands.index(release.aws_wait_command(settings))
+    standby_start = next(i for i, c in enumerate(shell.commands) if FakeShell.region(c) == STANDBY_REGION)
+    assert standby_start > primary_done
+    # The same tag parameters by name, in the standby's region, and the same execution role: its deployed template.
+    standby_update = [c for c in shell.commands if "update-stack" in c][1]
+    assert "--use-previous-template" in standby_update
+    assert standby_update[standby_update.index("--role-arn") + 1].endswith(f"role/{settings.name('release-execution')}")
+    assert shell.commands[-1] == release.aws_wait_command(settings, standby=True)
+    # Nothing pauses there (no candidate header reaches it): no decision in that region.
+    decided_in = {FakeShell.region(c) for c in shell.commands if "continue-service-deployment" in c}
+    assert decided_in == {PRIMARY_REGION}
+
+
+def test_a_rejected_candidate_never_reaches_the_standby(overridden):
+    shell = FakeShell(deploy_fails=False, check_fails=True)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell, sleep=lambda _: None) == 1
+    assert not [c for c in shell.commands if FakeShell.region(c) == STANDBY_REGION]
+
+
+def test_the_standby_waits_for_ecr_to_replicate_the_images(overridden):
+    shell = FakeShell(deploy_fails=False, replicated_after=3)
+    naps: list[float] = []
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell, sleep=naps.append) == 0
+    looks = [c for c in shell.commands if "describe-images" in c and FakeShell.region(c) == STANDBY_REGION]
+    assert len(looks) == len(IMAGES) + 3 and len(naps) >= 3
+    assert shell.written_tags(STANDBY_REGION) == ["v1.4.2", "v1.4.2"]
+
+
+def test_a_failed_standby_update_keeps_the_primary_and_says_what_to_do(overridden, capsys):
+    shell = FakeShell(deploy_fails=False, fails_in=STANDBY_REGION)
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 1
+    # The primary serves the checked release: it is neither rolled back nor are its tags rewritten.
+    assert shell.written_tags(PRIMARY_REGION) == ["v1.4.2", "v1.4.2"]
+    assert all(action == "CONTINUE" for _, action in shell.decisions())
+    # The standby's parameters name what it still runs, so its next deploy does not try the release by surprise.
+    assert shell.written_tags(STANDBY_REGION) == ["v1.4.2", "v1.4.2", "v1.4.1", "v1.4.1"]
+    err = capsys.readouterr().err
+    assert f"{PRIMARY_REGION} serves v1.4.2" in err and "Run the same release again" in err
+
+
+def test_releasing_again_brings_a_lagging_standby_up_to_the_primary(overridden):
+    shell = FakeShell(deploy_fails=False, tags={PRIMARY_REGION: "v1.4.2"})
+    assert release.main(["--cloud", "aws", "--env", "staging", "--tag", "v1.4.2"], run=shell) == 0
+    assert shell.written_tags(PRIMARY_REGION) == []
+    assert shell.stack_updates() == [(STANDBY_REGION, aws_standby_names(load_settings("staging"))["stack"])]
+
+
+def test_without_a_standby_a_release_touches_one_region(overridden):
+    settings = load_settings("dev")
+    assert not settings.recovery.has_standby
+    shell = FakeShell(deploy_fails=False)
+    assert release.main(["--cloud", "aws", "--env", "dev", "--tag", "v1.4.2"], run=shell) == 0
+    assert {FakeShell.region(c) for c in shell.commands if "--region" in c} == {settings.aws.region}
+    assert release.aws_standby_commands(settings, "v1.4.2", IMAGES) == []
+
+
+def test_the_dry_run_shows_the_standby_after_the_primary(capsys):
+    assert release.main(["--cloud", "aws", "--env", "production", "--tag", "v1.4.2", "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    settings = load_settings("production")
+    primary_wait = lines.index("+ " + " ".join(release.aws_wait_command(settings)))
+    assert lines[-1] == "+ " + " ".join(release.aws_wait_command(settings, standby=True))
+    assert all(settings.aws.recovery_region in line for line in lines[primary_wait + 1 :])
+
+
+def test_images_that_never_reach_the_standby_fail_the_standby_step_only(overridden):
+    settings = load_settings("staging")
+    shell = FakeShell(deploy_fails=False, replicated_after=10**6)
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with pytest.raises(release.StandbyReleaseError, match="describe-images --region " + STANDBY_REGION):
+        release.release_aws(settings, "v1.4.2", IMAGES, shell, sleep=sleep, clock=lambda: now[0])
+    assert now[0] >= release.IMAGE_REPLICATION_MINUTES * 60
+    assert shell.written_tags(PRIMARY_REGION) == ["v1.4.2", "v1.4.2"] and shell.written_tags(STANDBY_REGION) == []

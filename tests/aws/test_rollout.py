@@ -9,6 +9,7 @@ from aws_stacks.alarms import rollback_alarm_names
 from shared.contract import CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, SERVICES
 from shared.delivery import ecs_load_balancers_role_name
 from shared.rollout import PAUSE_STAGE, RolloutSettings
+from shared.stacks import AWS_STANDBY_COMPONENT
 from tests.aws.helpers import resources
 
 CANDIDATE_CONDITION = {
@@ -100,7 +101,32 @@ def test_a_release_may_pass_only_the_load_balancers_role_to_ecs(aws, settings):
     ]
     (statement,) = to_ecs
     assert statement["Action"] == "iam:PassRole"
-    assert statement["Resource"]["Fn::Join"][1][-1].endswith(f":role/{ecs_load_balancers_role_name(settings)}")
+    passed = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    # Exactly the roles the released stacks' services name: compute's, and the standby's where one stands by.
+    named = {
+        role["Properties"]["RoleName"]
+        for component in ("compute", AWS_STANDBY_COMPONENT)
+        if settings.name(component) in aws.templates
+        for role in resources(aws, settings, component, "AWS::IAM::Role").values()
+        if role["Properties"].get("RoleName", "").startswith(ecs_load_balancers_role_name(settings))
+    }
+    assert len(named) == (2 if settings.recovery.has_standby else 1)
+    assert {arn["Fn::Join"][1][-1].rsplit(":role/", 1)[1] for arn in passed} == named
+
+
+def test_the_standby_deploys_blue_green_without_a_pause_no_candidate_header_reaches(aws, settings):
+    """CloudFront sends the candidate header to the primary's origin only, so a pause in the standby could never be
+    checked: its deployments shift once the new tasks pass the target group's health checks (circuit breaker on)."""
+    if not settings.recovery.has_standby:
+        pytest.skip("no standby in this environment")
+    services = resources(aws, settings, AWS_STANDBY_COMPONENT, "AWS::ECS::Service").values()
+    assert len(services) == len(SERVICES)
+    for service in services:
+        deployment = service["Properties"]["DeploymentConfiguration"]
+        assert deployment["Strategy"] == "BLUE_GREEN"
+        assert deployment["BakeTimeInMinutes"] == settings.rollout.bake_time_minutes
+        assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+        assert "LifecycleHooks" not in deployment
 
 
 @pytest.mark.parametrize(
@@ -170,3 +196,24 @@ def test_service_alarms_read_both_target_groups(aws, settings):
                 if dimension["Name"] == "TargetGroup"
             }
             assert read == {primary, alternate}, (name, key)
+
+
+@pytest.mark.parametrize("component", ["compute", AWS_STANDBY_COMPONENT])
+def test_listener_rules_hold_nothing_a_deploy_could_change_behind_ecs(aws, settings, component):
+    """aws/aws-cdk#36649: ECS points the rules at whichever target group serves after each deployment, and a
+    CloudFormation update of a rule writes its template action back, which after an odd number of deployments sends
+    production to the idle group. So the rules hold only their listener, priority, conditions and one forward, and no
+    tags (a settings tag would update them): changing any of these is a change that needs docs/aws.md's procedure
+    ("Listener rules and blue/green")."""
+    if settings.name(component) not in aws.templates:
+        pytest.skip("no standby in this environment")
+    rules = resources(aws, settings, component, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    groups = resources(aws, settings, component, "AWS::ElasticLoadBalancingV2::TargetGroup")
+    assert len(rules) == 2 * len(SERVICES)
+    for logical_id, rule in rules.items():
+        properties = rule["Properties"]
+        assert set(properties) == {"Actions", "Conditions", "ListenerArn", "Priority"}, logical_id
+        (action,) = properties["Actions"]
+        assert set(action) == {"Type", "TargetGroupArn"}
+        # The production group of the template (`-int`), never the alternate one ECS may have moved traffic to.
+        assert groups[action["TargetGroupArn"]["Ref"]]["Properties"]["Name"].endswith("-int")

@@ -227,3 +227,28 @@ def test_the_readme_trust_matrix_matches_the_templates(aws):
     found = section(readme, "trust-matrix-aws")
     assert found is not None, "README.md lacks the generated:trust-matrix-aws markers"
     assert found == aws_table(aws.templates), "README's AWS trust matrix drifted: run `make docs`"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_deploy_identity_decides_only_what_its_deploys_could_already_do(aws, environment):
+    """Issue 20: the deploy identity continues or rolls back the blue/green deployments its stack updates start.
+    It gains no power: through the bootstrap roles, CloudFormation's execution policy already lets every deploy
+    update these services (UpdateService can start, replace or stop any deployment); continuing or rolling back one
+    that waits is less, and the release identity holds the very same statements."""
+    settings = load_settings(environment)
+    deploy = _role_statements(aws, settings, settings.name("github-deploy"))
+    direct = [(a, tuple(_flat(s["Resource"]))) for s in deploy for a in _actions(s) if not a.startswith("sts:")]
+    assert {action for action, _ in direct} == {
+        "ecs:ListServiceDeployments",
+        "ecs:DescribeServiceDeployments",
+        "ecs:ContinueServiceDeployment",
+    }
+    release = _role_statements(aws, settings, settings.name("github-release"))
+    released = {(a, tuple(_flat(s["Resource"]))) for s in release for a in _actions(s) if a.startswith("ecs:")}
+    assert set(direct) <= released
+    # Only the environment's own cluster, in its primary region.
+    cluster = f"arn:aws:ecs:{settings.aws.region}:{settings.aws.account_id}:"
+    assert all(arn.startswith(cluster) and f"/{settings.name('cluster')}/" in arn for _, arns in direct for arn in arns)
+    execution = _statements(_policies(aws, settings)[settings.name("cdk-execution")]["PolicyDocument"])
+    allowed = [a for s in execution if s["Effect"] == "Allow" for a in _actions(s)]
+    assert any(fnmatch.fnmatch("ecs:UpdateService", pattern) for pattern in allowed)
