@@ -93,7 +93,7 @@ CREDENTIALS: dict[str, tuple[Callable[[Mapping[str, str], Path], str | None], st
 def drift_commands(cloud: str, environment: str, names: list[str]) -> list[list[str]]:
     if cloud == "aws":
         return [["npx", "--no-install", "cdk", "drift", name, "-c", f"env={environment}", "--fail"] for name in names]
-    commands = [["npx", "--no-install", "cdktf", "synth"]]
+    commands = [[*_gcp_cli(environment), "synth"]]
     for name in names:
         directory = f"-chdir=cdktf.out/stacks/{name}"
         commands.append(["terraform", directory, "init", "-input=false", "-no-color"])
@@ -118,13 +118,17 @@ def commands(action: str, cloud: str, environment: str, names: list[str], *, tem
             argv += ["--require-approval", "never"]
         return [argv]
     if action == "diff":
-        # `cdktf diff` takes one stack at a time, and each run would synthesize every environment again: the
-        # first diff synthesizes, the others reuse its cdktf.out/.
+        # `cdktf diff` takes one stack at a time: the first diff synthesizes, the others reuse its cdktf.out/.
         return [
-            ["npx", "--no-install", "cdktf", "diff", *(["--skip-synth"] if index else []), name]
+            [*_gcp_cli(environment), "diff", *(["--skip-synth"] if index else []), name]
             for index, name in enumerate(names)
         ]
-    return [["npx", "--no-install", "cdktf", "deploy", *names, "--auto-approve"]]
+    return [[*_gcp_cli(environment), "deploy", *names, "--auto-approve"]]
+
+
+def _gcp_cli(environment: str) -> list[str]:
+    """The cdktf CLI with the app building only `environment` (BB_ENV; every environment is still validated)."""
+    return ["env", f"BB_ENV={environment}", "npx", "--no-install", "cdktf"]
 
 
 class Finished:

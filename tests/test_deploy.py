@@ -159,7 +159,16 @@ def test_the_trust_is_deployed_only_on_request(overridden):
     settings = load_settings("staging")
     google = {"GOOGLE_OAUTH_ACCESS_TOKEN": "token"}
     assert _main("deploy --cloud gcp --env staging", google)[1].calls == [
-        ["npx", "--no-install", "cdktf", "deploy", *deploy.stacks("gcp", "staging", trust=False), "--auto-approve"]
+        [
+            "env",
+            "BB_ENV=staging",
+            "npx",
+            "--no-install",
+            "cdktf",
+            "deploy",
+            *deploy.stacks("gcp", "staging", trust=False),
+            "--auto-approve",
+        ]
     ]
     assert settings.name("gcp-delivery") not in deploy.stacks("gcp", "staging", trust=False)
     assert deploy.stacks("gcp", "staging", trust=True) == [settings.name("gcp-delivery")]
@@ -205,7 +214,7 @@ def test_drift_checks_every_platform_stack_of_the_environment(overridden):
     ]
     assert all(argv[-3:] == ["-c", "env=staging", "--fail"] for argv in aws_runs)
     gcp_runs = _main("drift --cloud gcp --env staging", {"GOOGLE_OAUTH_ACCESS_TOKEN": "token"})[1].calls
-    assert gcp_runs[0] == ["npx", "--no-install", "cdktf", "synth"]  # once, then init and plan per stack
+    assert gcp_runs[0] == ["env", "BB_ENV=staging", "npx", "--no-install", "cdktf", "synth"]  # once, then init and plan
     plans = [argv for argv in gcp_runs if "plan" in argv]
     assert [argv[1] for argv in plans] == [
         f"-chdir=cdktf.out/stacks/{name}" for name in deploy.stacks("gcp", "staging", trust=False)
