@@ -67,10 +67,11 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         )
 
     built: dict[str, cdk.Stack] = {}
+    prerequisites = None
     if AWS_RECOVERY_COMPONENT in rows:
         recovery = built[AWS_RECOVERY_COMPONENT] = stack(AWS_RECOVERY_COMPONENT)
         if settings.recovery.has_standby:
-            StandbyPrerequisites(recovery, "Standby", settings=settings)
+            prerequisites = StandbyPrerequisites(recovery, "Standby", settings=settings)
     network = built["network"] = stack("network")
     data = built["data"] = stack(
         "data",
@@ -79,7 +80,10 @@ def add_environment(app: cdk.App, settings: Settings) -> list[cdk.Stack]:
         security_groups=network.security_groups,
     )
     if AWS_STANDBY_COMPONENT in rows:
-        built[AWS_STANDBY_COMPONENT] = stack(AWS_STANDBY_COMPONENT)
+        # The replicas' keys, from the recovery stack in the same region (no reference into the primary region).
+        built[AWS_STANDBY_COMPONENT] = stack(
+            AWS_STANDBY_COMPONENT, secrets_key=prerequisites.secrets_key, uploads_key=prerequisites.storage_key
+        )
     compute = built["compute"] = stack(
         "compute",
         vpc=network.vpc,

@@ -41,12 +41,16 @@ class StandbyPrerequisites(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
-        customer_managed_key(self, "SecretsKey", settings=settings, purpose=SECRETS_PURPOSE)
+        # The standby stack grants its tasks these keys by ARN: an IAM statement naming an alias ARN applies to the
+        # alias, never to its key (KMS Developer Guide, "Use aliases to control access to KMS keys").
+        self.secrets_key = customer_managed_key(self, "SecretsKey", settings=settings, purpose=SECRETS_PURPOSE)
         # The standby's services read their released tags here (template parameters, as the primary's compute
         # stack does), so they exist before the standby stack: the bootstrap tag, until a release writes them.
         for name in IMAGES:
             released_tag_parameter(self, f"{name.title()}ReleasedTag", settings=settings, name=name)
-        storage_key = customer_managed_key(self, "StorageKey", settings=settings, purpose=STORAGE_PURPOSE)
+        storage_key = self.storage_key = customer_managed_key(
+            self, "StorageKey", settings=settings, purpose=STORAGE_PURPOSE
+        )
         self.uploads = s3.Bucket(
             self,
             "UploadsReplica",

@@ -1,10 +1,10 @@
 """Delivery: the trust GitHub Actions deploys through (workload identity federation, no service account keys).
 
 One pool and GitHub provider per environment's project. The provider accepts only tokens of our numeric
-repository id whose `sub` is one of the environment's four subjects (shared/delivery.py: context, calling
-workflow and branch), and maps each to the identity it names (`attribute.delivery`); each service account is
-impersonable only by its one identity. The subjects are too long for `google.subject` (127 bytes), which holds
-the run instead, for the audit logs.
+repository id whose `sub` is one of the environment's subjects (shared/delivery.py: context, calling workflow and
+branch; four, and the quarterly drill's where settings drill), and maps each to the identity it names
+(`attribute.delivery`); each service account is impersonable only by its one identity. The subjects are too long
+for `google.subject` (127 bytes), which holds the run instead, for the audit logs.
 
 No CI identity holds a basic role, project-level service account administration or user rights, or secret
 values: deploys get a custom role for service accounts without `setIamPolicy`, act only as the two runtime
@@ -41,12 +41,12 @@ from cdktn_provider_google.tags_tag_value import TagsTagValue
 from constructs import Construct
 
 from gcp_stacks.base import GcpStack
-from gcp_stacks.names import custom_role_id
+from gcp_stacks.names import custom_role_id, drill_sql_instance_name, sql_instance_name
 from gcp_stacks.project import enable_services
 from gcp_stacks.security import WORKLOAD_ROLES, Identity
 from shared import Settings
 from shared.contract import secret_manager_id
-from shared.delivery import GCP_PROVIDER_ID, GITHUB_OIDC_URL, KINDS, gcp_account_id, gcp_pool_id, subject
+from shared.delivery import GCP_PROVIDER_ID, GITHUB_OIDC_URL, gcp_account_id, gcp_kinds, gcp_pool_id, subject
 from shared.release import gcp_repository_id
 
 # Token exchange and short-lived service account tokens, beside the platform's own APIs.
@@ -189,8 +189,26 @@ CUSTOM_ROLES["drift"] = CUSTOM_ROLES["plan"]
 # Identities that run `terraform plan`: they read state and open the alert tokens' ephemeral reads.
 PLANNING = ("plan", "drift")
 
+# The quarterly drill (drill.yml's gcp job, ops/drill_gcp.py), where settings drill. Unconditionally it only reads:
+# `gcloud sql instances describe` and `gcloud sql operations wait/describe` both need cloudsql.instances.get (Cloud
+# SQL "Required permissions for gcloud sql commands"), and the replica lag comes from monitoring.timeSeries.list.
+# What it changes is granted per instance by IAM conditions on the instance's name (Cloud SQL supports resource
+# name conditions, `projects/<project>/instances/<name>`): fail over the primary, and create, promote and delete
+# only the throwaway rehearsal replica. No IAM, service account or secret permission: it cannot widen its trust.
+CUSTOM_ROLES["drill"] = ("cloudsql.instances.get", "monitoring.timeSeries.list")
+DRILL_FAILOVER = ("cloudsql.instances.failover",)
+DRILL_REHEARSAL = ("cloudsql.instances.create", "cloudsql.instances.delete", "cloudsql.instances.promoteReplica")
+
 # Project-level predefined roles per kind of job.
-JOB_ROLES = {"deploy": DEPLOY_ROLES, "plan": PLAN_ROLES, "release": RELEASE_ROLES, "drift": PLAN_ROLES}
+JOB_ROLES = {"deploy": DEPLOY_ROLES, "plan": PLAN_ROLES, "release": RELEASE_ROLES, "drift": PLAN_ROLES, "drill": ()}
+
+
+def sql_instance_condition(settings: Settings, instance: str) -> str:
+    """CEL for "this one Cloud SQL instance" (IAM resource attributes: service, type and name)."""
+    return (
+        "resource.service == 'sqladmin.googleapis.com' && resource.type == 'sqladmin.googleapis.com/Instance' && "
+        f"resource.name == 'projects/{settings.gcp.project_id}/instances/{instance}'"
+    )
 
 
 def grantable_roles_condition() -> str:
@@ -209,13 +227,13 @@ def subject_matches(pattern: str) -> str:
 def identity_mapping(settings: Settings) -> str:
     """CEL naming the identity a token's subject belongs to, `none` for any other subject."""
     expression = "'none'"
-    for kind in reversed(KINDS):
+    for kind in reversed(gcp_kinds(settings)):
         expression = f"{subject_matches(subject(settings, kind))} ? '{kind}' : {expression}"
     return expression
 
 
 def attribute_condition(settings: Settings) -> str:
-    subjects = " || ".join(subject_matches(subject(settings, kind)) for kind in KINDS)
+    subjects = " || ".join(subject_matches(subject(settings, kind)) for kind in gcp_kinds(settings))
     return f"assertion.repository_id == '{settings.github.repository_id}' && ({subjects})"
 
 
@@ -249,7 +267,7 @@ class GithubFederation(Construct):
             oidc=IamWorkloadIdentityPoolProviderOidc(issuer_uri=GITHUB_OIDC_URL),
         )
         self.accounts: dict[str, ServiceAccount] = {}
-        for kind in KINDS:
+        for kind in gcp_kinds(settings):
             title = kind.capitalize()
             account = ServiceAccount(
                 self,
@@ -295,6 +313,8 @@ class GithubFederation(Construct):
             ),
         )
         self._release_grants(settings)
+        if "drill" in self.accounts:
+            self._drill_grants(settings)
         self._state_grant(settings)
         self._alert_token_readers(settings)
         self._deny_secret_values(settings)
@@ -319,6 +339,34 @@ class GithubFederation(Construct):
                     role="roles/iam.serviceAccountUser",
                     member=self.accounts[kind].member,
                 )
+
+    def _drill_grants(self, settings: Settings) -> None:
+        """The drill's two changes, each a custom role bound under a condition naming its one instance."""
+        grants = (
+            ("Failover", "fail over the primary", DRILL_FAILOVER, sql_instance_name(settings)),
+            ("Rehearsal", "the rehearsal replica", DRILL_REHEARSAL, drill_sql_instance_name(settings)),
+        )
+        for title, purpose, permissions, instance in grants:
+            role = ProjectIamCustomRole(
+                self,
+                f"Drill{title}Role",
+                role_id=custom_role_id(settings, f"drill-{title.lower()}"),
+                title=f"{settings.prefix} CI drill {title.lower()}",
+                description=f"The quarterly drill: {purpose} (gcp_stacks/delivery.py, granted on {instance} only)",
+                permissions=list(permissions),
+            )
+            ProjectIamMember(
+                self,
+                f"Drill{title}OnItsInstance",
+                project=settings.gcp.project_id,
+                role=role.name,
+                member=self.accounts["drill"].member,
+                condition=ProjectIamMemberCondition(
+                    title=f"{instance}-only",
+                    description=f"The drill may {purpose} on {instance} and no other instance",
+                    expression=sql_instance_condition(settings, instance),
+                ),
+            )
 
     def _state_grant(self, settings: Settings) -> None:
         """Plans (and drift runs) read Terraform state; project viewer does not include object contents."""
@@ -383,7 +431,7 @@ class GithubFederation(Construct):
                 for kind in kinds
             ]
 
-        untagged = [kind for kind in KINDS if kind not in ALERT_TOKEN_READERS]
+        untagged = [kind for kind in gcp_kinds(settings) if kind not in ALERT_TOKEN_READERS]
         IamDenyPolicy(
             self,
             "CiSecretValuesDeny",

@@ -64,6 +64,12 @@ def slo_resource_name(settings: Settings, slo: Slo) -> str:
     )
 
 
+def drill_sql_instance_name(settings: Settings) -> str:
+    """The throwaway cross-region replica the drill's promotion rehearsal creates, promotes and deletes
+    (ops/drill_gcp.py); the drill identity may change no other instance but the primary's failover."""
+    return settings.name("postgres-drill")
+
+
 def standby_sql_instance_name(settings: Settings) -> str:
     """The cross-region read replica that becomes the primary on a failover (Cloud SQL names are project-wide)."""
     return settings.name("postgres-standby")

@@ -47,6 +47,8 @@ def outputs(environment: str, environ: Mapping[str, str]) -> dict[str, str]:
         "gcp_deploy_account": gcp_account_email(settings, "deploy"),
         "gcp_release_account": gcp_account_email(settings, "release"),
         "gcp_drift_account": gcp_account_email(settings, "drift"),
+        # The quarterly drill's service account (drill.yml's gcp job), where recovery.drills (gcp_stacks/delivery.py).
+        "gcp_drill_account": gcp_account_email(settings, "drill"),
         # The info route's Slack token (Secret Manager id): the drift workflow posts its result with it.
         "gcp_slack_token_secret": secret_manager_id(settings.routes.slack_webhook_secret_name),
         "gcp_registry": gcp_registry(settings),

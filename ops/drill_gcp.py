@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gcp_stacks.names import REPLICA_LAG_METRIC, sql_instance_name
+from gcp_stacks.names import REPLICA_LAG_METRIC, drill_sql_instance_name, sql_instance_name
 from ops.gcp_failover import Commands, wait_for
 from shared import Settings, SettingsError, load_settings
 from shared.recovery import failover_steps
@@ -32,7 +32,8 @@ DRILLS = ("sql-failover", "replica-promotion")
 
 
 def drill_replica_name(settings: Settings) -> str:
-    return settings.name("postgres-drill")
+    """The only instance the drill identity may create, promote and delete (gcp_stacks/delivery.py)."""
+    return drill_sql_instance_name(settings)
 
 
 def replica_lag_command(settings: Settings, instance: str) -> list[str]:

@@ -128,7 +128,7 @@ def plan_lines(settings: Settings, cloud: str) -> list[str]:
         lines.append(gcp_failover.cache_cost(settings))
         lines.append("Once it serves (outside the RTO): the primary's backups and availability, in a quiet minute:")
         lines.extend(f"   $ {shlex.join(command)}" for command in gcp_failover.after_failover(settings))
-    if cloud == "aws":
+    if any(step.key == "promote" for step in steps):  # both clouds switch before they promote
         lines.append(
             "Until the promote step ends the standby api serves reads from the replica and its writes fail "
             "(read-only transaction): the same writes the lost primary could not take."

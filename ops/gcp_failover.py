@@ -3,9 +3,10 @@
 `ops/failover.py` prints and runs these per step; `ops/drill_gcp.py` runs the drills. Everything here is
 derived from settings and builds argument lists only: nothing runs, nothing needs credentials or a provider.
 
-The failover overlaps on purpose: `promote` starts the promotion without waiting (`--async`), `scale` and `switch`
-run while Cloud SQL promotes, and `switch` ends by waiting for the promotion, so the region-loss clock is
-detect + decide + the promotion (shared/recovery.py).
+The failover runs shared/recovery.py's steps in their order, each to its end: `switch` moves the load balancer's
+backends to the standby's NEGs (the load balancer applies it while the replica is promoted), `promote` promotes the
+replica and waits until it is a standalone instance, and `scale` then raises the standby's minimum instances without
+waiting (Cloud Run already serves and autoscales). Each step's measured minutes compare with its own budget.
 """
 
 from __future__ import annotations
@@ -66,17 +67,21 @@ def step_commands(settings: Settings, key: str) -> Commands:
     if key == "decide":
         return [["echo", f"confirm on https://status.cloud.google.com that {primary} is impaired"]]
     if key == "promote":
-        # Enterprise edition: the replica becomes a standalone primary; the lost primary stays as it was.
-        return [["gcloud", "sql", "instances", "promote-replica", replica, "--project", project, "--async", "--quiet"]]
+        # Enterprise edition: the replica becomes a standalone primary; the lost primary stays as it was. The call
+        # returns at once (--async: gcloud's own wait gives up on long operations) and the step polls until the
+        # instance is no longer a replica, so the step ends when the promotion does.
+        return [
+            ["gcloud", "sql", "instances", "promote-replica", replica, "--project", project, "--async", "--quiet"],
+            wait_for(settings, replica, "instanceType", "CLOUD_SQL_INSTANCE"),
+        ]
     if key == "scale":
         return [
             ["gcloud", "run", "services", "update", settings.name(name), "--region", standby, *_project(settings),
-             "--min-instances", str(getattr(settings.compute, name).cloud_run_min_instances), "--quiet"]
+             "--min-instances", str(getattr(settings.compute, name).cloud_run_min_instances), "--async", "--quiet"]
             for name in SERVICES
         ]  # fmt: skip
     if key == "switch":
-        promoted = wait_for(settings, replica, "instanceType", "CLOUD_SQL_INSTANCE")
-        return [*backend_moves(settings, to_standby=True), promoted]
+        return backend_moves(settings, to_standby=True)
     if key == "restore":
         return [["gcloud", "sql", "backups", "list", "--instance", sql_instance_name(settings), *_project(settings)]]
     if key == "build":

@@ -267,14 +267,10 @@ def _budget(settings: Settings) -> tuple[int, tuple[float, ...]]:
 
 
 def _subjects(settings: Settings) -> tuple[str, ...]:
-    """Every OIDC subject the environment's delivery trust admits, from shared/delivery.py."""
-    return tuple(sorted(subject(settings, kind) for kind in KINDS))
-
-
-def _aws_subjects(settings: Settings) -> tuple[str, ...]:
-    """AWS also trusts the quarterly FIS drill where settings drill (GCP's drills run by hand: ops/drill_gcp.py)."""
+    """Every OIDC subject the environment's delivery trust admits, from shared/delivery.py: both clouds trust the
+    quarterly drill's job where settings drill (AWS's FIS drills, GCP's ops/drill_gcp.py)."""
     drill = (subject(settings, "drill"),) if settings.recovery.drills else ()
-    return tuple(sorted((*_subjects(settings), *drill)))
+    return tuple(sorted((*(subject(settings, kind) for kind in KINDS), *drill)))
 
 
 def _flags(settings: Settings) -> tuple[tuple[str, str], ...]:
@@ -316,7 +312,7 @@ SHARED_CONCEPTS = (
         "delivery trust (OIDC subjects)",
         "github.owner, github.repository, github.repository_id, github.environment, delivery.pull_request_plans, "
         "delivery.release_environment, delivery.branch, recovery.drills",
-        _aws_subjects,
+        _subjects,
         _subjects,
         across=False,
     ),

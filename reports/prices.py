@@ -212,6 +212,7 @@ AWS_FREE: dict[str, str] = {
     "AWS::WAFv2::WebACLAssociation": "part of the web ACL",
     "Custom::VpcRestrictDefaultSG": "runs once at deploy",
     "Custom::LogRetention": "runs once at deploy",
+    "Custom::AWS": "runs once at deploy (the standby's DescribeSecret lookups); Lambda's free tier covers it",
     "AWS::Events::Connection": "connections are free; EventBridge pays for the secret it keeps (CloudFormation guide)",
     "AWS::Events::ApiDestination": "$0.20 per million invocations; pages are a handful a month",
     "AWS::Budgets::Budget": "the first two action-less budgets of an account are free",

@@ -91,7 +91,7 @@ def aws_rows(templates: dict[str, dict], settings: Settings) -> list[tuple[str, 
 
 
 def gcp_rows(stacks: dict[str, dict], settings: Settings) -> list[tuple[str, str, str]]:
-    from shared.delivery import KINDS, gcp_account_id, subject
+    from shared.delivery import gcp_account_id, gcp_kinds, subject
 
     resources = stacks[settings.name("gcp-delivery")]["resource"]
     roles = {
@@ -100,16 +100,17 @@ def gcp_rows(stacks: dict[str, dict], settings: Settings) -> list[tuple[str, str
     }
     accounts = {body["account_id"]: logical for logical, body in resources["google_service_account"].items()}
     rows = []
-    for kind in KINDS:
+    for kind in gcp_kinds(settings):
         member = f"${{google_service_account.{accounts[gcp_account_id(settings, kind)]}.member}}"
         grants = []
         for grant in resources.get("google_project_iam_member", {}).values():
             if grant["member"] != member:
                 continue
+            condition = f" (condition `{grant['condition']['title']}`)" if "condition" in grant else ""
             if grant["role"] in roles:
-                grants.append("custom: " + ", ".join(f"`{p}`" for p in roles[grant["role"]]["permissions"]))
+                permissions = ", ".join(f"`{p}`" for p in roles[grant["role"]]["permissions"])
+                grants.append(f"custom: {permissions}{condition}")
             else:
-                condition = f" (condition `{grant['condition']['title']}`)" if "condition" in grant else ""
                 grants.append(f"`{grant['role']}`{condition}")
         for type_name in ("google_service_account_iam_member", "google_artifact_registry_repository_iam_member"):
             for grant in resources.get(type_name, {}).values():

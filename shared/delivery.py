@@ -16,8 +16,8 @@ WORKFLOWS = {
     "pull_request": "pull-request.yml",
     "deploy": "deploy.yml",
     "release": "release.yml",
-    "drill": "drill.yml",
-    "drift": "drift.yml",  # AWS only, where recovery.drills: the quarterly FIS drill
+    "drill": "drill.yml",  # where recovery.drills: AWS's FIS drills and GCP's ops/drill_gcp.py, one job each
+    "drift": "drift.yml",
 }
 # The one part of a subject that varies: the pull request's number (AWS StringLike, GCP startsWith/endsWith).
 PULL_REQUEST_REF = "refs/pull/*/merge"
@@ -25,8 +25,13 @@ PULL_REQUEST_REF = "refs/pull/*/merge"
 PLAN_KINDS = ("diff", "plan")
 KINDS = ("plan", "deploy", "release", "drift")
 # GCP service account ids are 6-30 characters and `bookedbarber-production-` leaves 6: "release" becomes "ship".
-GCP_ACCOUNT_SUFFIXES = {"deploy": "deploy", "plan": "plan", "release": "ship", "drift": "drift"}
+GCP_ACCOUNT_SUFFIXES = {"deploy": "deploy", "plan": "plan", "release": "ship", "drift": "drift", "drill": "drill"}
 GCP_PROVIDER_ID = "github"
+
+
+def gcp_kinds(settings: Settings) -> tuple[str, ...]:
+    """The GCP CI identities of an environment: KINDS, and the quarterly drill's where settings drill."""
+    return (*KINDS, "drill") if settings.recovery.drills else KINDS
 
 
 def workflow_ref(settings: Settings, workflow: str, ref: str) -> str:
@@ -97,7 +102,7 @@ def aws_role_arn(settings: Settings, kind: str) -> str:
 
 
 def gcp_account_id(settings: Settings, kind: str) -> str:
-    """plan, deploy, release or drift."""
+    """plan, deploy, release, drift or drill."""
     return settings.name(GCP_ACCOUNT_SUFFIXES[kind])
 
 

@@ -258,8 +258,9 @@ REACH: dict[str, Reach] = {
         "primary's size"
     ),
     "recovery.standby_tasks": both(),
-    "recovery.drills": aws_only(
-        "FIS experiment templates and their identity are synthesized; GCP's drills are commands (ops/drill_gcp.py)"
+    "recovery.drills": both(
+        differs="AWS synthesizes FIS experiment templates and a drill role; GCP's drills are gcloud commands "
+        "(ops/drill_gcp.py), so only their service account is synthesized. drill.yml runs both, one job each"
     ),
     "recovery.gcp_cross_region_storage": gcp_only(
         "dual-region buckets and a multi-region registry; AWS replicates uploads, images and secrets whenever a "

@@ -116,9 +116,9 @@ _AWS_SWITCH = _step(
     "5 min (Developer Guide, 'Update a distribution'), overlapping the next step, so it adds no minutes of its own",
     "`aws cloudfront get-distribution` shows Status Deployed before the promote step ends",
 )
-# GCP: the failover command starts the promotion without waiting (`--async`), scales and switches while it runs,
-# then waits for it. Scale and switch finish inside the promotion's minutes: each counts only what is left once it
-# completes, and its own duration is in `source`. No traffic fails over by itself, so `detect` is the page.
+# GCP: the steps run in this order, each to its end (ops/gcp_failover.py): switch, then promote, then scale, as on
+# AWS. The switch's minutes are its API calls; the load balancer applies the change while the replica is promoted,
+# as CloudFront's propagation overlaps the AWS promotion. No traffic fails over by itself, so `detect` is the page.
 _GCP_DETECT = _step(
     "detect",
     "the load balancer's uptime check passes nowhere and the service-down alert pages",
@@ -132,8 +132,9 @@ _GCP_PROMOTE = _step(
     "promote",
     "promote the cross-region Cloud SQL read replica to a standalone primary (Enterprise edition)",
     5,
-    "Cloud SQL 'Promote replicas for regional migration or disaster recovery' gives no figure ('a few minutes'): "
-    "5 until the staging drill's replica-promotion rehearsal measures it (ops/drill_gcp.py records the time)",
+    "no documented figure: Cloud SQL's 'Promote replicas for regional migration or disaster recovery' gives none, "
+    "and the promoteReplica API says only that the instance 'might restart'; 5 is a budget (the AWS figure) until "
+    "the quarterly rehearsal in staging measures it (drill.yml's gcp job keeps ops/drill_gcp.py's record)",
     "`gcloud sql instances describe` shows instanceType CLOUD_SQL_INSTANCE and no masterInstanceName",
 )
 _GCP_RESTORE = _step(
@@ -152,29 +153,32 @@ _GCP_BUILD = _step(
 )
 _GCP_SCALE_WARM = _step(
     "scale",
-    "raise the standby Cloud Run services' minimum instances to the primary's, during the promotion",
+    "raise the standby Cloud Run services' minimum instances to the primary's (issued, not awaited)",
     0.5,
-    "alone about 1 min (a revision with the new minimum; an instance passes the startup probe in seconds), inside "
-    "the promotion's 5; 0.5 for the new instances to take their first requests",
+    "the standby's running instances already serve once the promotion ends, and Cloud Run adds instances under load "
+    "whatever the minimum (Cloud Run 'About instance autoscaling'); the update is sent with --async and its new "
+    "revision is ready in about 1 min in the background; 0.5 for the added instances to take their first requests",
     "`gcloud run services describe` in the standby region shows the primary's minimum instances, Ready",
 )
 _GCP_SCALE_PILOT = _step(
     "scale",
-    "start the standby Cloud Run services from zero at the primary's minimum instances, during the promotion",
+    "give the standby Cloud Run services, at zero until now, the primary's minimum instances (issued, not awaited)",
     1,
-    "alone up to 2 min (the startup probe allows 24 x 5 s), inside the promotion's 5; plus 1 min of cold starts "
-    "under the full load once traffic arrives",
+    "sent with --async as in warm standby; with no instance running, the first requests after the promotion start "
+    "instances cold (the startup probe allows 24 x 5 s): 1 min of cold starts under the full load",
     "`gcloud run services describe` in the standby region shows the primary's minimum instances, Ready",
 )
 _GCP_SWITCH = _step(
     "switch",
-    "move each backend service from the primary region's serverless NEG to the standby's, during the promotion",
+    "move each backend service from the primary region's serverless NEG to the standby's (before the promotion)",
     0.5,
-    "alone 1-2 min for the load balancer to apply the change, inside the promotion's 5; 0.5 to see 5xx fall once it "
-    "completes. The global anycast address stays, so no DNS TTL. "
-    "Serverless NEGs have no health checks and the standby must not take writes before the promotion, so the "
-    "command moves the NEGs instead of relying on Cloud Run service health (gcp_stacks/routing.py)",
-    "the load balancer's request count in the standby region rises and 5xx falls once the promotion completes",
+    "four backend-service updates (add the standby's NEG, remove the primary's, per workload), each gcloud call "
+    "returning when its global operation is done; Google documents no duration for either the call or the Google "
+    "Front Ends applying it (an unmeasured 1-2 min, inside the promotion's 5 that follows). The global anycast "
+    "address stays, so no DNS TTL. Serverless NEGs have no health checks, so the command moves the NEGs instead of "
+    "relying on Cloud Run service health (gcp_stacks/routing.py); until the promotion ends the standby answers reads "
+    "and refuses writes (read-only replica), as the lost primary would",
+    "the load balancer's request count in the standby region rises; 5xx falls once the promotion completes",
 )
 
 # The failover of each cloud and strategy, in order. `none` has no steps: nothing stands by.
@@ -188,8 +192,9 @@ FAILOVER_STEPS: dict[tuple[str, str], tuple[Step, ...]] = {
     ("aws", "warm_standby"): (_AWS_DETECT, _DECIDE, _AWS_SWITCH, _AWS_PROMOTE, _AWS_SCALE_WARM),
     ("gcp", "none"): (),
     ("gcp", "backup_restore"): (_GCP_DETECT, _DECIDE, _GCP_BUILD, _GCP_RESTORE, _GCP_SCALE_PILOT, _GCP_SWITCH),
-    # Same order on GCP (one set of named steps, tests/shared/test_recovery.py): the load balancer's backend
-    # update propagates while the replica is promoted, and reads work from the standby sooner.
+    # Same order on GCP (one set of named steps, tests/shared/test_recovery.py), run in this order by
+    # ops/gcp_failover.py: the load balancer applies the backend change while the replica is promoted, and reads
+    # work from the standby sooner.
     ("gcp", "pilot_light"): (_GCP_DETECT, _DECIDE, _GCP_SWITCH, _GCP_PROMOTE, _GCP_SCALE_PILOT),
     ("gcp", "warm_standby"): (_GCP_DETECT, _DECIDE, _GCP_SWITCH, _GCP_PROMOTE, _GCP_SCALE_WARM),
 }

@@ -67,11 +67,12 @@ AWS_TABLE: tuple[Component, ...] = (
     Component("network", "aws_stacks.network:NetworkStack"),
     # The copy target exists before the plan that copies to it.
     Component("data", "aws_stacks.data:DataStack", after=("recovery", "network")),
-    # The standby's network and the cross-region replica of the data stack's primary database.
+    # The standby's network and the cross-region replica of the data stack's primary database; its tasks decrypt
+    # with the recovery stack's keys (same region, named by ARN).
     Component(
         "standby",
         "aws_stacks.standby:StandbyStack",
-        after=("data",),
+        after=("recovery", "data"),
         region=RECOVERY,
         only_where="recovery.has_standby",
     ),

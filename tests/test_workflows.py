@@ -334,14 +334,31 @@ def test_the_quarterly_drill_runs_the_settings_drills_behind_the_environments_re
 
     workflow = _load(GITHUB / "workflows" / "drill.yml")
     assert workflow["on"]["schedule"] == [{"cron": DRILL_SCHEDULE_CRON}]
+    from ops.drill_gcp import DRILLS as GCP_DRILLS
+
     drilling = [name for name in ENVIRONMENTS if load_settings(name).recovery.drills]
-    (job,) = workflow["jobs"].values()
-    assert [job["environment"]] == drilling
-    assert job["concurrency"] == {"group": f"compute-{drilling[0]}", "cancel-in-progress": False}
-    run = next(step["run"] for step in job["steps"] if "ops.drill" in step.get("run", ""))
-    assert f"for drill in {' '.join(DRILLS)}; do" in run
-    upload = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact"))
-    assert upload["if"] == "always()"
+    assert set(workflow["jobs"]) == {"aws", "gcp"}
+    artifacts = set()
+    for cloud, drills, module in (("aws", DRILLS, "ops.drill "), ("gcp", GCP_DRILLS, "ops.drill_gcp ")):
+        job = workflow["jobs"][cloud]
+        assert [job["environment"]] == drilling  # each job behind the environment's reviewers
+        assert job["concurrency"] == {"group": f"compute-{drilling[0]}", "cancel-in-progress": False}
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}
+        run = next(step["run"] for step in job["steps"] if module in step.get("run", ""))
+        assert f"for drill in {' '.join(drills)}; do" in run
+        upload = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact"))
+        assert upload["if"] == "always()" and upload["with"]["retention-days"] >= 365
+        artifacts.add(upload["with"]["name"])
+    assert len(artifacts) == 2  # one artifact per cloud: neither overwrites the other's records
+    gcp = workflow["jobs"]["gcp"]
+    # The drill's own service account, through workload identity federation (never a key), after the AWS drills.
+    auth = next(step for step in gcp["steps"] if step.get("uses", "").startswith("google-github-actions/auth@"))
+    assert auth["with"] == {
+        "workload_identity_provider": "${{ steps.settings.outputs.gcp_workload_identity_provider }}",
+        "service_account": "${{ steps.settings.outputs.gcp_drill_account }}",
+    }
+    assert gcp["needs"] == "aws" and gcp["if"] == "${{ !cancelled() }}"
+    assert f"--confirm {drilling[0]}" in next(s["run"] for s in gcp["steps"] if "ops.drill_gcp" in s.get("run", ""))
 
 
 def test_drift_runs_only_on_its_schedule_for_every_environment_with_the_drift_identities_only():

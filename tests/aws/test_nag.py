@@ -174,6 +174,18 @@ def _standby_acknowledgements(settings) -> set[tuple[str, str, str]]:
         ),
         (PACK, "S1", "recovery/Standby/UploadsReplica"),
     }
+    # The deploy-time lookup of the secret replicas' full ARNs: CDK's AwsCustomResource function and its policies.
+    lookup = "standby/AWS679f53fac002430cb0da5b7982bd2287"
+    expected |= {
+        (PACK, "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+         f"{lookup}/ServiceRole"),
+        (NIST, "LambdaConcurrency", lookup),
+        (NIST, "LambdaDLQ", lookup),
+    }  # fmt: skip
+    for pack in _BOTH:
+        expected.add((pack, "LambdaInsideVPC", lookup))
+        for secret in ("CacheAuthToken", "AppSecretKey", "SentryDsn"):
+            expected.add((pack, "IAMNoInlinePolicy", f"standby/{secret}ReplicaArn/CustomResourcePolicy"))
     for pack in _BOTH:
         expected |= {
             (pack, "IAMNoInlinePolicy", "standby/Network/Vpc/FlowLog/IAMRole/DefaultPolicy"),

@@ -257,9 +257,11 @@ def test_the_standby_api_keeps_the_contract_and_points_at_the_standby(aws, setti
     assert plain["UPLOADS_BUCKET"] == names["uploads_bucket"]
     assert plain["DATABASE_SSLMODE"] == "verify-full"
     assert names["database_ca_parameter"] in json.dumps(secrets["DATABASE_SSLROOTCERT"])
-    region = settings.aws.recovery_region
+    lookups = _replica_arn_lookups(template)
     for variable in ("REDIS_AUTH", "SECRET_KEY", "SENTRY_DSN"):
-        assert f":secretsmanager:{region}:" in json.dumps(secrets[variable]), variable
+        # The replica's full ARN, read in the standby region at deploy time (test_the_standby_reads_...).
+        (arn, _field) = secrets[variable]["Fn::Join"][1]
+        assert arn["Fn::GetAtt"][0] in lookups and arn["Fn::GetAtt"][1] == "ARN", variable
     # The api logs in to the replica itself: rds-db:connect on its resource id, nothing broader.
     statements = [
         statement
@@ -298,3 +300,54 @@ def test_the_region_loss_alarm_watches_cloudfront_in_the_edge_region(aws, settin
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Period"]) == ("AWS/CloudFront", "5xxErrorRate", 60)
     assert {d["Name"] for d in alarm["Dimensions"]} == {"DistributionId", "Region"}
     assert alarm["AlarmActions"], "the region-loss alarm must notify"
+
+
+def _replica_arn_lookups(template: dict) -> dict[str, dict]:
+    """The standby's DescribeSecret lookups (AwsCustomResource), by logical id: their `Create` call."""
+    return {
+        logical_id: json.loads(r["Properties"]["Create"]["Fn::Join"][1][0])
+        if isinstance(r["Properties"]["Create"], dict)
+        else json.loads(r["Properties"]["Create"])
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] == "Custom::AWS"
+    }
+
+
+def test_the_standby_reads_its_secret_replicas_by_full_arn_and_their_keys_by_key_arn(aws, settings):
+    """ECS wants a secret's full ARN in `valueFrom` (a name-only ARN fails at task start: aws/aws-cdk#18555): each
+    replica's ARN comes from a DescribeSecret in the standby region, allowed on that one name. KMS ignores an alias
+    ARN in an IAM statement's Resource for the key behind it: the grants name the recovery stack's keys by ARN."""
+    from aws_stacks.secrets import APP_SECRET_KEY_SECRET, CACHE_AUTH_SECRET
+    from shared.contract import SENTRY_DSN_SECRET
+
+    if not settings.recovery.has_standby:
+        pytest.skip("no standby in this environment")
+    template = aws.templates[settings.name(AWS_STANDBY_COMPONENT)]
+    region, account = settings.aws.recovery_region, settings.aws.account_id
+    lookups = _replica_arn_lookups(template)
+    names = {settings.path(n) for n in (CACHE_AUTH_SECRET, APP_SECRET_KEY_SECRET, SENTRY_DSN_SECRET)}
+    assert {(c["service"], c["action"], c["parameters"]["SecretId"]) for c in lookups.values()} == {
+        ("SecretsManager", "describeSecret", name) for name in names
+    }
+    assert all(c["outputPaths"] == ["ARN"] and "region" not in c for c in lookups.values())  # this stack's region
+    statements = {
+        logical_id: statement
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Policy"
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+    }
+    allowed = sorted(s["Resource"] for s in statements.values() if s["Action"] == "secretsmanager:DescribeSecret")
+    assert allowed == sorted(f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-??????" for name in names)
+    # No task definition names a secret by a literal (partial) ARN.
+    for r in template["Resources"].values():
+        if r["Type"] == "AWS::ECS::TaskDefinition":
+            for container in r["Properties"]["ContainerDefinitions"]:
+                for secret in container.get("Secrets", []):
+                    if ":secretsmanager:" in json.dumps(secret["ValueFrom"]):
+                        assert not isinstance(secret["ValueFrom"], str), secret["Name"]
+    kms = [s for s in statements.values() if "kms:" in json.dumps(s["Action"])]
+    assert kms and not [s for s in kms if ":alias/" in json.dumps(s["Resource"])]
+    recovery = settings.name("recovery")
+    for statement in kms:
+        reference = statement["Resource"]["Fn::GetStackOutput"]
+        assert reference["StackName"] == recovery and reference["Region"] == region  # never the primary region

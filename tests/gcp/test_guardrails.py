@@ -156,8 +156,9 @@ def test_only_cloud_run_invocation_is_public(gcp_stacks):
 
 
 def test_environments_differ_by_data_only(gcp_stacks):
-    """Same resource types and logical ids in every environment, except the replicas and the regional standby
-    settings ask for (tests/gcp/test_recovery.py checks the standby follows `recovery.strategy`)."""
+    """Same resource types and logical ids in every environment, except the replicas, the regional standby and the
+    drill identity settings ask for (tests/gcp/test_recovery.py checks the standby follows `recovery.strategy`,
+    tests/gcp/test_trust_matrix.py the drill identity `recovery.drills`)."""
     for component in COMPONENTS:
         shapes = {}
         for environment in ENVIRONMENTS:
@@ -166,7 +167,7 @@ def test_environments_differ_by_data_only(gcp_stacks):
                 (resource_type, logical_id)
                 for resource_type, items in terraform.get("resource", {}).items()
                 for logical_id in items
-                if "ReadReplica" not in logical_id and "Standby" not in logical_id
+                if not any(part in logical_id for part in ("ReadReplica", "Standby", "GithubFederation_Drill"))
             }
             shapes[environment] = ids
         assert shapes["dev"] == shapes["staging"] == shapes["production"], component

@@ -220,10 +220,41 @@ def test_every_gcp_failover_step_has_commands():
         assert gcp_failover.step_commands(settings, key), key
     with pytest.raises(KeyError):
         gcp_failover.step_commands(settings, "nonsense")
-    # The promotion starts without waiting, so scale and switch overlap it; switch ends by waiting for it.
-    (promote,) = gcp_failover.step_commands(settings, "promote")
-    assert "--async" in promote and settings.name("postgres-standby") in promote
-    assert "CLOUD_SQL_INSTANCE" in gcp_failover.step_commands(settings, "switch")[-1][-1]
+    # The promote step ends when the promotion does: it starts it, then polls until the instance is standalone.
+    start, poll = gcp_failover.step_commands(settings, "promote")
+    assert start[:4] == ["gcloud", "sql", "instances", "promote-replica"] and settings.name("postgres-standby") in start
+    assert "CLOUD_SQL_INSTANCE" in poll[-1]
+
+
+@pytest.mark.parametrize("strategy", ["pilot_light", "warm_standby"])
+def test_each_gcp_step_finishes_in_the_order_of_the_arithmetic(strategy):
+    """Run the failover's steps in shared/recovery.py's order against a fake gcloud: no step may wait for what a later
+    step starts (a switch that waits for a promotion not yet begun times out in a real region loss)."""
+    targets = {"recovery.strategy": strategy, "resilience.rto_minutes": 20}  # pilot light needs a looser RTO
+    settings = replace_fields(load_settings("staging"), targets)
+    replica = settings.name("postgres-standby")
+    state = {"promoted": False, "standby_negs": set()}
+    done: list[str] = []
+
+    def run(command: list[str]) -> int:
+        text = " ".join(command)
+        if command[:4] == ["gcloud", "sql", "instances", "promote-replica"]:
+            state["promoted"] = command[4] == replica
+        elif command[0] == "sh":  # a poll: succeeds only if what it waits for has happened
+            return 0 if "CLOUD_SQL_INSTANCE" not in text or state["promoted"] else 1
+        elif "backend-services" in command and command[3] == "add-backend":
+            state["standby_negs"].add(command[4])
+        elif command[:4] == ["gcloud", "run", "services", "update"]:
+            assert state["promoted"], "the standby is scaled before its database can take writes"
+            assert "--async" in command  # the arithmetic budgets the added instances, not the revision rollout
+        return 0
+
+    for step in failover_steps("gcp", strategy):
+        assert all(run(c) == 0 for c in gcp_failover.step_commands(settings, step.key)), f"{step.key} cannot finish"
+        done.append(step.key)
+        if step.key == "switch":  # the backends move first: the load balancer applies it during the promotion
+            assert not state["promoted"] and state["standby_negs"] == {settings.name(w) for w in SERVICES}
+    assert done == ["detect", "decide", "switch", "promote", "scale"] and state["promoted"]
 
 
 def test_failback_moves_the_backends_back_and_never_reuses_the_lost_primary():

@@ -16,7 +16,7 @@ from gcp_stacks.delivery import (
 from reports.readme_sections import section
 from reports.trust_matrix import gcp_table
 from shared import load_settings
-from shared.delivery import KINDS, gcp_account_id, subject
+from shared.delivery import KINDS, gcp_account_id, gcp_kinds, subject
 from tests.gcp.tf import ALL, reference, resources, stack
 from tests.synth import ROOT
 
@@ -41,7 +41,7 @@ def _delivery(gcp_stacks, environment):
 def _members(terraform, settings) -> dict[str, str]:
     return {
         kind: "${google_service_account." + logical + ".member}"
-        for kind in KINDS
+        for kind in gcp_kinds(settings)
         for logical, body in terraform["resource"]["google_service_account"].items()
         if body["account_id"] == gcp_account_id(settings, kind)
     }
@@ -64,8 +64,9 @@ def test_no_identity_can_become_another(gcp_stacks, environment):
     settings = load_settings(environment)
     terraform = _delivery(gcp_stacks, environment)
     (provider,) = resources(terraform, "google_iam_workload_identity_pool_provider")
-    assert len({subject(settings, kind) for kind in KINDS}) == len(KINDS)
-    for kind in KINDS:
+    kinds = gcp_kinds(settings)
+    assert len({subject(settings, kind) for kind in kinds}) == len(kinds)
+    for kind in kinds:
         assert f"? '{kind}'" in provider["attribute_mapping"]["attribute.delivery"]
     members = set(_members(terraform, settings).values())
     accounts = {
@@ -111,8 +112,8 @@ def _denials(terraform, settings) -> dict[str, list[dict]]:
     (policy,) = resources(terraform, "google_iam_deny_policy")
     assert policy["parent"] == deny_policy_parent(settings)
     assert policy["parent"] == f"cloudresourcemanager.googleapis.com%2Fprojects%2F{settings.gcp.project_id}"
-    denials: dict[str, list[dict]] = {kind: [] for kind in KINDS}
-    for kind in KINDS:
+    denials: dict[str, list[dict]] = {kind: [] for kind in gcp_kinds(settings)}
+    for kind in gcp_kinds(settings):
         email = reference(terraform, "google_service_account", "email", account_id=gcp_account_id(settings, kind))
         principal = f"principal://iam.googleapis.com/projects/-/serviceAccounts/{email}"
         denials[kind] = [
@@ -132,7 +133,7 @@ def test_no_ci_identity_can_read_a_secret_value_even_through_iam_it_may_set(gcp_
     (tag_value,) = resources(terraform, "google_tags_tag_value")
     key = reference(terraform, "google_tags_tag_key", "id")
     value = reference(terraform, "google_tags_tag_value", "id")
-    for kind in KINDS:
+    for kind in gcp_kinds(settings):
         (rule,) = denials[kind]
         assert rule["denied_permissions"] == [SECRET_VALUE_PERMISSION]
         assert not rule.get("exception_principals") and not rule.get("exception_permissions")
@@ -199,3 +200,46 @@ def test_the_readme_trust_matrix_matches_the_terraform(gcp_stacks):
     found = section(readme, "trust-matrix-gcp")
     assert found is not None, "README.md lacks the generated:trust-matrix-gcp markers"
     assert found == gcp_table(gcp_stacks), "README's GCP trust matrix drifted: run `make docs`"
+
+
+@pytest.mark.parametrize("environment", ALL)
+def test_the_drill_identity_exists_where_settings_drill_and_changes_only_its_two_instances(gcp_stacks, environment):
+    """drill.yml's gcp job: describe any instance and read the replica lag; fail over only the primary; create,
+    promote and delete only the rehearsal replica; nothing on IAM, service accounts or secrets."""
+    from gcp_stacks.delivery import DRILL_FAILOVER, DRILL_REHEARSAL, sql_instance_condition
+    from gcp_stacks.names import drill_sql_instance_name, sql_instance_name, standby_sql_instance_name
+
+    settings = load_settings(environment)
+    terraform = _delivery(gcp_stacks, environment)
+    members = _members(terraform, settings)
+    assert ("drill" in members) == settings.recovery.drills
+    if not settings.recovery.drills:
+        return
+    assert subject(settings, "drill").endswith(f"/.github/workflows/drill.yml@refs/heads/{settings.delivery.branch}")
+    assert f":environment:{settings.github.environment}:" in subject(settings, "drill")
+    (provider,) = resources(terraform, "google_iam_workload_identity_pool_provider")
+    assert f"'{subject(settings, 'drill')}' ? 'drill'" in provider["attribute_mapping"]["attribute.delivery"]
+    custom = {
+        "${google_project_iam_custom_role." + logical + ".name}": body
+        for logical, body in terraform["resource"]["google_project_iam_custom_role"].items()
+    }
+    grants = {}
+    for grant in resources(terraform, "google_project_iam_member"):
+        if grant["member"] == members["drill"]:
+            assert grant["role"] in custom, f"the drill holds a predefined role: {grant['role']}"
+            grants[tuple(sorted(custom[grant["role"]]["permissions"]))] = grant.get("condition", {}).get("expression")
+    primary, rehearsal = sql_instance_name(settings), drill_sql_instance_name(settings)
+    assert grants == {
+        ("cloudsql.instances.get", "monitoring.timeSeries.list"): None,
+        tuple(sorted(DRILL_FAILOVER)): sql_instance_condition(settings, primary),
+        tuple(sorted(DRILL_REHEARSAL)): sql_instance_condition(settings, rehearsal),
+    }
+    # Neither condition reaches the standby replica a real failover promotes.
+    standby = standby_sql_instance_name(settings)
+    assert not [e for e in grants.values() if e and f"/instances/{standby}'" in e]
+    assert "instances/" + rehearsal + "'" in sql_instance_condition(settings, rehearsal)
+    # No impersonation grant names it, and the deny policy takes every secret value from it.
+    for grant in resources(terraform, "google_service_account_iam_member"):
+        assert grant["member"] != members["drill"]
+    (rule,) = _denials(terraform, settings)["drill"]
+    assert rule["denied_permissions"] == [SECRET_VALUE_PERMISSION] and "denial_condition" not in rule
