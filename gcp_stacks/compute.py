@@ -50,6 +50,7 @@ from gcp_stacks.names import (
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.security import SECONDS_PER_DAY, Identity, ServiceKey
 from shared import Settings
+from shared.compute import ServiceSizing
 from shared.contract import (
     API,
     CLOUD_RUN_RESERVED,
@@ -61,7 +62,6 @@ from shared.contract import (
     cloud_neutral_values,
     render,
 )
-from shared.model import ServiceSizing
 from shared.release import gcp_image, gcp_registry_location, gcp_repository_id
 
 # Where Cloud Trace's exporters send spans (the API's gRPC host); the runtime identity holds roles/cloudtrace.agent.
@@ -225,7 +225,7 @@ class CloudRunService(Construct):
             template=CloudRunV2ServiceTemplate(
                 service_account=Identity.of(settings, service.name).email,
                 execution_environment="EXECUTION_ENVIRONMENT_GEN2",
-                # Requests one instance serves at once, derived from AWS's per-task request target (shared.model).
+                # Requests one instance serves at once, derived from AWS's per-task request target (shared.settings).
                 max_instance_request_concurrency=settings.cloud_run_concurrency,
                 scaling=CloudRunV2ServiceTemplateScaling(
                     min_instance_count=min_instances,

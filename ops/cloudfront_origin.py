@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shared import SettingsError, load_settings
-from shared.model import Settings
 from shared.recovery_names import STANDBY_ORIGIN_ID
+from shared.settings import Settings
 from shared.stacks import AWS_EDGE_REGION
 
 TARGETS = ("standby", "group")

@@ -2,8 +2,8 @@
 
 from shared.errors import SettingsError
 from shared.loader import load_all, load_settings
-from shared.model import ENVIRONMENTS, Settings
 from shared.overrides import OVERRIDES, environment_variable, replace_field, replace_fields
+from shared.settings import ENVIRONMENTS, Settings
 
 __all__ = [
     "ENVIRONMENTS",

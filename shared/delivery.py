@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.model import Settings
+from shared.settings import Settings
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")

@@ -8,30 +8,18 @@ alert routes are placeholders meant to be overridden per deployment (see `shared
 
 from __future__ import annotations
 
-from shared.cost_review import CostReviewSettings
+from shared.alerting import AlertRoutes, AlertThresholds
+from shared.compute import ComputeSettings, ServiceSizing
+from shared.cost_review import BudgetSettings, CostReviewSettings
+from shared.data import CacheSettings, DatabaseSettings, StorageSettings
 from shared.dns import DnsSettings
-from shared.model import (
-    AlertRoutes,
-    AlertThresholds,
-    AwsSettings,
-    BudgetSettings,
-    CacheSettings,
-    ComputeSettings,
-    DatabaseSettings,
-    DomainSettings,
-    EdgeSettings,
-    GcpSettings,
-    GithubSettings,
-    NetworkSettings,
-    ResilienceSettings,
-    ServiceSizing,
-    Settings,
-    StorageSettings,
-    TagSettings,
-)
+from shared.network import EdgeSettings, NetworkSettings
+from shared.placement import AwsSettings, DomainSettings, GcpSettings, TagSettings
 from shared.recovery import RecoverySettings
+from shared.resilience import ResilienceSettings
 from shared.rollout import RolloutSettings
-from shared.trust import DeliverySettings
+from shared.settings import Settings
+from shared.trust import DeliverySettings, GithubSettings
 
 PROJECT = "bookedbarber"
 ZONE = "bookedbarber.com"

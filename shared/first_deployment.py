@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.contract import secret_manager_id
-from shared.model import Settings
 from shared.recovery_names import aws_standby_names
 from shared.release import IMAGES, gcp_image
+from shared.settings import Settings
 from shared.stacks import AWS_EDGE_REGION, aws_regions, components, gcp_stack_name
 
 # CDK's bootstrap stack publishes its version here, in every region it bootstraps; every template reads it.

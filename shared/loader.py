@@ -11,7 +11,7 @@ from shared.accounts import account_service_problems
 from shared.checks import did_you_mean, parse_cidr
 from shared.environments import DEFINITIONS
 from shared.errors import SettingsError
-from shared.model import ENVIRONMENTS, Settings
+from shared.settings import ENVIRONMENTS, Settings
 
 
 def load_settings(

@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.checks import closest, did_you_mean
 from shared.errors import SettingsError
-from shared.model import ENVIRONMENTS, Settings
+from shared.settings import ENVIRONMENTS, Settings
 
 
 def _text(value: str) -> str:

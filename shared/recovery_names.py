@@ -4,7 +4,7 @@ them under these names, and the failover command, the runbook and the drills fin
 from __future__ import annotations
 
 from shared.contract import SERVICES
-from shared.model import Settings
+from shared.settings import Settings
 
 # The standby origin's id in the CloudFront distribution's configuration (the edge stack sets it, the failover's
 # traffic switch, ops/cloudfront_origin.py, targets it).

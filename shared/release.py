@@ -11,8 +11,8 @@ import re
 
 from shared.contract import BOOTSTRAP_IMAGE_TAG, SERVICES
 from shared.errors import SettingsError
-from shared.model import Settings
 from shared.places import gcp_multi_region
+from shared.settings import Settings
 
 # One image per service, named like it (shared.contract): the release's unit.
 IMAGES = tuple(SERVICES)

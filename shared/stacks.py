@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from shared.model import Settings
+from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Where an AWS component deploys: the settings' region, CloudFront's region, or the backup copies' region.
