@@ -50,8 +50,8 @@ from shared.contract import (
     cloud_neutral_values,
     render,
 )
-from shared.delivery import ecs_load_balancers_role_name
-from shared.release import IMAGES, aws_repository_name, tag_parameter_name
+from shared.names import aws_repository_name, ecs_load_balancers_role_name, tag_parameter_name
+from shared.release import IMAGES
 from shared.rollout import PAUSE_STAGE
 
 SCALE_IN_COOLDOWN = Duration.seconds(300)

@@ -62,7 +62,8 @@ from shared.contract import (
     cloud_neutral_values,
     render,
 )
-from shared.release import gcp_image, gcp_registry_location, gcp_repository_id
+from shared.names import gcp_repository_id, service_name
+from shared.release import gcp_image, gcp_registry_location
 
 # Where Cloud Trace's exporters send spans (the API's gRPC host); the runtime identity holds roles/cloudtrace.agent.
 CLOUD_TRACE_ENDPOINT = "cloudtrace.googleapis.com:443"
@@ -218,7 +219,7 @@ class CloudRunService(Construct):
         self.service = CloudRunV2Service(
             self,
             "Service",
-            name=settings.name(service.name),
+            name=service_name(settings, service.name),
             location=placement.region,
             ingress="INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
             deletion_protection=settings.resilience.deletion_protection,

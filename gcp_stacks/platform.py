@@ -38,7 +38,8 @@ from gcp_stacks.security_findings import SecurityFindings
 from gcp_stacks.slos import ServiceLevelObjectives
 from shared import Settings, load_all, load_settings
 from shared.alerts import Severity
-from shared.stacks import components, dependencies, gcp_stack_name, gcp_stack_names
+from shared.names import gcp_stack_name
+from shared.stacks import components, dependencies, gcp_stack_names
 
 
 class DataStack(GcpStack):

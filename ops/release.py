@@ -35,8 +35,8 @@ from ops.deploy import confirmed
 from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
 from shared.checks import did_you_mean
 from shared.contract import CANDIDATE_TAG
-from shared.delivery import aws_release_execution_role_name
-from shared.release import IMAGES, aws_repository_name, check_tag, gcp_image, tag_parameter_name
+from shared.names import aws_release_execution_role_name, aws_repository_name, tag_parameter_name
+from shared.release import IMAGES, check_tag, gcp_image
 
 # Runs a command (capturing its standard output when asked, else streaming it); raises CalledProcessError.
 Runner = Callable[..., str]

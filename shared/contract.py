@@ -8,7 +8,6 @@ that adds, drops or renames a key, so an image built against one cloud starts on
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -199,12 +198,3 @@ def render(cloud: str, service: Service, feature_flags: Mapping[str, bool], valu
             f"missing {missing or 'nothing'}, not in the contract {extra or 'nothing'} (shared/contract.py)"
         )
     return {name: values[name] for name in expected}
-
-
-def secret_manager_id(name: str) -> str:
-    """GCP Secret Manager ids allow letters, digits, - and _: `bookedbarber/dev/x` -> `bookedbarber-dev-x`.
-
-    The settings name secrets the AWS way (hierarchical); both the GCP stacks and ops/setup_secrets.py derive
-    the GCP id through this one function.
-    """
-    return re.sub(r"[^A-Za-z0-9_-]", "-", name)

@@ -38,7 +38,3 @@ def aws_standby_names(settings: Settings) -> dict[str, str]:
 
 # The AWS FIS drills (aws_stacks/drills.py), each tagged `Name: bookedbarber-<env>-drill-<name>`.
 DRILLS = ("ecs-task-stop", "az-impairment", "rds-failover", "cache-failover")
-
-
-def drill_name(settings: Settings, drill: str) -> str:
-    return settings.name(f"drill-{drill}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from shared.names import gcp_stack_name
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,10 +146,6 @@ def aws_stack_regions(settings: Settings) -> dict[str, str]:
 
 def aws_stack_names(settings: Settings) -> list[str]:
     return [settings.name(component) for component in aws_components(settings)]
-
-
-def gcp_stack_name(settings: Settings, component: str) -> str:
-    return settings.name(f"gcp-{component}")
 
 
 def gcp_stack_names(settings: Settings) -> list[str]:
