@@ -59,7 +59,7 @@ def placeholders(settings: Settings, cloud: str, *, trust: bool = False) -> list
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.preflight", description=__doc__.splitlines()[0])
-    parser.add_argument("environment", help="dev, staging or production")
+    parser.add_argument("environment", help="one of " + ", ".join(ENVIRONMENTS))
     parser.add_argument("cloud", choices=CLOUDS, help="whose placeholders to check")
     parser.add_argument("--trust", action="store_true", help="the delivery stack's placeholders instead")
     args = parser.parse_args(argv)

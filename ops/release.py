@@ -307,7 +307,7 @@ def guard(settings: Settings, cloud: str, given: str, ask: Callable[[str], str],
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ops.release", description=__doc__.splitlines()[0])
     parser.add_argument("--cloud", choices=("aws", "gcp"), required=True)
-    parser.add_argument("--env", type=_environment, required=True, help="dev, staging or production")
+    parser.add_argument("--env", type=_environment, required=True, help="one of " + ", ".join(ENVIRONMENTS))
     parser.add_argument("--tag", required=True, help="image tag already pushed, e.g. v1.4.2 or a git sha")
     parser.add_argument("--image", choices=tuple(IMAGES), action="append", help="default: both images")
     parser.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")

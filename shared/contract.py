@@ -96,7 +96,7 @@ def feature_flag_variables(feature_flags: Mapping[str, bool]) -> dict[str, str]:
 
 
 _COMMON = (
-    Variable("APP_ENV", "the environment's name: dev, staging or production"),
+    Variable("APP_ENV", "the environment's name (a key of shared/environments.py's DEFINITIONS)"),
     Variable("CLOUD", "`aws` or `gcp`: for telemetry labels, and to pick the auth methods below"),
     Variable("APP_DOMAIN", "the public host users reach, e.g. app.bookedbarber.com"),
     Variable("PUBLIC_URL", "`https://` + APP_DOMAIN, for absolute links in e-mails and redirects"),

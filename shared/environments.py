@@ -267,7 +267,9 @@ def dev() -> Settings:
     )
 
 
+# Every environment, in promotion order (deploy.yml deploys each after the one before it).
 DEFINITIONS: dict[str, Callable[[], Settings]] = {"dev": dev, "staging": staging, "production": production}
+ENVIRONMENTS = tuple(DEFINITIONS)
 
 # Fields whose values in the definitions above stand for a real deployment's own: every definition's value of them
 # is a placeholder to override before a deploy (`ops/preflight.py` refuses to deploy with one). Synth and tests use

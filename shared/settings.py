@@ -34,9 +34,10 @@ from shared.slos import SloSettings
 from shared.trust import DeliverySettings, GithubSettings
 from shared.typecheck import type_problems
 
-ENVIRONMENTS = ("dev", "staging", "production")
-
 _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# An environment's name goes into every resource name; GCP service account ids (6-30 characters) must hold
+# `bookedbarber-<env>-<suffix of up to 6>`, so at most 10 lower-case letters and digits, a letter first.
+_ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9]{0,9}$")
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "feature_flags", MappingProxyType(dict(self.feature_flags)))
-        if self.environment not in ENVIRONMENTS:
-            raise SettingsError(self.environment, [("environment", f"must be one of {list(ENVIRONMENTS)}")])
+        if not isinstance(self.environment, str) or not _ENVIRONMENT_NAME.match(self.environment):
+            problem = "must be 1-10 lower-case letters and digits, a letter first (it is part of every name)"
+            raise SettingsError(str(self.environment), [("environment", problem)])
         # Wrong types first: the range checks below would otherwise fail with a raw TypeError.
         problems = list(type_problems(self)) or list(self._problems())
         if problems:
