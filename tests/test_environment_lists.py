@@ -17,10 +17,11 @@ from tests.synth import ROOT
 
 SCANNED = ("shared", "aws_stacks", "gcp_stacks", "ops", "reports", "scripts", "tests")
 FILES = ("app.py", "gcp_app.py", "Makefile")
-# Lists that must name every environment, each compared with the settings by a test (tests/test_workflows.py).
+# Lists of environments each compared with the settings by a test (tests/test_workflows.py), and the source.
 COMPARED = {
     ".github/workflows/release.yml": "options:",  # test_every_workflow_names_exactly_the_environments_of_the_settings
     ".github/workflows/drift.yml": "environment:",  # test_drift_runs_only_on_its_schedule_for_every_environment...
+    ".github/workflows/pull-request.yml": "environment:",  # test_pull_requests_plan_only_the_environments_whose_se...
     "shared/environments.py": "DEFINITIONS:",  # the list itself
 }
 
