@@ -21,7 +21,7 @@ from constructs import Construct
 from aws_stacks.nag import NIST, PCI, acknowledge
 from aws_stacks.security import customer_managed_key, encrypted_bucket, encrypted_log_group, log_bucket, logs_key
 from shared import Settings
-from shared.accounts import CONFIG, GUARDDUTY, SECURITY_HUB, TRAIL
+from shared.accounts import CONFIG, GUARDDUTY, SECURITY_HUB, TRAIL, AccountServices
 
 # Security Hub standards: AWS Foundational Security Best Practices, CIS AWS Foundations 3.0, and PCI DSS
 # 4.0.1 (v3.2.1 was retired by the PCI council in 2024; cdk-nag's PCI pack still checks 3.2.1 at synth).
@@ -57,14 +57,14 @@ BUDGET_SPEND_TYPES = ("ACTUAL", "FORECASTED")
 class ThreatDetection(Construct):
     """GuardDuty and Security Hub with the standards above, each where this environment creates it."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, services: AccountServices) -> None:
         super().__init__(scope, construct_id)
         self.detector = None
         self.hub = None
         self.standards = []
-        if settings.account_services.creates(GUARDDUTY):
+        if services.creates(GUARDDUTY):
             self._detector()
-        if settings.account_services.creates(SECURITY_HUB):
+        if services.creates(SECURITY_HUB):
             self._hub()
 
     def _detector(self) -> None:
@@ -334,7 +334,7 @@ class ComplianceStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         services = settings.account_services
-        self.detection = ThreatDetection(self, "ThreatDetection", settings=settings)
+        self.detection = ThreatDetection(self, "ThreatDetection", services=services)
         self.trail = None
         if services.creates(TRAIL) or services.creates(CONFIG):
             self.trail = AuditTrail(self, "AuditTrail", settings=settings, with_trail=services.creates(TRAIL))

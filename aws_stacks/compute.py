@@ -33,6 +33,7 @@ from aws_stacks.outputs import compute_outputs
 from aws_stacks.secrets import APP_SECRET_KEY_FIELD, CACHE_AUTH_FIELD, ApplicationSecrets
 from aws_stacks.security import HTTPS, SecurityGroups, encrypted_log_group, frozen, log_bucket
 from shared import Settings
+from shared.compute import ComputeSettings, ServiceSizing
 from shared.contract import (
     API,
     API_PATH_PATTERNS,
@@ -49,9 +50,8 @@ from shared.contract import (
     cloud_neutral_values,
     render,
 )
-from shared.delivery import ecs_load_balancers_role_name
-from shared.model import ComputeSettings, ServiceSizing
-from shared.release import IMAGES, aws_repository_name, tag_parameter_name
+from shared.names import aws_repository_name, ecs_load_balancers_role_name, tag_parameter_name
+from shared.release import IMAGES
 from shared.rollout import PAUSE_STAGE
 
 SCALE_IN_COOLDOWN = Duration.seconds(300)

@@ -32,7 +32,7 @@ from aws_stacks.storage import Uploads
 from shared import Settings
 from shared.accounts import RDS_OS_METRICS
 from shared.contract import DATABASE_NAME, DATABASE_PORT, ELASTICACHE_PORT, SERVICES, aws_database_login
-from shared.model import DatabaseSettings
+from shared.data import DatabaseSettings
 
 MASTER_USERNAME = "bookedbarber_admin"
 # Exported to CloudWatch Logs; the log groups are created first so they are encrypted and retained per settings.

@@ -33,16 +33,15 @@ from aws_stacks.names import (
 )
 from shared import Settings
 from shared.accounts import GITHUB_OIDC
-from shared.delivery import (
-    GITHUB_OIDC_HOST,
-    GITHUB_OIDC_URL,
+from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, subject
+from shared.names import (
     aws_release_execution_role_name,
+    aws_repository_name,
     aws_role_name,
     ecs_load_balancers_role_name,
-    subject,
 )
 from shared.recovery_names import aws_standby_names
-from shared.release import IMAGES, aws_repository_name
+from shared.release import IMAGES
 from shared.stacks import TRUST_COMPONENT, aws_regions, aws_stack_regions
 
 # The audience aws-actions/configure-aws-credentials asks GitHub to put in the token.

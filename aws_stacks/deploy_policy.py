@@ -21,7 +21,8 @@ from constructs import Construct
 from aws_stacks.nag import NIST, PCI, acknowledge
 from aws_stacks.names import boundary_arn, iam_arn
 from shared import Settings
-from shared.delivery import GITHUB_OIDC_HOST, aws_boundary_name, aws_execution_policy_name
+from shared.delivery import GITHUB_OIDC_HOST
+from shared.names import aws_boundary_name, aws_execution_policy_name
 
 # IAM prefixes of every service the platform's stacks create resources in, by CloudFormation namespace;
 # tests/aws/test_trust_matrix.py fails when a stack uses a resource type of a namespace missing here.

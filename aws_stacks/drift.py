@@ -15,7 +15,7 @@ from constructs import Construct
 from aws_stacks.deploy_policy import PLATFORM_SERVICES
 from aws_stacks.nag import acknowledge
 from shared import Settings
-from shared.delivery import aws_role_name
+from shared.names import aws_role_name
 
 # What `cdk drift` calls (DetectStackDrift, then polls and reads the per-resource results).
 DRIFT_ACTIONS = (

@@ -20,7 +20,8 @@ from aws_stacks.nag import acknowledge
 from aws_stacks.security import encrypted_log_group, logs_key
 from shared import Settings
 from shared.contract import API
-from shared.recovery_names import DRILLS, drill_name
+from shared.names import drill_name
+from shared.recovery_names import DRILLS
 
 # (target, alert key) of the alarms every drill stops on.
 STOP_ALARMS = (

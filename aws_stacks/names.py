@@ -1,8 +1,8 @@
 """Deterministic names and ARNs of the AWS platform's resources, derived from settings: how stacks, policies and
 alarms find each other without a cross-stack reference. One module, so a name is built in one place.
 
-Cross-cloud names (stacks, the GitHub trust, released-tag parameters, repositories) live in shared/ (shared.stacks,
-shared.delivery, shared.release), which the operator commands read without jsii.
+Cross-cloud names (services, the GitHub trust's identities, released-tag parameters, repositories, stacks) live in
+shared/names.py, which the operator commands read without jsii.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from constructs import Construct
 
 from shared import Settings
 from shared.contract import Service, aws_database_login
-from shared.delivery import GITHUB_OIDC_HOST, aws_boundary_name
-from shared.release import IMAGES, tag_parameter_name
+from shared.delivery import GITHUB_OIDC_HOST
+from shared.names import aws_boundary_name, tag_parameter_name
+from shared.release import IMAGES
 from shared.slos import Slo
 
 DATABASE_BOOTSTRAP = "database-bootstrap"  # the bootstrap task's cluster, family and log names

@@ -13,7 +13,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
 from shared import Settings
 from shared.contract import ELASTICACHE_PORT
-from shared.release import tag_parameter_name
+from shared.names import tag_parameter_name
 
 
 def _output(stack: Stack, output_id: str, value: str, description: str) -> None:

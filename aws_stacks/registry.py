@@ -14,7 +14,8 @@ from constructs import Construct
 from aws_stacks.security import customer_managed_key, stateful_removal_policy
 from shared import Settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
-from shared.release import IMAGES, aws_repository_name, tag_parameter_name
+from shared.names import aws_repository_name, tag_parameter_name
+from shared.release import IMAGES
 
 
 class ImageRepositories(Construct):

@@ -26,8 +26,9 @@ from aws_stacks.names import standby_key_arn
 from aws_stacks.registry import released_tag_parameter
 from aws_stacks.security import customer_managed_key, stateful_removal_policy
 from shared import Settings
+from shared.names import aws_repository_name
 from shared.recovery_names import aws_standby_names
-from shared.release import IMAGES, aws_repository_name
+from shared.release import IMAGES
 
 # The keys the primary region's replication writes with, created in the recovery region under these purposes.
 SECRETS_PURPOSE = "standby-secrets"

@@ -13,7 +13,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from shared import Settings
-from shared.model import RDS_CLASS_MEMORY_GIB
+from shared.provider_facts import RDS_CLASS_MEMORY_GIB
 
 ELB = "AWS/ApplicationELB"
 GIB = 1024**3

@@ -23,6 +23,7 @@ from gcp_stacks.names import log_metric_name, redis_instance_name, sql_database_
 from shared import Settings
 from shared.alerts import Alert, Missing, Window
 from shared.contract import SERVICES
+from shared.names import service_name
 
 # Cloud Run workloads (service `<prefix>-<workload>`) and the public path each answers on; every
 # service-scoped alert exists once per workload.
@@ -74,7 +75,7 @@ def run_service(settings: Settings, target: Target, metric: str) -> str:
     return clauses(
         is_("metric.type", f"run.googleapis.com/{metric}"),
         is_("resource.type", "cloud_run_revision"),
-        is_("resource.label.service_name", settings.name(target.workload or "")),
+        is_("resource.label.service_name", service_name(settings, target.workload or "")),
     )
 
 

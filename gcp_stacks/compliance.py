@@ -57,15 +57,15 @@ def audit_log_filter() -> str:
 class LogRetention(Construct):
     """The `_Default` log bucket (every log but the Admin Activity ones in `_Required`) keeps logs per settings."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, project_id: str, retention_days: int) -> None:
         super().__init__(scope, construct_id)
         self.default_bucket = LoggingProjectBucketConfig(
             self,
             "DefaultLogBucket",
-            project=f"projects/{settings.gcp.project_id}",
+            project=f"projects/{project_id}",
             location="global",
             bucket_id="_Default",
-            retention_days=settings.resilience.log_retention_days,
+            retention_days=retention_days,
         )
 
 

@@ -50,6 +50,7 @@ from gcp_stacks.names import (
 from gcp_stacks.network import NetworkRefs
 from gcp_stacks.security import SECONDS_PER_DAY, Identity, ServiceKey
 from shared import Settings
+from shared.compute import ServiceSizing
 from shared.contract import (
     API,
     CLOUD_RUN_RESERVED,
@@ -61,8 +62,8 @@ from shared.contract import (
     cloud_neutral_values,
     render,
 )
-from shared.model import ServiceSizing
-from shared.release import gcp_image, gcp_registry_location, gcp_repository_id
+from shared.names import gcp_repository_id, service_name
+from shared.release import gcp_image, gcp_registry_location
 
 # Where Cloud Trace's exporters send spans (the API's gRPC host); the runtime identity holds roles/cloudtrace.agent.
 CLOUD_TRACE_ENDPOINT = "cloudtrace.googleapis.com:443"
@@ -218,14 +219,14 @@ class CloudRunService(Construct):
         self.service = CloudRunV2Service(
             self,
             "Service",
-            name=settings.name(service.name),
+            name=service_name(settings, service.name),
             location=placement.region,
             ingress="INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
             deletion_protection=settings.resilience.deletion_protection,
             template=CloudRunV2ServiceTemplate(
                 service_account=Identity.of(settings, service.name).email,
                 execution_environment="EXECUTION_ENVIRONMENT_GEN2",
-                # Requests one instance serves at once, derived from AWS's per-task request target (shared.model).
+                # Requests one instance serves at once, derived from AWS's per-task request target (shared.settings).
                 max_instance_request_concurrency=settings.cloud_run_concurrency,
                 scaling=CloudRunV2ServiceTemplateScaling(
                     min_instance_count=min_instances,

@@ -11,6 +11,7 @@ from constructs import Construct
 from gcp_stacks.alert_conditions import WORKLOADS, clauses, cloud_sql, is_, redis
 from gcp_stacks.slos import budget_chart
 from shared import Settings
+from shared.names import service_name
 
 ALIGNMENT = "60s"
 COLUMNS = 2
@@ -41,7 +42,7 @@ def chart(title: str, unit_label: str, *data_sets: dict) -> dict:
 
 
 def dashboard_json(settings: Settings) -> str:
-    services = " OR ".join(f'"{settings.name(workload)}"' for workload in WORKLOADS)
+    services = " OR ".join(f'"{service_name(settings, workload)}"' for workload in WORKLOADS)
 
     def run(metric: str, *extra: str) -> str:
         return clauses(

@@ -49,8 +49,8 @@ from gcp_stacks.network import NetworkRefs
 from gcp_stacks.security import SECONDS_PER_DAY, ServiceAccounts, ServiceKey
 from shared import Settings
 from shared.contract import DATABASE_NAME
-from shared.model import MEMORYSTORE_SNAPSHOT_PERIODS
 from shared.places import gcp_multi_region
+from shared.provider_facts import MEMORYSTORE_SNAPSHOT_PERIODS
 from shared.valkey import VALKEY_ENGINE_VERSION, valkey_node_type
 
 # Enterprise edition: the db-custom tiers in settings are not offered on Enterprise Plus.

@@ -45,9 +45,8 @@ from gcp_stacks.names import custom_role_id, drill_sql_instance_name, sql_instan
 from gcp_stacks.project import enable_services
 from gcp_stacks.security import WORKLOAD_ROLES, Identity
 from shared import Settings
-from shared.contract import secret_manager_id
-from shared.delivery import GCP_PROVIDER_ID, GITHUB_OIDC_URL, gcp_account_id, gcp_kinds, gcp_pool_id, subject
-from shared.release import gcp_repository_id
+from shared.delivery import GCP_PROVIDER_ID, GITHUB_OIDC_URL, gcp_kinds, subject
+from shared.names import gcp_account_id, gcp_pool_id, gcp_repository_id, secret_manager_id
 
 # Token exchange and short-lived service account tokens, beside the platform's own APIs.
 FEDERATION_APIS = ("sts.googleapis.com", "iamcredentials.googleapis.com")

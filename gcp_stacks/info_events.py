@@ -7,6 +7,7 @@ from collections.abc import Callable
 from gcp_stacks.alert_conditions import WORKLOADS
 from gcp_stacks.names import sql_database_id
 from shared import Settings
+from shared.names import service_name
 
 # Deploying (gcloud run deploy, Terraform) replaces or updates the service, which creates a revision.
 DEPLOY_METHODS = (
@@ -35,7 +36,7 @@ def log(settings: Settings, name: str) -> str:
 
 
 def services(settings: Settings) -> str:
-    return f"resource.labels.service_name={any_of(tuple(settings.name(workload) for workload in WORKLOADS))}"
+    return f"resource.labels.service_name={any_of(tuple(service_name(settings, workload) for workload in WORKLOADS))}"
 
 
 def deployment(settings: Settings) -> str:

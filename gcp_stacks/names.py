@@ -1,10 +1,11 @@
 """Deterministic names and ids of the GCP platform's resources, derived from settings: how the other stacks (and
 alert filters) find them without a cross-stack reference. One module, so a name is built in one place; provider-free,
-so pure-data modules can import it without loading the provider. Cross-cloud names live in shared/."""
+so pure-data modules can import it without loading the provider. Cross-cloud names live in shared/names.py."""
 
 from __future__ import annotations
 
 from shared import Settings
+from shared.names import service_name
 from shared.slos import Slo
 
 DATABASE_BOOTSTRAP = "database-bootstrap"  # the bootstrap job and its identities
@@ -59,7 +60,7 @@ def key_id(settings: Settings, purpose: str, *, location: str | None = None) -> 
 def slo_resource_name(settings: Settings, slo: Slo) -> str:
     """`projects/<project>/services/<prefix>-<service>/serviceLevelObjectives/<indicator>`."""
     return (
-        f"projects/{settings.gcp.project_id}/services/{settings.name(slo.service)}"
+        f"projects/{settings.gcp.project_id}/services/{service_name(settings, slo.service)}"
         f"/serviceLevelObjectives/{slo.indicator.value}"
     )
 

@@ -43,7 +43,7 @@ from gcp_stacks.info_events import info_event_filter
 from gcp_stacks.names import sql_database_id, topic_name
 from shared import Settings
 from shared.alerts import INFO_EVENTS, Alert, Scope, Severity, alerts
-from shared.contract import secret_manager_id
+from shared.names import secret_manager_id, service_name
 from shared.runbooks import runbook_url
 from shared.security_monitoring import SECURITY_EVENTS
 
@@ -149,7 +149,7 @@ class LogMetrics(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id)
-        services = " OR ".join(f'"{settings.name(workload)}"' for workload in WORKLOADS)
+        services = " OR ".join(f'"{service_name(settings, workload)}"' for workload in WORKLOADS)
         database = sql_database_id(settings)
         requests_log = f"projects/{settings.gcp.project_id}/logs/run.googleapis.com%2Frequests"
         filters = {
@@ -190,7 +190,7 @@ def describe(condition: Condition) -> str:
 def documentation(
     settings: Settings, alert: Alert, target: Target, rendered: list[Condition]
 ) -> MonitoringAlertPolicyDocumentation:
-    where = f"`{settings.name(target.workload)}`" if target.workload else settings.environment
+    where = f"`{service_name(settings, target.workload)}`" if target.workload else settings.environment
     return MonitoringAlertPolicyDocumentation(
         mime_type="text/markdown",
         subject=f"[{alert.severity.value.upper()}] {settings.prefix}: {alert.summary}",

@@ -38,7 +38,8 @@ from gcp_stacks.security_findings import SecurityFindings
 from gcp_stacks.slos import ServiceLevelObjectives
 from shared import Settings, load_all, load_settings
 from shared.alerts import Severity
-from shared.stacks import components, dependencies, gcp_stack_name, gcp_stack_names
+from shared.names import gcp_stack_name
+from shared.stacks import components, dependencies, gcp_stack_names
 
 
 class DataStack(GcpStack):
@@ -92,7 +93,12 @@ class ComplianceStack(GcpStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
         super().__init__(scope, construct_id, settings=settings, component="compliance", bill_calls_to_project=True)
-        LogRetention(self, "LogRetention", settings=settings)
+        LogRetention(
+            self,
+            "LogRetention",
+            project_id=settings.gcp.project_id,
+            retention_days=settings.resilience.log_retention_days,
+        )
         AuditLogArchive(self, "AuditLogArchive", settings=settings)
         DataAccessAuditLogs(self, "DataAccessAuditLogs", settings=settings)
         MonthlyBudget(self, "MonthlyBudget", settings=settings)

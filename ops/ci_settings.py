@@ -16,9 +16,10 @@ import sys
 from collections.abc import Mapping
 
 from shared import SettingsError, load_settings
-from shared.contract import SERVICES, secret_manager_id
-from shared.delivery import aws_role_arn, gcp_account_email, gcp_workload_identity_provider
-from shared.release import aws_repository_name, gcp_registry
+from shared.contract import SERVICES
+from shared.delivery import gcp_account_email, gcp_workload_identity_provider
+from shared.names import aws_repository_name, aws_role_arn, secret_manager_id
+from shared.release import gcp_registry
 
 OVERRIDE_PREFIX = "BB_"
 

@@ -22,9 +22,9 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from shared import SettingsError, load_settings
-from shared.model import Settings
+from shared import ENVIRONMENTS, SettingsError, load_settings
 from shared.recovery_names import STANDBY_ORIGIN_ID
+from shared.settings import Settings
 from shared.stacks import AWS_EDGE_REGION
 
 TARGETS = ("standby", "group")
@@ -80,7 +80,7 @@ def _call(command: Sequence[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", required=True, help="dev, staging or production")
+    parser.add_argument("--env", required=True, help="one of " + ", ".join(ENVIRONMENTS))
     parser.add_argument("--to", choices=TARGETS, required=True, help="standby: every method; group: failback")
     parser.add_argument("--wait", action="store_true", help="wait until the change is deployed to every edge")
     parser.add_argument("--dry-run", action="store_true", help="print the commands; change nothing")

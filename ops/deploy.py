@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ops import preflight, rollout
-from shared import Settings, load_settings
+from shared import ENVIRONMENTS, Settings, load_settings
 from shared.release import IMAGES
 from shared.stacks import TRUST_COMPONENT, aws_stack_names, gcp_stack_names
 
@@ -177,7 +177,7 @@ def main(
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("diff", "deploy", "drift"))
     parser.add_argument("--cloud", default="", help="aws or gcp")
-    parser.add_argument("--env", default="", help="dev, staging or production")
+    parser.add_argument("--env", default="", help="one of " + ", ".join(ENVIRONMENTS))
     parser.add_argument("--confirm", default="", help="the environment's name, for automation (or CONFIRM=...)")
     parser.add_argument("--trust", action="store_true", help="only the delivery stack (one-time trust setup)")
     parser.add_argument("--template-only", action="store_true", help="AWS diff through the read-only lookup role")

@@ -23,8 +23,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared import SettingsError, load_settings
-from shared.model import Settings
-from shared.recovery_names import DRILLS, aws_standby_names, drill_name
+from shared.names import drill_name
+from shared.recovery_names import DRILLS, aws_standby_names
+from shared.settings import Settings
 
 POLL_SECONDS = 15
 ENDED = ("completed", "stopped", "failed", "cancelled")

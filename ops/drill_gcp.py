@@ -25,7 +25,7 @@ from pathlib import Path
 
 from gcp_stacks.names import REPLICA_LAG_METRIC, drill_sql_instance_name, sql_instance_name
 from ops.gcp_failover import Commands, wait_for
-from shared import Settings, SettingsError, load_settings
+from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
 from shared.recovery import failover_steps
 
 DRILLS = ("sql-failover", "replica-promotion")
@@ -141,7 +141,9 @@ def _subprocess(command: Sequence[str]) -> subprocess.CompletedProcess:
 
 def main(argv: Sequence[str] | None = None, runner: Callable | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.drill_gcp", description=__doc__.splitlines()[0])
-    parser.add_argument("--env", required=True, help="dev, staging or production (the schedule drills staging)")
+    parser.add_argument(
+        "--env", required=True, help="one of " + ", ".join(ENVIRONMENTS) + " (the schedule drills staging)"
+    )
     parser.add_argument("--drill", choices=DRILLS, required=True)
     parser.add_argument("--dry-run", action="store_true", help="print every gcloud command; change nothing")
     parser.add_argument("--confirm", default="", help="the environment's name: required to run for real")

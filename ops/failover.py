@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ops import gcp_failover
-from shared import Settings, SettingsError, load_settings
+from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
 from shared.contract import SERVICES
 from shared.recovery import (
     CLOUDS,
@@ -196,7 +196,7 @@ def _subprocess_runner(command: Sequence[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cloud", choices=CLOUDS, required=True)
-    parser.add_argument("--env", required=True, help="dev, staging or production")
+    parser.add_argument("--env", required=True, help="one of " + ", ".join(ENVIRONMENTS))
     parser.add_argument("--dry-run", action="store_true", help="print every step and command; change nothing")
     parser.add_argument("--failback", action="store_true", help="the way back to the primary region")
     parser.add_argument("--confirm", default="", help="the environment's name: required to run for real")

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from shared import Settings, SettingsError, load_settings
+from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
 from shared.contract import CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, SERVICES
 
 SECONDS_PER_DAY = 86400
@@ -116,7 +116,9 @@ def run_checks(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", required=True, help="dev, staging or production: thresholds and default URL")
+    parser.add_argument(
+        "--env", required=True, help="one of " + ", ".join(ENVIRONMENTS) + ": thresholds and default URL"
+    )
     parser.add_argument("--url", help="base URL to check; default https://<settings.domain.app_domain>")
     parser.add_argument("--ca-file", help="trust this CA bundle instead of the system's (tests, private CAs)")
     parser.add_argument(

@@ -11,7 +11,7 @@ import sys
 
 from shared import ENVIRONMENTS, Settings, SettingsError, environment_variable, load_settings
 from shared.checks import did_you_mean
-from shared.environments import PLACEHOLDERS
+from shared.environments import placeholder_values
 from shared.overrides import OVERRIDES
 
 # The placeholders each selection of stacks uses: the platform's stacks (trust=False) or only the delivery stack
@@ -48,7 +48,7 @@ def placeholders(settings: Settings, cloud: str, *, trust: bool = False) -> list
     for dotted in CLOUD_FIELDS.get((cloud, trust), ()):
         section, _, name = dotted.partition(".")
         value = getattr(getattr(settings, section), name)
-        if value in PLACEHOLDERS[dotted]:
+        if value in placeholder_values()[dotted]:
             key = _override_key(dotted)
             found.append(
                 f"{environment}: {dotted} is the placeholder '{value}'; set "
@@ -59,7 +59,7 @@ def placeholders(settings: Settings, cloud: str, *, trust: bool = False) -> list
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.preflight", description=__doc__.splitlines()[0])
-    parser.add_argument("environment", help="dev, staging or production")
+    parser.add_argument("environment", help="one of " + ", ".join(ENVIRONMENTS))
     parser.add_argument("cloud", choices=CLOUDS, help="whose placeholders to check")
     parser.add_argument("--trust", action="store_true", help="the delivery stack's placeholders instead")
     args = parser.parse_args(argv)

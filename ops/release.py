@@ -40,9 +40,9 @@ from ops.rollout import CandidateNotReadyError, Runner, run_command
 from shared import ENVIRONMENTS, Settings, SettingsError, load_settings
 from shared.checks import did_you_mean
 from shared.contract import CANDIDATE_TAG
-from shared.delivery import aws_release_execution_role_name
+from shared.names import aws_release_execution_role_name, aws_repository_name, tag_parameter_name
 from shared.recovery_names import aws_standby_names
-from shared.release import IMAGES, aws_repository_name, check_tag, gcp_image, tag_parameter_name
+from shared.release import IMAGES, check_tag, gcp_image
 
 __all__ = ["CandidateNotReadyError", "Runner", "run_command"]  # re-exported: ops/rollout.py holds them
 # Minutes a release waits for ECR to replicate the images into the standby region (asynchronous after each push).
@@ -349,7 +349,7 @@ def guard(settings: Settings, cloud: str, given: str, ask: Callable[[str], str],
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ops.release", description=__doc__.splitlines()[0])
     parser.add_argument("--cloud", choices=("aws", "gcp"), required=True)
-    parser.add_argument("--env", type=_environment, required=True, help="dev, staging or production")
+    parser.add_argument("--env", type=_environment, required=True, help="one of " + ", ".join(ENVIRONMENTS))
     parser.add_argument("--tag", required=True, help="image tag already pushed, e.g. v1.4.2 or a git sha")
     parser.add_argument("--image", choices=tuple(IMAGES), action="append", help="default: both images")
     parser.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")

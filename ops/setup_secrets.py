@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shared import Settings, SettingsError, load_settings
-from shared.contract import SENTRY_DSN_FIELD, SENTRY_DSN_SECRET, secret_manager_id
+from shared.contract import SENTRY_DSN_FIELD, SENTRY_DSN_SECRET
+from shared.names import secret_manager_id
 from shared.stacks import AWS_EDGE_REGION
 
 ENV_PREFIX = "BB_SECRET_"

@@ -32,8 +32,9 @@ from reports.outputs import (
 )
 from shared import ENVIRONMENTS, Settings, load_settings, replace_fields
 from shared.alerts import Alert, Severity, alerts
-from shared.contract import SERVICES, feature_flag_variables, secret_manager_id
+from shared.contract import SERVICES, feature_flag_variables
 from shared.delivery import KINDS, subject
+from shared.names import secret_manager_id
 from shared.runbooks import runbook_base_url
 from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, WINDOW_SECONDS, Indicator, Slo, burn_alert_key, slos
 from shared.stacks import AWS_STANDBY_COMPONENT

@@ -91,7 +91,8 @@ def aws_rows(templates: dict[str, dict], settings: Settings) -> list[tuple[str, 
 
 
 def gcp_rows(stacks: dict[str, dict], settings: Settings) -> list[tuple[str, str, str]]:
-    from shared.delivery import gcp_account_id, gcp_kinds, subject
+    from shared.delivery import gcp_kinds, subject
+    from shared.names import gcp_account_id
 
     resources = stacks[settings.name("gcp-delivery")]["resource"]
     roles = {

@@ -1,9 +1,10 @@
 """Shared settings for BookedBarber V2: one validated `Settings` per environment, read by both clouds."""
 
+from shared.environments import ENVIRONMENTS
 from shared.errors import SettingsError
 from shared.loader import load_all, load_settings
-from shared.model import ENVIRONMENTS, Settings
 from shared.overrides import OVERRIDES, environment_variable, replace_field, replace_fields
+from shared.settings import Settings
 
 __all__ = [
     "ENVIRONMENTS",

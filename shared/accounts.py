@@ -62,7 +62,7 @@ class _Place(Protocol):
 
 
 class InAccount(Protocol):
-    """What the check reads of an environment's settings (`shared.model.Settings` has it), typed structurally so
+    """What the check reads of an environment's settings (`shared.settings.Settings` has it), typed structurally so
     this module stays below the model that imports it."""
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.model import Settings
+from shared.settings import Settings
 
 
 class Severity(StrEnum):

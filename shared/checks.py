@@ -9,12 +9,26 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 Network = ipaddress.IPv4Network
+# (field, problem) pairs: what every section's `problems()` yields.
+Problems = Iterator[tuple[str, str]]
+
+
+def prefixed(prefix: str, problems: Problems) -> Problems:
+    """A section's problems, named from the enclosing object (`compute` + `api.fargate_cpu_units`)."""
+    for name, problem in problems:
+        yield f"{prefix}.{name}", problem
+
+
+def check(name: str, problem: str | None) -> Problems:
+    """The field's problem, if any, as a (field, problem) pair."""
+    if problem:
+        yield name, problem
 
 
 def parse_cidr(value: str) -> tuple[Network | None, str | None]:

@@ -8,7 +8,6 @@ that adds, drops or renames a key, so an image built against one cloud starts on
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -97,7 +96,7 @@ def feature_flag_variables(feature_flags: Mapping[str, bool]) -> dict[str, str]:
 
 
 _COMMON = (
-    Variable("APP_ENV", "the environment's name: dev, staging or production"),
+    Variable("APP_ENV", "the environment's name (a key of shared/environments.py's DEFINITIONS)"),
     Variable("CLOUD", "`aws` or `gcp`: for telemetry labels, and to pick the auth methods below"),
     Variable("APP_DOMAIN", "the public host users reach, e.g. app.bookedbarber.com"),
     Variable("PUBLIC_URL", "`https://` + APP_DOMAIN, for absolute links in e-mails and redirects"),
@@ -199,12 +198,3 @@ def render(cloud: str, service: Service, feature_flags: Mapping[str, bool], valu
             f"missing {missing or 'nothing'}, not in the contract {extra or 'nothing'} (shared/contract.py)"
         )
     return {name: values[name] for name in expected}
-
-
-def secret_manager_id(name: str) -> str:
-    """GCP Secret Manager ids allow letters, digits, - and _: `bookedbarber/dev/x` -> `bookedbarber-dev-x`.
-
-    The settings name secrets the AWS way (hierarchical); both the GCP stacks and ops/setup_secrets.py derive
-    the GCP id through this one function.
-    """
-    return re.sub(r"[^A-Za-z0-9_-]", "-", name)

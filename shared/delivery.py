@@ -1,8 +1,10 @@
-"""Names of the GitHub Actions trust, shared by both delivery stacks and `ops/ci_settings.py` (no jsii)."""
+"""The GitHub Actions trust, shared by both delivery stacks and `ops/ci_settings.py` (no jsii): the subjects
+each identity must present; the identities' names are in shared/names.py."""
 
 from __future__ import annotations
 
-from shared.model import Settings
+from shared.names import gcp_account_id, gcp_pool_id
+from shared.settings import Settings
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
@@ -24,8 +26,6 @@ PULL_REQUEST_REF = "refs/pull/*/merge"
 # The read-only identity is called diff on AWS (`cdk diff`) and plan on GCP (`terraform plan`).
 PLAN_KINDS = ("diff", "plan")
 KINDS = ("plan", "deploy", "release", "drift")
-# GCP service account ids are 6-30 characters and `bookedbarber-production-` leaves 6: "release" becomes "ship".
-GCP_ACCOUNT_SUFFIXES = {"deploy": "deploy", "plan": "plan", "release": "ship", "drift": "drift", "drill": "drill"}
 GCP_PROVIDER_ID = "github"
 
 
@@ -72,46 +72,8 @@ def subject_template() -> dict:
     return {"use_default": False, "include_claim_keys": list(SUBJECT_CLAIM_KEYS)}
 
 
-def aws_role_name(settings: Settings, kind: str) -> str:
-    """diff, deploy, release or drift."""
-    return settings.name(f"github-{kind}")
-
-
-def aws_execution_policy_name(settings: Settings) -> str:
-    """The policy `cdk bootstrap --cloudformation-execution-policies` gives CloudFormation (delivery stack)."""
-    return settings.name("cdk-execution")
-
-
-def aws_boundary_name(settings: Settings) -> str:
-    """The permissions boundary of every role the platform creates, and of the bootstrap's execution role."""
-    return settings.name("cdk-boundary")
-
-
-def aws_release_execution_role_name(settings: Settings) -> str:
-    """The role CloudFormation acts as when a release updates the compute stack: task definitions and services."""
-    return settings.name("release-execution")
-
-
-def ecs_load_balancers_role_name(settings: Settings) -> str:
-    """The role ECS shifts listener rules with during blue/green (compute stack); a release may pass only it to ECS."""
-    return settings.name("ecs-load-balancers")
-
-
-def aws_role_arn(settings: Settings, kind: str) -> str:
-    return f"arn:aws:iam::{settings.aws.account_id}:role/{aws_role_name(settings, kind)}"
-
-
-def gcp_account_id(settings: Settings, kind: str) -> str:
-    """plan, deploy, release, drift or drill."""
-    return settings.name(GCP_ACCOUNT_SUFFIXES[kind])
-
-
 def gcp_account_email(settings: Settings, kind: str) -> str:
     return f"{gcp_account_id(settings, kind)}@{settings.gcp.project_id}.iam.gserviceaccount.com"
-
-
-def gcp_pool_id(settings: Settings) -> str:
-    return settings.name("github")
 
 
 def gcp_workload_identity_provider(settings: Settings) -> str | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.contract import secret_manager_id
-from shared.model import Settings
+from shared.names import gcp_stack_name, secret_manager_id
 from shared.recovery_names import aws_standby_names
 from shared.release import IMAGES, gcp_image
-from shared.stacks import AWS_EDGE_REGION, aws_regions, components, gcp_stack_name
+from shared.settings import Settings
+from shared.stacks import AWS_EDGE_REGION, aws_regions, components
 
 # CDK's bootstrap stack publishes its version here, in every region it bootstraps; every template reads it.
 CDK_BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"

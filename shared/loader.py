@@ -9,9 +9,9 @@ from collections.abc import Iterator, Mapping
 from shared import overrides as _overrides
 from shared.accounts import account_service_problems
 from shared.checks import did_you_mean, parse_cidr
-from shared.environments import DEFINITIONS
+from shared.environments import DEFINITIONS, ENVIRONMENTS
 from shared.errors import SettingsError
-from shared.model import ENVIRONMENTS, Settings
+from shared.settings import Settings
 
 
 def load_settings(
@@ -19,7 +19,7 @@ def load_settings(
     overrides: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Validated settings for `environment` (dev, staging or production).
+    """Validated settings for `environment` (a key of `shared.environments.DEFINITIONS`).
 
     `overrides` maps keys of `shared.overrides.OVERRIDES` to raw strings (CDK
     context passes them here); `BB_<ENV>_<KEY>` environment variables apply first.

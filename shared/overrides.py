@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.checks import closest, did_you_mean
+from shared.environments import ENVIRONMENTS
 from shared.errors import SettingsError
-from shared.model import ENVIRONMENTS, Settings
+from shared.settings import Settings
 
 
 def _text(value: str) -> str:

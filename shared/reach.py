@@ -17,7 +17,7 @@ from enum import Enum
 from shared.errors import SettingsError
 
 if typing.TYPE_CHECKING:
-    from shared.model import Settings
+    from shared.settings import Settings
 
 
 class Where(Enum):

@@ -22,7 +22,7 @@ CLOUDS = ("aws", "gcp")
 
 
 class Targets(Protocol):
-    """What the arithmetic reads of `shared.model.ResilienceSettings` (no import: model imports this module)."""
+    """What the arithmetic reads of `shared.resilience.ResilienceSettings` (shared.settings imports this module)."""
 
     rto_minutes: int
     rpo_minutes: int

@@ -4,7 +4,7 @@ them under these names, and the failover command, the runbook and the drills fin
 from __future__ import annotations
 
 from shared.contract import SERVICES
-from shared.model import Settings
+from shared.settings import Settings
 
 # The standby origin's id in the CloudFront distribution's configuration (the edge stack sets it, the failover's
 # traffic switch, ops/cloudfront_origin.py, targets it).
@@ -38,7 +38,3 @@ def aws_standby_names(settings: Settings) -> dict[str, str]:
 
 # The AWS FIS drills (aws_stacks/drills.py), each tagged `Name: bookedbarber-<env>-drill-<name>`.
 DRILLS = ("ecs-task-stop", "az-impairment", "rds-failover", "cache-failover")
-
-
-def drill_name(settings: Settings, drill: str) -> str:
-    return settings.name(f"drill-{drill}")

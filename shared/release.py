@@ -11,8 +11,9 @@ import re
 
 from shared.contract import BOOTSTRAP_IMAGE_TAG, SERVICES
 from shared.errors import SettingsError
-from shared.model import Settings
+from shared.names import gcp_repository_id
 from shared.places import gcp_multi_region
+from shared.settings import Settings
 
 # One image per service, named like it (shared.contract): the release's unit.
 IMAGES = tuple(SERVICES)
@@ -25,24 +26,6 @@ def check_tag(tag: str, environment: str = "release") -> str:
     if not isinstance(tag, str) or not _TAG.match(tag):
         raise SettingsError(environment, [("image_tag", f"{tag!r} is not a Docker image tag ([A-Za-z0-9_.-], 1-128)")])
     return tag
-
-
-def release_path(settings: Settings) -> str:
-    """`/bookedbarber/<env>/release`: the Parameter Store path under which every released tag lives."""
-    return "/" + settings.path("release")
-
-
-def tag_parameter_name(settings: Settings, image: str) -> str:
-    """`/bookedbarber/<env>/release/<image>/image-tag`: the Parameter Store parameter a release writes."""
-    return f"{release_path(settings)}/{image}/image-tag"
-
-
-def aws_repository_name(settings: Settings, image: str) -> str:
-    return settings.name(image)
-
-
-def gcp_repository_id(settings: Settings) -> str:
-    return settings.name("containers")
 
 
 def gcp_registry_location(settings: Settings) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from shared.model import Settings
+from shared.settings import Settings
 
 RUNBOOKS_PATH = "docs/runbooks.md"
 

@@ -8,7 +8,7 @@ from shared.checks import did_you_mean
 
 
 def chosen_environments(value: str | None, source: str) -> tuple[str, ...]:
-    """`production`, `dev,staging`, or empty / `all` for every environment; an unknown name names `source`."""
+    """One name, a comma list of names, or empty / `all` for every environment; an unknown name names `source`."""
     if value in (None, "", "all"):
         return ENVIRONMENTS
     names = tuple(name.strip() for name in str(value).split(","))

@@ -20,7 +20,7 @@ The workbook's third tier (3 d / 6 h at 1x, a ticket) is left out: both clouds a
 to 10080 minutes), but a tier that fires days after the burning starts adds nothing a weekly review of the
 remaining budget (on both dashboards) does not already show.
 
-jsii-free, and without importing shared.alerts (which imports shared.model, which imports this module): severities
+jsii-free, and without importing shared.alerts (which imports shared.settings, which imports this module): severities
 are the values of `shared.alerts.Severity` (a StrEnum, so they compare and hash equal).
 """
 
@@ -125,7 +125,7 @@ def burn_alert_key(slo: Slo, alert: BurnRateAlert) -> str:
 
 
 class _Environment(Protocol):
-    """What `slos` reads of an environment's settings (a Protocol: shared.model imports this module)."""
+    """What `slos` reads of an environment's settings (a Protocol: shared.shared.settings imports this module)."""
 
     slos: SloSettings
     thresholds: Any

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from shared.model import Settings
+from shared.names import gcp_stack_name
+from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Where an AWS component deploys: the settings' region, CloudFront's region, or the backup copies' region.
@@ -146,10 +147,6 @@ def aws_stack_regions(settings: Settings) -> dict[str, str]:
 
 def aws_stack_names(settings: Settings) -> list[str]:
     return [settings.name(component) for component in aws_components(settings)]
-
-
-def gcp_stack_name(settings: Settings, component: str) -> str:
-    return settings.name(f"gcp-{component}")
 
 
 def gcp_stack_names(settings: Settings) -> list[str]:

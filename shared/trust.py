@@ -1,4 +1,5 @@
-"""Who may change an environment from GitHub: the settings the delivery trust and the GitHub settings read.
+"""Who may change an environment from GitHub: the repository (`GithubSettings`) and its delivery trust
+(`DeliverySettings`), the settings the delivery stacks and the GitHub settings read.
 
 The cloud side (aws_stacks/delivery.py, gcp_stacks/delivery.py) trusts exact OIDC subjects built from these values
 (shared/delivery.py); `ops/github_settings.py` applies the GitHub side (environments, reviewers, branch
@@ -19,6 +20,8 @@ _REVIEWER = re.compile(r"^(user:[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?|te
 _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 # Environment names go into the OIDC subject (`environment:<name>`): no ':' or spaces.
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+_GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 # GitHub allows at most six required reviewers per environment.
 MAX_REVIEWERS = 6
 
@@ -61,3 +64,32 @@ class DeliverySettings:
             yield "pull_request_plans", "production is planned on the branch after review, never by pull requests"
         if not self.prevent_self_review:
             yield "prevent_self_review", "production must enable this"
+
+
+@dataclass(frozen=True)
+class GithubSettings:
+    """The repository whose workflows may deploy this environment, through OIDC federation (no stored keys)."""
+
+    owner: str  # organisation or user that owns the repository
+    repository: str  # repository name, without the owner
+    # GitHub's numeric repository id: unlike the name, it survives renames and is never reused, so the GCP
+    # workload identity provider trusts it (`assertion.repository_id`), not a name someone could re-register.
+    repository_id: int
+    environment: str  # GitHub environment (with required reviewers) whose jobs may deploy and release
+    # The local counterpart of required reviewers: `make deploy` asks for the environment's name to be typed
+    # (or CONFIRM=<environment> in automation) before changing anything.
+    deploy_confirmation: bool = False
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repository}"
+
+    def problems(self) -> Problems:
+        if not _GITHUB_OWNER.match(self.owner):
+            yield "owner", f"'{self.owner}' is not a GitHub user or organisation name"
+        if not _GITHUB_REPOSITORY.match(self.repository) or self.repository in {".", ".."}:
+            yield "repository", f"'{self.repository}' is not a GitHub repository name"
+        if isinstance(self.repository_id, bool) or not isinstance(self.repository_id, int) or self.repository_id < 1:
+            yield "repository_id", f"'{self.repository_id}' is not GitHub's numeric repository id (a positive integer)"
+        if not _ENVIRONMENT.match(self.environment):
+            yield "environment", f"'{self.environment}' must be letters, digits, '.', '_' or '-' (no ':' or spaces)"

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from shared.first_deployment import Needs, Step
-from shared.model import Settings
+from shared.settings import Settings
 from shared.stacks import aws_stack_regions
 
 RESOLVE = re.compile(r"\{\{resolve:(ssm|secretsmanager):([^:}]+)")

@@ -6,7 +6,8 @@ import json
 
 from ops import ci_settings
 from shared import load_settings
-from shared.delivery import aws_role_name, gcp_account_email
+from shared.delivery import gcp_account_email
+from shared.names import aws_role_name
 
 VARIABLES = {
     "BB_STAGING_AWS_ACCOUNT_ID": "123456789012",

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from ops import setup_secrets
-from shared import load_settings
+from shared import ENVIRONMENTS, load_settings
 from tests.synth import ROOT
 
 VALUES = {
@@ -54,7 +54,7 @@ def test_gcp_secret_ids_carry_no_slashes():
 
 
 def test_no_origin_verify_secret_is_offered_since_cloudfront_reaches_the_alb_through_a_vpc_origin():
-    for environment in ("dev", "staging", "production"):
+    for environment in ENVIRONMENTS:
         specs = setup_secrets.catalog(load_settings(environment))
         assert not [spec for spec in specs if "origin" in spec.key.lower() or "origin" in spec.aws_name]
 

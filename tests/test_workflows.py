@@ -220,15 +220,15 @@ def test_every_workflow_names_exactly_the_environments_of_the_settings():
     assert release["options"] == list(ENVIRONMENTS), "release.yml's environment options must list every environment"
 
 
-def test_production_is_deployed_only_after_staging_and_staging_after_dev():
+def test_each_environment_is_deployed_only_after_the_one_before_it():
+    """deploy.yml promotes in the settings' order (shared/environments.py DEFINITIONS): the first after the tests,
+    each later one after the one before it; production comes last."""
     jobs = _load(GITHUB / "workflows" / "deploy.yml")["jobs"]
-    assert (jobs["dev"]["needs"], jobs["staging"]["needs"]) == ("test", "dev")
-    assert "staging" in jobs["production"]["needs"]
-    assert [jobs[name]["with"]["environment"] for name in ("dev", "staging", "production")] == [
-        "dev",
-        "staging",
-        "production",
-    ]
+    assert ENVIRONMENTS[-1] == "production"
+    for before, environment in zip(("test", *ENVIRONMENTS), ENVIRONMENTS, strict=False):
+        needs = jobs[environment]["needs"]
+        assert before in ([needs] if isinstance(needs, str) else needs), f"{environment} must wait for {before}"
+        assert jobs[environment]["with"]["environment"] == environment
 
 
 def test_gcp_release_checks_the_candidate_through_the_load_balancer_before_traffic():

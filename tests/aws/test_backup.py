@@ -7,7 +7,7 @@ import json
 from aws_stacks.backup import VAULT_LOCK_GRACE
 from aws_stacks.names import recovery_vault_name, vault_name
 from aws_stacks.platform import stack_names
-from shared.model import MIN_RPO_MINUTES
+from shared.provider_facts import MIN_RPO_MINUTES
 from shared.stacks import AWS_RECOVERY_COMPONENT as RECOVERY_COMPONENT
 from shared.stacks import has_recovery_stack
 from tests.aws.helpers import only, resources

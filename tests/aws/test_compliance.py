@@ -99,3 +99,25 @@ def test_only_cloudtrail_and_config_of_this_account_may_use_the_audit_key(aws, s
     assert set(services) == {"cloudtrail.amazonaws.com", "config.amazonaws.com"}
     for condition in services.values():
         assert condition == {"StringEquals": {"aws:SourceAccount": settings.aws.account_id}}
+
+
+def test_threat_detection_is_built_from_the_account_services_alone():
+    """Narrow input: the construct takes the `account_services` section, so it builds in a bare stack."""
+    from aws_cdk import App, Stack
+    from aws_cdk.assertions import Template
+
+    from aws_stacks.compliance import ThreatDetection
+    from shared.accounts import GUARDDUTY, AccountServices
+    from tests.synth import cdk_json_context
+
+    def built(services: AccountServices) -> Template:
+        stack = Stack(App(context=cdk_json_context()), "Bare")
+        ThreatDetection(stack, "ThreatDetection", services=services)
+        return Template.from_stack(stack)
+
+    owner = built(AccountServices())
+    owner.resource_count_is("AWS::GuardDuty::Detector", 1)
+    owner.resource_count_is("AWS::SecurityHub::Hub", 1)
+    managed = built(AccountServices(organization_managed=(GUARDDUTY,)))
+    managed.resource_count_is("AWS::GuardDuty::Detector", 0)
+    managed.resource_count_is("AWS::SecurityHub::Hub", 1)

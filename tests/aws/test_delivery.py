@@ -9,7 +9,7 @@ import pytest
 from aws_stacks.delivery import AWS_AUDIENCE
 from aws_stacks.names import CDK_QUALIFIER
 from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, subject
-from shared.release import tag_parameter_name
+from shared.names import tag_parameter_name
 from shared.stacks import aws_regions, aws_stack_regions
 from tests.aws.helpers import only, resources
 
@@ -288,7 +288,7 @@ def test_the_delivery_stack_needs_no_bootstrap(aws, settings):
 
 
 def test_the_drill_identity_exists_where_settings_drill_and_only_starts_their_drills(aws, settings):
-    from shared.delivery import aws_role_name
+    from shared.names import aws_role_name
 
     roles = {
         r["Properties"]["RoleName"]: r

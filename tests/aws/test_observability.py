@@ -17,7 +17,7 @@ from reports.alarm_table import section
 from shared import ENVIRONMENTS, load_settings, replace_fields
 from shared.alerts import Scope, Severity, alerts
 from shared.contract import ERROR_LOG_SEVERITIES
-from shared.model import RDS_CLASS_MEMORY_GIB
+from shared.provider_facts import RDS_CLASS_MEMORY_GIB
 from tests.aws.helpers import resources, walk
 from tests.synth import REPORT_INSTEAD_OF_FAILING, ROOT, cdk_json_context
 

@@ -9,8 +9,9 @@ import pytest
 from ops import release
 from shared import ENVIRONMENTS, environment_variable, load_settings
 from shared.contract import BOOTSTRAP_IMAGE_TAG
+from shared.names import tag_parameter_name
 from shared.recovery_names import aws_standby_names
-from shared.release import IMAGES, tag_parameter_name
+from shared.release import IMAGES
 from tests.aws.helpers import resources
 
 SSM_VALUE_PARAMETER = "AWS::SSM::Parameter::Value<String>"

@@ -7,7 +7,7 @@ import pytest
 
 from aws_stacks.alarms import rollback_alarm_names
 from shared.contract import CANDIDATE_HEADER, CANDIDATE_HEADER_VALUE, SERVICES
-from shared.delivery import ecs_load_balancers_role_name
+from shared.names import ecs_load_balancers_role_name
 from shared.rollout import PAUSE_STAGE, RolloutSettings
 from shared.stacks import AWS_STANDBY_COMPONENT
 from tests.aws.helpers import resources

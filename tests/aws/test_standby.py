@@ -9,7 +9,8 @@ import pytest
 from aws_stacks.drills import STOP_ALARMS
 from aws_stacks.replication import SECRETS_PURPOSE, STORAGE_PURPOSE
 from shared import load_settings, replace_fields
-from shared.recovery_names import DRILLS, aws_standby_names, drill_name
+from shared.names import drill_name
+from shared.recovery_names import DRILLS, aws_standby_names
 from shared.stacks import AWS_STANDBY_COMPONENT, aws_stack_names
 from tests.aws.helpers import only, resources
 from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context

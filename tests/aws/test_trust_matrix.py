@@ -12,7 +12,8 @@ from aws_stacks.drift import DATA_READ_ACTIONS, DRIFT_ACTIONS, read_actions
 from reports.readme_sections import section
 from reports.trust_matrix import aws_table
 from shared import ENVIRONMENTS, load_settings
-from shared.delivery import GITHUB_OIDC_HOST, aws_release_execution_role_name, subject
+from shared.delivery import GITHUB_OIDC_HOST, subject
+from shared.names import aws_release_execution_role_name
 from tests.aws.helpers import resources
 from tests.synth import ROOT
 

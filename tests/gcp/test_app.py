@@ -62,7 +62,7 @@ def test_cloud_run_service(gcp_stacks, environment, workload):
     )
     assert container["startup_probe"]["http_get"]["path"] == SERVICES[workload].health_path
     assert container["liveness_probe"]["http_get"]["path"] == container["startup_probe"]["http_get"]["path"]
-    # AWS's per-task request target, as the requests one instance serves at once (shared.model).
+    # AWS's per-task request target, as the requests one instance serves at once (shared.settings).
     assert template["max_instance_request_concurrency"] == settings.cloud_run_concurrency
     # Feature flags reach both services, as on ECS.
     env = {e["name"]: e.get("value") for e in container["env"]}

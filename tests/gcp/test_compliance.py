@@ -127,3 +127,21 @@ def test_only_the_compliance_stack_overrides_the_quota_project(gcp_stacks, envir
     for component in ("network", "data", "app"):
         (provider,) = stack(gcp_stacks, environment, component)["provider"]["google"]
         assert "user_project_override" not in provider
+
+
+def test_log_retention_is_built_from_two_values_alone():
+    """Narrow input: the construct takes the project and the retention, so it builds in a bare stack."""
+    from cdktn import TerraformStack
+    from cdktn import Testing as CdktnTesting
+
+    from gcp_stacks.compliance import LogRetention
+
+    stack = TerraformStack(CdktnTesting.app(), "Bare")
+    LogRetention(stack, "LogRetention", project_id="bare-project", retention_days=30)
+    terraform = json.loads(CdktnTesting.synth(stack))
+    (bucket,) = terraform["resource"]["google_logging_project_bucket_config"].values()
+    assert (bucket["project"], bucket["bucket_id"], bucket["retention_days"]) == (
+        "projects/bare-project",
+        "_Default",
+        30,
+    )

@@ -180,7 +180,7 @@ def test_plans_may_bill_the_budgets_calls_to_the_project(gcp_stacks, environment
 def test_plans_read_only_the_alert_tokens_among_secrets(gcp_stacks, environment, kind):
     """Terraform sends the two channel tokens to Cloud Monitoring (write-only arguments from ephemeral reads): the
     identities that plan and apply the observability stack may read those two values and no other."""
-    from shared.contract import secret_manager_id
+    from shared.names import secret_manager_id
 
     settings = load_settings(environment)
     terraform = _delivery(gcp_stacks, environment)

@@ -10,7 +10,8 @@ import pytest
 
 from shared import load_settings, replace_field
 from shared.alerts import INFO_EVENTS, Scope, Severity, alerts
-from shared.contract import API, WEB, secret_manager_id
+from shared.contract import API, WEB
+from shared.names import secret_manager_id
 from shared.security_monitoring import SECURITY_EVENTS
 from shared.stacks import GCP_COMPONENTS as COMPONENTS
 from tests.gcp.tf import ALL, one, reference, resources, stack

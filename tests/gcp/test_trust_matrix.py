@@ -16,7 +16,8 @@ from gcp_stacks.delivery import (
 from reports.readme_sections import section
 from reports.trust_matrix import gcp_table
 from shared import load_settings
-from shared.delivery import KINDS, gcp_account_id, gcp_kinds, subject
+from shared.delivery import KINDS, gcp_kinds, subject
+from shared.names import gcp_account_id
 from tests.gcp.tf import ALL, reference, resources, stack
 from tests.synth import ROOT
 

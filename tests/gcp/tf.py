@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared import ENVIRONMENTS, load_settings
-from shared.stacks import gcp_stack_name as stack_name
+from shared.names import gcp_stack_name as stack_name
 
 
 def stack(gcp_stacks: dict[str, dict], environment: str, component: str) -> dict:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from shared import SettingsError, load_all, load_settings, replace_fields
+from shared import ENVIRONMENTS, SettingsError, load_all, load_settings, replace_fields
 from shared.accounts import ACCOUNT_SERVICES, AccountServices, account_service_problems
 
 
 def _all(**changes):
-    loaded = {name: load_settings(name, environ={}) for name in ("dev", "staging", "production")}
+    loaded = {name: load_settings(name, environ={}) for name in ENVIRONMENTS}
     for name, fields in changes.items():
         loaded[name] = replace_fields(loaded[name], fields)
     return loaded

@@ -6,8 +6,8 @@ import pytest
 
 from shared import ENVIRONMENTS, SettingsError, load_all, load_settings, loader, replace_field, replace_fields
 from shared.contract import API, DATABASE_PORT, ELASTICACHE_PORT, VALKEY_PORT, WEB
-from shared.model import SECRET_ROTATION_MAX_DAYS
 from shared.places import AWS_REGIONS, GCP_REGIONS, aws_availability_zones
+from shared.provider_facts import SECRET_ROTATION_MAX_DAYS
 
 # --- misspelt overrides -----------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared import SettingsError, load_settings, replace_field, replace_fields
+from shared import ENVIRONMENTS, SettingsError, load_settings, replace_field, replace_fields
 from shared.recovery import (
     CLOUDS,
     FAILOVER_STEPS,
@@ -107,7 +107,7 @@ def test_a_warm_standby_runs_at_least_one_task():
 
 
 def test_drills_need_a_standby_and_staging_drills():
-    assert [name for name in ("dev", "staging", "production") if load_settings(name).recovery.drills] == ["staging"]
+    assert [name for name in ENVIRONMENTS if load_settings(name).recovery.drills] == ["staging"]
     with pytest.raises(SettingsError, match=r"recovery.drills"):
         replace_field(load_settings("dev"), "recovery.drills", True)
 
