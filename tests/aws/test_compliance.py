@@ -103,15 +103,16 @@ def test_only_cloudtrail_and_config_of_this_account_may_use_the_audit_key(aws, s
 
 def test_threat_detection_is_built_from_the_account_services_alone():
     """Narrow input: the construct takes the `account_services` section, so it builds in a bare stack."""
-    from aws_cdk import App, Stack
+    from aws_cdk import Stack
     from aws_cdk.assertions import Template
 
     from aws_stacks.compliance import ThreatDetection
+    from aws_stacks.platform import new_app
     from shared.accounts import GUARDDUTY, AccountServices
     from tests.synth import cdk_json_context
 
     def built(services: AccountServices) -> Template:
-        stack = Stack(App(context=cdk_json_context()), "Bare")
+        stack = Stack(new_app(context=cdk_json_context()), "Bare")
         ThreatDetection(stack, "ThreatDetection", services=services)
         return Template.from_stack(stack)
 
