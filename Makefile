@@ -14,6 +14,9 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Compiled bytecode roughly triples import speed of the google provider (see ../shared/NOTES.md).
 export UV_COMPILE_BYTECODE := 1
+# These machines set PYTHONDONTWRITEBYTECODE: then every run recompiles the project's own modules and pytest rewrites
+# the assertions of every test module again in each worker (2.3 s of CPU per worker). __pycache__/ is ignored.
+unexport PYTHONDONTWRITEBYTECODE
 # Use the machine's Python 3.11; never download an interpreter.
 export UV_PYTHON_DOWNLOADS := never
 # No network: keep the CLIs from phoning home.
