@@ -42,7 +42,7 @@ from shared.names import (
 )
 from shared.recovery_names import aws_standby_names
 from shared.release import IMAGES
-from shared.stacks import TRUST_COMPONENT, aws_regions, aws_stack_regions
+from shared.stacks import AWS_RECOVERY_COMPONENT, TRUST_COMPONENT, aws_regions, aws_stack_regions
 
 # The audience aws-actions/configure-aws-credentials asks GitHub to put in the token.
 AWS_AUDIENCE = "sts.amazonaws.com"
@@ -254,6 +254,18 @@ def released_stacks(settings: Settings) -> dict[str, str]:
     return stacks
 
 
+def released_stack_sources(settings: Settings) -> dict[str, str]:
+    """The stacks whose outputs the released stacks read (`Fn::GetStackOutput`), and their regions: compute reads
+    the network and data stacks', the standby the recovery stack's (its keys). CloudFormation resolves such a weak
+    reference at every update, with the stack's execution role unless the reference names another
+    (`Fn::GetStackOutput`'s RoleArn: "Defaults to the current stack's execution role"), so a release, which
+    updates with the release execution role, needs cloudformation:DescribeStacks on each of them."""
+    sources = {settings.name("network"): settings.aws.region, settings.name("data"): settings.aws.region}
+    if settings.recovery.has_standby:
+        sources[settings.name(AWS_RECOVERY_COMPONENT)] = settings.aws.recovery_region
+    return sources
+
+
 class ReleasePermissions(Construct):
     """Push the images, record the released tags, and update the released stacks with their deployed templates.
 
@@ -343,6 +355,7 @@ class ReleaseExecutionRole(Construct):
         super().__init__(scope, construct_id)
         account = settings.aws.account_id
         regions, stacks = release_regions(settings), released_stacks(settings)
+        sources = released_stack_sources(settings)
         self.role = iam.Role(
             self,
             "Role",
@@ -375,6 +388,12 @@ class ReleaseExecutionRole(Construct):
                     resources=[f"{cluster_resource(settings, 'service', region=where)}/*" for where in regions],
                 ),
                 iam.PolicyStatement(actions=["ssm:GetParameters"], resources=tag_parameter_arns(settings, regions)),
+                # The weak references of the released stacks' templates, resolved again at each update with this
+                # role (released_stack_sources): reading those stacks' outputs, nothing else.
+                iam.PolicyStatement(
+                    actions=["cloudformation:DescribeStacks"],
+                    resources=[stack_arn(settings, name, where) for name, where in sources.items()],
+                ),
                 # The task and execution roles the released stacks already created (named after each stack).
                 iam.PolicyStatement(
                     actions=["iam:PassRole"],
@@ -405,6 +424,8 @@ class ReleaseExecutionRole(Construct):
                 f"IAM5[Resource::{cluster_resource(settings, 'service', nag=True, region=where)}/*]",
                 "the services of the environment's one cluster in this region, whose names CloudFormation generates",
             )
+        for name, where in sources.items():
+            acknowledge_stack_arn(self.policy, settings, name, where)
         for name in stacks:
             acknowledge(
                 self.policy,

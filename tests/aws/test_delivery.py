@@ -11,7 +11,7 @@ from aws_stacks.names import CDK_QUALIFIER
 from shared.delivery import GITHUB_OIDC_HOST, GITHUB_OIDC_URL, subject
 from shared.names import tag_parameter_name
 from shared.stacks import aws_regions, aws_stack_regions
-from tests.aws.helpers import only, resources
+from tests.aws.helpers import only, resources, walk
 
 
 def _role(aws, settings, kind: str) -> dict:
@@ -217,8 +217,11 @@ def test_the_release_execution_role_only_rolls_the_compute_services(aws, setting
         "ecs:DescribeServices",
         "ecs:UpdateService",
         "ssm:GetParameters",
+        "cloudformation:DescribeStacks",
         "iam:PassRole",
     }
+    (describe,) = [s for s in statements if "cloudformation:DescribeStacks" in _actions(s)]
+    assert _actions(describe) == ["cloudformation:DescribeStacks"] and "Condition" not in describe
     passes = {
         s["Condition"]["StringEquals"]["iam:PassedToService"]: _arns(s["Resource"])
         for s in statements
@@ -243,6 +246,30 @@ def test_the_release_execution_role_only_rolls_the_compute_services(aws, setting
         f"arn:aws:ecs:{where}:{account}:service/{settings.name('cluster')}/*"
         for where in (settings.aws.region, *recovery)
     ]
+
+
+def test_releases_may_resolve_the_weak_references_of_the_stacks_they_update(aws, settings):
+    """A release updates compute (and the standby) with the release execution role, and CloudFormation resolves each
+    `Fn::GetStackOutput` of those templates at that update with the stack's execution role (CloudFormation Template
+    Reference, Fn::GetStackOutput, RoleArn): the role must describe every stack they read, and no other."""
+    released = [settings.name("compute"), *([settings.name("standby")] if settings.recovery.has_standby else [])]
+    read = {
+        (node["StackName"], node["Region"])
+        for name in released
+        for path, node in walk(aws.templates[name])
+        if path and path[-1] == "Fn::GetStackOutput"
+    }
+    assert read, "the released stacks read no other stack's outputs: this test would prove nothing"
+    policies = resources(aws, settings, "delivery", "AWS::IAM::ManagedPolicy")
+    (policy,) = [
+        p for p in policies.values() if p["Properties"]["ManagedPolicyName"] == settings.name("release-execution")
+    ]
+    (describe,) = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "cloudformation:DescribeStacks" in _actions(s)
+    ]
+    assert sorted(_arns(describe["Resource"])) == sorted(
+        f"arn:aws:cloudformation:{region}:{settings.aws.account_id}:stack/{name}/*" for name, region in read
+    )
 
 
 def test_deploys_may_read_the_released_tags_they_resolve(aws, settings):

@@ -330,6 +330,10 @@ def _delivery_acknowledgements(settings) -> set[tuple[str, str, str]]:
     released = {settings.name("compute"): region}
     if settings.recovery.has_standby:
         released[settings.name("standby")] = settings.aws.recovery_region
+    # The stacks whose outputs those read (weak references), described by the release execution role at each update.
+    sources = {settings.name("network"): region, settings.name("data"): region}
+    if settings.recovery.has_standby:
+        sources[settings.name("recovery")] = settings.aws.recovery_region
     return {
         *((PACK, stack(name, where), "delivery/GithubTrust/DiffPolicy") for name, where in diff_stacks.items()),
         (PACK, "IAM5[Resource::*]", release),
@@ -341,6 +345,7 @@ def _delivery_acknowledgements(settings) -> set[tuple[str, str, str]]:
             for policy in (release, "delivery/GithubTrust/DeployPolicy")
         ),
         (PACK, "IAM5[Resource::*]", release_execution),
+        *((PACK, stack(name, where), release_execution) for name, where in sources.items()),
         *(
             (
                 PACK,
