@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,16 +55,36 @@ def tf_snapshot(snapshot):
 
 
 def pytest_itemcollected(item):
-    """Under xdist (`--dist loadgroup`) keep each cloud's tests on one worker, so each synthesizes once.
+    """Under xdist (`--dist loadgroup`) keep each cloud's tests on one worker, so each synthesizes once, and the
+    tests sharing any other expensive fixture of the project (a module's own synthesis, a database server) on one
+    worker, so it is built once.
 
     Marked as each item is collected: xdist turns the marker into a worker group in its own
     `pytest_collection_modifyitems`, which may run before ours would.
     """
+    if item.get_closest_marker("xdist_group"):
+        return
     fixtures = getattr(item, "fixturenames", ())
     if "aws" in fixtures:
         item.add_marker(pytest.mark.xdist_group("aws"))
-    elif "gcp_stacks" in fixtures:
+    elif "gcp_stacks" in fixtures or item.path.is_relative_to(GCP_TESTS):
+        # A GCP test without the synthesis still loads the google provider (seconds): on the worker that has it.
         item.add_marker(pytest.mark.xdist_group("gcp"))
+    elif shared := _shared_project_fixture(item):
+        item.add_marker(pytest.mark.xdist_group(shared))
+
+
+GCP_TESTS = Path(__file__).parent / "gcp"
+
+
+def _shared_project_fixture(item) -> str | None:
+    """The first fixture this project defines (not a plugin) that outlives one test, if the item uses one."""
+    info = getattr(item, "_fixtureinfo", None)
+    for name in getattr(item, "fixturenames", ()):
+        definitions = info.name2fixturedefs.get(name) if info else None
+        if definitions and definitions[-1].baseid and definitions[-1].scope != "function":
+            return name
+    return None
 
 
 def pytest_collection_finish(session):
@@ -72,6 +94,10 @@ def pytest_collection_finish(session):
     both = [item.nodeid for item in session.items if {"aws", "gcp_stacks"} <= set(getattr(item, "fixturenames", ()))]
     if both:
         raise pytest.UsageError(f"these tests need both clouds' synthesis, split them per cloud: {both}")
+    if "cdktn_provider_google._jsii" in sys.modules:
+        # Every worker collects every test module: a module-level import of a gcp_stacks module that builds
+        # resources loads the google provider (~6 s of CPU) on the AWS worker too. Import it inside the test.
+        raise pytest.UsageError("a test module imports the google provider at collection: import it inside the test")
     if not getattr(session.config.option, "loadgroup", False):
         return
     grouped = [item for item in session.items if item.get_closest_marker("xdist_group")]

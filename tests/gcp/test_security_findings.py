@@ -9,8 +9,6 @@ import json
 import pytest
 
 from gcp_stacks.names import key_id
-from gcp_stacks.project import PROJECT_APIS
-from gcp_stacks.security_findings import ASSET_CONTENT_TYPES, WATCHED_ASSET_TYPES, scc_filter, topic_name
 from shared import load_settings
 from shared.security_monitoring import SECURITY_EVENTS, SecurityMonitoringSettings
 from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
@@ -18,6 +16,8 @@ from tests.gcp.tf import ALL, by_name, one, reference, resources, stack
 
 @pytest.mark.parametrize("environment", ALL)
 def test_each_security_event_has_a_cmek_topic_and_a_subscription_that_keeps_a_week(gcp_stacks, environment):
+    from gcp_stacks.security_findings import topic_name
+
     settings = load_settings(environment)
     compliance = stack(gcp_stacks, environment, "compliance")
     topics = by_name(compliance, "google_pubsub_topic")
@@ -32,6 +32,8 @@ def test_each_security_event_has_a_cmek_topic_and_a_subscription_that_keeps_a_we
 
 @pytest.mark.parametrize("environment", ALL)
 def test_asset_feeds_publish_resource_and_iam_changes_as_the_cloud_asset_agent_only(gcp_stacks, environment):
+    from gcp_stacks.security_findings import ASSET_CONTENT_TYPES, WATCHED_ASSET_TYPES, topic_name
+
     settings = load_settings(environment)
     compliance = stack(gcp_stacks, environment, "compliance")
     feeds = resources(compliance, "google_cloud_asset_project_feed")
@@ -62,7 +64,7 @@ def test_with_scc_active_findings_from_the_paging_severity_up_reach_the_findings
     from cdktn import Testing
 
     from gcp_stacks.base import GcpStack
-    from gcp_stacks.security_findings import SecurityFindings
+    from gcp_stacks.security_findings import SecurityFindings, topic_name
 
     settings = dataclasses.replace(
         load_settings("production"), security_monitoring=SecurityMonitoringSettings(scc_notifications=True)
@@ -82,6 +84,8 @@ def test_with_scc_active_findings_from_the_paging_severity_up_reach_the_findings
 
 
 def test_the_scc_filter_follows_the_minimum_severity_and_refuses_an_unknown_one():
+    from gcp_stacks.security_findings import scc_filter
+
     assert scc_filter(SecurityMonitoringSettings(scc_minimum_severity="CRITICAL")).endswith('(severity = "CRITICAL")')
     assert [f for f, _ in SecurityMonitoringSettings(scc_minimum_severity="SEVERE").problems()] == [
         "scc_minimum_severity"
@@ -90,6 +94,8 @@ def test_the_scc_filter_follows_the_minimum_severity_and_refuses_an_unknown_one(
 
 @pytest.mark.parametrize("environment", ALL)
 def test_each_security_event_notifies_its_route_when_its_topic_receives_a_message(gcp_stacks, environment):
+    from gcp_stacks.security_findings import topic_name
+
     settings = load_settings(environment)
     observability = stack(gcp_stacks, environment, "observability")
     policies = {p["user_labels"]["alert"]: p for p in resources(observability, "google_monitoring_alert_policy")}
@@ -110,6 +116,8 @@ def test_each_security_event_notifies_its_route_when_its_topic_receives_a_messag
 
 @pytest.mark.parametrize("environment", ALL)
 def test_registry_images_are_scanned_on_push(gcp_stacks, environment):
+    from gcp_stacks.project import PROJECT_APIS
+
     (repository,) = resources(stack(gcp_stacks, environment, "data"), "google_artifact_registry_repository")
     assert repository["vulnerability_scanning_config"] == {"enablement_config": "INHERITED"}
     assert {"containerscanning.googleapis.com", "securitycenter.googleapis.com", "cloudasset.googleapis.com"} <= set(

@@ -4,15 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from gcp_stacks.delivery import (
-    ALERT_TOKEN_READERS,
-    CUSTOM_ROLES,
-    GRANTABLE_ROLES,
-    JOB_ROLES,
-    PLAN_ROLES,
-    SECRET_VALUE_PERMISSION,
-    deny_policy_parent,
-)
 from reports.readme_sections import section
 from reports.trust_matrix import gcp_table
 from shared import load_settings
@@ -84,6 +75,8 @@ def test_no_identity_can_become_another(gcp_stacks, environment):
 
 @pytest.mark.parametrize("environment", ALL)
 def test_no_ci_identity_can_change_iam_on_the_trust_or_its_bindings(gcp_stacks, environment):
+    from gcp_stacks.delivery import CUSTOM_ROLES, GRANTABLE_ROLES
+
     settings = load_settings(environment)
     terraform = _delivery(gcp_stacks, environment)
     members = set(_members(terraform, settings).values())
@@ -110,6 +103,8 @@ def test_no_ci_identity_can_change_iam_on_the_trust_or_its_bindings(gcp_stacks, 
 
 def _denials(terraform, settings) -> dict[str, list[dict]]:
     """Per CI identity, the deny rules that name it."""
+    from gcp_stacks.delivery import deny_policy_parent
+
     (policy,) = resources(terraform, "google_iam_deny_policy")
     assert policy["parent"] == deny_policy_parent(settings)
     assert policy["parent"] == f"cloudresourcemanager.googleapis.com%2Fprojects%2F{settings.gcp.project_id}"
@@ -127,6 +122,8 @@ def _denials(terraform, settings) -> dict[str, list[dict]]:
 def test_no_ci_identity_can_read_a_secret_value_even_through_iam_it_may_set(gcp_stacks, environment):
     """The deploy identity sets IAM on secrets (the data stack's readers), so it could grant itself
     secretAccessor: a deny policy, which outranks every allow, takes versions.access from every CI identity."""
+    from gcp_stacks.delivery import ALERT_TOKEN_READERS, CUSTOM_ROLES, SECRET_VALUE_PERMISSION
+
     settings = load_settings(environment)
     terraform = _delivery(gcp_stacks, environment)
     assert "secretmanager.secrets.setIamPolicy" in CUSTOM_ROLES["deploy"]  # the path the deny policy closes
@@ -150,6 +147,8 @@ def test_no_ci_identity_can_read_a_secret_value_even_through_iam_it_may_set(gcp_
 def test_no_ci_identity_can_bind_the_tag_that_exempts_a_secret(gcp_stacks, environment):
     """The exemption rests on a tag: binding it needs resourcemanager.tagValueBindings.create (tagUser, tagAdmin)
     and the secret's createTagBinding, which no CI identity holds."""
+    from gcp_stacks.delivery import CUSTOM_ROLES, JOB_ROLES
+
     terraform = _delivery(gcp_stacks, environment)
     roles = {role for roles in JOB_ROLES.values() for role in roles}
     roles |= {grant["role"] for grant in resources(terraform, "google_project_iam_member")}
@@ -162,6 +161,8 @@ def test_no_ci_identity_can_bind_the_tag_that_exempts_a_secret(gcp_stacks, envir
 
 @pytest.mark.parametrize("environment", ALL)
 def test_actions_are_listed_without_wildcards(gcp_stacks, environment):
+    from gcp_stacks.delivery import PLAN_ROLES
+
     for custom in resources(_delivery(gcp_stacks, environment), "google_project_iam_custom_role"):
         assert not [p for p in custom["permissions"] if "*" in p]
     assert not BASIC_ROLES & set(PLAN_ROLES)
@@ -169,6 +170,8 @@ def test_actions_are_listed_without_wildcards(gcp_stacks, environment):
 
 @pytest.mark.parametrize("environment", ALL)
 def test_the_drift_identity_reads_what_a_plan_reads_and_trusts_only_the_scheduled_workflow(gcp_stacks, environment):
+    from gcp_stacks.delivery import CUSTOM_ROLES
+
     settings = load_settings(environment)
     terraform = _delivery(gcp_stacks, environment)
     members = _members(terraform, settings)
@@ -207,7 +210,7 @@ def test_the_readme_trust_matrix_matches_the_terraform(gcp_stacks):
 def test_the_drill_identity_exists_where_settings_drill_and_changes_only_its_two_instances(gcp_stacks, environment):
     """drill.yml's gcp job: describe any instance and read the replica lag; fail over only the primary; create,
     promote and delete only the rehearsal replica; nothing on IAM, service accounts or secrets."""
-    from gcp_stacks.delivery import DRILL_FAILOVER, DRILL_REHEARSAL, sql_instance_condition
+    from gcp_stacks.delivery import DRILL_FAILOVER, DRILL_REHEARSAL, SECRET_VALUE_PERMISSION, sql_instance_condition
     from gcp_stacks.names import drill_sql_instance_name, sql_instance_name, standby_sql_instance_name
 
     settings = load_settings(environment)
