@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import subprocess
 import sys
@@ -30,32 +31,66 @@ class AwsSynth:
     cfn_lint: CfnLint | None = None  # started in the background once the templates exist
 
 
+# Where clean cfn-lint verdicts are kept between runs (`make clean` removes it with the rest of .deps/).
+CFN_LINT_CACHE = ROOT / ".deps" / "cache" / "cfn-lint"
+
+
+def _lint_environment() -> bytes:
+    """What besides a template's bytes decides cfn-lint's verdict: its version, its locked dependencies (the
+    resource schemas ship inside cfn-lint) and the committed configuration."""
+    from importlib.metadata import version
+
+    return b"\0".join(
+        [version("cfn-lint").encode(), (ROOT / "uv.lock").read_bytes(), (ROOT / ".cfnlintrc.yaml").read_bytes()]
+    )
+
+
 class CfnLint:
     """cfn-lint over the templates in two background processes, with the committed `.cfnlintrc.yaml`.
 
-    It is the slowest check (pure Python, ~10 s here) and needs no jsii: started as soon as the templates are
-    written, it runs on the core the GCP worker has left idle while the AWS worker goes on with its tests.
+    It is the slowest check (pure Python, ~1.7 s per template here) and needs no jsii: started as soon as the
+    templates are written, it runs beside the AWS worker's other tests. Its verdict is a pure function of the
+    template's bytes and `_lint_environment`, so a template that passed cleanly is remembered under the digest of
+    both and not linted again until either changes; a template with any finding is never remembered (its output is
+    wanted every time). A fresh clone, and CI, lint every template.
     """
 
-    def __init__(self, templates: list[Path], processes: int = 2) -> None:
-        executable = Path(sys.executable).parent / "cfn-lint"
-        chunks = [templates[index::processes] for index in range(processes)]
+    def __init__(
+        self,
+        templates: list[Path],
+        processes: int = 2,
+        cache: Path = CFN_LINT_CACHE,
+        executable: list[str] | None = None,
+    ) -> None:
+        executable = executable or [str(Path(sys.executable).parent / "cfn-lint")]
+        environment = _lint_environment()
+        self._cache = cache
+        self._digests = {
+            path: hashlib.sha256(environment + b"\0" + path.read_bytes()).hexdigest() for path in templates
+        }
+        pending = [path for path in templates if not (cache / self._digests[path]).exists()]
+        self.linted = len(pending)
+        self._chunks = [chunk for chunk in (pending[index::processes] for index in range(processes)) if chunk]
         self._runs = [
             subprocess.Popen(
-                [str(executable), "--format", "parseable", *map(str, chunk)],
+                [*executable, "--format", "parseable", *map(str, chunk)],
                 cwd=ROOT,  # picks up .cfnlintrc.yaml
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            for chunk in chunks
-            if chunk
+            for chunk in self._chunks
         ]
 
     def result(self) -> tuple[int, str]:
         """The worst exit code and every process's output, once all have finished."""
         outputs = [run.communicate()[0] for run in self._runs]
-        return max(run.returncode for run in self._runs), "".join(outputs)
+        for run, chunk, output in zip(self._runs, self._chunks, outputs, strict=True):
+            if run.returncode == 0 and not output.strip():
+                self._cache.mkdir(parents=True, exist_ok=True)
+                for path in chunk:
+                    (self._cache / self._digests[path]).touch()
+        return max((run.returncode for run in self._runs), default=0), "".join(outputs)
 
 
 def synth_aws(outdir: Path, extra_context: dict | None = None) -> AwsSynth:
