@@ -18,7 +18,7 @@ from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from aws_stacks.nag import NIST, PCI, acknowledge
+from aws_stacks.nag import NIST, PCI, acknowledge, acknowledge_rules
 from aws_stacks.names import boundary_arn, iam_arn
 from shared import Settings
 from shared.delivery import GITHUB_OIDC_HOST
@@ -184,11 +184,8 @@ class DeployGuardrails(Construct):
             "platform's stacks; services come from their resource types (a test keeps them in step), IAM is limited "
             "to the environment's own roles under the boundary, and the delivery trust is denied"
         )
-        for action in service_actions():
-            acknowledge(self.execution_policy, f"IAM5[Action::{action}]", execution_reason)
-        for action in IAM_READ_ACTIONS:
-            acknowledge(self.execution_policy, f"IAM5[Action::{action}]", execution_reason)
-        acknowledge(self.execution_policy, "IAM5[Resource::*]", execution_reason)
+        actions = [f"IAM5[Action::{action}]" for action in (*service_actions(), *IAM_READ_ACTIONS)]
+        acknowledge_rules(self.execution_policy, [*actions, "IAM5[Resource::*]"], execution_reason)
         acknowledge(
             self.execution_policy,
             f"IAM5[Resource::arn:<AWS::Partition>:iam::{settings.aws.account_id}:role/{settings.prefix}-*]",
@@ -211,11 +208,13 @@ class DeployGuardrails(Construct):
             "a permissions boundary caps what a role's own policies grant; allowing everything but the explicit "
             "denials (delivery trust, bootstrap roles and stacks, unbounded roles) leaves each role its own policies"
         )
-        acknowledge(self.boundary, "IAM5[Action::*]", boundary_reason)
-        acknowledge(self.boundary, "IAM5[Resource::*]", boundary_reason)
-        for pack in (NIST, PCI):
-            for rule in ("IAMPolicyNoStatementsWithAdminAccess", "IAMPolicyNoStatementsWithFullAccess"):
-                acknowledge(self.boundary, rule, boundary_reason, packs=(pack,))
+        acknowledge_rules(self.boundary, ["IAM5[Action::*]", "IAM5[Resource::*]"], boundary_reason)
+        acknowledge_rules(
+            self.boundary,
+            ["IAMPolicyNoStatementsWithAdminAccess", "IAMPolicyNoStatementsWithFullAccess"],
+            boundary_reason,
+            packs=(NIST, PCI),
+        )
 
 
 def apply_boundary(stack: Stack, *, settings: Settings) -> None:

@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from aws_stacks.deploy_policy import PLATFORM_SERVICES
-from aws_stacks.nag import acknowledge
+from aws_stacks.nag import acknowledge_rules
 from shared import Settings
 from shared.names import aws_role_name
 
@@ -92,7 +92,5 @@ class DriftPermissions(Construct):
             "configuration reads (Describe, Get, List) of the services those stacks use, no write; data reads "
             "(objects, secret values, log events, image layers, decryption) are denied"
         )
-        for action in read_actions():
-            if "*" in action:
-                acknowledge(self.policy, f"IAM5[Action::{action}]", reason)
-        acknowledge(self.policy, "IAM5[Resource::*]", reason)
+        wildcards = [f"IAM5[Action::{action}]" for action in read_actions() if "*" in action]
+        acknowledge_rules(self.policy, [*wildcards, "IAM5[Resource::*]"], reason)

@@ -106,15 +106,27 @@ SAME_FINDING = {
 
 def acknowledge_in_every_pack(construct: IConstruct, rule: str, reason: str) -> None:
     """An AwsSolutions rule and, under their names (`SAME_FINDING`), the same finding in the other packs."""
-    acknowledge(construct, rule, reason)
-    for pack, name in SAME_FINDING[rule].items():
-        acknowledge(construct, name, reason, packs=(pack,))
+    _acknowledge(construct, [(rule, PACK), *((name, pack) for pack, name in SAME_FINDING[rule].items())], reason)
 
 
 def acknowledge(construct: IConstruct, rule: str, reason: str, *, packs: tuple[str, ...] = (PACK,)) -> None:
     """Acknowledge one rule (e.g. `RDS11`, or `IAM5[Resource::*]`) on the narrowest construct it concerns,
     in each of `packs` that reports it (NIST and PCI share many rule names)."""
+    acknowledge_rules(construct, [rule], reason, packs=packs)
+
+
+def acknowledge_rules(
+    construct: IConstruct, rules: list[str], reason: str, *, packs: tuple[str, ...] = (PACK,)
+) -> None:
+    """`acknowledge` for several rules on one construct for one reason (e.g. one IAM5 finding per action)."""
+    _acknowledge(construct, [(rule, pack) for rule in rules for pack in packs], reason)
+
+
+def _acknowledge(construct: IConstruct, rules: list[tuple[str, str]], reason: str) -> None:
+    """One call for all of them: each `Validations.of(...).acknowledge` is two jsii round trips, and a synth makes
+    hundreds of acknowledgements."""
     if len(reason) < _MIN_REASON_LENGTH:
-        raise ValueError(f"acknowledgement of {rule} on {construct.node.path} needs a specific reason")
-    for pack in packs:
-        Validations.of(construct).acknowledge(Acknowledgment(id=rule_id(rule, pack), reason=reason))
+        raise ValueError(f"acknowledgement of {rules[0][0]} on {construct.node.path} needs a specific reason")
+    Validations.of(construct).acknowledge(
+        *(Acknowledgment(id=rule_id(rule, pack), reason=reason) for rule, pack in rules)
+    )
