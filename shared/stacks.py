@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -161,9 +162,16 @@ def stack_description(settings: Settings, component: Component) -> str:
 @cache
 def docstring_summary(stack_class: str) -> str:
     module, name = stack_class.split(":")
+    loaded = getattr(sys.modules.get(module), name, None)
+    if isinstance(loaded, type):  # the app building the stack has its class: no need to parse the module's source
+        return _summary(loaded.__doc__ or "")
     path = ROOT.joinpath(*module.split(".")).with_suffix(".py")
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.ClassDef) and node.name == name:
-            text = inspect.cleandoc(ast.get_docstring(node) or "")
-            return " ".join(text.split("\n\n", 1)[0].split())
+            return _summary(ast.get_docstring(node, clean=False) or "")
     raise LookupError(f"{stack_class}: no such class in {path.relative_to(ROOT)}")
+
+
+def _summary(docstring: str) -> str:
+    """A docstring's first paragraph on one line."""
+    return " ".join(inspect.cleandoc(docstring).split("\n\n", 1)[0].split())

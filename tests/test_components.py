@@ -59,6 +59,21 @@ def test_every_stack_class_says_what_it_is(cloud):
         assert len(stack_description(load_settings("production"), component).encode()) <= DESCRIPTION_LIMIT
 
 
+def test_a_loaded_class_gives_the_summary_its_source_gives(monkeypatch):
+    """The apps read each summary from the class they imported; readers without jsii parse the source instead."""
+    import importlib
+
+    from shared.stacks import docstring_summary
+
+    for component in TABLES["aws"]:
+        module = component.stack_class.split(":")[0]
+        importlib.import_module(module)
+        loaded = docstring_summary.__wrapped__(component.stack_class)
+        with monkeypatch.context() as patch:
+            patch.delitem(sys.modules, module)
+            assert docstring_summary.__wrapped__(component.stack_class) == loaded, component.stack_class
+
+
 def test_a_missing_class_is_named():
     from shared.stacks import docstring_summary
 
