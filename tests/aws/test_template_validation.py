@@ -18,6 +18,8 @@ from aws_stacks.platform import new_app
 from tests.synth import REPORT_INSTEAD_OF_FAILING, ROOT, cdk_json_context
 
 ENV = cdk.Environment(account="123456789012", region="us-east-1")
+# On one xdist worker: the tests share that process's validation workers (each compiles the engine once).
+pytestmark = pytest.mark.xdist_group("template_validation")
 
 
 def _probe(app: cdk.App) -> list[cdk.Stack]:
@@ -79,7 +81,7 @@ def _queue_template(path: Path, retention: int) -> dict:
 
 
 def test_an_expected_template_is_validated_as_it_appears_and_rechecked_when_it_changes(tmp_path):
-    workers = template_validation.Workers(1)
+    workers = template_validation.start()  # this process's workers: their engines are compiled once (seconds)
     workers.ready()
     stack = _queue_template(tmp_path / "probe.template.json", retention=10)
     workers.expect([stack])
@@ -90,7 +92,6 @@ def test_an_expected_template_is_validated_as_it_appears_and_rechecked_when_it_c
     _queue_template(tmp_path / "probe.template.json", retention=60)  # rewritten after the early validation
     assert workers.report([stack]) == {"success": True, "violations": []}
     assert workers.answered_early == 0
-    workers.close()
 
 
 def test_an_error_fails_the_report_and_equal_findings_are_grouped(reports):
@@ -129,7 +130,10 @@ def test_cdk_validation_false_turns_it_off(monkeypatch):
 
 def _direct_apps(path: Path) -> list[int]:
     """Lines of `path` that construct aws_cdk's App directly (`cdk.App(...)`, or `App(...)` imported from aws_cdk)."""
-    tree = ast.parse(path.read_text())
+    source = path.read_text()
+    if "App" not in source:  # both spellings name it; parsing every file costs seconds
+        return []
+    tree = ast.parse(source)
     modules = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                for alias in node.names if alias.name == "aws_cdk"}  # fmt: skip
     names = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
