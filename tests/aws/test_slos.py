@@ -6,20 +6,14 @@ from __future__ import annotations
 
 import json
 
-import aws_cdk as cdk
-import pytest
-
-from aws_stacks.canaries import ARTIFACT_DAYS, RUNTIME, Canaries, canary_name
-from aws_stacks.guardrails import acknowledge_inline_policies
-from aws_stacks.nag import NIST, PACK, PCI, register_checks
+from aws_stacks.canaries import ARTIFACT_DAYS, RUNTIME, canary_name
+from aws_stacks.nag import NIST, PACK, PCI
 from aws_stacks.names import slo_name
-from aws_stacks.platform import new_app
-from shared import load_settings
 from shared.alerts import alerts
 from shared.contract import SERVICES
 from shared.slos import BURN_RATE_ALERTS, COMPLIANCE_DAYS, Indicator, burn_alert_key, look_back_windows, slos
+from shared.stacks import aws_stack_regions
 from tests.aws.helpers import resources
-from tests.synth import REPORT_INSTEAD_OF_FAILING, cdk_json_context
 
 ELB = "AWS/ApplicationELB"
 
@@ -197,31 +191,24 @@ def test_the_canary_role_may_only_write_its_own_artifacts_logs_and_metrics(aws, 
     assert "ManagedPolicyArns" not in roles[role_id]["Properties"]  # nothing AWS-managed and broad
 
 
-@pytest.fixture(scope="module")
-def canary_probe(tmp_path_factory) -> dict:
-    """The canaries alone, under all three packs."""
-    tmp_path = tmp_path_factory.mktemp("canary-probe")
-    app = new_app(context={**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}, outdir=str(tmp_path))
-    register_checks(app)
-    settings = load_settings("staging")
-    stack = cdk.Stack(app, "CanaryProbe", env=cdk.Environment(account=settings.aws.account_id, region="us-east-1"))
-    Canaries(stack, "Canaries", settings=settings)
-    acknowledge_inline_policies(stack)  # what apply_guardrails does for every stack of the platform
-    app.synth()
-    return json.loads((tmp_path / "validation-report.json").read_text())
+def test_each_canary_acknowledgement_silences_a_real_finding_and_nothing_is_left_open(aws, settings):
+    """Read from the session's synthesis, where the platform's own guardrails acknowledge the inline policy."""
+    stack = settings.name("observability")
+    prefix = f"{stack}/Canaries/"
+    reports = aws.validation_report["pluginReports"]
 
+    def on_canaries(kind: str) -> list[tuple[str, str]]:
+        return [
+            (v["ruleName"], c["constructPath"].removeprefix(prefix))
+            for plugin in reports
+            for v in plugin[kind]
+            for c in v["violatingConstructs"]
+            if c["constructPath"].startswith(prefix)
+        ]
 
-def test_each_canary_acknowledgement_silences_a_real_finding_and_nothing_is_left_open(canary_probe):
-    violations = [v for plugin in canary_probe["pluginReports"] for v in plugin["violations"]]
-    assert violations == []
-    suppressed = {
-        (v["ruleName"], c["constructPath"].removeprefix("CanaryProbe/Canaries/"))
-        for plugin in canary_probe["pluginReports"]
-        for v in plugin["suppressedViolations"]
-        for c in v["violatingConstructs"]
-    }
-    settings = load_settings("staging")
-    region, account = "us-east-1", settings.aws.account_id
+    assert on_canaries("violations") == []
+    suppressed = set(on_canaries("suppressedViolations"))
+    region, account = aws_stack_regions(settings)[stack], settings.aws.account_id
     policy = "CanaryRole/DefaultPolicy/Resource"
     expected = {(f"{PACK}-IAM5[Resource::*]", policy)}
     for service in SERVICES:
