@@ -1,7 +1,8 @@
 """Two environments in one AWS account: every account-level singleton exists exactly once, and pages once.
 
-Both environments are synthesized into one app, as one account would receive them, from settings that pass the
-cross-environment check (shared/accounts.py): staging owns every account-level service, dev owns none.
+Settings that pass the cross-environment check (shared/accounts.py): staging owns every account-level service, dev
+owns none. Staging keeps its own settings, so its templates are the session's; dev is synthesized again in staging's
+account.
 """
 
 from __future__ import annotations
@@ -36,22 +37,19 @@ def _shared_account_settings():
 
 
 @pytest.fixture(scope="module")
-def shared_account(tmp_path_factory) -> dict[str, dict[str, dict]]:
+def shared_account(aws, tmp_path_factory) -> dict[str, dict[str, dict]]:
     """Environment -> stack name -> template, for dev and staging in staging's account."""
     chosen = _shared_account_settings()
+    assert chosen["staging"] == load_settings("staging")  # so the session's staging templates are staging's here
     # Without the cdk-nag packs (the main synth runs them on the same constructs): this checks counts only.
     app = new_app(context={**cdk_json_context(), **APP_CONTEXT}, outdir=str(tmp_path_factory.mktemp("shared")))
-    for settings in chosen.values():
-        pin_availability_zones(app, settings)
-    stacks = [stack for settings in chosen.values() for stack in add_environment(app, settings)]
+    pin_availability_zones(app, chosen["dev"])
+    stacks = add_environment(app, chosen["dev"])
     assembly = app.synth()
+    staging = chosen["staging"].prefix + "-"
     return {
-        name: {
-            stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template
-            for stack in stacks
-            if stack.stack_name.startswith(settings.prefix + "-")
-        }
-        for name, settings in chosen.items()
+        "dev": {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks},
+        "staging": {name: template for name, template in aws.templates.items() if name.startswith(staging)},
     }
 
 
