@@ -7,7 +7,12 @@ import ast
 import functools
 from pathlib import Path
 
+import pytest
+
 from tests.synth import ROOT
+
+# On one xdist worker: the graph (every project file parsed) is built once per process.
+pytestmark = pytest.mark.xdist_group("import_graph")
 
 PACKAGES = ("shared", "aws_stacks", "gcp_stacks", "ops", "reports", "scripts", "tests")
 ENTRY_POINTS = ("app.py", "gcp_app.py")
