@@ -54,6 +54,9 @@ def tf_snapshot(snapshot):
     return snapshot.use_extension(TerraformSnapshot)
 
 
+GCP_TESTS = Path(__file__).parent / "gcp"
+
+
 def pytest_itemcollected(item):
     """Under xdist (`--dist loadgroup`) keep each cloud's tests on one worker, so each synthesizes once, and the
     tests sharing any other expensive fixture of the project (a module's own synthesis, a database server) on one
@@ -72,9 +75,6 @@ def pytest_itemcollected(item):
         item.add_marker(pytest.mark.xdist_group("gcp"))
     elif shared := _shared_project_fixture(item):
         item.add_marker(pytest.mark.xdist_group(shared))
-
-
-GCP_TESTS = Path(__file__).parent / "gcp"
 
 
 def _shared_project_fixture(item) -> str | None:

@@ -69,7 +69,6 @@ class CfnLint:
             path: hashlib.sha256(environment + b"\0" + path.read_bytes()).hexdigest() for path in templates
         }
         pending = [path for path in templates if not (cache / self._digests[path]).exists()]
-        self.linted = len(pending)
         self._chunks = [chunk for chunk in (pending[index::processes] for index in range(processes)) if chunk]
         self._runs = [
             subprocess.Popen(
@@ -127,13 +126,9 @@ def synth_gcp(outdir: Path | None = None) -> dict[str, dict]:
     app = Testing.app(outdir=str(outdir)) if outdir else Testing.app()
     stacks = build_platform(app)
     app.synth()
-    documents = {
-        stack.node.id: _without_metadata(
-            json.loads((Path(app.outdir) / "stacks" / stack.node.id / "cdk.tf.json").read_text())
-        )
-        for stack in stacks
-    }
-    smallest = min(stacks, key=lambda stack: len(json.dumps(documents[stack.node.id])))
+    files = {stack.node.id: Path(app.outdir) / "stacks" / stack.node.id / "cdk.tf.json" for stack in stacks}
+    documents = {name: _without_metadata(json.loads(path.read_text())) for name, path in files.items()}
+    smallest = min(stacks, key=lambda stack: files[stack.node.id].stat().st_size)
     if json.loads(Testing.synth(smallest, run_validations=True)) != documents[smallest.node.id]:
         raise AssertionError(f"{smallest.node.id}: cdk.tf.json without metadata differs from Testing.synth")
     return documents
