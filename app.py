@@ -10,7 +10,7 @@ from aws_stacks.findings import open_findings
 from aws_stacks.invocation import ACCOUNT_COMMANDS, cli_command
 from aws_stacks.selection import APP_CONTEXT, cli_context, select
 from ops.preflight import placeholders
-from shared import Settings, SettingsError
+from shared import Settings, SettingsError, jsii_start
 
 # Direct `npx cdk` runs too: jsii's Node 20 end-of-life banner is noise on these machines.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -37,13 +37,16 @@ def main() -> None:
     except SettingsError as error:
         sys.exit(f"error: {error}")
     stop_before_an_account_command_on_placeholders(all_settings)
-    # The template validation's engines compile in their own processes while aws-cdk-lib loads and the stacks are
-    # built, on the core the app leaves idle. One environment's templates are validated by one worker while the rest
-    # is synthesized; every environment's (`make synth`) are shared by two.
-    template_validation.start(workers=1 if len(all_settings) == 1 else 2)
-    # Imported only once the settings are valid: starting jsii and aws-cdk-lib takes seconds.
+    # Only once the settings are valid: the jsii runtime starts and loads aws-cdk-lib and cdk-nag while Python
+    # imports their bindings (shared/jsii_start.py).
+    jsii_start.start()
     from aws_stacks.platform import build_platform, new_app
 
+    # The template validation's engines compile in their own processes while the stacks are built: that
+    # conversation between Python and Node leaves a core idle, the imports above did not. One environment's
+    # templates are validated by one worker while the rest is synthesized; every environment's (`make synth`) are
+    # shared by two.
+    template_validation.start(workers=1 if len(all_settings) == 1 else 2)
     app = new_app(context=APP_CONTEXT)
     build_platform(app, all_settings)
     try:

@@ -5,7 +5,7 @@
 import os
 import sys
 
-from shared import SettingsError, load_all
+from shared import SettingsError, jsii_start, load_all
 from shared.selection import chosen_environments
 
 # Direct `npx cdktf` runs too: jsii's Node 20 end-of-life banner is noise on these machines.
@@ -19,7 +19,9 @@ def main() -> None:
         chosen = [all_settings[name] for name in chosen_environments(os.environ.get("BB_ENV"), "BB_ENV")]
     except SettingsError as error:
         sys.exit(f"error: {error}")
-    # Imported only once the settings are valid: the google provider takes ~10 s and 0.5 GB to import.
+    # Only once the settings are valid: the google provider takes seconds to import. The jsii runtime starts and
+    # loads it while Python imports its bindings (shared/jsii_start.py).
+    jsii_start.start()
     from cdktn import App
 
     from gcp_stacks.platform import build_platform
