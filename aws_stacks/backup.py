@@ -22,8 +22,10 @@ from aws_stacks.security import customer_managed_key, stateful_removal_policy
 from shared import Settings
 
 # After this cooling-off period a compliance-mode lock can no longer be changed or removed, even by root.
-VAULT_LOCK_GRACE = Duration.days(3)
-DAILY_SCHEDULE = events.Schedule.cron(hour="5", minute="0")  # UTC, before the US business day
+# Plain values, made into jsii objects where used: a module-level jsii call would wait for aws-cdk-lib to load
+# (shared/jsii_start.py).
+VAULT_LOCK_GRACE_DAYS = 3
+DAILY_AT = {"hour": "5", "minute": "0"}  # UTC, before the US business day
 BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
 S3_BACKUP_MANAGED_POLICIES = ("AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore")
 
@@ -38,7 +40,8 @@ class BackupVault(Construct):
         self.key: kms.Key = customer_managed_key(self, "Key", settings=settings, purpose=purpose)
         lock = (
             backup.LockConfiguration(
-                min_retention=Duration.days(resilience.backup_retention_days), changeable_for=VAULT_LOCK_GRACE
+                min_retention=Duration.days(resilience.backup_retention_days),
+                changeable_for=Duration.days(VAULT_LOCK_GRACE_DAYS),
             )
             if resilience.backup_vault_lock
             else None
@@ -87,7 +90,7 @@ class DataBackup(Construct):
         self.plan.add_rule(
             backup.BackupPlanRule(
                 rule_name="DailySnapshot",
-                schedule_expression=DAILY_SCHEDULE,
+                schedule_expression=events.Schedule.cron(**DAILY_AT),
                 delete_after=retention,
                 copy_actions=copies,
             )

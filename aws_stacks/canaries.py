@@ -28,9 +28,9 @@ from aws_stacks.security import customer_managed_key, encrypted_bucket, log_buck
 from shared import Settings
 from shared.contract import SERVICES
 
-RUNTIME = synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0
+RUNTIME = "syn-nodejs-puppeteer-13.0"  # a plain name: module-level jsii calls wait for aws-cdk-lib (jsii_start)
 # As GCP's uptime checks (gcp_stacks/alert_conditions.UPTIME_PERIOD_SECONDS, observability.UPTIME_TIMEOUT_SECONDS).
-PERIOD = Duration.minutes(1)
+PERIOD_MINUTES = 1
 TIMEOUT_SECONDS = 10
 # Artifacts (request logs and HAR-like reports) are diagnostics of recent runs: kept a month, then deleted.
 ARTIFACT_DAYS = 30
@@ -104,11 +104,11 @@ class Canaries(Construct):
                 self,
                 f"{service.title()}Canary",
                 canary_name=name,
-                runtime=RUNTIME,
+                runtime=synthetics.Runtime(RUNTIME, synthetics.RuntimeFamily.NODEJS),
                 test=synthetics.Test.custom(
                     code=synthetics.Code.from_inline(script(settings, spec.health_path)), handler="index.handler"
                 ),
-                schedule=synthetics.Schedule.rate(PERIOD),
+                schedule=synthetics.Schedule.rate(Duration.minutes(PERIOD_MINUTES)),
                 timeout=Duration.seconds(TIMEOUT_SECONDS * 3),
                 role=self.role,
                 artifacts_bucket_location=synthetics.ArtifactsBucketLocation(bucket=bucket, prefix=name),

@@ -54,8 +54,8 @@ from shared.names import aws_repository_name, ecs_load_balancers_role_name, tag_
 from shared.release import IMAGES
 from shared.rollout import PAUSE_STAGE
 
-SCALE_IN_COOLDOWN = Duration.seconds(300)
-SCALE_OUT_COOLDOWN = Duration.seconds(60)
+SCALE_IN_COOLDOWN_SECONDS = 300
+SCALE_OUT_COOLDOWN_SECONDS = 60
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
 XRAY_DAEMON_PORT = 2000
 # ELBSecurityPolicy-TLS13-1-2-Res-2021-06: TLS 1.3, and TLS 1.2 only with forward-secret AES-GCM ciphers.
@@ -249,7 +249,10 @@ class ContainerService(Construct):
             min_capacity=self.sizing.fargate_min_tasks if min_tasks is None else min_tasks,
             max_capacity=self.sizing.fargate_max_tasks,
         )
-        cooldowns = dict(scale_in_cooldown=SCALE_IN_COOLDOWN, scale_out_cooldown=SCALE_OUT_COOLDOWN)
+        cooldowns = dict(
+            scale_in_cooldown=Duration.seconds(SCALE_IN_COOLDOWN_SECONDS),
+            scale_out_cooldown=Duration.seconds(SCALE_OUT_COOLDOWN_SECONDS),
+        )
         scaling.scale_on_cpu_utilization(
             "CpuScaling", target_utilization_percent=compute.scale_out_cpu_percent, **cooldowns
         )

@@ -9,7 +9,7 @@ from constructs import Construct
 from aws_stacks.signals import CacheSignals, DatabaseSignals, LoadBalancerSignals, ServiceSignals
 from shared import Settings
 
-PERIOD = Duration.minutes(1)
+PERIOD_MINUTES = 1
 LATENCY_PERCENTILES = ("p50", "p90", "p99")  # beside the alert's own percentile
 WIDTH = 8  # three graphs per 24-column row
 
@@ -48,18 +48,19 @@ class OperationsDashboard(Construct):
             dashboard_name=settings.name("operations"),
             default_interval=Duration.hours(3),
         )
+        period = Duration.minutes(PERIOD_MINUTES)
         dashboard.add_widgets(cloudwatch.AlarmStatusWidget(title="Alarms", alarms=alarms, width=24))
         percentiles = sorted({*LATENCY_PERCENTILES, services[0].percentile}, key=lambda p: float(p[1:]))
         dashboard.add_widgets(
-            _graph("Requests per minute", [service.requests(PERIOD) for service in services]),
+            _graph("Requests per minute", [service.requests(period) for service in services]),
             _graph(
                 "Response time (s)",
-                [service.response_time_at(percentile, PERIOD) for service in services for percentile in percentiles],
+                [service.response_time_at(percentile, period) for service in services for percentile in percentiles],
                 unit="seconds",
             ),
             _graph(
                 "5xx share (%)",
-                [service.error_rate(PERIOD) for service in services] + [load_balancer.error_rate(PERIOD)],
+                [service.error_rate(period) for service in services] + [load_balancer.error_rate(period)],
                 unit="percent",
             ),
         )
@@ -70,16 +71,16 @@ class OperationsDashboard(Construct):
                     metric
                     for service in services
                     for metric in (
-                        service.running_tasks(PERIOD).with_(label=f"{service.name} running"),
-                        service.desired_tasks(PERIOD).with_(label=f"{service.name} desired"),
+                        service.running_tasks(period).with_(label=f"{service.name} running"),
+                        service.desired_tasks(period).with_(label=f"{service.name} desired"),
                     )
                 ],
             ),
-            _graph("Healthy targets", [service.healthy_targets(PERIOD) for service in services]),
+            _graph("Healthy targets", [service.healthy_targets(period) for service in services]),
             _graph(
                 "Service CPU / memory (%)",
-                [service.cpu(PERIOD).with_(label=f"{service.name} cpu") for service in services]
-                + [service.memory(PERIOD).with_(label=f"{service.name} memory") for service in services],
+                [service.cpu(period).with_(label=f"{service.name} cpu") for service in services]
+                + [service.memory(period).with_(label=f"{service.name} memory") for service in services],
                 unit="percent",
             ),
         )
@@ -87,18 +88,18 @@ class OperationsDashboard(Construct):
             _graph(
                 "Database CPU / memory / free storage (%)",
                 [
-                    database.cpu(PERIOD).with_(label="cpu"),
-                    database.memory(PERIOD),
-                    database.free_storage(PERIOD),
+                    database.cpu(period).with_(label="cpu"),
+                    database.memory(period),
+                    database.free_storage(period),
                 ],
                 unit="percent",
             ),
             _graph(
                 "Database connections",
-                [database.connections(PERIOD), database.connection_failures(PERIOD).with_(label="proxy failures")],
+                [database.connections(period), database.connection_failures(period).with_(label="proxy failures")],
             ),
             _graph(
                 "Redis CPU / memory (%) and evictions",
-                [cache.cpu(PERIOD), cache.memory(PERIOD), cache.evictions(PERIOD)],
+                [cache.cpu(period), cache.memory(period), cache.evictions(period)],
             ),
         )

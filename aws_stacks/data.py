@@ -37,7 +37,7 @@ from shared.data import DatabaseSettings
 MASTER_USERNAME = "bookedbarber_admin"
 # Exported to CloudWatch Logs; the log groups are created first so they are encrypted and retained per settings.
 POSTGRES_LOG_TYPES = ("postgresql", "upgrade")
-ENHANCED_MONITORING_INTERVAL = Duration.seconds(60)
+ENHANCED_MONITORING_INTERVAL_SECONDS = 60
 # ElastiCache's newest Redis OSS minor and parameter family per `cache.redis_major_version` (Memorystore runs
 # its own newest minor, 7.2: see gcp_stacks/data.py).
 REDIS_ENGINES = {6: ("6.2", "redis6.x"), 7: ("7.1", "redis7")}
@@ -142,7 +142,7 @@ def instance_hardening(*, database: DatabaseSettings, key: kms.IKey, monitoring_
         storage_encryption_key=key,
         enable_performance_insights=True,
         performance_insight_encryption_key=key,
-        monitoring_interval=ENHANCED_MONITORING_INTERVAL,
+        monitoring_interval=Duration.seconds(ENHANCED_MONITORING_INTERVAL_SECONDS),
         monitoring_role=monitoring_role,
         iam_authentication=True,
         cloudwatch_logs_exports=list(POSTGRES_LOG_TYPES),

@@ -52,7 +52,7 @@ DEPLOY_BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "look
 TEMPLATE_READ_ACTIONS = ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"]
 # The bootstrap roles' trust policies allow session tags, and the CDK CLI may pass them when it assumes one.
 BOOTSTRAP_ASSUME_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
-SESSION_DURATION = Duration.hours(1)
+SESSION_HOURS = 1
 
 
 def bootstrap_role_arns(
@@ -160,7 +160,7 @@ class GithubTrust(Construct):
             construct_id,
             role_name=aws_role_name(settings, kind),
             description=f"GitHub Actions {kind} for {settings.github.full_name} ({settings.environment})",
-            max_session_duration=SESSION_DURATION,
+            max_session_duration=Duration.hours(SESSION_HOURS),
             assumed_by=iam.WebIdentityPrincipal(self.provider.oidc_provider_arn, conditions=conditions),
         )
 

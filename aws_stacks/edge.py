@@ -31,7 +31,7 @@ from shared.stacks import AWS_EDGE_REGION
 
 EDGE_REGION = AWS_EDGE_REGION
 DYNAMIC_PATHS = ("/api/*",)
-HSTS_MAX_AGE = Duration.days(730)
+HSTS_MAX_AGE_DAYS = 730
 
 
 class StaticAssets(Construct):
@@ -145,7 +145,10 @@ class Cdn(Construct):
             response_headers_policy_name=settings.name("security-headers"),
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, preload=True, override=True
+                    access_control_max_age=Duration.days(HSTS_MAX_AGE_DAYS),
+                    include_subdomains=True,
+                    preload=True,
+                    override=True,
                 ),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(

@@ -17,13 +17,17 @@ from shared.contract import DATABASE_PORT, ELASTICACHE_PORT
 # Replies to clients leave from the ephemeral range.
 EPHEMERAL_PORTS = (1024, 65535)
 
-# PrivateLink endpoints the tasks need to start without NAT: image pulls, logs, secrets.
-INTERFACE_ENDPOINTS = {
-    "EcrApiEndpoint": ec2.InterfaceVpcEndpointAwsService.ECR,
-    "EcrDockerEndpoint": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
-    "LogsEndpoint": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-    "SecretsManagerEndpoint": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-}
+
+def interface_endpoints() -> dict[str, ec2.InterfaceVpcEndpointAwsService]:
+    """PrivateLink endpoints the tasks need to start without NAT: image pulls, logs, secrets. A function: a
+    module-level jsii call would wait for aws-cdk-lib to load (shared/jsii_start.py)."""
+    return {
+        "EcrApiEndpoint": ec2.InterfaceVpcEndpointAwsService.ECR,
+        "EcrDockerEndpoint": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+        "LogsEndpoint": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+        "SecretsManagerEndpoint": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    }
+
 
 PUBLIC = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
 APP = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
@@ -140,7 +144,7 @@ class InterfaceEndpoints(Construct):
         self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, security_group: ec2.ISecurityGroup
     ) -> None:
         super().__init__(scope, construct_id)
-        for endpoint_id, service in INTERFACE_ENDPOINTS.items():
+        for endpoint_id, service in interface_endpoints().items():
             ec2.InterfaceVpcEndpoint(
                 self,
                 endpoint_id,

@@ -8,11 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from shared import jsii_start
 from tests.snapshots import CloudFormationSnapshot, TerraformSnapshot
 from tests.synth import AwsSynth, CfnLint, synth_aws, synth_gcp, with_cfn_lint
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+def pytest_configure(config):
+    """Each process that collects the tests starts the jsii runtime as the apps do (shared/jsii_start.py): the loads
+    run beside the collection, and every synthesis of the session, snapshots included, goes through the queued
+    loads the apps use. The xdist controller collects nothing and starts nothing."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", None):
+        jsii_start.start()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from aws_stacks.backup import VAULT_LOCK_GRACE
+from aws_stacks.backup import VAULT_LOCK_GRACE_DAYS
 from aws_stacks.names import recovery_vault_name, vault_name
 from aws_stacks.platform import stack_names
 from shared.provider_facts import MIN_RPO_MINUTES
@@ -27,7 +27,7 @@ def test_vault_is_encrypted_with_its_own_key_and_locked_where_settings_ask(aws, 
     if settings.resilience.backup_vault_lock:
         assert vault["LockConfiguration"] == {
             "MinRetentionDays": settings.resilience.backup_retention_days,
-            "ChangeableForDays": VAULT_LOCK_GRACE.to_days(),
+            "ChangeableForDays": VAULT_LOCK_GRACE_DAYS,
         }
     else:
         assert "LockConfiguration" not in vault

@@ -118,7 +118,7 @@ def test_canaries_probe_the_uptime_checks_endpoints_and_feed_service_down(aws, s
     for service, spec in SERVICES.items():
         _, p = found[canary_name(settings, service)]
         assert len(canary_name(settings, service)) <= 21
-        assert p["RuntimeVersion"] == RUNTIME.name == "syn-nodejs-puppeteer-13.0"
+        assert p["RuntimeVersion"] == RUNTIME == "syn-nodejs-puppeteer-13.0"
         assert p["Schedule"]["Expression"] == "rate(1 minute)"
         assert p["Code"]["Handler"] == "index.handler" and "S3Key" not in p["Code"]  # inline: no asset hash
         script = p["Code"]["Script"]
