@@ -3,7 +3,7 @@
 aws-cdk-lib 2.275 validates every template with its bundled @aws/cloudformation-validate engine on the jsii runtime's
 single thread, after synthesis: compiling the engine and validating one environment's templates took as long as
 building and synthesizing the whole environment. Here the same engine, with aws-cdk-lib's own default rules and
-options, runs in Node worker processes started before aws-cdk-lib is imported, so the engine compiles on the other core
+options, runs in a Node worker process started as the app begins building, so the engine compiles on the other core
 while the app builds its constructs; the app turns the built-in off (`new_app`) and registers `TemplateValidation`
 (aws_stacks/nag.py) under the built-in's name, so findings, acknowledgements (`CloudFormation-Validate::W3010`) and a
 failing synth stay what they were. `CDK_VALIDATION=false` turns both off, as it turns off the built-in.
@@ -164,7 +164,7 @@ _started: Workers | None = None
 
 
 def start(workers: int = 1) -> Workers | None:
-    """Start the workers now (before aws-cdk-lib is imported, to overlap the engine's compilation with the app's
+    """Start the workers now (before the app builds its stacks, to overlap the engine's compilation with the app's
     work); later calls return the same workers. None when validation is switched off."""
     global _started
     if disabled():
