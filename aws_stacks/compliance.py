@@ -31,27 +31,33 @@ SECURITY_HUB_STANDARDS = {
     "PciDss": "pci-dss/v/4.0.1",
 }
 GUARDDUTY_FEATURES = ("S3_DATA_EVENTS", "RDS_LOGIN_EVENTS", "EBS_MALWARE_PROTECTION", "RUNTIME_MONITORING")
-# AWS Config managed rules that watch what this platform relies on (encryption, exposure, audit, backups).
-CONFIG_RULES = (
-    config.ManagedRuleIdentifiers.EBS_ENCRYPTED_VOLUMES,
-    config.ManagedRuleIdentifiers.RDS_STORAGE_ENCRYPTED,
-    config.ManagedRuleIdentifiers.RDS_INSTANCE_PUBLIC_ACCESS_CHECK,
-    config.ManagedRuleIdentifiers.RDS_IN_BACKUP_PLAN,
-    config.ManagedRuleIdentifiers.S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED,
-    config.ManagedRuleIdentifiers.S3_BUCKET_SSL_REQUESTS_ONLY,
-    config.ManagedRuleIdentifiers.S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED,
-    config.ManagedRuleIdentifiers.ROOT_ACCOUNT_MFA_ENABLED,
-    config.ManagedRuleIdentifiers.IAM_ROOT_ACCESS_KEY_CHECK,
-    config.ManagedRuleIdentifiers.CLOUD_TRAIL_ENABLED,
-    config.ManagedRuleIdentifiers.CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED,
-    config.ManagedRuleIdentifiers.CLOUD_TRAIL_ENCRYPTION_ENABLED,
-    config.ManagedRuleIdentifiers.CLOUDWATCH_LOG_GROUP_ENCRYPTED,
-    config.ManagedRuleIdentifiers.VPC_FLOW_LOGS_ENABLED,
-    config.ManagedRuleIdentifiers.GUARDDUTY_ENABLED_CENTRALIZED,
-    config.ManagedRuleIdentifiers.ALB_HTTP_DROP_INVALID_HEADER_ENABLED,
-    config.ManagedRuleIdentifiers.ALB_WAF_ENABLED,
-)
 BUDGET_SPEND_TYPES = ("ACTUAL", "FORECASTED")
+
+
+def config_rules() -> tuple[str, ...]:
+    """AWS Config managed rules that watch what this platform relies on (encryption, exposure, audit, backups).
+    A function, not a constant: reading aws-cdk-lib's constants is a request to the jsii runtime, and importing
+    this module must not make one (tests/test_jsii_start.py)."""
+    rules = config.ManagedRuleIdentifiers
+    return (
+        rules.EBS_ENCRYPTED_VOLUMES,
+        rules.RDS_STORAGE_ENCRYPTED,
+        rules.RDS_INSTANCE_PUBLIC_ACCESS_CHECK,
+        rules.RDS_IN_BACKUP_PLAN,
+        rules.S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED,
+        rules.S3_BUCKET_SSL_REQUESTS_ONLY,
+        rules.S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED,
+        rules.ROOT_ACCOUNT_MFA_ENABLED,
+        rules.IAM_ROOT_ACCESS_KEY_CHECK,
+        rules.CLOUD_TRAIL_ENABLED,
+        rules.CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED,
+        rules.CLOUD_TRAIL_ENCRYPTION_ENABLED,
+        rules.CLOUDWATCH_LOG_GROUP_ENCRYPTED,
+        rules.VPC_FLOW_LOGS_ENABLED,
+        rules.GUARDDUTY_ENABLED_CENTRALIZED,
+        rules.ALB_HTTP_DROP_INVALID_HEADER_ENABLED,
+        rules.ALB_WAF_ENABLED,
+    )
 
 
 class ThreatDetection(Construct):
@@ -183,7 +189,7 @@ class AuditTrail(Construct):
 
 
 class ConfigurationHistory(Construct):
-    """AWS Config: records every supported resource (global ones too) and evaluates `CONFIG_RULES`.
+    """AWS Config: records every supported resource (global ones too) and evaluates `config_rules()`.
 
     Without `trail` (the Organization runs the recorder) only the rules are created, against its recorder.
     """
@@ -191,7 +197,7 @@ class ConfigurationHistory(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, trail: AuditTrail | None) -> None:
         super().__init__(scope, construct_id)
         self.recorder = self._recorder(settings, trail) if trail is not None else None
-        for identifier in CONFIG_RULES:
+        for identifier in config_rules():
             name = identifier.lower().replace("_", "-")
             rule = config.ManagedRule(
                 self,

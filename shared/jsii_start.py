@@ -67,6 +67,14 @@ class _AfterLoads:
         return getattr(self._loader.provider, name)
 
 
+_handed_back = threading.Event()
+
+
+def handed_back() -> bool:
+    """Whether a started runtime has served a request other than a load (and is used directly again)."""
+    return _handed_back.is_set()
+
+
 def start() -> None:
     """Start the runtime now and turn each binding's assembly load into a queued one (idempotent)."""
     import jsii
@@ -81,6 +89,7 @@ def start() -> None:
     def restore() -> None:
         kernel.provider = loader.provider
         jsii.JSIIAssembly.load = original
+        _handed_back.set()
 
     def queued_load(cls, *args, **kwargs):
         assembly = cls(*args, **kwargs)

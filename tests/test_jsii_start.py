@@ -3,70 +3,45 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
+# Imported at collection, with this module even when it runs alone: the project's AWS modules, while loads are queued.
+import aws_stacks.platform
 from shared import jsii_start
 
-ROOT = Path(__file__).resolve().parent.parent
 
-# In a fresh interpreter (the loads happen once per runtime): import every AWS module, then build and synthesize one
-# small stack with cdk-nag. The session's own syntheses (snapshots included) also run on queued loads (conftest).
-_APP = textwrap.dedent(
-    """
-    import json, tempfile
-    from shared import jsii_start
-    jsii_start.start()
-    jsii_start.start()  # a second call changes nothing
-    import aws_cdk as cdk, jsii
+def test_importing_the_tests_and_the_project_asks_the_runtime_for_nothing_but_loads(request_during_collection):
+    # A jsii request at import (a module-level `Duration.days(3)`, a library constant) makes the import wait for
+    # every queued load: in an app, that cuts the overlap with the imports short.
+    assert request_during_collection is None, f"a jsii request while collecting {request_during_collection}"
+
+
+def test_after_the_loads_the_runtime_is_handed_back_and_runs_cdk_nag(tmp_path):
+    import aws_cdk as cdk
+    import jsii
     from aws_cdk import aws_s3 as s3
     from cdk_nag import AwsSolutionsChecks
     from jsii import _runtime
-    import aws_stacks.platform
-    # Importing the project's modules asked the runtime for nothing but loads: none had to wait for them.
-    during_imports = type(_runtime.kernel.provider).__name__
-    app = cdk.App(outdir=tempfile.mkdtemp(), context={"@aws-cdk/core:failSynthOnValidationErrors": False})
+
+    app = aws_stacks.platform.new_app(
+        outdir=str(tmp_path), context={"@aws-cdk/core:failSynthOnValidationErrors": False}
+    )
     stack = cdk.Stack(app, "probe")
     s3.Bucket(stack, "Bucket", enforce_ssl=True)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     template = app.synth().get_stack_by_name("probe").template
-    reports = json.load(open(f"{app.outdir}/validation-report.json")).get("pluginReports", [])
-    print(json.dumps({
-        "during_imports": during_imports,
-        "resources": sorted(resource["Type"] for resource in template["Resources"].values()),
-        "findings": json.dumps(reports),
-        "provider": type(_runtime.kernel.provider).__name__,
-        "load": jsii.JSIIAssembly.load.__func__.__module__,
-    }))
-    """
-)
-
-
-def test_queued_loads_overlap_the_imports_then_hand_back_the_runtime():
-    result = subprocess.run(
-        [sys.executable, "-c", _APP],
-        cwd=ROOT,
-        # The built-in template validation is not what is tested here, and compiling its engine takes seconds.
-        env={**os.environ, "CDK_VALIDATION": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
-    assert probe["during_imports"] == "_AfterLoads"
-    assert probe["resources"] == ["AWS::S3::Bucket", "AWS::S3::BucketPolicy"]
-    assert "AwsSolutions-S1" in probe["findings"]  # cdk-nag, loaded from the queue, ran its rules
+    reports = json.loads((tmp_path / "validation-report.json").read_text()).get("pluginReports", [])
+    assert sorted(resource["Type"] for resource in template["Resources"].values()) == [
+        "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy",
+    ]
+    assert "AwsSolutions-S1" in json.dumps(reports)  # cdk-nag, loaded from the queue, ran its rules
     # After the first request that is not a load, the kernel talks to its own provider and loads as it did.
-    assert probe["provider"] == "ProcessProvider"
-    assert probe["load"] == "jsii._runtime"
+    assert jsii_start.handed_back()
+    assert type(_runtime.kernel.provider).__name__ == "ProcessProvider"
+    assert jsii.JSIIAssembly.load.__func__.__module__ == "jsii._runtime"
 
 
 class _Provider:

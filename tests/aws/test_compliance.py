@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_stacks.compliance import BUDGET_SPEND_TYPES, CONFIG_RULES, GUARDDUTY_FEATURES, SECURITY_HUB_STANDARDS
+from aws_stacks.compliance import BUDGET_SPEND_TYPES, GUARDDUTY_FEATURES, SECURITY_HUB_STANDARDS, config_rules
 from tests.aws.helpers import only, resources
 
 
@@ -64,7 +64,7 @@ def test_config_records_everything_and_evaluates_the_chosen_rules(aws, settings)
     channel = only(resources(aws, settings, "compliance", "AWS::Config::DeliveryChannel"))["Properties"]
     assert "S3KmsKeyArn" in channel
     rules = resources(aws, settings, "compliance", "AWS::Config::ConfigRule").values()
-    assert {rule["Properties"]["Source"]["SourceIdentifier"] for rule in rules} == set(CONFIG_RULES)
+    assert {rule["Properties"]["Source"]["SourceIdentifier"] for rule in rules} == set(config_rules())
     for rule in rules:
         assert rule["Properties"]["ConfigRuleName"].startswith(settings.prefix + "-")
         assert rule["DependsOn"], "a rule must wait for the recorder"
