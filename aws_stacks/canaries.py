@@ -28,7 +28,6 @@ from aws_stacks.security import customer_managed_key, encrypted_bucket, log_buck
 from shared import Settings
 from shared.contract import SERVICES
 
-RUNTIME = "syn-nodejs-puppeteer-13.0"  # a plain name: module-level jsii calls wait for aws-cdk-lib (jsii_start)
 # As GCP's uptime checks (gcp_stacks/alert_conditions.UPTIME_PERIOD_SECONDS, observability.UPTIME_TIMEOUT_SECONDS).
 PERIOD_MINUTES = 1
 TIMEOUT_SECONDS = 10
@@ -104,7 +103,7 @@ class Canaries(Construct):
                 self,
                 f"{service.title()}Canary",
                 canary_name=name,
-                runtime=synthetics.Runtime(RUNTIME, synthetics.RuntimeFamily.NODEJS),
+                runtime=synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0,
                 test=synthetics.Test.custom(
                     code=synthetics.Code.from_inline(script(settings, spec.health_path)), handler="index.handler"
                 ),

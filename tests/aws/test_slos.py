@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from aws_stacks.canaries import ARTIFACT_DAYS, RUNTIME, canary_name
+from aws_stacks.canaries import ARTIFACT_DAYS, canary_name
 from aws_stacks.nag import NIST, PACK, PCI
 from aws_stacks.names import slo_name
 from shared.alerts import alerts
@@ -118,7 +118,7 @@ def test_canaries_probe_the_uptime_checks_endpoints_and_feed_service_down(aws, s
     for service, spec in SERVICES.items():
         _, p = found[canary_name(settings, service)]
         assert len(canary_name(settings, service)) <= 21
-        assert p["RuntimeVersion"] == RUNTIME == "syn-nodejs-puppeteer-13.0"
+        assert p["RuntimeVersion"] == "syn-nodejs-puppeteer-13.0"
         assert p["Schedule"]["Expression"] == "rate(1 minute)"
         assert p["Code"]["Handler"] == "index.handler" and "S3Key" not in p["Code"]  # inline: no asset hash
         script = p["Code"]["Script"]
