@@ -64,15 +64,23 @@ class _AfterLoads:
     def __getattr__(self, name: str):
         self._loader.wait()
         self._restore()
+        _served_a_request.set()
         return getattr(self._loader.provider, name)
 
 
-_handed_back = threading.Event()
+_started = threading.Event()
+_served_a_request = threading.Event()
+_queued: list[str] = []  # the assemblies whose loads were queued, in order
 
 
 def handed_back() -> bool:
     """Whether a started runtime has served a request other than a load (and is used directly again)."""
-    return _handed_back.is_set()
+    return _served_a_request.is_set()
+
+
+def queued() -> list[str]:
+    """The assemblies this process loaded through the queue."""
+    return list(_queued)
 
 
 def start() -> None:
@@ -81,15 +89,15 @@ def start() -> None:
     from jsii import _runtime
 
     kernel = _runtime.kernel
-    if isinstance(kernel.provider, _AfterLoads):
+    if _started.is_set():
         return
+    _started.set()
     loader = _Loader(kernel)
     original = jsii.JSIIAssembly.__dict__["load"]
 
     def restore() -> None:
         kernel.provider = loader.provider
         jsii.JSIIAssembly.load = original
-        _handed_back.set()
 
     def queued_load(cls, *args, **kwargs):
         assembly = cls(*args, **kwargs)
@@ -98,6 +106,7 @@ def start() -> None:
             loader.wait()
             restore()
             return original.__func__(cls, *args, **kwargs)
+        _queued.append(assembly.name)
         return original.__func__(cls, *args, _kernel=loader, **kwargs)
 
     # The runtime's start-up (Node, the jsii kernel, the handshake) is the first queued request.

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 
 import pytest
 
-# Imported at collection, with this module even when it runs alone: the project's AWS modules, while loads are queued.
 import aws_stacks.platform
 from shared import jsii_start
+from shared.stacks import AWS_TABLE
+
+# Imported at collection, with this module even when it runs alone, while the loads are queued: every AWS stack
+# module (the platform imports them only as it builds).
+for _component in AWS_TABLE:
+    importlib.import_module(_component.stack_class.split(":")[0])
 
 
 def test_importing_the_tests_and_the_project_asks_the_runtime_for_nothing_but_loads(request_during_collection):
     # A jsii request at import (a module-level `Duration.days(3)`, a library constant) makes the import wait for
     # every queued load: in an app, that cuts the overlap with the imports short.
-    assert request_during_collection is None, f"a jsii request while collecting {request_during_collection}"
+    found = request_during_collection
+    assert found is None, f"a jsii request at import, by the time {found} was collected"
+    assert {"aws-cdk-lib", "cdk-nag"} <= set(jsii_start.queued())  # the loads did go through the queue
 
 
 def test_after_the_loads_the_runtime_is_handed_back_and_runs_cdk_nag(tmp_path):
@@ -42,6 +50,8 @@ def test_after_the_loads_the_runtime_is_handed_back_and_runs_cdk_nag(tmp_path):
     assert jsii_start.handed_back()
     assert type(_runtime.kernel.provider).__name__ == "ProcessProvider"
     assert jsii.JSIIAssembly.load.__func__.__module__ == "jsii._runtime"
+    jsii_start.start()  # a second call changes nothing
+    assert type(_runtime.kernel.provider).__name__ == "ProcessProvider"
 
 
 class _Provider:
