@@ -163,14 +163,15 @@ class Workers:
 _started: Workers | None = None
 
 
-def start(workers: int = 1) -> Workers | None:
-    """Start the workers now (before the app builds its stacks, to overlap the engine's compilation with the app's
-    work); later calls return the same workers. None when validation is switched off."""
+def start() -> Workers | None:
+    """Start the worker now (before the app builds its stacks, to overlap the engine's compilation with the app's
+    work); later calls return the same one. None when validation is switched off. One worker: a second engine costs
+    more CPU than it saves, for one environment and for all (app.py)."""
     global _started
     if disabled():
         return None
     if _started is None:
-        _started = Workers(workers)
+        _started = Workers(1)
     return _started
 
 

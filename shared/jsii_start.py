@@ -73,6 +73,11 @@ _served_a_request = threading.Event()
 _queued: list[str] = []  # the assemblies whose loads were queued, in order
 
 
+def started() -> bool:
+    """Whether this process called `start()`."""
+    return _started.is_set()
+
+
 def handed_back() -> bool:
     """Whether a started runtime has served a request other than a load (and is used directly again)."""
     return _served_a_request.is_set()

@@ -22,24 +22,23 @@ def pytest_configure(config):
     loads the apps use. The xdist controller collects nothing and starts nothing."""
     if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", None):
         jsii_start.start()
-        _collection["watched"] = True
 
 
-# Whether this process started the runtime, and the first collector after which it served a request other than a load.
-_collection: dict = {"watched": False, "request_after": None}
+# The first collector after which this process's runtime served a request other than a load.
+_collection: dict = {"request_after": None}
 
 
 def pytest_collectreport(report):
     """Notes the first collector whose import made the runtime serve a request other than a load: that import had
     to wait for the loads, as it would in an app (tests/test_jsii_start.py fails naming it)."""
-    if _collection["watched"] and _collection["request_after"] is None and jsii_start.handed_back():
+    if jsii_start.started() and _collection["request_after"] is None and jsii_start.handed_back():
         _collection["request_after"] = report.nodeid or "(the session)"
 
 
 @pytest.fixture(scope="session")
 def request_during_collection() -> str | None:
     """The collector after which this process's runtime first served a request other than a load, or None."""
-    assert _collection["watched"], "this process did not start the jsii runtime as the apps do"
+    assert jsii_start.started(), "this process did not start the jsii runtime as the apps do"
     return _collection["request_after"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 
@@ -15,7 +14,7 @@ from shared.stacks import AWS_TABLE
 # Imported at collection, with this module even when it runs alone, while the loads are queued: every AWS stack
 # module (the platform imports them only as it builds).
 for _component in AWS_TABLE:
-    importlib.import_module(_component.stack_class.split(":")[0])
+    _component.resolve()
 
 
 def test_importing_the_tests_and_the_project_asks_the_runtime_for_nothing_but_loads(request_during_collection):
