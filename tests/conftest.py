@@ -130,3 +130,19 @@ def pytest_collection_finish(session):
     grouped = [item for item in session.items if item.get_closest_marker("xdist_group")]
     if grouped and not any("@" in item.nodeid for item in grouped):
         raise pytest.UsageError("pytest-xdist did not apply --dist loadgroup groups; check the pytest pin")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test outside the GCP group that loads the google provider (an import inside the test) costs its worker
+    seconds of CPU, and on the AWS worker it runs beside that worker's synthesis: it fails, naming itself."""
+    loaded = "cdktn_provider_google._jsii" in sys.modules
+    result = yield
+    if not loaded and "cdktn_provider_google._jsii" in sys.modules and not _in_group(item, "gcp"):
+        pytest.fail(f"{item.nodeid} loads the google provider: mark it xdist_group('gcp')", pytrace=False)
+    return result
+
+
+def _in_group(item, group: str) -> bool:
+    marker = item.get_closest_marker("xdist_group")
+    return bool(marker and (marker.args[:1] or (marker.kwargs.get("name"),))[0] == group)

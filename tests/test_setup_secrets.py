@@ -132,6 +132,8 @@ def test_the_pagerduty_key_is_replicated_to_the_edge_region_only_when_the_enviro
             assert json.loads(stdin)["AddReplicaRegions"] == [{"Region": "us-east-1"}]
 
 
+# It reads gcp_stacks/secrets.py, which loads the google provider: on the worker that has it loaded.
+@pytest.mark.xdist_group("gcp")
 def test_the_sentry_dsn_goes_to_the_secrets_both_clouds_render():
     """The names the stacks create and the compute modules read (aws_stacks/secrets.py, gcp_stacks/secrets.py)."""
     from gcp_stacks.names import secret_id
