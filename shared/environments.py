@@ -11,7 +11,6 @@ section is the shared one), or gives a section whole (`database=DatabaseSettings
 from __future__ import annotations
 
 import functools
-import typing
 from collections.abc import Callable, Mapping
 from dataclasses import is_dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from shared.alerting import AlertThresholds
 from shared.compute import ServiceSizing
 from shared.data import CacheSettings, DatabaseSettings
 from shared.settings import Settings
+from shared.typecheck import hints
 
 PROJECT = "bookedbarber"
 ZONE = "bookedbarber.com"
@@ -114,7 +114,7 @@ def _environment(environment: str, *, address_block: int, **differences: Any) ->
     sections = _shared(environment)
     zones = differences.get("aws", {}).get("availability_zones", sections["aws"]["availability_zones"])
     sections["network"] = {**_address_plan(address_block, len(zones)), **sections["network"]}
-    hints = typing.get_type_hints(Settings)
+    sections_of = hints(Settings)
     values: dict[str, Any] = {"thresholds": THRESHOLDS}
     for name in sections.keys() | differences.keys():
         change = differences.get(name, {})
@@ -122,7 +122,7 @@ def _environment(environment: str, *, address_block: int, **differences: Any) ->
             values[name] = change
             continue
         merged = {**sections.get(name, {}), **change}
-        values[name] = merged if name == "feature_flags" else hints[name](**merged)
+        values[name] = merged if name == "feature_flags" else sections_of[name](**merged)
     return Settings(environment=environment, **values)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass, replace
 
 from shared.checks import Problems
@@ -18,30 +18,43 @@ _TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", 
 
 
 @functools.cache
-def _hints(cls: type) -> dict[str, typing.Any]:
+def hints(cls: type) -> dict[str, typing.Any]:
+    """The resolved annotations of a settings class (resolving them costs more than checking a whole environment)."""
     return typing.get_type_hints(cls)
 
 
-def _type_matches(value: object, hint: typing.Any) -> bool:
-    """Whether `value` fits the annotation `hint` (the subset of typing the settings use)."""
+@functools.cache
+def _matcher(hint: typing.Any) -> Callable[[object], bool]:
+    """Whether a value fits the annotation `hint` (the subset of typing the settings use), decided once per hint."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (types.UnionType, typing.Union):
-        return any(_type_matches(value, option) for option in args)
+        options = tuple(map(_matcher, args))
+        return lambda value: any(option(value) for option in options)
     if origin is tuple:
-        return isinstance(value, tuple) and all(_type_matches(item, args[0]) for item in value)
+        item = _matcher(args[0])
+        return lambda value: isinstance(value, tuple) and all(map(item, value))
     if origin is Mapping:
-        return isinstance(value, Mapping) and all(
-            _type_matches(key, args[0]) and _type_matches(item, args[1]) for key, item in value.items()
-        )
+        key, item = _matcher(args[0]), _matcher(args[1])
+        return lambda value: isinstance(value, Mapping) and all(key(k) and item(v) for k, v in value.items())
     if origin is not None:  # another generic (list[...], Literal[...]): its container type at least
-        return isinstance(value, origin) if isinstance(origin, type) else True
+        return (lambda value: isinstance(value, origin)) if isinstance(origin, type) else (lambda value: True)
     if hint is float:  # an int is a fine number; a bool is not
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
     if hint is type(None):
-        return value is None
-    return isinstance(value, hint) if isinstance(hint, type) else True
+        return lambda value: value is None
+    return (lambda value: isinstance(value, hint)) if isinstance(hint, type) else (lambda value: True)
+
+
+@functools.cache
+def _plan(cls: type) -> tuple[tuple[str, typing.Any, Callable[[object], bool] | None], ...]:
+    """Each field of `cls`: its name, its annotation, and its matcher (None for a nested settings section)."""
+    plan = []
+    for item in fields(cls):
+        hint = hints(cls)[item.name]
+        plan.append((item.name, hint, None if is_dataclass(hint) else _matcher(hint)))
+    return tuple(plan)
 
 
 def _type_name(hint: typing.Any) -> str:
@@ -57,7 +70,6 @@ def _type_name(hint: typing.Any) -> str:
 
 def type_problems(obj: object, prefix: str = "") -> Problems:
     """Every field whose value does not match its annotation, checked from the dataclasses themselves."""
-    hints = _hints(type(obj))
 
     def must_be_positive(name: str) -> bool:
         # Asks the section's own checks whether zero is refused, so the message says "positive" only where it is.
@@ -68,15 +80,15 @@ def type_problems(obj: object, prefix: str = "") -> Problems:
         except (TypeError, ValueError, ArithmeticError):
             return False
 
-    for item in fields(obj):
-        hint, value, name = hints[item.name], getattr(obj, item.name), prefix + item.name
-        if is_dataclass(hint):
+    for field_name, hint, matches in _plan(type(obj)):
+        value, name = getattr(obj, field_name), prefix + field_name
+        if matches is None:
             if isinstance(value, hint):
                 yield from type_problems(value, f"{name}.")
             else:
                 yield name, f"expected {hint.__name__} settings, got {type(value).__name__}"
-        elif not _type_matches(value, hint):
+        elif not matches(value):
             expected = _type_name(hint)
-            if hint in (int, float) and must_be_positive(item.name):
+            if hint in (int, float) and must_be_positive(field_name):
                 expected = expected.replace("a ", "a positive ", 1)
             yield name, f"expected {expected}, got {value!r}"
