@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from shared import overrides as _overrides
 from shared.accounts import account_service_problems
@@ -42,7 +43,15 @@ def load_all(environ: Mapping[str, str] | None = None) -> dict[str, Settings]:
 
 def _load_one(environment: str, overrides: Mapping[str, str], environ: Mapping[str, str]) -> Settings:
     chosen = _overrides.collect(environment, environ, overrides)
-    return _overrides.apply(DEFINITIONS[environment](), chosen)
+    return _overrides.apply(_defined(DEFINITIONS[environment]), chosen)
+
+
+@functools.cache
+def _defined(define: Callable[[], Settings]) -> Settings:
+    """An environment as defined, before overrides: a pure function, validated once per process (Settings is frozen;
+    every load validates all environments, and tests load thousands of times). Keyed by the function, so a
+    replaced definition is defined afresh."""
+    return define()
 
 
 def _load(overrides: Mapping[str, Mapping[str, str]], environ: Mapping[str, str] | None) -> dict[str, Settings]:
