@@ -50,11 +50,12 @@ def _matcher(hint: typing.Any) -> Callable[[object], bool]:
 @functools.cache
 def _plan(cls: type) -> tuple[tuple[str, typing.Any, Callable[[object], bool] | None], ...]:
     """Each field of `cls`: its name, its annotation, and its matcher (None for a nested settings section)."""
-    plan = []
-    for item in fields(cls):
-        hint = hints(cls)[item.name]
-        plan.append((item.name, hint, None if is_dataclass(hint) else _matcher(hint)))
-    return tuple(plan)
+    annotations = hints(cls)
+    return tuple(
+        (item.name, hint, None if is_dataclass(hint) else _matcher(hint))
+        for item in fields(cls)
+        for hint in (annotations[item.name],)
+    )
 
 
 def _type_name(hint: typing.Any) -> str:

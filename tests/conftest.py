@@ -82,6 +82,8 @@ def tf_snapshot(snapshot):
 
 
 GCP_TESTS = Path(__file__).parent / "gcp"
+# Present once the google provider's bindings are imported (seconds of CPU on a worker).
+GOOGLE_PROVIDER = "cdktn_provider_google._jsii"
 
 
 def pytest_itemcollected(item):
@@ -121,7 +123,7 @@ def pytest_collection_finish(session):
     both = [item.nodeid for item in session.items if {"aws", "gcp_stacks"} <= set(getattr(item, "fixturenames", ()))]
     if both:
         raise pytest.UsageError(f"these tests need both clouds' synthesis, split them per cloud: {both}")
-    if "cdktn_provider_google._jsii" in sys.modules:
+    if GOOGLE_PROVIDER in sys.modules:
         # Every worker collects every test module: a module-level import of a gcp_stacks module that builds
         # resources loads the google provider (~6 s of CPU) on the AWS worker too. Import it inside the test.
         raise pytest.UsageError("a test module imports the google provider at collection: import it inside the test")
@@ -136,13 +138,13 @@ def pytest_collection_finish(session):
 def pytest_runtest_call(item):
     """A test outside the GCP group that loads the google provider (an import inside the test) costs its worker
     seconds of CPU, and on the AWS worker it runs beside that worker's synthesis: it fails, naming itself."""
-    loaded = "cdktn_provider_google._jsii" in sys.modules
+    loaded = GOOGLE_PROVIDER in sys.modules
     result = yield
-    if not loaded and "cdktn_provider_google._jsii" in sys.modules and not _in_group(item, "gcp"):
+    if not loaded and GOOGLE_PROVIDER in sys.modules and not _in_group(item, "gcp"):
         pytest.fail(f"{item.nodeid} loads the google provider: mark it xdist_group('gcp')", pytrace=False)
     return result
 
 
 def _in_group(item, group: str) -> bool:
     marker = item.get_closest_marker("xdist_group")
-    return bool(marker and (marker.args[:1] or (marker.kwargs.get("name"),))[0] == group)
+    return marker is not None and (marker.args[0] if marker.args else marker.kwargs.get("name")) == group
