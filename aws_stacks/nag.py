@@ -29,10 +29,10 @@ _MIN_REASON_LENGTH = 40
 
 @jsii.implements(IPolicyValidationPlugin)
 class TemplateValidation:
-    """aws-cdk-lib's built-in template validation, run by `template_validation.Workers` beside the app."""
+    """aws-cdk-lib's built-in template validation, run by `template_validation.Worker` beside the app."""
 
-    def __init__(self, workers: template_validation.Workers) -> None:
-        self._workers = workers
+    def __init__(self, worker: template_validation.Worker) -> None:
+        self._worker = worker
 
     @property
     def name(self) -> str:
@@ -40,7 +40,7 @@ class TemplateValidation:
 
     @property
     def version(self) -> str | None:
-        return self._workers.version
+        return self._worker.version
 
     @property
     def rule_ids(self) -> list[str] | None:
@@ -56,10 +56,10 @@ class TemplateValidation:
             }
             for stack in context.stack_templates
         ]
-        report = self._workers.report(stacks)
+        report = self._worker.report(stacks)
         return PolicyValidationPluginReport(
             success=report["success"],
-            plugin_version=self._workers.version,
+            plugin_version=self._worker.version,
             violations=[
                 PolicyViolation(
                     rule_name=violation["ruleName"],
@@ -85,8 +85,8 @@ class TemplateValidation:
 def register_checks(app: App) -> None:
     """Run the AwsSolutions, NIST 800-53 rev 5 and PCI DSS 3.2.1 packs and the template validation on every synth;
     open findings fail it. The app must come from `platform.new_app`, which turns aws-cdk-lib's built-in off."""
-    workers = template_validation.start()
-    validation = [TemplateValidation(workers)] if workers else []
+    worker = template_validation.start()
+    validation = [TemplateValidation(worker)] if worker else []
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), PCIDSS321Checks(app), *validation)
 
 

@@ -68,84 +68,53 @@ def engine_home() -> Path:
     return home
 
 
-class Workers:
-    """Node processes holding a compiled engine each; a request's templates are shared out among them by size."""
+class Worker:
+    """A Node process holding a compiled engine: it validates the expected templates as they appear, and reports."""
 
-    def __init__(self, count: int, home: Path | None = None) -> None:
+    def __init__(self, home: Path | None = None) -> None:
         home = home or engine_home()
-        self._processes = [
-            subprocess.Popen(
-                ["node", *NODE_FLAGS, str(WORKER), str(home)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(count)
-        ]
+        self._process = subprocess.Popen(
+            ["node", *NODE_FLAGS, str(WORKER), str(home)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.version: str | None = None
         self.answered_early = 0  # of the last report's templates, how many were validated while being synthesized
-        self._expected: dict[str, int] = {}  # template path -> the worker validating it early
 
-    def _answer(self, process: subprocess.Popen) -> dict:
-        line = process.stdout.readline()
+    def _answer(self) -> dict:
+        line = self._process.stdout.readline()
         if not line:
-            raise RuntimeError(f"{PLUGIN_NAME}: its worker exited with code {process.wait()} before answering")
+            raise RuntimeError(f"{PLUGIN_NAME}: its worker exited with code {self._process.wait()} before answering")
         answer = json.loads(line)
         if "error" in answer:
             raise RuntimeError(f"{PLUGIN_NAME}: {answer['error']}")
         return answer
 
     def ready(self) -> None:
-        """Wait until every worker has compiled its engine."""
+        """Wait until the worker has compiled its engine."""
         if self.version is None:
-            ready = [self._answer(process) for process in self._processes]  # each worker's first line
-            self.version = ready[0]["version"]
+            self.version = self._answer()["version"]  # the worker's first line
 
-    def _send(self, process: subprocess.Popen, message: dict) -> None:
-        process.stdin.write(json.dumps(message) + "\n")
-        process.stdin.flush()
+    def _send(self, message: dict) -> None:
+        self._process.stdin.write(json.dumps(message) + "\n")
+        self._process.stdin.flush()
 
     def expect(self, stacks: list[dict]) -> None:
-        """The templates the synthesis is about to write: each worker validates its share as each file appears,
-        while the app goes on synthesizing (and cdk-nag checks), so `report` mostly reads what was found."""
-        self._expected = {stack["templatePath"]: index % len(self._processes) for index, stack in enumerate(stacks)}
-        for worker, process in enumerate(self._processes):
-            self._send(process, {"expect": [s for s in stacks if self._expected[s["templatePath"]] == worker]})
-
-    def _shares(self, stacks: list[dict]) -> list[list[int]]:
-        """Stack indexes per worker: an expected template stays with the worker that validated it early; the others
-        go to the worker with the fewest bytes."""
-        shares: list[list[int]] = [[] for _ in self._processes]
-        sizes = [Path(stack["templatePath"]).stat().st_size for stack in stacks]
-        unexpected = []
-        for index, stack in enumerate(stacks):
-            worker = self._expected.get(stack["templatePath"])
-            if worker is None:
-                unexpected.append(index)
-            else:
-                shares[worker].append(index)
-        for index in sorted(unexpected, key=lambda index: -sizes[index]):
-            min(shares, key=lambda share: sum(sizes[i] for i in share)).append(index)
-        return shares
+        """The templates the synthesis is about to write: the worker validates each as its file appears, while the
+        app goes on synthesizing (and cdk-nag checks), so `report` mostly reads what was found."""
+        self._send({"expect": stacks})
 
     def report(self, stacks: list[dict]) -> dict:
         """Every template's findings, grouped as the built-in plugin groups them: one violation per rule, severity
         and description, listing its resources in the order of `stacks`."""
         self.ready()
-        asked = []
-        for process, share in zip(self._processes, self._shares(stacks), strict=True):
-            if share:
-                self._send(process, {"stacks": [stacks[index] for index in share]})
-                asked.append((process, share))
-        per_stack: dict[int, list[dict]] = {}
-        self.answered_early = 0
-        for process, share in asked:
-            answer = self._answer(process)
-            per_stack.update(zip(share, answer["findings"], strict=True))
-            self.answered_early += answer["answeredEarly"]
+        self._send({"stacks": stacks})
+        answer = self._answer()
+        self.answered_early = answer["answeredEarly"]
         violations: dict[tuple[str, str, str], dict] = {}
-        for index in range(len(stacks)):
-            for finding in per_stack[index]:
+        for findings in answer["findings"]:
+            for finding in findings:
                 key = (finding["ruleName"], finding["severity"], finding["description"])
                 described = {name: value for name, value in finding.items() if name != "resource"}
                 violations.setdefault(key, {**described, "violatingResources": []})
@@ -154,16 +123,15 @@ class Workers:
         return {"success": all(v["severity"] not in ("error", "fatal") for v in found), "violations": found}
 
     def close(self) -> None:
-        for process in self._processes:
-            if process.poll() is None:
-                process.stdin.close()
-                process.wait()
+        if self._process.poll() is None:
+            self._process.stdin.close()
+            self._process.wait()
 
 
-_started: Workers | None = None
+_started: Worker | None = None
 
 
-def start() -> Workers | None:
+def start() -> Worker | None:
     """Start the worker now (before the app builds its stacks, to overlap the engine's compilation with the app's
     work); later calls return the same one. None when validation is switched off. One worker: a second engine costs
     more CPU than it saves, for one environment and for all (app.py)."""
@@ -171,16 +139,16 @@ def start() -> Workers | None:
     if disabled():
         return None
     if _started is None:
-        _started = Workers(1)
+        _started = Worker()
     return _started
 
 
-def started() -> Workers | None:
+def started() -> Worker | None:
     return _started
 
 
 def expect(outdir: str, stacks: list) -> None:
-    """Tell the started workers (if any) which templates `stacks` will write into `outdir`."""
+    """Tell the started worker (if any) which templates `stacks` will write into `outdir`."""
     if _started is not None:
         _started.expect(
             [

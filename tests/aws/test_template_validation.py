@@ -19,7 +19,7 @@ from aws_stacks.platform import new_app
 from tests.synth import REPORT_INSTEAD_OF_FAILING, ROOT, cdk_json_context
 
 ENV = cdk.Environment(account="123456789012", region="us-east-1")
-# On one xdist worker: the tests share that process's validation workers (each compiles the engine once).
+# On one xdist worker: the tests share that process's validation worker (it compiles the engine once).
 pytestmark = pytest.mark.xdist_group("template_validation")
 
 
@@ -46,7 +46,7 @@ def _validation_report(directory: Path) -> dict:
 
 
 # aws-cdk-lib's own plugin's report on the probe, recorded by `make snapshot-update` after comparing it live with the
-# workers'; re-recorded whenever aws-cdk-lib changes (its engine compiling in the test process costs ~5 s of CPU).
+# worker's; re-recorded whenever aws-cdk-lib changes (its engine compiling in the test process costs ~5 s of CPU).
 BUILT_IN_REPORT = Path(__file__).parent / "built_in_validation_report.json"
 
 
@@ -61,8 +61,8 @@ def _built_in_report(directory: Path) -> dict:
 @pytest.fixture(scope="module")
 def reports(request, tmp_path_factory) -> tuple[dict, dict]:
     """The probe's CloudFormation Validate report from aws-cdk-lib's built-in (as recorded for the installed
-    aws-cdk-lib, live under `--snapshot-update`) and from the workers, told what the synthesis will write as
-    `build_platform` tells them."""
+    aws-cdk-lib, live under `--snapshot-update`) and from the worker, told what the synthesis will write as
+    `build_platform` tells it."""
     context = {**cdk_json_context(), **REPORT_INSTEAD_OF_FAILING}
     beside_dir = tmp_path_factory.mktemp("beside")
     beside = new_app(context=context, outdir=str(beside_dir))
@@ -99,17 +99,17 @@ def _queue_template(path: Path, retention: int) -> dict:
 
 
 def test_an_expected_template_is_validated_as_it_appears_and_rechecked_when_it_changes(tmp_path):
-    workers = template_validation.start()  # this process's workers: their engines are compiled once (seconds)
-    workers.ready()
+    worker = template_validation.start()  # this process's worker: its engine is compiled once (seconds)
+    worker.ready()
     stack = _queue_template(tmp_path / "probe.template.json", retention=10)
-    workers.expect([stack])
+    worker.expect([stack])
     time.sleep(0.5)  # the worker polls every 10 ms; a template this small validates in milliseconds
-    first = workers.report([stack])
-    assert workers.answered_early == 1
+    first = worker.report([stack])
+    assert worker.answered_early == 1
     assert [v["ruleName"] for v in first["violations"]] == ["F3034"]
     _queue_template(tmp_path / "probe.template.json", retention=60)  # rewritten after the early validation
-    assert workers.report([stack]) == {"success": True, "violations": []}
-    assert workers.answered_early == 0
+    assert worker.report([stack]) == {"success": True, "violations": []}
+    assert worker.answered_early == 0
 
 
 def test_an_error_fails_the_report_and_equal_findings_are_grouped(reports):
@@ -196,7 +196,7 @@ def test_a_worker_that_stops_fails_the_validation(tmp_path):
     """A worker without its engine ends at once: the synth fails saying so, instead of passing templates unchecked."""
     template = tmp_path / "probe.template.json"
     template.write_text('{"Resources": {}}')
-    workers = template_validation.Workers(1, home=tmp_path)
+    worker = template_validation.Worker(home=tmp_path)
     stack = {"templatePath": str(template), "stackConstructPath": "Probe", "accountId": None, "region": None}
     with pytest.raises(RuntimeError, match="worker exited with code 1"):
-        workers.report([stack])
+        worker.report([stack])
