@@ -134,15 +134,25 @@ def pytest_collection_finish(session):
         raise pytest.UsageError("pytest-xdist did not apply --dist loadgroup groups; check the pytest pin")
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    """A test outside the GCP group that loads the google provider (an import inside the test) costs its worker
-    seconds of CPU, and on the AWS worker it runs beside that worker's synthesis: it fails, naming itself."""
+def _loads_no_google_provider_outside_gcp(item, what: str):
+    """A test outside the GCP group that loads the google provider (an import inside the test or one of its
+    fixtures) costs its worker seconds of CPU, and on the AWS worker it runs beside that worker's synthesis: it
+    fails, naming itself."""
     loaded = GOOGLE_PROVIDER in sys.modules
     result = yield
     if not loaded and GOOGLE_PROVIDER in sys.modules and not _in_group(item, "gcp"):
-        pytest.fail(f"{item.nodeid} loads the google provider: mark it xdist_group('gcp')", pytrace=False)
+        pytest.fail(f"{item.nodeid}: {what} the google provider: mark it xdist_group('gcp')", pytrace=False)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from _loads_no_google_provider_outside_gcp(item, "its fixtures load"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from _loads_no_google_provider_outside_gcp(item, "it loads"))
 
 
 def _in_group(item, group: str) -> bool:
