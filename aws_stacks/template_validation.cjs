@@ -97,7 +97,11 @@ function answer(stacks) {
   return { findings: found, answeredEarly };
 }
 
-readline.createInterface({ input: process.stdin }).on("line", (line) => {
+const requests = readline.createInterface({ input: process.stdin });
+// The app has gone (it exited, or its synthesis failed before writing what it announced): stop polling, so the
+// process ends instead of waiting for templates that will never appear.
+requests.on("close", () => clearInterval(polling));
+requests.on("line", (line) => {
   let reply;
   try {
     const message = JSON.parse(line);

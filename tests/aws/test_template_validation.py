@@ -200,3 +200,24 @@ def test_a_worker_that_stops_fails_the_validation(tmp_path):
     stack = {"templatePath": str(template), "stackConstructPath": "Probe", "accountId": None, "region": None}
     with pytest.raises(RuntimeError, match="worker exited with code 1"):
         worker.report([stack])
+
+
+def test_a_worker_whose_app_ends_before_its_templates_appear_exits(tmp_path):
+    """A synthesis that fails after `expect` (a jsii error, an interrupted run) never writes its templates: the
+    worker must not go on polling for them once the app has gone (its stdin closes), or every failed synth leaves a
+    300 MB process behind."""
+    engine = tmp_path / "engine"
+    engine.mkdir()
+    (tmp_path / "rules").mkdir()
+    # A stand-in for the bundled engine, so the worker starts in milliseconds; the polling is the worker's own.
+    (engine / "index.js").write_text(
+        "exports.version = () => 'stand-in';\n"
+        "exports.CompositeEngine = class { validateTemplate() { return { diagnostics: [] }; } };\n"
+        "exports.TemplateContent = class {};\n"
+    )
+    worker = template_validation.Worker(home=tmp_path)
+    worker.ready()
+    never = {"templatePath": str(tmp_path / "never.template.json"), "stackConstructPath": "Never"}
+    worker.expect([{**never, "accountId": None, "region": None}])
+    worker._process.stdin.close()  # what the app's exit does
+    assert worker._process.wait(timeout=10) == 0
