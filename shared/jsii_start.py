@@ -17,6 +17,8 @@ import pathlib
 import queue
 import threading
 
+from shared import code_cache
+
 
 class _Loader:
     """Feeds the queued loads to the runtime, one after the other, on its own thread."""
@@ -97,6 +99,8 @@ def start() -> None:
     if _started.is_set():
         return
     _started.set()
+    # Before the runtime's process starts, so it and every Node process after it reuse compiled modules.
+    code_cache.enable()
     loader = _Loader(kernel)
     original = jsii.JSIIAssembly.__dict__["load"]
 

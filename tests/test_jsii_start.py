@@ -89,3 +89,16 @@ def test_the_first_request_that_is_not_a_load_waits_for_the_queued_loads():
     loader.load("aws-cdk-lib", "2.0.0", "/nowhere/aws-cdk-lib.tgz")
     assert stand_in.loaded is kernel.provider.loaded  # reached through the stand-in: after both loads
     assert kernel.provider.loaded == ["constructs", "aws-cdk-lib"] and restored == [True]
+
+
+def test_the_runtime_starts_with_the_code_cache_preloaded():
+    from pathlib import Path
+
+    from jsii import _runtime
+
+    from shared import code_cache
+
+    pid = _runtime.kernel.provider._process._process.pid
+    environ = dict(item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in item)
+    assert f'--require "{code_cache.PRELOAD}"' in environ["NODE_OPTIONS"]
+    assert environ["BB_CODE_CACHE_DIR"] == str(code_cache.DIRECTORY)

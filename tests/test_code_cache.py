@@ -1,0 +1,128 @@
+"""shared/code_cache.cjs: a module compiles once, later runs reuse its code; changed or damaged entries never run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from shared import code_cache
+
+# Over the preload's smallest size, so it is cached; `filler` makes it so.
+MODULE = """'use strict';
+const helper = require('./helper.js');
+const filler = %s;
+module.exports = { answer: %s, helper: helper(), here: __filename, resolved: require.resolve('./helper.js'), filler };
+"""
+
+
+def _write_module(folder: Path, answer: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "helper.js").write_text("module.exports = () => 'helped';\n")
+    module = folder / "module.js"
+    module.write_text(MODULE % (json.dumps("x" * 5000), answer))
+    return module
+
+
+def _package(root: Path, answer: str) -> Path:
+    return _write_module(root / "node_modules" / "pkg", answer)
+
+
+def _run(module: Path, cache: Path, report: Path, **extra: str) -> dict:
+    environ = {key: value for key, value in os.environ.items() if key not in ("NODE_OPTIONS", "BB_CODE_CACHE_DIR")}
+    code_cache.enable(environ, directory=cache)
+    environ.update(BB_CODE_CACHE_REPORT=str(report), **extra)
+    script = f"const m = require({json.dumps(str(module))}); console.log(JSON.stringify({{...m, filler: undefined}}))"
+    done = subprocess.run(["node", "-e", script], env=environ, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def _counts(report: Path) -> dict:
+    """The node process's hits and compiles (the report's last line), then a fresh report for the next run."""
+    lines = report.read_text().splitlines() if report.exists() else []
+    report.unlink(missing_ok=True)
+    counts = json.loads(lines[-1]) if lines else {}
+    counts.pop("pid", None)
+    return counts
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(path for path in cache.rglob("*") if path.is_file())
+
+
+def test_a_module_compiles_once_and_later_runs_reuse_it_with_the_same_behaviour(tmp_path):
+    module, cache, report = _package(tmp_path, "42"), tmp_path / "cache", tmp_path / "report"
+    first = _run(module, cache, report)
+    assert len(_entries(cache)) == 1
+    second = _run(module, cache, report)
+    assert (
+        second
+        == first
+        == {
+            "answer": 42,
+            "helper": "helped",
+            "here": str(module),
+            "resolved": str(module.parent / "helper.js"),
+        }
+    )
+
+
+def test_the_second_run_reads_the_entry_instead_of_compiling(tmp_path):
+    module, cache, report = _package(tmp_path, "1"), tmp_path / "cache", tmp_path / "report"
+    _run(module, cache, report)
+    assert _counts(report) == {"hits": 0, "compiled": 1}
+    _run(module, cache, report)
+    assert _counts(report) == {"hits": 1, "compiled": 0}
+
+
+def test_the_same_bytes_at_another_path_reuse_the_entry(tmp_path):
+    # jsii links the packages into a new temporary folder every run: the entry is keyed by content, not path.
+    cache, report = tmp_path / "cache", tmp_path / "report"
+    _run(_package(tmp_path / "run-1", "7"), cache, report)
+    _counts(report)
+    moved = _package(tmp_path / "run-2", "7")
+    assert _run(moved, cache, report)["here"] == str(moved)
+    assert _counts(report) == {"hits": 1, "compiled": 0}
+
+
+def test_changed_code_runs_as_changed_even_at_the_same_length(tmp_path):
+    cache, report = tmp_path / "cache", tmp_path / "report"
+    module = _package(tmp_path, "11")
+    assert _run(module, cache, report)["answer"] == 11
+    _package(tmp_path, "22")  # same length, other code
+    assert _run(module, cache, report)["answer"] == 22
+    assert len(_entries(cache)) == 2
+
+
+def test_a_damaged_entry_is_rejected_compiled_from_source_and_replaced(tmp_path):
+    module, cache, report = _package(tmp_path, "5"), tmp_path / "cache", tmp_path / "report"
+    _run(module, cache, report)
+    (entry,) = _entries(cache)
+    entry.write_bytes(b"not a code cache")
+    _counts(report)
+    assert _run(module, cache, report)["answer"] == 5
+    assert _counts(report) == {"hits": 0, "compiled": 1}
+    assert entry.read_bytes() != b"not a code cache"
+
+
+def test_only_packages_are_cached(tmp_path):
+    # Cached code names the path it was first compiled at in stack traces: aws-cdk-lib folds package frames by
+    # `/node_modules/` wherever they are, but tells the jsii runtime's frames by this run's folder.
+    module, cache, report = _write_module(tmp_path / "lib", "9"), tmp_path / "cache", tmp_path / "report"
+    assert _run(module, cache, report)["answer"] == 9
+    assert _entries(cache) == [] and _counts(report) == {"hits": 0, "compiled": 0}
+
+
+def test_nodes_own_switch_turns_it_off(tmp_path):
+    module, cache, report = _package(tmp_path, "3"), tmp_path / "cache", tmp_path / "report"
+    assert _run(module, cache, report, NODE_DISABLE_COMPILE_CACHE="1")["answer"] == 3
+    assert not cache.exists() and not report.exists()
+
+
+def test_enable_keeps_the_callers_node_options_and_adds_the_preload_once(tmp_path):
+    environ = {"NODE_OPTIONS": "--max-semi-space-size=16"}
+    code_cache.enable(environ, directory=tmp_path)
+    code_cache.enable(environ, directory=tmp_path)
+    assert environ["NODE_OPTIONS"] == f'--max-semi-space-size=16 --require "{code_cache.PRELOAD}"'
+    assert environ["BB_CODE_CACHE_DIR"] == str(tmp_path)
