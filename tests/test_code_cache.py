@@ -126,3 +126,17 @@ def test_enable_keeps_the_callers_node_options_and_adds_the_preload_once(tmp_pat
     code_cache.enable(environ, directory=tmp_path)
     assert environ["NODE_OPTIONS"] == f'--max-semi-space-size=16 --require "{code_cache.PRELOAD}"'
     assert environ["BB_CODE_CACHE_DIR"] == str(tmp_path)
+
+
+def test_one_cache_per_set_of_locks_and_an_upgrade_removes_the_old(tmp_path):
+    root, caches = tmp_path / "checkout", tmp_path / "caches"
+    root.mkdir()
+    (root / "uv.lock").write_text("aws-cdk-lib 2.275.0\n")
+    (root / "package-lock.json").write_text("{}\n")
+    before = code_cache.current(caches, root)
+    assert code_cache.current(caches, root) == before
+    (before / "entry").parent.mkdir(parents=True)
+    (before / "entry").write_bytes(b"code")
+    (root / "uv.lock").write_text("aws-cdk-lib 2.276.0\n")
+    after = code_cache.current(caches, root)
+    assert after != before and not before.exists()
