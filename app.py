@@ -10,7 +10,7 @@ from aws_stacks.findings import open_findings
 from aws_stacks.invocation import ACCOUNT_COMMANDS, cli_command
 from aws_stacks.selection import APP_CONTEXT, cli_context, select
 from ops.preflight import placeholders
-from shared import Settings, SettingsError, jsii_start
+from shared import Settings, SettingsError, jsii_start, quick_exit
 
 # Direct `npx cdk` runs too: jsii's Node 20 end-of-life banner is noise on these machines.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -60,3 +60,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    quick_exit.after_success()

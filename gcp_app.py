@@ -5,7 +5,7 @@
 import os
 import sys
 
-from shared import SettingsError, jsii_start, load_all
+from shared import SettingsError, jsii_start, load_all, quick_exit
 from shared.selection import chosen_environments
 
 # Direct `npx cdktf` runs too: jsii's Node 20 end-of-life banner is noise on these machines.
@@ -33,3 +33,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    quick_exit.after_success()
