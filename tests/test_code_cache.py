@@ -140,3 +140,41 @@ def test_one_cache_per_set_of_locks_and_an_upgrade_removes_the_old(tmp_path):
     (root / "uv.lock").write_text("aws-cdk-lib 2.276.0\n")
     after = code_cache.current(caches, root)
     assert after != before and not before.exists()
+
+
+def test_a_module_that_may_call_import_takes_nodes_way_and_imports_on_every_run(tmp_path):
+    # Code made from cached data loses its import() callback on Node 20: such a module is never cached.
+    folder = tmp_path / "node_modules" / "dynamic"
+    folder.mkdir(parents=True)
+    module = folder / "index.js"
+    module.write_text(f"const filler = {json.dumps('x' * 5000)};\nmodule.exports = () => import('node:path');\n")
+    cache, report = tmp_path / "cache", tmp_path / "report"
+    script = f"require({json.dumps(str(module))})().then((p) => console.log(typeof p.join))"
+    environ = {key: value for key, value in os.environ.items() if key not in ("NODE_OPTIONS", "BB_CODE_CACHE_DIR")}
+    code_cache.enable(environ, directory=cache)
+    environ["BB_CODE_CACHE_REPORT"] = str(report)
+    for _ in range(2):
+        done = subprocess.run(["node", "-e", script], env=environ, capture_output=True, text=True, check=True)
+        assert (done.stdout, done.stderr) == ("function\n", "")
+        assert _counts(report) == {"hits": 0, "compiled": 0}
+    assert _entries(cache) == []
+
+
+def test_what_only_nodes_loader_accepts_takes_its_way(tmp_path):
+    module = _package(tmp_path, "8")
+    module.write_text("#!/usr/bin/env node\n" + module.read_text())  # a shebang: a syntax error once wrapped
+    cache, report = tmp_path / "cache", tmp_path / "report"
+    assert _run(module, cache, report)["answer"] == 8
+    assert _entries(cache) == []
+
+
+def test_leftovers_of_a_killed_writer_are_swept_by_the_next_writer(tmp_path):
+    cache, report = tmp_path / "cache", tmp_path / "report"
+    _run(_package(tmp_path / "a", "1"), cache, report)
+    (folder,) = [path for path in cache.iterdir() if path.is_dir()]
+    leftover, recent = folder / "dead.1.partial", folder / "busy.2.partial"
+    leftover.write_bytes(b"half")
+    recent.write_bytes(b"being written")
+    os.utime(leftover, (0, 0))
+    _run(_package(tmp_path / "b", "2"), cache, report)  # a new module: this run writes, then sweeps
+    assert not leftover.exists() and recent.exists()
