@@ -60,3 +60,13 @@ def test_both_apps_end_this_way_only_after_main_returned():
     for app in ("app.py", "gcp_app.py"):
         text = (ROOT / app).read_text()
         assert text.endswith('if __name__ == "__main__":\n    main()\n    quick_exit.after_success()\n'), app
+
+
+def test_under_a_profiler_the_run_exits_as_usual_so_the_profile_is_written(tmp_path):
+    script = tmp_path / "run.py"
+    script.write_text("from shared import quick_exit\nquick_exit.after_success()\n")
+    profile = tmp_path / "prof.out"
+    environ = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "cProfile", "-o", str(profile), str(script)]
+    subprocess.run(command, env=environ, capture_output=True, timeout=60, check=True)
+    assert profile.stat().st_size > 0
