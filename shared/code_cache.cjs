@@ -15,7 +15,7 @@ const path = require('path');
 const v8 = require('v8');
 const vm = require('vm');
 
-const directory = process.env.BB_CODE_CACHE_DIR;
+const directory = process.env.BOOKEDBARBER_CODE_CACHE_DIR;
 // Small modules cost more to look up than to compile.
 const SMALLEST = 4096;
 // V8's cached code keeps the path it was first compiled at, and stack traces name that path. Only packages are
@@ -105,9 +105,9 @@ function install() {
       }
     }
     if (unsaved.length > 0) sweepPartials(folder);
-    if (process.env.BB_CODE_CACHE_REPORT) {
+    if (process.env.BOOKEDBARBER_CODE_CACHE_REPORT) {
       try {
-        fs.appendFileSync(process.env.BB_CODE_CACHE_REPORT, `${JSON.stringify({ pid: process.pid, ...counts })}\n`);
+        fs.appendFileSync(process.env.BOOKEDBARBER_CODE_CACHE_REPORT, `${JSON.stringify({ pid: process.pid, ...counts })}\n`);
       } catch {}
     }
   });

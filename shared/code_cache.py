@@ -42,10 +42,11 @@ def current(caches: Path = CACHES, root: Path = ROOT) -> Path:
 
 
 def enable(environ: MutableMapping[str, str] | None = None, directory: Path | None = None) -> None:
+    # Outside `BB_`: that namespace is the settings' (overrides, BB_ENV), which the synthesis fingerprint also reads.
     environ = os.environ if environ is None else environ
     preload = f"--require {_quoted(PRELOAD)}"
     options = environ.get("NODE_OPTIONS", "")
     if preload not in options:
         environ["NODE_OPTIONS"] = f"{options} {preload}".strip()
-    if "BB_CODE_CACHE_DIR" not in environ:
-        environ["BB_CODE_CACHE_DIR"] = str(directory or current())
+    if "BOOKEDBARBER_CODE_CACHE_DIR" not in environ:
+        environ["BOOKEDBARBER_CODE_CACHE_DIR"] = str(directory or current())

@@ -29,10 +29,18 @@ def _package(root: Path, answer: str) -> Path:
     return _write_module(root / "node_modules" / "pkg", answer)
 
 
-def _run(module: Path, cache: Path, report: Path, **extra: str) -> dict:
-    environ = {key: value for key, value in os.environ.items() if key not in ("NODE_OPTIONS", "BB_CODE_CACHE_DIR")}
+def _environ(cache: Path, report: Path, **extra: str) -> dict[str, str]:
+    """This process's environment with the preload enabled afresh on `cache` (the session enabled its own)."""
+    environ = {
+        key: value for key, value in os.environ.items() if key not in ("NODE_OPTIONS", "BOOKEDBARBER_CODE_CACHE_DIR")
+    }
     code_cache.enable(environ, directory=cache)
-    environ.update(BB_CODE_CACHE_REPORT=str(report), **extra)
+    environ.update(BOOKEDBARBER_CODE_CACHE_REPORT=str(report), **extra)
+    return environ
+
+
+def _run(module: Path, cache: Path, report: Path, **extra: str) -> dict:
+    environ = _environ(cache, report, **extra)
     script = f"const m = require({json.dumps(str(module))}); console.log(JSON.stringify({{...m, filler: undefined}}))"
     done = subprocess.run(["node", "-e", script], env=environ, capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
@@ -125,7 +133,8 @@ def test_enable_keeps_the_callers_node_options_and_adds_the_preload_once(tmp_pat
     code_cache.enable(environ, directory=tmp_path)
     code_cache.enable(environ, directory=tmp_path)
     assert environ["NODE_OPTIONS"] == f'--max-semi-space-size=16 --require "{code_cache.PRELOAD}"'
-    assert environ["BB_CODE_CACHE_DIR"] == str(tmp_path)
+    assert environ["BOOKEDBARBER_CODE_CACHE_DIR"] == str(tmp_path)
+    assert not any(name.startswith("BB_") for name in environ)  # the settings' namespace, read by the fingerprint
 
 
 def test_one_cache_per_set_of_locks_and_an_upgrade_removes_the_old(tmp_path):
@@ -150,9 +159,7 @@ def test_a_module_that_may_call_import_takes_nodes_way_and_imports_on_every_run(
     module.write_text(f"const filler = {json.dumps('x' * 5000)};\nmodule.exports = () => import('node:path');\n")
     cache, report = tmp_path / "cache", tmp_path / "report"
     script = f"require({json.dumps(str(module))})().then((p) => console.log(typeof p.join))"
-    environ = {key: value for key, value in os.environ.items() if key not in ("NODE_OPTIONS", "BB_CODE_CACHE_DIR")}
-    code_cache.enable(environ, directory=cache)
-    environ["BB_CODE_CACHE_REPORT"] = str(report)
+    environ = _environ(cache, report)
     for _ in range(2):
         done = subprocess.run(["node", "-e", script], env=environ, capture_output=True, text=True, check=True)
         assert (done.stdout, done.stderr) == ("function\n", "")

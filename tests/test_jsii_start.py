@@ -101,4 +101,4 @@ def test_the_runtime_starts_with_the_code_cache_preloaded():
     pid = _runtime.kernel.provider._process._process.pid
     environ = dict(item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in item)
     assert f'--require "{code_cache.PRELOAD}"' in environ["NODE_OPTIONS"]
-    assert environ["BB_CODE_CACHE_DIR"] == str(code_cache.current())
+    assert environ["BOOKEDBARBER_CODE_CACHE_DIR"] == str(code_cache.current())
